@@ -1,0 +1,2 @@
+build/proto/xmalloc.o: proto/xmalloc.c proto/xmalloc.h
+proto/xmalloc.h:

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * The bodies of the record kinds this version writes and checks: the
+ * federation charter and knowledge-base articles.  Bodies are canonical
+ * msgpack maps with string keys (DESIGN.md sections 3 and 5); decoders
+ * ignore fields they do not know, so later versions can add some.
+ * Decoded strings point into the body bytes, which must outlive the
+ * struct.  Pure: no I/O, never asserts on input.
+ */
+#ifndef AMIE_PROTO_BODY_H
+#define AMIE_PROTO_BODY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/errbuf.h"
+#include "proto/mp.h"
+#include "proto/record.h"
+
+#define BODY_NAME_MAX		128	/* federation and node names */
+#define BODY_TITLE_MAX		512
+#define BODY_LANG_MAX		16
+#define BODY_CATEGORY_MAX	64
+#define BODY_TAG_MAX		64	/* bytes of one tag */
+#define BODY_LICENCE_MAX	64
+#define BODY_QUORUM_MAX		64
+#define BODY_KB_LICENCE_DEFAULT	"CC-BY-SA-4.0"
+
+/* A string borrowed from a body, not NUL-terminated. */
+struct body_str {
+	const char *s;
+	uint32_t len;
+};
+
+struct body_charter {
+	struct body_str name;
+	uint8_t founder[RECORD_KEY_LEN];
+	uint64_t admit_quorum;
+	uint64_t remove_quorum;
+};
+
+struct body_kb {
+	struct body_str title;
+	struct body_str text;		/* the Markdown body */
+	struct body_str lang;
+	struct body_str category;
+	struct body_str licence;
+	uint32_t tags_count;
+	struct body_str tags[RECORD_TAGS_MAX];
+};
+
+/* Append the canonical body of c to w. */
+void body_charter_encode(const struct body_charter *c, struct mpw *w);
+
+/*
+ * Decode and check a charter body: a name of 1 to BODY_NAME_MAX bytes, a
+ * 32-byte founder key, quorums from 1 to BODY_QUORUM_MAX.  Returns 0,
+ * AMIE_EPROTO or AMIE_ELIMIT naming the field.
+ */
+int body_charter_decode(struct body_charter *c, const uint8_t *buf,
+    size_t len, struct errbuf *eb);
+
+/* Append the canonical body of a (fields in bytewise key order) to w. */
+void body_kb_encode(const struct body_kb *a, struct mpw *w);
+
+/*
+ * Decode and check an article body: a title of 1 to BODY_TITLE_MAX bytes,
+ * the text, and the optional lang, category, licence and tags within
+ * their limits.  Returns 0, AMIE_EPROTO or AMIE_ELIMIT naming the field.
+ */
+int body_kb_decode(struct body_kb *a, const uint8_t *buf, size_t len,
+    struct errbuf *eb);
+
+#endif
