@@ -182,7 +182,7 @@ neg_bound_decode(const uint8_t *p, size_t len, uint64_t *last_ts,
     struct neg_bound *bound, size_t *used, struct errbuf *eb)
 {
 	struct neg_rd r = { p, p + len };
-	const uint8_t *prefix;
+	const uint8_t *prefix = NULL;
 	uint64_t enc, ts, id_len;
 	int rc;
 
@@ -507,7 +507,7 @@ reconcile(struct neg *n, const uint8_t *msg, size_t len, struct neg_buf *out,
 	const struct neg_storage *s = n->storage;
 	struct neg_rd r = { msg, msg + len };
 	struct neg_bound bound, prev_bound, inf;
-	const uint8_t *their_fp, *ids;
+	const uint8_t *their_fp = NULL, *ids;
 	uint8_t our_fp[NEG_FP_LEN];
 	uint64_t mode, count;
 	size_t storage_count, prev_index = 0, lower, upper, range_start, used;

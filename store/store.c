@@ -1,0 +1,681 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <lmdb.h>
+#include <sodium.h>
+
+#include "proto/body.h"
+#include "proto/xmalloc.h"
+#include "store/store.h"
+
+#define STORE_DBS 7
+#define STORE_OBJKEY_MAX (RECORD_KIND_MAX + 1 + RECORD_KEY_MAX)
+#define STORE_TSID_LEN (8 + RECORD_ID_LEN)
+
+struct store {
+	MDB_env *env;
+	MDB_dbi records, items, revs, heads, refby, authors, meta;
+	size_t map_size;
+	uint8_t self[RECORD_KEY_LEN];
+};
+
+/* Translate an LMDB code at the module's edge, keeping its text. */
+static int
+store_fail(struct errbuf *eb, int mrc, const char *what)
+{
+	return fail(eb, AMIE_EIO, "store: %s: %s", what, mdb_strerror(mrc));
+}
+
+static void
+store_be64(uint8_t out[8], uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) {
+		out[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static uint64_t
+store_get_be64(const uint8_t in[8])
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | in[i];
+	return v;
+}
+
+static size_t
+store_objkey(uint8_t out[STORE_OBJKEY_MAX], const char *kind, const char *key)
+{
+	size_t kl = strlen(kind), l = strlen(key);
+
+	assert(kl <= RECORD_KIND_MAX && l <= RECORD_KEY_MAX);
+	memcpy(out, kind, kl);
+	out[kl] = '\0';
+	memcpy(out + kl + 1, key, l);
+	return kl + 1 + l;
+}
+
+int
+store_open(struct store **out, const char *path,
+    const uint8_t self[RECORD_KEY_LEN], struct errbuf *eb)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+		unsigned flags;
+	} dbs[STORE_DBS] = {
+		{ "records", offsetof(struct store, records), 0 },
+		{ "items", offsetof(struct store, items), 0 },
+		{ "revs", offsetof(struct store, revs), MDB_DUPSORT },
+		{ "heads", offsetof(struct store, heads), MDB_DUPSORT },
+		{ "refby", offsetof(struct store, refby), MDB_DUPSORT },
+		{ "authors", offsetof(struct store, authors), 0 },
+		{ "meta", offsetof(struct store, meta), 0 },
+	};
+	struct store *st;
+	MDB_envinfo info;
+	MDB_txn *txn;
+	int mrc, dead;
+
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		return fail(eb, AMIE_EIO, "store: %s: %s", path,
+		    strerror(errno));
+	st = xcalloc(1, sizeof(*st));
+	memcpy(st->self, self, sizeof(st->self));
+	if ((mrc = mdb_env_create(&st->env)) != 0)
+		goto fail_free;
+	mdb_env_set_maxdbs(st->env, STORE_DBS);
+	mdb_env_set_mapsize(st->env, STORE_MAP_INITIAL);
+	if ((mrc = mdb_env_open(st->env, path, MDB_NOTLS, 0600)) != 0)
+		goto fail_env;
+	/* A store grown earlier keeps its size: use what the file says. */
+	mdb_env_info(st->env, &info);
+	st->map_size = info.me_mapsize;
+	mdb_reader_check(st->env, &dead);
+	if ((mrc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
+		goto fail_env;
+	for (int i = 0; i < STORE_DBS; i++) {
+		MDB_dbi *dbi = (MDB_dbi *)((char *)st + dbs[i].off);
+
+		if ((mrc = mdb_dbi_open(txn, dbs[i].name,
+		    MDB_CREATE | dbs[i].flags, dbi)) != 0) {
+			mdb_txn_abort(txn);
+			goto fail_env;
+		}
+	}
+	if ((mrc = mdb_txn_commit(txn)) != 0)
+		goto fail_env;
+	*out = st;
+	return 0;
+
+fail_env:
+	mdb_env_close(st->env);
+fail_free:
+	free(st);
+	return store_fail(eb, mrc, path);
+}
+
+void
+store_close(struct store **st)
+{
+	if (*st == NULL)
+		return;
+	mdb_env_close((*st)->env);
+	free(*st);
+	*st = NULL;
+}
+
+static int
+store_meta_get(struct store *st, MDB_txn *txn, const char *name, void *out,
+    size_t len)
+{
+	MDB_val k = { strlen(name), (void *)name }, v;
+
+	if (mdb_get(txn, st->meta, &k, &v) != 0 || v.mv_size != len)
+		return AMIE_ENOTFOUND;
+	memcpy(out, v.mv_data, len);
+	return 0;
+}
+
+static int
+store_put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen,
+    const void *v, size_t vlen, unsigned flags)
+{
+	MDB_val key = { klen, (void *)k }, val = { vlen, (void *)v };
+
+	return mdb_put(txn, dbi, &key, &val, flags);
+}
+
+/*
+ * Membership for this version: the charter's founder and this node
+ * itself.  The federation work replaces this with quorum-counted
+ * member.add and member.remove records.
+ */
+static int
+store_member_is_current(struct store *st, MDB_txn *txn,
+    const uint8_t author[RECORD_KEY_LEN])
+{
+	uint8_t charter_id[RECORD_ID_LEN], founder[RECORD_KEY_LEN];
+	MDB_val k = { RECORD_ID_LEN, charter_id }, v;
+	struct record rec;
+	struct record_header h;
+	struct body_charter c;
+
+	if (sodium_memcmp(author, st->self, RECORD_KEY_LEN) == 0)
+		return 1;
+	if (store_meta_get(st, txn, "charter", charter_id,
+	    sizeof(charter_id)) != 0)
+		return 0;
+	if (mdb_get(txn, st->records, &k, &v) != 0 ||
+	    record_decode(&rec, v.mv_data, v.mv_size, NULL) != 0 ||
+	    record_header_decode(&h, rec.header, rec.header_len, NULL) != 0 ||
+	    rec.body == NULL ||
+	    body_charter_decode(&c, rec.body, rec.body_len, NULL) != 0)
+		return 0;
+	memcpy(founder, c.founder, sizeof(founder));
+	return sodium_memcmp(author, founder, RECORD_KEY_LEN) == 0;
+}
+
+/* Kind-specific rules (ingest step 5), once the signature verified. */
+static int
+store_rules_check(struct store *st, MDB_txn *txn, const struct record *r,
+    const struct record_header *h, int is_charter, struct errbuf *eb)
+{
+	struct body_charter c;
+	struct body_kb a;
+	int rc;
+
+	if (is_charter) {
+		if (h->key[0] != '\0' || h->refs_count != 0)
+			return fail(eb, AMIE_EREFUSED,
+			    "charter: key and refs must be empty");
+		if (r->body == NULL || (h->flags & RECORD_FLAG_ENCRYPTED))
+			return fail(eb, AMIE_EREFUSED,
+			    "charter: body must be present and public");
+		if ((rc = body_charter_decode(&c, r->body, r->body_len,
+		    eb)) != 0)
+			return fail_prefix(eb, "charter");
+		if (sodium_memcmp(c.founder, h->author, RECORD_KEY_LEN) != 0)
+			return fail(eb, AMIE_EREFUSED,
+			    "charter: not signed by its founder");
+		return 0;
+	}
+	if (!store_member_is_current(st, txn, h->author))
+		return fail(eb, AMIE_EREFUSED,
+		    "author: not a member of this federation");
+	if (strcmp(h->kind, "kb") == 0) {
+		if (h->key[0] == '\0')
+			return fail(eb, AMIE_EREFUSED, "kb: empty article id");
+		if (h->flags & RECORD_FLAG_ENCRYPTED)
+			return fail(eb, AMIE_EREFUSED,
+			    "kb: articles are public, body is encrypted");
+		if (r->body != NULL && (rc = body_kb_decode(&a, r->body,
+		    r->body_len, eb)) != 0)
+			return fail_prefix(eb, "kb");
+		return 0;
+	}
+	return fail(eb, AMIE_EREFUSED, "kind: '%s' is not known to this version",
+	    h->kind);
+}
+
+/* Write record r (id, header h) and its index entries.  LMDB codes. */
+static int
+store_insert(struct store *st, MDB_txn *txn, const uint8_t *buf, size_t len,
+    const struct record_header *h, const uint8_t id[RECORD_ID_LEN])
+{
+	uint8_t ok[STORE_OBJKEY_MAX], tsid[STORE_TSID_LEN], ts[8];
+	size_t oklen = store_objkey(ok, h->kind, h->key);
+	MDB_val k, v;
+	MDB_cursor *c;
+	int mrc, is_head = 1;
+
+	store_be64(tsid, h->ts);
+	memcpy(tsid + 8, id, RECORD_ID_LEN);
+	if ((mrc = store_put(txn, st->records, id, RECORD_ID_LEN, buf, len,
+	    MDB_NOOVERWRITE)) != 0 ||
+	    (mrc = store_put(txn, st->items, tsid, sizeof(tsid), "", 0,
+	    0)) != 0 ||
+	    (mrc = store_put(txn, st->revs, ok, oklen, tsid, sizeof(tsid),
+	    0)) != 0)
+		return mrc;
+
+	/* The revisions this one replaces are no longer heads. */
+	for (uint32_t i = 0; i < h->refs_count; i++) {
+		uint8_t rv[RECORD_ID_LEN + 8];
+		struct record_header rh;
+		struct record rr;
+
+		if ((mrc = store_put(txn, st->refby, h->refs[i], RECORD_ID_LEN,
+		    id, RECORD_ID_LEN, 0)) != 0)
+			return mrc;
+		k.mv_size = RECORD_ID_LEN;
+		k.mv_data = (void *)h->refs[i];
+		if (mdb_get(txn, st->records, &k, &v) != 0 ||
+		    record_decode(&rr, v.mv_data, v.mv_size, NULL) != 0 ||
+		    record_header_decode(&rh, rr.header, rr.header_len,
+		    NULL) != 0 || strcmp(rh.kind, h->kind) != 0 ||
+		    strcmp(rh.key, h->key) != 0)
+			continue;
+		store_be64(rv, rh.ts);
+		memcpy(rv + 8, h->refs[i], RECORD_ID_LEN);
+		k.mv_size = oklen;
+		k.mv_data = ok;
+		v.mv_size = sizeof(rv);
+		v.mv_data = rv;
+		mrc = mdb_del(txn, st->heads, &k, &v);
+		if (mrc != 0 && mrc != MDB_NOTFOUND)
+			return mrc;
+	}
+
+	/* A revision that arrives after one that replaces it is no head. */
+	k.mv_size = RECORD_ID_LEN;
+	k.mv_data = (void *)id;
+	if ((mrc = mdb_cursor_open(txn, st->refby, &c)) != 0)
+		return mrc;
+	mrc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
+	while (mrc == 0 && is_head) {
+		MDB_val rk = { RECORD_ID_LEN, v.mv_data }, rv;
+		struct record_header rh;
+		struct record rr;
+
+		if (mdb_get(txn, st->records, &rk, &rv) == 0 &&
+		    record_decode(&rr, rv.mv_data, rv.mv_size, NULL) == 0 &&
+		    record_header_decode(&rh, rr.header, rr.header_len,
+		    NULL) == 0 && strcmp(rh.kind, h->kind) == 0 &&
+		    strcmp(rh.key, h->key) == 0)
+			is_head = 0;
+		mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP);
+	}
+	mdb_cursor_close(c);
+	if (mrc != 0 && mrc != MDB_NOTFOUND)
+		return mrc;
+	if (is_head && (mrc = store_put(txn, st->heads, ok, oklen, tsid,
+	    sizeof(tsid), 0)) != 0)
+		return mrc;
+
+	k.mv_size = RECORD_KEY_LEN;
+	k.mv_data = (void *)h->author;
+	if (mdb_get(txn, st->authors, &k, &v) == 0 && v.mv_size == 8 &&
+	    store_get_be64(v.mv_data) >= h->ts)
+		return 0;
+	store_be64(ts, h->ts);
+	return store_put(txn, st->authors, h->author, RECORD_KEY_LEN, ts, 8, 0);
+}
+
+/* One record through steps 1 to 6 inside txn.  Returns an LMDB code
+ * (the batch must stop) or 0 with the outcome in o. */
+static int
+store_ingest_one(struct store *st, MDB_txn *txn, const struct store_in *in,
+    uint64_t now_ms, struct store_out *o)
+{
+	uint8_t network_id[32];
+	struct record_header h;
+	struct record r;
+	struct errbuf e;
+	MDB_val k, v;
+	int mrc, is_charter, has_net;
+
+	errbuf_clear(&e);
+	memset(o, 0, sizeof(*o));
+	if ((o->code = record_decode(&r, in->buf, in->len, &e)) != 0 ||
+	    (o->code = record_check(&r, &h, o->id, &e)) != 0)
+		goto refused;
+	memcpy(o->kind, h.kind, sizeof(o->kind));
+	memcpy(o->key, h.key, sizeof(o->key));
+
+	k.mv_size = RECORD_ID_LEN;
+	k.mv_data = o->id;
+	mrc = mdb_get(txn, st->records, &k, &v);
+	if (mrc == 0)
+		return 0;		/* already stored: idempotent */
+	if (mrc != MDB_NOTFOUND)
+		return mrc;
+
+	is_charter = strcmp(h.kind, "charter") == 0;
+	has_net = store_meta_get(st, txn, "network_id", network_id,
+	    sizeof(network_id)) == 0;
+	if (is_charter && has_net) {
+		o->code = fail(&e, AMIE_EREFUSED,
+		    "charter: this node already belongs to a federation");
+		goto refused;
+	}
+	if (!is_charter && !has_net) {
+		o->code = fail(&e, AMIE_EREFUSED,
+		    "network: this node has no federation yet");
+		goto refused;
+	}
+	if (is_charter)
+		crypto_generichash(network_id, sizeof(network_id), r.header,
+		    r.header_len, NULL, 0);
+	if ((o->code = record_verify(&r, &h, o->id, network_id, now_ms,
+	    &e)) != 0 ||
+	    (o->code = store_rules_check(st, txn, &r, &h, is_charter, &e)) != 0)
+		goto refused;
+
+	if ((mrc = store_insert(st, txn, in->buf, in->len, &h, o->id)) != 0)
+		return mrc;
+	if (is_charter &&
+	    ((mrc = store_put(txn, st->meta, "network_id", 10, network_id,
+	    sizeof(network_id), 0)) != 0 ||
+	    (mrc = store_put(txn, st->meta, "charter", 7, o->id,
+	    RECORD_ID_LEN, 0)) != 0))
+		return mrc;
+	o->stored = 1;
+	return 0;
+
+refused:
+	memcpy(o->reason, e.msg, sizeof(o->reason));
+	return 0;
+}
+
+/* Double the map; only between transactions. */
+static int
+store_grow(struct store *st, struct errbuf *eb)
+{
+	size_t size = st->map_size * 2;
+	int mrc;
+
+	if (size > STORE_MAP_MAX)
+		return fail(eb, AMIE_EIO, "store: map would pass %zu bytes",
+		    (size_t)STORE_MAP_MAX);
+	if ((mrc = mdb_env_set_mapsize(st->env, size)) != 0)
+		return store_fail(eb, mrc, "growing the map");
+	st->map_size = size;
+	return 0;
+}
+
+int
+store_ingest(struct store *st, const struct store_in *in, size_t count,
+    uint64_t now_ms, struct store_out *out, struct errbuf *eb)
+{
+	MDB_txn *txn;
+	int mrc, rc;
+
+	assert(count <= STORE_BATCH_MAX);
+	for (;;) {
+		if ((mrc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
+			return store_fail(eb, mrc, "begin");
+		for (size_t i = 0; i < count; i++) {
+			if ((mrc = store_ingest_one(st, txn, &in[i], now_ms,
+			    &out[i])) != 0)
+				break;
+		}
+		if (mrc == 0)
+			mrc = mdb_txn_commit(txn);
+		else
+			mdb_txn_abort(txn);
+		if (mrc == 0)
+			return 0;
+		if (mrc != MDB_MAP_FULL)
+			return store_fail(eb, mrc, "ingest");
+		if ((rc = store_grow(st, eb)) != 0)
+			return rc;
+	}
+}
+
+int
+store_network_id(struct store *st, uint8_t out[32])
+{
+	MDB_txn *txn;
+	int rc;
+
+	if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) != 0)
+		return AMIE_EIO;
+	rc = store_meta_get(st, txn, "network_id", out, 32);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int
+store_stats(struct store *st, struct store_stats *s, struct errbuf *eb)
+{
+	uint8_t charter_id[RECORD_ID_LEN];
+	struct body_charter c;
+	struct record rec;
+	MDB_envinfo info;
+	MDB_stat ms;
+	MDB_txn *txn;
+	MDB_val k, v;
+	int mrc;
+
+	memset(s, 0, sizeof(*s));
+	if ((mrc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return store_fail(eb, mrc, "stats");
+	mdb_stat(txn, st->records, &ms);
+	s->records = ms.ms_entries;
+	mdb_env_stat(st->env, &ms);
+	mdb_env_info(st->env, &info);
+	s->used_bytes = (uint64_t)(info.me_last_pgno + 1) * ms.ms_psize;
+	s->map_bytes = info.me_mapsize;
+	if (store_meta_get(st, txn, "network_id", s->network_id, 32) == 0 &&
+	    store_meta_get(st, txn, "charter", charter_id, 32) == 0) {
+		k.mv_size = RECORD_ID_LEN;
+		k.mv_data = charter_id;
+		s->has_federation = 1;
+		if (mdb_get(txn, st->records, &k, &v) == 0 &&
+		    record_decode(&rec, v.mv_data, v.mv_size, NULL) == 0 &&
+		    rec.body != NULL &&
+		    body_charter_decode(&c, rec.body, rec.body_len, NULL) == 0)
+			memcpy(s->federation, c.name.s, c.name.len);
+	}
+	{
+		MDB_cursor *cur;
+
+		if (mdb_cursor_open(txn, st->revs, &cur) == 0) {
+			mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+			while (mrc == 0) {
+				s->objects++;
+				mrc = mdb_cursor_get(cur, &k, &v,
+				    MDB_NEXT_NODUP);
+			}
+			mdb_cursor_close(cur);
+		}
+	}
+	mdb_txn_abort(txn);
+	return 0;
+}
+
+int
+store_last_ts(struct store *st, const uint8_t author[RECORD_KEY_LEN],
+    uint64_t *ts, struct errbuf *eb)
+{
+	MDB_val k = { RECORD_KEY_LEN, (void *)author }, v;
+	MDB_txn *txn;
+	int mrc;
+
+	if ((mrc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return store_fail(eb, mrc, "last ts");
+	*ts = 0;
+	if (mdb_get(txn, st->authors, &k, &v) == 0 && v.mv_size == 8)
+		*ts = store_get_be64(v.mv_data);
+	mdb_txn_abort(txn);
+	return 0;
+}
+
+int
+store_get(struct store *st, const uint8_t id[RECORD_ID_LEN], uint8_t **buf,
+    size_t *len, struct errbuf *eb)
+{
+	MDB_val k = { RECORD_ID_LEN, (void *)id }, v;
+	MDB_txn *txn;
+	int mrc;
+
+	if ((mrc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return store_fail(eb, mrc, "get");
+	mrc = mdb_get(txn, st->records, &k, &v);
+	if (mrc == 0) {
+		*buf = xmalloc(v.mv_size);
+		memcpy(*buf, v.mv_data, v.mv_size);
+		*len = v.mv_size;
+	}
+	mdb_txn_abort(txn);
+	if (mrc == MDB_NOTFOUND)
+		return fail(eb, AMIE_ENOTFOUND, "no record with that id");
+	if (mrc != 0)
+		return store_fail(eb, mrc, "get");
+	return 0;
+}
+
+int
+store_object_find(struct store *st, const char *kind, const char *prefix,
+    char key_out[RECORD_KEY_MAX + 1], struct errbuf *eb)
+{
+	uint8_t ok[STORE_OBJKEY_MAX];
+	size_t kl = strlen(kind), plen = strlen(prefix), oklen, found = 0;
+	char match[RECORD_KEY_MAX + 1];
+	MDB_cursor *c;
+	MDB_txn *txn;
+	MDB_val k, v;
+	int mrc;
+
+	if (plen > RECORD_KEY_MAX || kl > RECORD_KIND_MAX)
+		return fail(eb, AMIE_ENOTFOUND, "no %s with id %.16s...", kind,
+		    prefix);
+	if (plen < STORE_PREFIX_MIN)
+		return fail(eb, AMIE_EUSAGE,
+		    "id '%s': give at least %d characters", prefix,
+		    STORE_PREFIX_MIN);
+	oklen = store_objkey(ok, kind, prefix);
+	if ((mrc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return store_fail(eb, mrc, "find");
+	if ((mrc = mdb_cursor_open(txn, st->heads, &c)) != 0) {
+		mdb_txn_abort(txn);
+		return store_fail(eb, mrc, "find");
+	}
+	/* Keys sort bytewise, so an exact match comes first. */
+	k.mv_size = oklen;
+	k.mv_data = ok;
+	mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	while (mrc == 0 && found < 2 && k.mv_size >= oklen &&
+	    memcmp(k.mv_data, ok, oklen) == 0) {
+		size_t l = k.mv_size - kl - 1;
+
+		if (found++ == 0) {
+			memcpy(match, (char *)k.mv_data + kl + 1, l);
+			match[l] = '\0';
+			if (l == plen)
+				break;
+		}
+		mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT_NODUP);
+	}
+	mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	if (found == 0)
+		return fail(eb, AMIE_ENOTFOUND, "no %s with id %s", kind,
+		    prefix);
+	if (found > 1)
+		return fail(eb, AMIE_EAMBIGUOUS,
+		    "id %s matches several: give more characters", prefix);
+	memcpy(key_out, match, strlen(match) + 1);
+	return 0;
+}
+
+/* Read the duplicates of the cursor's current key into heads. */
+static int
+store_read_heads(MDB_cursor *c, MDB_val *k, struct store_head *heads,
+    size_t cap, size_t *count)
+{
+	MDB_val v;
+	size_t n = 0;
+	int mrc = mdb_cursor_get(c, k, &v, MDB_FIRST_DUP);
+
+	while (mrc == 0) {
+		if (v.mv_size == STORE_TSID_LEN && n < cap) {
+			heads[n].ts = store_get_be64(v.mv_data);
+			memcpy(heads[n].id, (uint8_t *)v.mv_data + 8,
+			    RECORD_ID_LEN);
+			n++;
+		}
+		mrc = mdb_cursor_get(c, k, &v, MDB_NEXT_DUP);
+	}
+	*count = n;
+	return mrc == MDB_NOTFOUND ? 0 : mrc;
+}
+
+int
+store_object_heads(struct store *st, const char *kind, const char *key,
+    struct store_head *heads, size_t cap, size_t *count, struct errbuf *eb)
+{
+	uint8_t ok[STORE_OBJKEY_MAX];
+	MDB_val k, v;
+	MDB_cursor *c;
+	MDB_txn *txn;
+	int mrc;
+
+	k.mv_size = store_objkey(ok, kind, key);
+	k.mv_data = ok;
+	if ((mrc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return store_fail(eb, mrc, "heads");
+	if ((mrc = mdb_cursor_open(txn, st->heads, &c)) == 0) {
+		mrc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
+		if (mrc == 0)
+			mrc = store_read_heads(c, &k, heads, cap, count);
+		mdb_cursor_close(c);
+	}
+	mdb_txn_abort(txn);
+	if (mrc == MDB_NOTFOUND)
+		return fail(eb, AMIE_ENOTFOUND, "no %s with id %s", kind, key);
+	if (mrc != 0)
+		return store_fail(eb, mrc, "heads");
+	return 0;
+}
+
+size_t
+store_head_winner(const struct store_head *heads, size_t count)
+{
+	size_t w = 0;
+
+	for (size_t i = 1; i < count; i++)
+		if (heads[i].ts > heads[w].ts)
+			w = i;
+	return w;
+}
+
+int
+store_objects(struct store *st, const char *kind, store_object_fn fn,
+    void *ctx, struct errbuf *eb)
+{
+	struct store_head heads[STORE_HEADS_MAX];
+	uint8_t ok[STORE_OBJKEY_MAX];
+	char key[RECORD_KEY_MAX + 1];
+	size_t kl = strlen(kind), oklen = store_objkey(ok, kind, ""), n;
+	MDB_cursor *c;
+	MDB_txn *txn;
+	MDB_val k, v;
+	int mrc, rc = 0;
+
+	if ((mrc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return store_fail(eb, mrc, "objects");
+	if ((mrc = mdb_cursor_open(txn, st->heads, &c)) != 0) {
+		mdb_txn_abort(txn);
+		return store_fail(eb, mrc, "objects");
+	}
+	k.mv_size = oklen;
+	k.mv_data = ok;
+	mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	while (mrc == 0 && rc == 0 && k.mv_size >= oklen &&
+	    memcmp(k.mv_data, ok, oklen) == 0) {
+		size_t l = k.mv_size - kl - 1;
+
+		memcpy(key, (char *)k.mv_data + kl + 1, l);
+		key[l] = '\0';
+		if ((mrc = store_read_heads(c, &k, heads, STORE_HEADS_MAX,
+		    &n)) != 0)
+			break;
+		rc = fn(ctx, key, heads, n);
+		mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT_NODUP);
+	}
+	mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	if (rc != 0)
+		return rc;
+	if (mrc != 0 && mrc != MDB_NOTFOUND)
+		return store_fail(eb, mrc, "objects");
+	return 0;
+}

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * The node's store: one LMDB environment holding every record and the
+ * indexes built from them.  This is the only module that includes
+ * <lmdb.h>.
+ *
+ * Ingest follows DESIGN.md "Ingest": for each record, cheapest checks
+ * first (canonical header, id, already stored, clock, signature and body,
+ * membership and kind rules), and a whole batch is written in one LMDB
+ * write transaction, so a record is either stored with all its index
+ * entries or not at all.  A record refused for any reason changes nothing.
+ * Ingest is idempotent: a record already stored is reported as such.
+ *
+ * Databases (named sub-databases of the environment):
+ *   records  id -> encoded record ([header, sig, body | nil])
+ *   items    ts (8 bytes, big endian) || id -> empty: the ordered set
+ *            that sync reconciles
+ *   revs     kind NUL key -> ts || id (sorted duplicates): every revision
+ *   heads    kind NUL key -> ts || id (sorted duplicates): revisions that
+ *            no stored revision of the same object refs
+ *   refby    id -> id of each stored record that refs it
+ *   authors  author key -> latest ts (8 bytes, big endian)
+ *   meta     "network_id", "charter" -> values of this node's federation
+ *
+ * The map grows (doubling) when full instead of failing; stale reader
+ * slots left by crashed processes are cleared at open.  One struct store
+ * is used by one thread at a time.
+ */
+#ifndef AMIE_STORE_STORE_H
+#define AMIE_STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/errbuf.h"
+#include "proto/record.h"
+
+#define STORE_MAP_INITIAL	((size_t)32 << 20)	/* first map size */
+#define STORE_MAP_MAX		((size_t)1 << 40)	/* never grow past */
+#define STORE_BATCH_MAX		4096	/* records in one transaction */
+#define STORE_HEADS_MAX		64	/* heads reported per object */
+#define STORE_PREFIX_MIN	4	/* shortest object id prefix */
+
+struct store;
+
+/* One encoded record to ingest, borrowed for the call. */
+struct store_in {
+	const uint8_t *buf;
+	size_t len;
+};
+
+/* What ingest did with one record. */
+struct store_out {
+	int code;			/* 0 or the AMIE_E* refusal */
+	int stored;			/* 1 if new, 0 if refused or known */
+	uint8_t id[RECORD_ID_LEN];	/* valid when the header decoded */
+	char kind[RECORD_KIND_MAX + 1];
+	char key[RECORD_KEY_MAX + 1];
+	char reason[ERRBUF_LEN];	/* why it was refused */
+};
+
+/* One head of an object. */
+struct store_head {
+	uint64_t ts;
+	uint8_t id[RECORD_ID_LEN];
+};
+
+struct store_stats {
+	uint64_t records;
+	uint64_t objects;		/* distinct (kind, key) */
+	uint64_t used_bytes;		/* pages in use times page size */
+	uint64_t map_bytes;		/* current map size */
+	int has_federation;
+	uint8_t network_id[32];
+	char federation[128 + 1];
+};
+
+/*
+ * Open (creating if needed) the store in the directory path, for the node
+ * whose public key is self.  Clears stale readers.  Returns 0 and sets
+ * *out, or AMIE_EIO / AMIE_ECONFIG with the reason.
+ */
+int store_open(struct store **out, const char *path,
+    const uint8_t self[RECORD_KEY_LEN], struct errbuf *eb);
+
+/* Close the store and set *st to NULL; NULL does nothing. */
+void store_close(struct store **st);
+
+/*
+ * Ingest count (at most STORE_BATCH_MAX) encoded records in one write
+ * transaction, with the clock at now_ms.  out[i] tells what happened to
+ * in[i].  Returns 0 when the transaction committed (whatever was refused),
+ * or AMIE_EIO when it could not: then nothing of the batch is stored.
+ */
+int store_ingest(struct store *st, const struct store_in *in, size_t count,
+    uint64_t now_ms, struct store_out *out, struct errbuf *eb);
+
+/* Copy this node's network id to out: 0, or AMIE_ENOTFOUND before a
+ * charter is stored. */
+int store_network_id(struct store *st, uint8_t out[32]);
+
+/* Figures for status. */
+int store_stats(struct store *st, struct store_stats *s, struct errbuf *eb);
+
+/* The latest ts stored for author, 0 if none. */
+int store_last_ts(struct store *st, const uint8_t author[RECORD_KEY_LEN],
+    uint64_t *ts, struct errbuf *eb);
+
+/*
+ * A copy of the encoded record id in *buf (the caller frees it) and its
+ * length in *len.  Returns 0, AMIE_ENOTFOUND or AMIE_EIO.
+ */
+int store_get(struct store *st, const uint8_t id[RECORD_ID_LEN], uint8_t **buf,
+    size_t *len, struct errbuf *eb);
+
+/*
+ * Find the one object of kind whose key starts with prefix (at least
+ * STORE_PREFIX_MIN bytes, or the whole key) and copy its key to key_out.
+ * Returns 0, AMIE_ENOTFOUND, AMIE_EAMBIGUOUS or AMIE_EUSAGE.
+ */
+int store_object_find(struct store *st, const char *kind, const char *prefix,
+    char key_out[RECORD_KEY_MAX + 1], struct errbuf *eb);
+
+/*
+ * The heads of object (kind, key), ordered by ts then id, at most cap of
+ * them in heads and their number in *count.  The display winner is the
+ * first one with the latest ts (store_head_winner()).  Returns 0 or
+ * AMIE_ENOTFOUND.
+ */
+int store_object_heads(struct store *st, const char *kind, const char *key,
+    struct store_head *heads, size_t cap, size_t *count, struct errbuf *eb);
+
+/* Index of the display winner among count heads ordered as above. */
+size_t store_head_winner(const struct store_head *heads, size_t count);
+
+/*
+ * Call fn for each object of kind, in key order, with its heads (as
+ * store_object_heads() gives them).  fn returns 0 to go on, anything else
+ * to stop; that value is returned.  Returns 0 or AMIE_EIO otherwise.
+ */
+typedef int (*store_object_fn)(void *ctx, const char *key,
+    const struct store_head *heads, size_t count);
+int store_objects(struct store *st, const char *kind, store_object_fn fn,
+    void *ctx, struct errbuf *eb);
+
+#endif

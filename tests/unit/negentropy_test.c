@@ -1,0 +1,880 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * Negentropy V1 against the reference vectors in tests/vectors/negentropy/
+ * (produced by the upstream C++ implementation), and the refusals of
+ * malformed messages.
+ */
+#include <inttypes.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "proto/negentropy.h"
+#include "tests/unit/test.h"
+
+#define VEC_DIR "tests/vectors/negentropy/"
+
+static json_t *
+load(const char *path)
+{
+	json_error_t jerr;
+	json_t *j = json_load_file(path, 0, &jerr);
+
+	if (j == NULL)
+		fprintf(stderr, "  %s: %s (line %d)\n", path, jerr.text,
+		    jerr.line);
+	return j;
+}
+
+static void
+hex(const uint8_t *p, size_t len, char *out)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		sprintf(out + 2 * i, "%02x", p[i]);
+	out[2 * len] = '\0';
+}
+
+/* Whether the len bytes at p are the hex string want. */
+static int
+bytes_are(const uint8_t *p, size_t len, const char *want)
+{
+	char *h = malloc(2 * len + 1);
+	int same;
+
+	hex(p, len, h);
+	same = strcmp(h, want) == 0;
+	if (!same)
+		fprintf(stderr, "  got  %.200s%s\n  want %.200s%s\n", h,
+		    strlen(h) > 200 ? "..." : "", want,
+		    strlen(want) > 200 ? "..." : "");
+	free(h);
+	return same;
+}
+
+/* id_i = SHA-256(ASCII decimal of i), the vectors' generator rule. */
+static void
+gen_id(uint64_t i, uint8_t id[NEG_ID_LEN])
+{
+	char s[32];
+
+	snprintf(s, sizeof(s), "%" PRIu64, i);
+	crypto_hash_sha256(id, (const uint8_t *)s, strlen(s));
+}
+
+static uint64_t
+json_u64(const json_t *j)
+{
+	if (json_is_string(j))
+		return strtoull(json_string_value(j), NULL, 10);
+	return (uint64_t)json_integer_value(j);
+}
+
+/* Ids the client learnt, in the order reported. */
+struct idset {
+	uint8_t (*ids)[NEG_ID_LEN];
+	size_t count;
+	size_t cap;
+};
+
+static void
+idset_add(struct idset *s, const uint8_t id[NEG_ID_LEN])
+{
+	if (s->count == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 64;
+		s->ids = realloc(s->ids, s->cap * NEG_ID_LEN);
+	}
+	memcpy(s->ids[s->count++], id, NEG_ID_LEN);
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, NEG_ID_LEN);
+}
+
+/* Whether s, sorted, is the JSON array of sorted hex ids want. */
+static int
+idset_is(struct idset *s, const json_t *want)
+{
+	char h[2 * NEG_ID_LEN + 1];
+	size_t i;
+
+	if (s->count > 1)
+		qsort(s->ids, s->count, NEG_ID_LEN, id_cmp);
+	if (s->count != json_array_size(want)) {
+		fprintf(stderr, "  %zu ids, expected %zu\n", s->count,
+		    json_array_size(want));
+		return 0;
+	}
+	for (i = 0; i < s->count; i++) {
+		hex(s->ids[i], NEG_ID_LEN, h);
+		if (strcmp(h, json_string_value(json_array_get(want, i))) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+struct learnt {
+	struct idset have;
+	struct idset need;
+};
+
+static int
+on_id(void *ctx, int have, const uint8_t id[NEG_ID_LEN], struct errbuf *eb)
+{
+	struct learnt *l = ctx;
+
+	(void)eb;
+	idset_add(have ? &l->have : &l->need, id);
+	return 0;
+}
+
+static int
+on_id_refuse(void *ctx, int have, const uint8_t id[NEG_ID_LEN],
+    struct errbuf *eb)
+{
+	(void)ctx;
+	(void)have;
+	(void)id;
+	return fail(eb, AMIE_EREFUSED, "test: enough");
+}
+
+/* Fill v from a session's item description. */
+static void
+fill_side(struct neg_vector *v, const json_t *side, const json_t *gen)
+{
+	uint64_t base = json_u64(json_object_get(gen, "ts_base"));
+	uint64_t div = json_u64(json_object_get(gen, "ts_div"));
+	uint64_t step = json_u64(json_object_get(gen, "ts_step"));
+	json_t *uni = json_object_get(side, "universe");
+	json_t *mod = json_object_get(side, "exclude_mod");
+	json_t *res = json_object_get(side, "exclude_residue");
+	uint8_t id[NEG_ID_LEN];
+	uint64_t i, n = uni ? json_u64(uni) : 0;
+
+	neg_vector_init(v, 100000);
+	for (i = 0; i < n; i++) {
+		if (mod && i % json_u64(mod) == json_u64(res))
+			continue;
+		gen_id(i, id);
+		if (neg_vector_add(v, base + i / div * step, id, NULL) != 0)
+			abort();
+	}
+	neg_vector_seal(v);
+}
+
+/*
+ * Run one session file: our client against our server with the file's
+ * sets and frame limits, each message compared with the reference's, and
+ * the have/need of every client step and of the whole session.
+ */
+static void
+run_session(const char *name)
+{
+	char path[256];
+	json_t *j, *ex, *step, *fl, *want;
+	struct neg_vector cv, sv;
+	struct neg_storage cs, ss;
+	struct neg client, server;
+	struct neg_buf cmsg, smsg;
+	struct learnt all = { { 0 }, { 0 } }, one;
+	struct errbuf eb = { 0 };
+	size_t k;
+	int done = 0, rc;
+
+	snprintf(path, sizeof(path), VEC_DIR "sessions/%s.json", name);
+	j = load(path);
+	REQUIRE(j != NULL);
+	fill_side(&cv, json_object_get(j, "client_items"),
+	    json_object_get(j, "item_generator"));
+	fill_side(&sv, json_object_get(j, "server_items"),
+	    json_object_get(j, "item_generator"));
+	CHECK_EQ_INT(cv.count, json_u64(json_object_get(json_object_get(j,
+	    "client_items"), "count")));
+	CHECK_EQ_INT(sv.count, json_u64(json_object_get(json_object_get(j,
+	    "server_items"), "count")));
+	neg_vector_storage(&cv, &cs);
+	neg_vector_storage(&sv, &ss);
+	fl = json_object_get(j, "frame_size_limit");
+	REQUIRE(neg_init(&client, &cs, json_u64(json_object_get(fl,
+	    "client")), &eb) == 0);
+	REQUIRE(neg_init(&server, &ss, json_u64(json_object_get(fl,
+	    "server")), &eb) == 0);
+	neg_buf_init(&cmsg);
+	neg_buf_init(&smsg);
+	ex = json_object_get(j, "exchange");
+
+	rc = neg_initiate(&client, &cmsg, &eb);
+	CHECK_EQ_INT(rc, 0);
+	CHECK(bytes_are(cmsg.data, cmsg.len, json_string_value(
+	    json_object_get(json_array_get(ex, 0), "msg"))));
+	for (k = 1; k < json_array_size(ex) && !done && !test_failed_; k++) {
+		step = json_array_get(ex, k);
+		if (k % 2 == 1) {
+			rc = neg_reconcile_server(&server, cmsg.data, cmsg.len,
+			    &smsg, &eb);
+			CHECK_EQ_INT(rc, 0);
+			CHECK(bytes_are(smsg.data, smsg.len, json_string_value(
+			    json_object_get(step, "msg"))));
+			continue;
+		}
+		memset(&one, 0, sizeof(one));
+		rc = neg_reconcile_client(&client, smsg.data, smsg.len, &cmsg,
+		    on_id, &one, &done, &eb);
+		CHECK_EQ_INT(rc, 0);
+		if (rc != 0)
+			fprintf(stderr, "  %s\n", eb.msg);
+		CHECK_EQ_INT(done, json_is_true(json_object_get(step, "done")));
+		if (!done)
+			CHECK(bytes_are(cmsg.data, cmsg.len, json_string_value(
+			    json_object_get(step, "msg"))));
+		else
+			CHECK_EQ_INT(cmsg.len, 0);
+		if ((want = json_object_get(step, "have")) != NULL)
+			CHECK(idset_is(&one.have, want));
+		if ((want = json_object_get(step, "need")) != NULL)
+			CHECK(idset_is(&one.need, want));
+		for (size_t i = 0; i < one.have.count; i++)
+			idset_add(&all.have, one.have.ids[i]);
+		for (size_t i = 0; i < one.need.count; i++)
+			idset_add(&all.need, one.need.ids[i]);
+		free(one.have.ids);
+		free(one.need.ids);
+	}
+	CHECK(done);
+	CHECK_EQ_INT(k, json_array_size(ex));
+	CHECK(idset_is(&all.have, json_object_get(j, "have")));
+	CHECK(idset_is(&all.need, json_object_get(j, "need")));
+
+	free(all.have.ids);
+	free(all.need.ids);
+	neg_buf_release(&cmsg);
+	neg_buf_release(&smsg);
+	neg_release(&client);
+	neg_release(&server);
+	neg_vector_release(&cv);
+	neg_vector_release(&sv);
+	json_decref(j);
+}
+
+#define SESSION(n) TEST(session_##n##_matches_reference) { run_session(#n); }
+SESSION(01_identical_1000)
+SESSION(02_server_has_10_extra)
+SESSION(03_server_missing_10)
+SESSION(04_both_50_unique_5000_common)
+SESSION(05_client_empty_server_200)
+SESSION(06_client_200_server_empty)
+SESSION(07_framelimit_4096_20000_common_500_diff)
+SESSION(08_same_timestamp_3000)
+SESSION(09_framelimit_4096_client_empty_server_1000)
+SESSION(10_small_explicit)
+
+TEST(session_10_explicit_items_follow_generator)
+{
+	json_t *j = load(VEC_DIR "sessions/10_small_explicit.json");
+	const char *sides[] = { "client_items", "server_items" };
+	struct neg_vector v, listed;
+	uint8_t id[NEG_ID_LEN];
+	json_t *items, *it;
+	size_t s, i;
+
+	REQUIRE(j != NULL);
+	for (s = 0; s < 2; s++) {
+		fill_side(&v, json_object_get(j, sides[s]),
+		    json_object_get(j, "item_generator"));
+		items = json_object_get(json_object_get(j, sides[s]), "items");
+		neg_vector_init(&listed, json_array_size(items));
+		json_array_foreach(items, i, it) {
+			REQUIRE(test_unhex(id, sizeof(id), json_string_value(
+			    json_object_get(it, "id"))) == NEG_ID_LEN);
+			REQUIRE(neg_vector_add(&listed, json_u64(
+			    json_object_get(it, "timestamp")), id, NULL) == 0);
+		}
+		neg_vector_seal(&listed);
+		CHECK_EQ_INT(v.count, listed.count);
+		CHECK(v.count == listed.count && memcmp(v.items, listed.items,
+		    v.count * sizeof(*v.items)) == 0);
+		neg_vector_release(&listed);
+		neg_vector_release(&v);
+	}
+	json_decref(j);
+}
+
+TEST(fingerprints_match_reference)
+{
+	json_t *j = load(VEC_DIR "fingerprint.json"), *set, *items;
+	struct neg_vector v;
+	struct neg_storage s;
+	uint8_t id[NEG_ID_LEN], sum[NEG_ID_LEN], fp[NEG_FP_LEN];
+	uint8_t vi[NEG_VARINT_MAX];
+	size_t k, i, count;
+
+	REQUIRE(j != NULL);
+	json_array_foreach(json_object_get(j, "sets"), k, set) {
+		count = json_u64(json_object_get(set, "count"));
+		items = json_object_get(set, "items");
+		neg_vector_init(&v, count);
+		for (i = 0; i < count; i++) {
+			if (items != NULL && json_array_size(items) > 0) {
+				REQUIRE(test_unhex(id, sizeof(id),
+				    json_string_value(json_object_get(
+				    json_array_get(items, i), "id"))) ==
+				    NEG_ID_LEN);
+			} else
+				gen_id(i, id);
+			REQUIRE(neg_vector_add(&v, 1000000 + i, id, NULL) == 0);
+		}
+		neg_vector_seal(&v);
+		CHECK_EQ_INT(v.count, count);
+		neg_vector_storage(&v, &s);
+		REQUIRE(s.sum(s.ctx, 0, v.count, sum, NULL) == 0);
+		CHECK(bytes_are(sum, NEG_ID_LEN, json_string_value(
+		    json_object_get(set, "accumulator"))));
+		CHECK(bytes_are(vi, neg_varint_encode(count, vi),
+		    json_string_value(json_object_get(set, "count_varint"))));
+		neg_fingerprint(sum, count, fp);
+		CHECK(bytes_are(fp, NEG_FP_LEN, json_string_value(
+		    json_object_get(set, "fingerprint"))));
+		neg_vector_release(&v);
+	}
+	CHECK_EQ_INT(k, 12);
+	json_decref(j);
+}
+
+TEST(sum_sub_undoes_sum_add)
+{
+	uint8_t sum[NEG_ID_LEN] = { 0 }, id[NEG_ID_LEN], zero[NEG_ID_LEN] = { 0 };
+	uint64_t i;
+
+	for (i = 0; i < 100; i++) {
+		gen_id(i, id);
+		neg_sum_add(sum, id);
+	}
+	for (i = 0; i < 100; i++) {
+		gen_id(99 - i, id);
+		neg_sum_sub(sum, id);
+	}
+	CHECK(memcmp(sum, zero, NEG_ID_LEN) == 0);
+	memset(id, 0xff, sizeof(id));
+	neg_sum_sub(sum, id);	/* 0 - (2^256 - 1) = 1 */
+	CHECK(sum[0] == 1 && memcmp(sum + 1, zero, NEG_ID_LEN - 1) == 0);
+}
+
+TEST(varints_match_reference)
+{
+	json_t *j = load(VEC_DIR "varint.json"), *e;
+	uint8_t buf[NEG_VARINT_MAX], in[16];
+	uint64_t val, got;
+	size_t k, len, used;
+	long n;
+
+	REQUIRE(j != NULL);
+	json_array_foreach(json_object_get(j, "varints"), k, e) {
+		val = json_u64(json_object_get(e, "value"));
+		len = neg_varint_encode(val, buf);
+		CHECK(bytes_are(buf, len, json_string_value(
+		    json_object_get(e, "hex"))));
+		n = test_unhex(in, sizeof(in), json_string_value(
+		    json_object_get(e, "hex")));
+		REQUIRE(n > 0);
+		CHECK_EQ_INT(neg_varint_decode(in, (size_t)n, &got, &used,
+		    NULL), 0);
+		CHECK(got == val);
+		CHECK_EQ_INT(used, n);
+	}
+	CHECK_EQ_INT(k, 15);
+	json_decref(j);
+}
+
+static uint64_t
+bound_ts(const json_t *j)
+{
+	const char *s = json_string_value(j);
+
+	if (strncmp(s, "infinity", 8) == 0)
+		return NEG_TS_INFINITY;
+	return strtoull(s, NULL, 10);
+}
+
+TEST(bound_sequences_match_reference)
+{
+	json_t *j = load(VEC_DIR "varint.json"), *seq, *b;
+	struct neg_bound bound, got;
+	struct neg_buf out;
+	uint8_t in[256];
+	uint64_t last_out, last_in;
+	size_t k, i, pos, used;
+	long n;
+
+	REQUIRE(j != NULL);
+	neg_buf_init(&out);
+	json_array_foreach(json_object_get(j, "bound_sequences"), k, seq) {
+		out.len = 0;
+		last_out = 0;
+		json_array_foreach(json_object_get(seq, "bounds"), i, b) {
+			memset(&bound, 0, sizeof(bound));
+			bound.ts = bound_ts(json_object_get(b, "timestamp"));
+			n = test_unhex(bound.id, sizeof(bound.id),
+			    json_string_value(json_object_get(b, "id_prefix")));
+			REQUIRE(n >= 0);
+			bound.id_len = (size_t)n;
+			pos = out.len;
+			REQUIRE(neg_bound_encode(&out, &last_out, &bound,
+			    NULL) == 0);
+			CHECK(bytes_are(out.data + pos, out.len - pos,
+			    json_string_value(json_object_get(b, "hex"))));
+		}
+		CHECK(bytes_are(out.data, out.len, json_string_value(
+		    json_object_get(seq, "concatenated_hex"))));
+
+		n = test_unhex(in, sizeof(in), json_string_value(
+		    json_object_get(seq, "concatenated_hex")));
+		REQUIRE(n > 0);
+		pos = 0;
+		last_in = 0;
+		json_array_foreach(json_object_get(seq, "bounds"), i, b) {
+			REQUIRE(neg_bound_decode(in + pos, (size_t)n - pos,
+			    &last_in, &got, &used, NULL) == 0);
+			pos += used;
+			CHECK(got.ts == bound_ts(json_object_get(b,
+			    "timestamp")));
+			CHECK(bytes_are(got.id, got.id_len, json_string_value(
+			    json_object_get(b, "id_prefix"))));
+		}
+		CHECK_EQ_INT(pos, n);
+	}
+	CHECK_EQ_INT(k, 6);
+	neg_buf_release(&out);
+	json_decref(j);
+}
+
+TEST(minimal_bounds_match_reference)
+{
+	json_t *j = load(VEC_DIR "varint.json"), *c;
+	struct neg_item prev, curr;
+	struct neg_bound bound;
+	struct neg_buf out;
+	uint64_t last = 0;
+	size_t k;
+
+	REQUIRE(j != NULL);
+	neg_buf_init(&out);
+	json_array_foreach(json_object_get(json_object_get(j,
+	    "minimal_bounds"), "cases"), k, c) {
+		prev.ts = json_u64(json_object_get(json_object_get(c, "prev"),
+		    "timestamp"));
+		curr.ts = json_u64(json_object_get(json_object_get(c, "curr"),
+		    "timestamp"));
+		REQUIRE(test_unhex(prev.id, NEG_ID_LEN, json_string_value(
+		    json_object_get(json_object_get(c, "prev"), "id"))) == 32);
+		REQUIRE(test_unhex(curr.id, NEG_ID_LEN, json_string_value(
+		    json_object_get(json_object_get(c, "curr"), "id"))) == 32);
+		neg_bound_minimal(&prev, &curr, &bound);
+		CHECK(bound.ts == json_u64(json_object_get(c,
+		    "bound_timestamp")));
+		CHECK(bytes_are(bound.id, bound.id_len, json_string_value(
+		    json_object_get(c, "bound_prefix"))));
+		out.len = 0;
+		last = 0;
+		REQUIRE(neg_bound_encode(&out, &last, &bound, NULL) == 0);
+		CHECK(bytes_are(out.data, out.len, json_string_value(
+		    json_object_get(c, "hex"))));
+	}
+	CHECK_EQ_INT(k, 4);
+	neg_buf_release(&out);
+	json_decref(j);
+}
+
+/* A server holding the one item of protocol_version.json. */
+struct one_server {
+	struct neg_vector v;
+	struct neg_storage s;
+	struct neg n;
+	struct neg_buf out;
+};
+
+static void
+one_server_open(struct one_server *o, size_t frame_limit)
+{
+	uint8_t id[NEG_ID_LEN];
+
+	memset(id, 0xee, sizeof(id));
+	neg_vector_init(&o->v, 1);
+	if (neg_vector_add(&o->v, 12345, id, NULL) != 0)
+		abort();
+	neg_vector_seal(&o->v);
+	neg_vector_storage(&o->v, &o->s);
+	if (neg_init(&o->n, &o->s, frame_limit, NULL) != 0)
+		abort();
+	neg_buf_init(&o->out);
+}
+
+static void
+one_server_close(struct one_server *o)
+{
+	neg_buf_release(&o->out);
+	neg_release(&o->n);
+	neg_vector_release(&o->v);
+}
+
+/* Feed the hex message to the one-item server; return its code. */
+static int
+one_server_feed(struct one_server *o, const char *msg_hex, struct errbuf *eb)
+{
+	uint8_t msg[512];
+	long n = test_unhex(msg, sizeof(msg), msg_hex);
+
+	if (n < 0)
+		abort();
+	return neg_reconcile_server(&o->n, msg, (size_t)n, &o->out, eb);
+}
+
+TEST(server_answers_unsupported_version_with_its_own)
+{
+	json_t *j = load(VEC_DIR "protocol_version.json"), *e;
+	struct one_server o;
+	size_t k;
+
+	REQUIRE(j != NULL);
+	one_server_open(&o, 0);
+	json_array_foreach(json_object_get(j, "exchanges"), k, e) {
+		CHECK_EQ_INT(one_server_feed(&o, json_string_value(
+		    json_object_get(e, "input")), NULL), 0);
+		CHECK(bytes_are(o.out.data, o.out.len, json_string_value(
+		    json_object_get(e, "output"))));
+	}
+	CHECK_EQ_INT(k, 2);
+	one_server_close(&o);
+	json_decref(j);
+}
+
+TEST(rejects_version_byte_outside_0x60_0x6f)
+{
+	struct one_server o;
+	struct errbuf eb = { 0 };
+
+	one_server_open(&o, 0);
+	CHECK_EQ_INT(one_server_feed(&o, "5f00000200", &eb), AMIE_EPROTO);
+	CHECK_EQ_INT(one_server_feed(&o, "7000000200", &eb), AMIE_EPROTO);
+	CHECK_EQ_INT(o.out.len, 0);
+	CHECK_EQ_INT(one_server_feed(&o, "", &eb), AMIE_EPROTO);
+	one_server_close(&o);
+}
+
+TEST(client_rejects_reply_of_unsupported_version)
+{
+	struct neg_vector v;
+	struct neg_storage s;
+	struct neg n;
+	struct neg_buf out;
+	struct learnt l = { { 0 }, { 0 } };
+	struct errbuf eb = { 0 };
+	const uint8_t reply[] = { 0x62 };
+	int done = 7;
+
+	neg_vector_init(&v, 1);
+	neg_vector_seal(&v);
+	neg_vector_storage(&v, &s);
+	REQUIRE(neg_init(&n, &s, 0, &eb) == 0);
+	neg_buf_init(&out);
+	REQUIRE(neg_initiate(&n, &out, &eb) == 0);
+	CHECK_EQ_INT(neg_reconcile_client(&n, reply, sizeof(reply), &out,
+	    on_id, &l, &done, &eb), AMIE_EPROTO);
+	CHECK_EQ_INT(done, 7);
+	CHECK_EQ_INT(out.len, 0);
+	neg_buf_release(&out);
+	neg_release(&n);
+	neg_vector_release(&v);
+}
+
+TEST(client_is_done_when_server_replies_version_only)
+{
+	struct neg_vector v;
+	struct neg_storage s;
+	struct neg n;
+	struct neg_buf out;
+	struct learnt l = { { 0 }, { 0 } };
+	struct errbuf eb = { 0 };
+	const uint8_t reply[] = { 0x61 };
+	int done = 0;
+
+	neg_vector_init(&v, 1);
+	neg_vector_seal(&v);
+	neg_vector_storage(&v, &s);
+	REQUIRE(neg_init(&n, &s, 0, &eb) == 0);
+	neg_buf_init(&out);
+	REQUIRE(neg_initiate(&n, &out, &eb) == 0);
+	CHECK(bytes_are(out.data, out.len, "6100000200"));
+	CHECK_EQ_INT(neg_reconcile_client(&n, reply, sizeof(reply), &out,
+	    on_id, &l, &done, &eb), 0);
+	CHECK_EQ_INT(done, 1);
+	CHECK_EQ_INT(out.len, 0);
+	CHECK_EQ_INT(l.have.count + l.need.count, 0);
+	neg_buf_release(&out);
+	neg_release(&n);
+	neg_vector_release(&v);
+}
+
+TEST(rejects_varint_over_10_bytes)
+{
+	const uint8_t eleven[] = { 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+	    0x80, 0x80, 0x80, 0x01 };
+	const uint8_t over[] = { 0x82, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+	    0x80, 0x80, 0x00 };
+	const uint8_t max[] = { 0x81, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0xff, 0xff, 0x7f };
+	struct one_server o;
+	struct errbuf eb = { 0 };
+	uint64_t v = 0;
+	size_t used = 0;
+
+	CHECK_EQ_INT(neg_varint_decode(eleven, sizeof(eleven), &v, &used,
+	    &eb), AMIE_EPROTO);
+	CHECK_EQ_INT(neg_varint_decode(over, sizeof(over), &v, &used, &eb),
+	    AMIE_EPROTO);
+	CHECK(v == 0 && used == 0);
+	CHECK_EQ_INT(neg_varint_decode(max, sizeof(max), &v, &used, &eb), 0);
+	CHECK(v == UINT64_MAX && used == 10);
+	one_server_open(&o, 0);
+	/* The same as a bound timestamp in a message. */
+	CHECK_EQ_INT(one_server_feed(&o, "61808080808080808080800100",
+	    &eb), AMIE_EPROTO);
+	CHECK_EQ_INT(one_server_feed(&o, "6182808080808080808000000200",
+	    &eb), AMIE_EPROTO);
+	one_server_close(&o);
+}
+
+TEST(rejects_truncated_message)
+{
+	struct one_server o;
+	struct errbuf eb = { 0 };
+
+	one_server_open(&o, 0);
+	/* Inside a varint, a prefix, a fingerprint, an IdList. */
+	CHECK_EQ_INT(one_server_feed(&o, "6180", &eb), AMIE_EPROTO);
+	CHECK_EQ_INT(one_server_feed(&o, "6100", &eb), AMIE_EPROTO);
+	CHECK_EQ_INT(one_server_feed(&o, "610002aa", &eb), AMIE_EPROTO);
+	CHECK_EQ_INT(one_server_feed(&o, "61000001", &eb), AMIE_EPROTO);
+	CHECK_EQ_INT(one_server_feed(&o,
+	    "6100000100112233445566778899aabbccddee", &eb), AMIE_EPROTO);
+	CHECK_EQ_INT(one_server_feed(&o, "61000002", &eb), AMIE_EPROTO);
+	CHECK_EQ_INT(one_server_feed(&o, "6100000201eeee", &eb),
+	    AMIE_EPROTO);
+	/* A count no message could hold is refused before any work. */
+	CHECK_EQ_INT(one_server_feed(&o, "61000002ffffffffffffffffff7f",
+	    &eb), AMIE_EPROTO);
+	CHECK_EQ_INT(o.out.len, 0);
+	one_server_close(&o);
+}
+
+TEST(rejects_id_prefix_over_32_bytes)
+{
+	struct one_server o;
+	struct errbuf eb = { 0 };
+	char msg[2 * 40 + 16];
+
+	one_server_open(&o, 0);
+	strcpy(msg, "610021");
+	memset(msg + 6, 'a', 66);
+	strcpy(msg + 72, "00");
+	CHECK_EQ_INT(one_server_feed(&o, msg, &eb), AMIE_EPROTO);
+	CHECK(strstr(eb.msg, "prefix") != NULL);
+	/* 32 bytes is the limit and is accepted. */
+	strcpy(msg, "610020");
+	memset(msg + 6, 'a', 64);
+	strcpy(msg + 70, "00");
+	CHECK_EQ_INT(one_server_feed(&o, msg, &eb), 0);
+	one_server_close(&o);
+}
+
+TEST(rejects_unknown_mode)
+{
+	struct one_server o;
+	struct errbuf eb = { 0 };
+
+	one_server_open(&o, 0);
+	CHECK_EQ_INT(one_server_feed(&o, "61000003", &eb), AMIE_EPROTO);
+	CHECK(strstr(eb.msg, "mode") != NULL);
+	CHECK_EQ_INT(one_server_feed(&o, "6100008001", &eb), AMIE_EPROTO);
+	one_server_close(&o);
+}
+
+TEST(rejects_frame_limit_between_1_and_4095)
+{
+	struct neg_vector v;
+	struct neg_storage s;
+	struct neg n;
+	struct errbuf eb = { 0 };
+
+	neg_vector_init(&v, 1);
+	neg_vector_seal(&v);
+	neg_vector_storage(&v, &s);
+	CHECK_EQ_INT(neg_init(&n, &s, 1, &eb), AMIE_ELIMIT);
+	CHECK_EQ_INT(neg_init(&n, &s, 4095, &eb), AMIE_ELIMIT);
+	CHECK_EQ_INT(neg_init(&n, &s, NEG_FRAME_MAX + 1, &eb), AMIE_ELIMIT);
+	CHECK_EQ_INT(neg_init(&n, &s, 0, &eb), 0);
+	neg_release(&n);
+	CHECK_EQ_INT(neg_init(&n, &s, 4096, &eb), 0);
+	neg_release(&n);
+	neg_vector_release(&v);
+}
+
+TEST(rejects_message_over_limit)
+{
+	struct one_server o;
+	struct errbuf eb = { 0 };
+	uint8_t *big = calloc(1, NEG_MSG_MAX + 1);
+
+	REQUIRE(big != NULL);
+	big[0] = NEG_VERSION;
+	one_server_open(&o, 0);
+	CHECK_EQ_INT(neg_reconcile_server(&o.n, big, NEG_MSG_MAX + 1, &o.out,
+	    &eb), AMIE_ELIMIT);
+	one_server_close(&o);
+	free(big);
+}
+
+TEST(roles_are_not_mixed)
+{
+	struct one_server o;
+	struct neg_buf out;
+	struct learnt l = { { 0 }, { 0 } };
+	struct errbuf eb = { 0 };
+	const uint8_t msg[] = { 0x61 };
+	int done = 0;
+
+	one_server_open(&o, 0);
+	neg_buf_init(&out);
+	CHECK_EQ_INT(neg_reconcile_client(&o.n, msg, 1, &out, on_id, &l,
+	    &done, &eb), AMIE_EUSAGE);
+	REQUIRE(neg_initiate(&o.n, &out, &eb) == 0);
+	CHECK_EQ_INT(neg_initiate(&o.n, &out, &eb), AMIE_EUSAGE);
+	CHECK_EQ_INT(neg_reconcile_server(&o.n, msg, 1, &out, &eb),
+	    AMIE_EUSAGE);
+	neg_buf_release(&out);
+	one_server_close(&o);
+}
+
+TEST(client_stops_when_callback_fails)
+{
+	struct neg_vector v;
+	struct neg_storage s;
+	struct neg n;
+	struct neg_buf out;
+	struct errbuf eb = { 0 };
+	uint8_t reply[1 + 4 + 32];
+	int done = 0;
+
+	neg_vector_init(&v, 1);
+	neg_vector_seal(&v);
+	neg_vector_storage(&v, &s);
+	REQUIRE(neg_init(&n, &s, 0, &eb) == 0);
+	neg_buf_init(&out);
+	REQUIRE(neg_initiate(&n, &out, &eb) == 0);
+	REQUIRE(test_unhex(reply, sizeof(reply), "6100000201"
+	    "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee")
+	    == sizeof(reply));
+	CHECK_EQ_INT(neg_reconcile_client(&n, reply, sizeof(reply), &out,
+	    on_id_refuse, NULL, &done, &eb), AMIE_EREFUSED);
+	CHECK_STR(eb.msg, "test: enough");
+	neg_buf_release(&out);
+	neg_release(&n);
+	neg_vector_release(&v);
+}
+
+TEST(client_counts_repeated_id_once)
+{
+	struct neg_vector v;
+	struct neg_storage s;
+	struct neg n;
+	struct neg_buf out;
+	struct learnt l = { { 0 }, { 0 } };
+	struct errbuf eb = { 0 };
+	uint8_t reply[1 + 4 + 3 * 32], id[NEG_ID_LEN];
+	int done = 0;
+
+	memset(id, 0xaa, sizeof(id));
+	neg_vector_init(&v, 2);
+	REQUIRE(neg_vector_add(&v, 5, id, &eb) == 0);
+	neg_vector_seal(&v);
+	neg_vector_storage(&v, &s);
+	REQUIRE(neg_init(&n, &s, 0, &eb) == 0);
+	neg_buf_init(&out);
+	REQUIRE(neg_initiate(&n, &out, &eb) == 0);
+	REQUIRE(test_unhex(reply, sizeof(reply), "6100000203"
+	    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb")
+	    == sizeof(reply));
+	CHECK_EQ_INT(neg_reconcile_client(&n, reply, sizeof(reply), &out,
+	    on_id, &l, &done, &eb), 0);
+	CHECK_EQ_INT(done, 1);
+	CHECK_EQ_INT(l.have.count, 0);
+	CHECK_EQ_INT(l.need.count, 1);
+	if (l.need.count == 1)
+		CHECK(l.need.ids[0][0] == 0xbb);
+	free(l.need.ids);
+	neg_buf_release(&out);
+	neg_release(&n);
+	neg_vector_release(&v);
+}
+
+TEST(vector_seal_sorts_and_drops_duplicates)
+{
+	struct neg_vector v;
+	struct errbuf eb = { 0 };
+	uint8_t a[NEG_ID_LEN], b[NEG_ID_LEN];
+
+	memset(a, 0x01, sizeof(a));
+	memset(b, 0x02, sizeof(b));
+	neg_vector_init(&v, 4);
+	CHECK_EQ_INT(neg_vector_add(&v, 7, b, &eb), 0);
+	CHECK_EQ_INT(neg_vector_add(&v, 7, a, &eb), 0);
+	CHECK_EQ_INT(neg_vector_add(&v, 7, b, &eb), 0);
+	CHECK_EQ_INT(neg_vector_add(&v, 3, b, &eb), 0);
+	CHECK_EQ_INT(neg_vector_add(&v, 1, b, &eb), AMIE_ELIMIT);
+	CHECK_EQ_INT(neg_vector_add(&v, NEG_TS_INFINITY, b, &eb),
+	    AMIE_EUSAGE);
+	neg_vector_seal(&v);
+	REQUIRE(v.count == 3);
+	CHECK(v.items[0].ts == 3 && v.items[0].id[0] == 2);
+	CHECK(v.items[1].ts == 7 && v.items[1].id[0] == 1);
+	CHECK(v.items[2].ts == 7 && v.items[2].id[0] == 2);
+	neg_vector_release(&v);
+}
+
+TESTS(
+	T(fingerprints_match_reference),
+	T(sum_sub_undoes_sum_add),
+	T(varints_match_reference),
+	T(bound_sequences_match_reference),
+	T(minimal_bounds_match_reference),
+	T(server_answers_unsupported_version_with_its_own),
+	T(rejects_version_byte_outside_0x60_0x6f),
+	T(client_rejects_reply_of_unsupported_version),
+	T(client_is_done_when_server_replies_version_only),
+	T(rejects_varint_over_10_bytes),
+	T(rejects_truncated_message),
+	T(rejects_id_prefix_over_32_bytes),
+	T(rejects_unknown_mode),
+	T(rejects_frame_limit_between_1_and_4095),
+	T(rejects_message_over_limit),
+	T(roles_are_not_mixed),
+	T(client_stops_when_callback_fails),
+	T(client_counts_repeated_id_once),
+	T(vector_seal_sorts_and_drops_duplicates),
+	T(session_10_explicit_items_follow_generator),
+	T(session_01_identical_1000_matches_reference),
+	T(session_02_server_has_10_extra_matches_reference),
+	T(session_03_server_missing_10_matches_reference),
+	T(session_04_both_50_unique_5000_common_matches_reference),
+	T(session_05_client_empty_server_200_matches_reference),
+	T(session_06_client_200_server_empty_matches_reference),
+	T(session_07_framelimit_4096_20000_common_500_diff_matches_reference),
+	T(session_08_same_timestamp_3000_matches_reference),
+	T(session_09_framelimit_4096_client_empty_server_1000_matches_reference),
+	T(session_10_small_explicit_matches_reference)
+)
