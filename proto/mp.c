@@ -734,5 +734,7 @@ mpw_bin(struct mpw *w, const uint8_t *b, size_t len)
 void
 mpw_raw(struct mpw *w, const uint8_t *b, size_t len)
 {
+	if (len == 0)
+		return;
 	mpw_write(w, (const char *)b, len);
 }

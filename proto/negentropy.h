@@ -124,7 +124,7 @@ struct neg_slot;
 /* One reconciliation session, embedded by its owner. */
 struct neg {
 	const struct neg_storage *storage;
-	size_t frame_limit;		/* 0 or NEG_FRAME_MIN .. NEG_FRAME_MAX */
+	size_t frame_limit;		/* 0, or NEG_FRAME_MIN .. _MAX */
 	int is_initiator;
 	uint64_t last_ts_in;		/* delta state of the message read */
 	uint64_t last_ts_out;		/* delta state of the message written */
@@ -240,18 +240,19 @@ int neg_reconcile_server(struct neg *n, const uint8_t *msg, size_t len,
  * As the client, read the server reply of len bytes at msg, report each
  * have and need id it reveals, and write the next message into out
  * (replacing what out held).  on_id(ctx, have, id, eb) is called once for
- * each id learnt: have is 1 for an id the client has and the server lacks,
- * 0 for one the server has and the client lacks; id is borrowed for the
- * call; it returns 0 to go on, or an AMIE_E* code (with a message in eb)
- * that stops the reconciliation and is returned by it.  When there is nothing more
- * to send, *done is 1 and out->len is 0; otherwise *done is 0 and out is
- * to be sent.  Ids are reported once per reply, in no meaningful order.
- * Returns 0, AMIE_EPROTO for a malformed reply or one of another version,
- * AMIE_ELIMIT as for neg_reconcile_server(), AMIE_EUSAGE if n has not
- * initiated, the code on_id returned, or the code of a storage failure;
- * on failure out->len is 0, *done is untouched and the session should be
- * dropped.  The scratch memory used for a received IdList is bounded by
- * NEG_IDLIST_MAX ids and kept in n until neg_release().
+ * each id learnt, in no meaningful order: have is 1 for an id the client
+ * has and the server lacks, 0 for one the server has and the client lacks;
+ * id is borrowed for the call; on_id returns 0 to go on, or an AMIE_E*
+ * code (with a message in eb) that stops the reconciliation and is
+ * returned by it.  When there is nothing more to send, *done is 1 and
+ * out->len is 0; otherwise *done is 0 and out is to be sent.  Returns 0,
+ * AMIE_EPROTO for a malformed reply or one of another version, AMIE_ELIMIT
+ * as for neg_reconcile_server(), AMIE_EUSAGE if n has not initiated, the
+ * code on_id returned, or the code of a storage failure; on failure
+ * out->len is 0, *done is untouched, ids already reported stay reported,
+ * and the session should be dropped.  The scratch memory for a received
+ * IdList is bounded by NEG_IDLIST_MAX ids and kept in n until
+ * neg_release().
  */
 int neg_reconcile_client(struct neg *n, const uint8_t *msg, size_t len,
     struct neg_buf *out,

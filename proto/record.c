@@ -161,7 +161,7 @@ record_sign(struct record_header *h, const uint8_t *body, size_t body_len,
     const uint8_t sk[64], const uint8_t network_id[32], struct mpw *out,
     uint8_t id[RECORD_ID_LEN], struct errbuf *eb)
 {
-	uint8_t m[RECORD_SIG_MSG_LEN], sig[RECORD_SIG_LEN];
+	uint8_t m[RECORD_SIG_MSG_LEN], sig[RECORD_SIG_LEN], charter_net[32];
 	struct record_header check;
 	struct record rec;
 	struct mpw hw;
@@ -184,6 +184,10 @@ record_sign(struct record_header *h, const uint8_t *body, size_t body_len,
 		return rc;
 	}
 	record_id(id, hw.buf, hw.len);
+	if (network_id == NULL) {
+		record_network_id(charter_net, hw.buf, hw.len);
+		network_id = charter_net;
+	}
 	record_sig_msg(m, network_id, id);
 	crypto_sign_detached(sig, NULL, m, sizeof(m), sk);
 	rec.header = hw.buf;
@@ -288,4 +292,10 @@ void
 record_id_hex(char out[2 * RECORD_ID_LEN + 1], const uint8_t id[RECORD_ID_LEN])
 {
 	sodium_bin2hex(out, 2 * RECORD_ID_LEN + 1, id, RECORD_ID_LEN);
+}
+
+void
+record_network_id(uint8_t out[32], const uint8_t *header, size_t len)
+{
+	crypto_generichash(out, 32, header, len, NULL, 0);
 }

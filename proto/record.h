@@ -86,7 +86,9 @@ void record_id(uint8_t id[RECORD_ID_LEN], const uint8_t *header, size_t len);
 /*
  * Sign a new record: fill h->body_hash and h->body_len from the body,
  * encode the header, compute the id, sign it with sk (libsodium's 64-byte
- * secret key) for network_id, and append the encoded record to out.  The
+ * secret key) for network_id, and append the encoded record to out.
+ * network_id NULL signs a charter, whose own header defines the network
+ * id (BLAKE2b-256 of the header).  The
  * body must be a canonical map unless h->flags says it is encrypted.
  * Returns 0, or AMIE_ELIMIT / AMIE_EPROTO for a header or body that a
  * receiver would refuse (checked here so we never sign one).
@@ -123,6 +125,9 @@ int record_check(const struct record *r, struct record_header *h,
 int record_verify(const struct record *r, const struct record_header *h,
     const uint8_t id[RECORD_ID_LEN], const uint8_t network_id[32],
     uint64_t now_ms, struct errbuf *eb);
+
+/* The network id a charter with this header defines. */
+void record_network_id(uint8_t out[32], const uint8_t *header, size_t len);
 
 /* Write the 64 lowercase hex digits of id and a NUL into out. */
 void record_id_hex(char out[2 * RECORD_ID_LEN + 1],

@@ -351,8 +351,7 @@ store_ingest_one(struct store *st, MDB_txn *txn, const struct store_in *in,
 		goto refused;
 	}
 	if (is_charter)
-		crypto_generichash(network_id, sizeof(network_id), r.header,
-		    r.header_len, NULL, 0);
+		record_network_id(network_id, r.header, r.header_len);
 	if ((o->code = record_verify(&r, &h, o->id, network_id, now_ms,
 	    &e)) != 0 ||
 	    (o->code = store_rules_check(st, txn, &r, &h, is_charter, &e)) != 0)

@@ -1,5 +1,0 @@
-build-asan/proto/mp.o: proto/mp.c proto/mp.h proto/errbuf.h \
- proto/xmalloc.h
-proto/mp.h:
-proto/errbuf.h:
-proto/xmalloc.h:

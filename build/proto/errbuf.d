@@ -1,2 +1,0 @@
-build/proto/errbuf.o: proto/errbuf.c proto/errbuf.h
-proto/errbuf.h:

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * amie: the command line of an amie node.  Each subcommand turns its
+ * arguments into one control request to amied and formats the reply:
+ * data on stdout, everything else on stderr, exit codes as in amie(1).
+ */
+#include <locale.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "cli/cli.h"
+
+#ifndef AMIE_VERSION
+#define AMIE_VERSION "0.1.0"
+#endif
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *help;
+} amie_commands[] = {
+	{ "init", cmd_init_main, "create a node (and a federation)" },
+	{ "status", cmd_status_main, "this node, its federation and records" },
+	{ "id", cmd_id_main, "this node's id" },
+	{ "kb", cmd_kb_main, "knowledge base: add, show, list" },
+};
+
+static void
+amie_usage(FILE *f)
+{
+	fprintf(f, "usage: amie [--dir DIR] COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(amie_commands) / sizeof(amie_commands[0]);
+	    i++)
+		fprintf(f, "  %-8s %s\n", amie_commands[i].name,
+		    amie_commands[i].help);
+	fprintf(f, "\n`amie COMMAND --help` tells more; amie(1) has it all.\n"
+	    "The node directory is --dir, $AMIE_DIR, or $XDG_DATA_HOME/amie.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	static char status_arg[] = "status";
+	char *status_argv[2] = { status_arg, NULL };
+	int first = 1;
+
+	setlocale(LC_ALL, "");
+	if (sodium_init() < 0) {
+		fprintf(stderr, "amie: libsodium failed to initialise\n");
+		return CLI_EXIT_UNAVAILABLE;
+	}
+	/* `amie --dir DIR CMD ...` is `amie CMD --dir DIR ...`. */
+	while (first < argc && strcmp(argv[first], "--dir") == 0 &&
+	    first + 1 < argc) {
+		setenv("AMIE_DIR", argv[first + 1], 1);
+		first += 2;
+	}
+	if (first >= argc)
+		return cmd_status_main(1, status_argv);
+	if (strcmp(argv[first], "--help") == 0 ||
+	    strcmp(argv[first], "-h") == 0 || strcmp(argv[first], "help") == 0) {
+		amie_usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[first], "--version") == 0) {
+		printf("amie %s\n", AMIE_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(amie_commands) / sizeof(amie_commands[0]);
+	    i++)
+		if (strcmp(argv[first], amie_commands[i].name) == 0)
+			return amie_commands[i].fn(argc - first, argv + first);
+	fprintf(stderr, "amie: unknown command '%s'\n", argv[first]);
+	amie_usage(stderr);
+	return CLI_EXIT_USAGE;
+}

@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sodium.h>
+#include <zmq.h>
+
+#include "cli/cli.h"
+#include "proto/xmalloc.h"
+
+int
+cli_dir(struct cli *c)
+{
+	const char *env = getenv("AMIE_DIR"), *xdg = getenv("XDG_DATA_HOME");
+	const char *home = getenv("HOME");
+	int n;
+
+	if (c->dir_opt != NULL)
+		n = snprintf(c->dir, sizeof(c->dir), "%s", c->dir_opt);
+	else if (env != NULL && env[0] != '\0')
+		n = snprintf(c->dir, sizeof(c->dir), "%s", env);
+	else if (xdg != NULL && xdg[0] != '\0')
+		n = snprintf(c->dir, sizeof(c->dir), "%s/amie", xdg);
+	else if (home != NULL)
+		n = snprintf(c->dir, sizeof(c->dir), "%s/.local/share/amie",
+		    home);
+	else
+		return cli_error(c, CLI_EXIT_USAGE,
+		    "no node directory: use --dir DIR or set AMIE_DIR");
+	if (n < 0 || (size_t)n >= sizeof(c->dir) - 32)
+		return cli_error(c, CLI_EXIT_USAGE, "node directory too long");
+	return 0;
+}
+
+int
+cli_exit_code(int code)
+{
+	switch (code) {
+	case AMIE_OK:
+		return CLI_EXIT_OK;
+	case AMIE_ENOTFOUND:
+		return CLI_EXIT_NOTFOUND;
+	case AMIE_EUSAGE:
+	case AMIE_EAMBIGUOUS:
+		return CLI_EXIT_USAGE;
+	case AMIE_EUNAVAIL:
+		return CLI_EXIT_UNAVAILABLE;
+	case AMIE_EAGAIN:
+	case AMIE_EIO:
+		return CLI_EXIT_TEMPFAIL;
+	case AMIE_EPERM:
+		return CLI_EXIT_NOPERM;
+	case AMIE_ECONFIG:
+		return CLI_EXIT_CONFIG;
+	default:
+		return CLI_EXIT_DATAERR;
+	}
+}
+
+int
+cli_error(const struct cli *c, int exit, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", c->prog ? c->prog : "amie");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return exit;
+}
+
+int
+cli_fail(const struct cli *c, const struct errbuf *eb)
+{
+	return cli_error(c, cli_exit_code(eb->code), "%s", eb->msg);
+}
+
+/* Is a daemon listening on path?  A refused or absent socket says no at
+ * once, where ZeroMQ would wait for it to appear. */
+static int
+cli_daemon_listening(const char *path)
+{
+	struct sockaddr_un sa;
+	int fd, ok;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return 1;	/* let ZeroMQ report it */
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return 1;
+	ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 ||
+	    (errno != ECONNREFUSED && errno != ENOENT);
+	close(fd);
+	return ok;
+}
+
+int
+cli_call(const struct cli *c, const struct mpw *req, struct cli_reply *r,
+    struct errbuf *eb)
+{
+	char path[CLI_PATH_MAX + 16], ep[CLI_PATH_MAX + 32];
+	int timeout = CLI_TIMEOUT_MS, linger = 0, rc = 0;
+	int64_t maxmsg = CTL_MSG_MAX + 64;
+	void *ctx, *sock;
+	zmq_msg_t m;
+
+	snprintf(path, sizeof(path), "%s/amied.sock", c->dir);
+	if (!cli_daemon_listening(path))
+		return fail(eb, AMIE_EUNAVAIL,
+		    "amied is not running for %s; start it with: amied --dir %s",
+		    c->dir, c->dir);
+	snprintf(ep, sizeof(ep), "ipc://%s", path);
+	ctx = zmq_ctx_new();
+	sock = zmq_socket(ctx, ZMQ_REQ);
+	zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger));
+	zmq_setsockopt(sock, ZMQ_RCVTIMEO, &timeout, sizeof(timeout));
+	zmq_setsockopt(sock, ZMQ_SNDTIMEO, &timeout, sizeof(timeout));
+	zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
+	zmq_msg_init(&m);
+	if (zmq_connect(sock, ep) != 0 || zmq_send(sock, req->buf, req->len,
+	    0) < 0 || zmq_msg_recv(&m, sock, 0) < 0) {
+		rc = fail(eb, AMIE_EUNAVAIL, "amied at %s did not answer: %s",
+		    path, zmq_strerror(zmq_errno()));
+		goto out;
+	}
+	r->len = zmq_msg_size(&m);
+	r->buf = xmalloc(r->len);
+	memcpy(r->buf, zmq_msg_data(&m), r->len);
+	if ((rc = ctl_reply_status(r->buf, r->len, eb)) == 0 &&
+	    (rc = mpmap_decode(&r->m, r->buf, r->len, "reply", eb)) == 0)
+		goto out;
+	free(r->buf);
+	r->buf = NULL;
+out:
+	zmq_msg_close(&m);
+	zmq_close(sock);
+	zmq_ctx_term(ctx);
+	return rc;
+}
+
+void
+cli_reply_release(struct cli_reply *r)
+{
+	free(r->buf);
+	r->buf = NULL;
+}
+
+void
+cli_reply_str(const struct cli_reply *r, const char *key, char *out,
+    size_t cap)
+{
+	if (mpmap_cstr(&r->m, key, out, cap, NULL) != 0 && cap > 0)
+		out[0] = '\0';
+}
+
+uint64_t
+cli_reply_uint(const struct cli_reply *r, const char *key)
+{
+	uint64_t v = 0;
+
+	if (mpmap_uint(&r->m, key, &v, NULL) != 0)
+		return 0;
+	return v;
+}
+
+/* One msgpack value at rd as a new JSON value, or NULL if malformed. */
+static json_t *
+cli_json_value(struct mpr *rd, unsigned depth)
+{
+	struct mptok t;
+	json_t *j = NULL;
+	char *hex;
+
+	if (depth > MP_DEPTH_MAX || mpr_token(rd, &t, "reply", NULL) != 0)
+		return NULL;
+	switch (t.type) {
+	case MP_NIL:
+		return json_null();
+	case MP_BOOL:
+		return json_boolean(t.u);
+	case MP_UINT:
+		return json_integer((json_int_t)t.u);
+	case MP_INT:
+		return json_integer((json_int_t)t.i);
+	case MP_STR:
+		return json_stringn((const char *)t.data, t.len);
+	case MP_BIN:
+		hex = xmalloc(2 * (size_t)t.len + 1);
+		sodium_bin2hex(hex, 2 * (size_t)t.len + 1, t.data, t.len);
+		j = json_string(hex);
+		free(hex);
+		return j;
+	case MP_ARRAY:
+		j = json_array();
+		for (uint32_t i = 0; i < t.count; i++) {
+			json_t *e = cli_json_value(rd, depth + 1);
+
+			if (e == NULL) {
+				json_decref(j);
+				return NULL;
+			}
+			json_array_append_new(j, e);
+		}
+		return j;
+	case MP_MAP:
+		j = json_object();
+		for (uint32_t i = 0; i < t.count; i++) {
+			struct mptok k;
+			json_t *e;
+			char *key;
+
+			if (mpr_token(rd, &k, "reply", NULL) != 0 ||
+			    k.type != MP_STR) {
+				json_decref(j);
+				return NULL;
+			}
+			key = xstrndup((const char *)k.data, k.len);
+			e = cli_json_value(rd, depth + 1);
+			if (e == NULL) {
+				free(key);
+				json_decref(j);
+				return NULL;
+			}
+			json_object_set_new(j, key, e);
+			free(key);
+		}
+		return j;
+	}
+	return NULL;
+}
+
+int
+cli_print_json(const struct cli_reply *r)
+{
+	struct mpr rd;
+	json_t *j;
+
+	mpr_init(&rd, r->buf, r->len);
+	if ((j = cli_json_value(&rd, 0)) == NULL || !json_is_object(j)) {
+		json_decref(j);
+		fprintf(stderr, "amie: the daemon's reply is malformed\n");
+		return CLI_EXIT_DATAERR;
+	}
+	json_object_set_new(j, "schema", json_integer(1));
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+	fputc('\n', stdout);
+	json_decref(j);
+	return 0;
+}
+
+void
+cli_time(char out[32], uint64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(out, 32, "%Y-%m-%d %H:%M", &tm) == 0)
+		snprintf(out, 32, "?");
+}
+
+int
+cli_color(FILE *f)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	return isatty(fileno(f)) && (nc == NULL || nc[0] == '\0');
+}

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * What the amie subcommands share: the node directory, the exit codes of
+ * DESIGN.md section 8, the call to the daemon's control socket, and
+ * output rules (data on stdout, everything else on stderr, --json as one
+ * object with "schema": 1).
+ */
+#ifndef AMIE_CLI_CLI_H
+#define AMIE_CLI_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "proto/ctl.h"
+#include "proto/errbuf.h"
+#include "proto/mp.h"
+
+#define CLI_EXIT_OK		0
+#define CLI_EXIT_NOTFOUND	1
+#define CLI_EXIT_USAGE		64
+#define CLI_EXIT_DATAERR	65
+#define CLI_EXIT_UNAVAILABLE	69
+#define CLI_EXIT_TEMPFAIL	75
+#define CLI_EXIT_NOPERM		77
+#define CLI_EXIT_CONFIG		78
+#define CLI_PATH_MAX		4096
+#define CLI_TIMEOUT_MS		60000	/* a request the daemon never answers */
+
+/* Options every command takes: --dir DIR, --json, --help. */
+struct cli {
+	char dir[CLI_PATH_MAX];
+	const char *dir_opt;
+	int json;
+	const char *prog;		/* "amie kb add", for messages */
+};
+
+/* A reply from the daemon: the bytes and a view of its fields. */
+struct cli_reply {
+	uint8_t *buf;
+	size_t len;
+	struct mpmap m;
+};
+
+/* Resolve the node directory (--dir, $AMIE_DIR, $XDG_DATA_HOME/amie,
+ * ~/.local/share/amie).  Returns 0 or CLI_EXIT_USAGE after a message. */
+int cli_dir(struct cli *c);
+
+/* The exit code for an AMIE_E* code. */
+int cli_exit_code(int code);
+
+/* Print "amie: message" on stderr and return the exit code for eb. */
+int cli_fail(const struct cli *c, const struct errbuf *eb);
+
+/* Print "PROG: message" on stderr and return exit. */
+int cli_error(const struct cli *c, int exit, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Send the request in req (one encoded map) to the daemon of c->dir and
+ * wait for its reply.  On success fills r (free it with
+ * cli_reply_release()) and returns 0.  Returns AMIE_EUNAVAIL with advice
+ * when no daemon answers, or the daemon's error code with its message.
+ */
+int cli_call(const struct cli *c, const struct mpw *req, struct cli_reply *r,
+    struct errbuf *eb);
+
+void cli_reply_release(struct cli_reply *r);
+
+/* A string field of the reply as a NUL-terminated copy in out (cap
+ * bytes); "" when missing. */
+void cli_reply_str(const struct cli_reply *r, const char *key, char *out,
+    size_t cap);
+
+/* An unsigned field of the reply; 0 when missing. */
+uint64_t cli_reply_uint(const struct cli_reply *r, const char *key);
+
+/*
+ * Print the reply as one JSON object on stdout with "schema": 1 added.
+ * Returns 0 or CLI_EXIT_DATAERR.
+ */
+int cli_print_json(const struct cli_reply *r);
+
+/* Format ms since 1970 as "YYYY-MM-DD HH:MM" in local time. */
+void cli_time(char out[32], uint64_t ms);
+
+/* 1 when f is a terminal and NO_COLOR is unset. */
+int cli_color(FILE *f);
+
+/* Subcommands: argc/argv start at the subcommand's name. */
+int cmd_init_main(int argc, char **argv);
+int cmd_status_main(int argc, char **argv);
+int cmd_id_main(int argc, char **argv);
+int cmd_kb_main(int argc, char **argv);
+
+#endif

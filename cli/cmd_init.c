@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * amie init: create a node directory.  It writes the key (0600), the
+ * configuration and, with --federation, the signed charter of a new
+ * federation; amied creates its LMDB store on first start and stores the
+ * charter there.  The command line never opens the store itself (it
+ * depends on proto/ only).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "cli/cli.h"
+#include "proto/body.h"
+#include "proto/keyfile.h"
+#include "proto/nodeid.h"
+#include "proto/record.h"
+
+static void
+cmd_init_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: amie init --name NAME [--region R] [--listen tcp://HOST:PORT]\n"
+	    "                 [--federation FED] [--dir DIR]\n"
+	    "Create a node directory: key, configuration and, with --federation,\n"
+	    "the charter of a new federation founded by this node.\n"
+	    "Prints the node id on stdout.\n");
+}
+
+/* mkdir -p with mode 0700 for what it creates. */
+static int
+cmd_init_mkdirs(const char *dir)
+{
+	char p[CLI_PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s", dir);
+	for (char *s = p + 1; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0700) != 0 && errno != EEXIST)
+			return -1;
+		*s = '/';
+	}
+	if (mkdir(p, 0700) != 0 && errno != EEXIST)
+		return -1;
+	return chmod(p, 0700);
+}
+
+/* Write len bytes to DIR/name, created new with mode 0600. */
+static int
+cmd_init_write(const struct cli *c, const char *name, const void *buf,
+    size_t len)
+{
+	char path[CLI_PATH_MAX + 32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", c->dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return cli_error(c, CLI_EXIT_CONFIG, "%s: %s", path,
+		    strerror(errno));
+	n = write(fd, buf, len);
+	if (n != (ssize_t)len || fsync(fd) != 0) {
+		int e = errno;
+
+		close(fd);
+		unlink(path);
+		return cli_error(c, CLI_EXIT_TEMPFAIL, "%s: %s", path,
+		    strerror(e));
+	}
+	close(fd);
+	return 0;
+}
+
+/* A configuration value goes on one line: no newlines, no NUL. */
+static int
+cmd_init_value_ok(const char *s, size_t max)
+{
+	return strlen(s) <= max && strpbrk(s, "\r\n") == NULL;
+}
+
+static int
+cmd_init_charter(const struct cli *c, const char *fed, const uint8_t pk[32],
+    const uint8_t sk[64])
+{
+	struct record_header h;
+	struct body_charter ch;
+	struct mpw body, rec;
+	struct errbuf eb;
+	uint8_t id[RECORD_ID_LEN];
+	struct timespec now;
+	int rc;
+
+	memset(&h, 0, sizeof(h));
+	memcpy(h.kind, "charter", 7);
+	memcpy(h.author, pk, 32);
+	clock_gettime(CLOCK_REALTIME, &now);
+	h.ts = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+	ch.name.s = fed;
+	ch.name.len = (uint32_t)strlen(fed);
+	memcpy(ch.founder, pk, 32);
+	ch.admit_quorum = 1;
+	ch.remove_quorum = 1;
+	mpw_init(&body, RECORD_BODY_MAX);
+	mpw_init(&rec, RECORD_ENCODED_MAX);
+	body_charter_encode(&ch, &body);
+	errbuf_clear(&eb);
+	if ((rc = mpw_finish(&body, "charter", &eb)) != 0 ||
+	    (rc = record_sign(&h, body.buf, body.len, sk, NULL, &rec, id,
+	    &eb)) != 0 || (rc = mpw_finish(&rec, "charter", &eb)) != 0)
+		rc = cli_fail(c, &eb);
+	else
+		rc = cmd_init_write(c, "charter.amie", rec.buf, rec.len);
+	mpw_release(&body);
+	mpw_release(&rec);
+	return rc;
+}
+
+int
+cmd_init_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "region", required_argument, NULL, 'r' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "federation", required_argument, NULL, 'f' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli c = { .prog = "amie init" };
+	const char *name = NULL, *region = "", *fed = NULL;
+	const char *listen = "tcp://0.0.0.0:4410";
+	char path[CLI_PATH_MAX + 32], conf[2048], id[NODEID_LEN + 1];
+	char keytext[KEYFILE_LEN];
+	uint8_t seed[KEYFILE_SEED_LEN], pk[32], *sk;
+	struct stat sb;
+	int ch, rc, len;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'n': name = optarg; break;
+		case 'r': region = optarg; break;
+		case 'l': listen = optarg; break;
+		case 'f': fed = optarg; break;
+		case 'd': c.dir_opt = optarg; break;
+		case 'h': cmd_init_usage(stdout); return 0;
+		default: cmd_init_usage(stderr); return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind != argc || name == NULL) {
+		if (name == NULL)
+			cli_error(&c, CLI_EXIT_USAGE, "--name is required");
+		cmd_init_usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (name[0] == '\0' || !cmd_init_value_ok(name, BODY_NAME_MAX) ||
+	    !cmd_init_value_ok(region, BODY_NAME_MAX))
+		return cli_error(&c, CLI_EXIT_DATAERR,
+		    "--name and --region: one line of at most %d bytes",
+		    BODY_NAME_MAX);
+	if (strncmp(listen, "tcp://", 6) != 0 || !cmd_init_value_ok(listen, 200))
+		return cli_error(&c, CLI_EXIT_DATAERR,
+		    "--listen: expected tcp://HOST:PORT, got '%s'", listen);
+	if (fed != NULL && (fed[0] == '\0' ||
+	    !cmd_init_value_ok(fed, BODY_NAME_MAX)))
+		return cli_error(&c, CLI_EXIT_DATAERR,
+		    "--federation: one line of 1 to %d bytes", BODY_NAME_MAX);
+	if ((rc = cli_dir(&c)) != 0)
+		return rc;
+	snprintf(path, sizeof(path), "%s/node.key", c.dir);
+	if (stat(path, &sb) == 0)
+		return cli_error(&c, CLI_EXIT_CONFIG,
+		    "%s is already a node (it has a node.key)", c.dir);
+	if (cmd_init_mkdirs(c.dir) != 0)
+		return cli_error(&c, CLI_EXIT_CONFIG, "%s: %s", c.dir,
+		    strerror(errno));
+
+	sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
+	if (sk == NULL)
+		return cli_error(&c, CLI_EXIT_TEMPFAIL, "out of memory");
+	randombytes_buf(seed, sizeof(seed));
+	crypto_sign_seed_keypair(pk, sk, seed);
+	keyfile_format(keytext, seed);
+	sodium_memzero(seed, sizeof(seed));
+	rc = cmd_init_write(&c, "node.key", keytext, sizeof(keytext));
+	sodium_memzero(keytext, sizeof(keytext));
+	if (rc == 0) {
+		len = snprintf(conf, sizeof(conf),
+		    "# amied configuration: see amied.conf(5).\n"
+		    "[node]\nname = %s\nregion = %s\nlisten = %s\n\n"
+		    "[log]\nlevel = info\n", name, region, listen);
+		rc = cmd_init_write(&c, "amied.conf", conf, (size_t)len);
+	}
+	if (rc == 0 && fed != NULL)
+		rc = cmd_init_charter(&c, fed, pk, sk);
+	sodium_free(sk);
+	if (rc != 0) {
+		/* Leave no half-made node behind: init can be run again. */
+		static const char *const made[] = { "node.key", "amied.conf",
+		    "charter.amie" };
+
+		for (size_t i = 0; i < sizeof(made) / sizeof(made[0]); i++) {
+			snprintf(path, sizeof(path), "%s/%s", c.dir, made[i]);
+			unlink(path);
+		}
+		return rc;
+	}
+	nodeid_format(id, pk);
+	printf("%s\n", id);
+	fprintf(stderr, "amie: node %s created in %s\n", name, c.dir);
+	if (fed != NULL)
+		fprintf(stderr, "amie: it founds the federation %s\n", fed);
+	fprintf(stderr, "amie: start it with: amied --dir %s\n", c.dir);
+	return 0;
+}

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * amied: the node daemon.  Runs in the foreground, logs to stderr with
+ * priority prefixes, tells systemd when it is ready, and on SIGTERM or
+ * SIGINT finishes the request (and so the transaction) in progress and
+ * exits 0.  It exits non-zero only when it cannot start.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <systemd/sd-daemon.h>
+#include <zmq.h>
+
+#include "daemon/control.h"
+#include "daemon/log.h"
+#include "daemon/node.h"
+#include "proto/nodeid.h"
+
+#define AMIED_EXIT_USAGE 64
+#define AMIED_EXIT_UNAVAILABLE 69
+#define AMIED_EXIT_TEMPFAIL 75
+#define AMIED_EXIT_NOPERM 77
+#define AMIED_EXIT_CONFIG 78
+
+static void
+amied_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: amied [--dir DIR]\n"
+	    "Run the amie node of DIR in the foreground.\n"
+	    "DIR defaults to $AMIE_DIR, then $XDG_DATA_HOME/amie.\n");
+}
+
+static int
+amied_exit_code(int code)
+{
+	switch (code) {
+	case AMIE_EPERM:
+		return AMIED_EXIT_NOPERM;
+	case AMIE_EAGAIN:
+	case AMIE_EIO:
+		return AMIED_EXIT_TEMPFAIL;
+	default:
+		return AMIED_EXIT_CONFIG;
+	}
+}
+
+/* The node directory: --dir, $AMIE_DIR, $XDG_DATA_HOME/amie,
+ * ~/.local/share/amie. */
+static int
+amied_dir(char *out, size_t cap, const char *opt)
+{
+	const char *env = getenv("AMIE_DIR"), *xdg = getenv("XDG_DATA_HOME");
+	const char *home = getenv("HOME");
+	int n;
+
+	if (opt != NULL)
+		n = snprintf(out, cap, "%s", opt);
+	else if (env != NULL && env[0] != '\0')
+		n = snprintf(out, cap, "%s", env);
+	else if (xdg != NULL && xdg[0] != '\0')
+		n = snprintf(out, cap, "%s/amie", xdg);
+	else if (home != NULL)
+		n = snprintf(out, cap, "%s/.local/share/amie", home);
+	else
+		return -1;
+	return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+static int
+amied_run(struct node *n, struct control *ctl, int sigfd)
+{
+	zmq_pollitem_t items[2] = {
+		{ control_socket(ctl), 0, ZMQ_POLLIN, 0 },
+		{ NULL, sigfd, ZMQ_POLLIN, 0 },
+	};
+
+	(void)n;
+	for (;;) {
+		if (zmq_poll(items, 2, -1) < 0) {
+			if (zmq_errno() == EINTR)
+				continue;
+			log_msg(LOG_ERR, "poll: %s", zmq_strerror(zmq_errno()));
+			return 1;
+		}
+		if (items[0].revents & ZMQ_POLLIN)
+			control_serve(ctl);
+		if (items[1].revents & ZMQ_POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sigfd, &si, sizeof(si)) != sizeof(si))
+				continue;
+			if (si.ssi_signo == SIGHUP) {
+				log_msg(LOG_INFO, "SIGHUP: nothing to reload "
+				    "in this version");
+				continue;
+			}
+			log_msg(LOG_NOTICE, "%s: stopping",
+			    strsignal((int)si.ssi_signo));
+			return 0;
+		}
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char dir[NODE_PATH_MAX], id[NODEID_LEN + 1];
+	const char *dir_opt = NULL;
+	struct control *ctl = NULL;
+	struct errbuf eb;
+	struct node n;
+	sigset_t mask;
+	void *zctx;
+	int c, sigfd, rc;
+
+	while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			dir_opt = optarg;
+			break;
+		case 'h':
+			amied_usage(stdout);
+			return 0;
+		default:
+			amied_usage(stderr);
+			return AMIED_EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		amied_usage(stderr);
+		return AMIED_EXIT_USAGE;
+	}
+	if (amied_dir(dir, sizeof(dir), dir_opt) != 0) {
+		log_msg(LOG_ERR, "no node directory: use --dir DIR");
+		return AMIED_EXIT_USAGE;
+	}
+	umask(077);
+	if (sodium_init() < 0) {
+		log_msg(LOG_ERR, "libsodium failed to initialise");
+		return AMIED_EXIT_UNAVAILABLE;
+	}
+
+	/* Signals arrive through a descriptor the event loop polls. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((sigfd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0) {
+		log_msg(LOG_ERR, "signalfd: %s", strerror(errno));
+		return AMIED_EXIT_UNAVAILABLE;
+	}
+
+	errbuf_clear(&eb);
+	if ((rc = node_open(&n, dir, &eb)) != 0) {
+		log_msg(LOG_ERR, "cannot start: %s", eb.msg);
+		close(sigfd);
+		return amied_exit_code(rc);
+	}
+	log_set_level(n.conf.log_level);
+	zctx = zmq_ctx_new();
+	if ((rc = control_open(&ctl, zctx, &n, &eb)) != 0) {
+		log_msg(LOG_ERR, "cannot start: %s", eb.msg);
+		node_close(&n);
+		zmq_ctx_term(zctx);
+		close(sigfd);
+		return amied_exit_code(rc);
+	}
+	nodeid_format(id, n.pk);
+	log_msg(LOG_NOTICE, "amied ready: node %s, directory %s", id, dir);
+	sd_notify(0, "READY=1");
+
+	rc = amied_run(&n, ctl, sigfd);
+
+	sd_notify(0, "STOPPING=1");
+	control_close(&ctl);
+	zmq_ctx_term(zctx);
+	node_close(&n);
+	close(sigfd);
+	log_msg(LOG_NOTICE, "amied stopped");
+	return rc;
+}

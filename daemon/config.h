@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * amied.conf, the node's INI configuration (parsed with inih).  Every key
+ * has a default; an unknown section or key, or a bad value, is an error
+ * naming its line, so a typo never goes unnoticed.
+ *
+ *   [node]  name, region, contact, listen
+ *   [log]   level = error | warning | notice | info | debug
+ */
+#ifndef AMIE_DAEMON_CONFIG_H
+#define AMIE_DAEMON_CONFIG_H
+
+#include "proto/body.h"
+#include "proto/errbuf.h"
+
+#define CONFIG_VALUE_MAX 256
+
+struct config {
+	char name[BODY_NAME_MAX + 1];
+	char region[BODY_NAME_MAX + 1];
+	char contact[CONFIG_VALUE_MAX];
+	char listen[CONFIG_VALUE_MAX];	/* tcp://HOST:PORT */
+	int log_level;			/* syslog priority */
+};
+
+/* Fill c with the defaults. */
+void config_defaults(struct config *c);
+
+/*
+ * Read path into c (defaults first).  Returns 0, or AMIE_ECONFIG naming
+ * the file and line, or the reason the file cannot be read.
+ */
+int config_load(struct config *c, const char *path, struct errbuf *eb);
+
+#endif

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+#include "daemon/control.h"
+#include "daemon/kb.h"
+#include "daemon/log.h"
+#include "daemon/ingest.h"
+#include "daemon/status.h"
+#include "proto/xmalloc.h"
+
+#define CONTROL_FRAMES_MAX 3	/* identity, delimiter, request */
+
+struct control {
+	void *sock;
+	struct node *node;
+	char path[NODE_PATH_MAX];
+};
+
+static const struct {
+	const char *cmd;
+	control_fn fn;
+} control_table[] = {
+	{ "status", status_handle },
+	{ "kb.add", kb_handle_add },
+	{ "kb.show", kb_handle_show },
+	{ "kb.list", kb_handle_list },
+	{ "ingest", ingest_handle },
+};
+
+control_fn
+control_lookup(const char *cmd)
+{
+	for (size_t i = 0; i < sizeof(control_table) / sizeof(control_table[0]);
+	    i++)
+		if (strcmp(control_table[i].cmd, cmd) == 0)
+			return control_table[i].fn;
+	return NULL;
+}
+
+int
+control_open(struct control **out, void *zctx, struct node *n,
+    struct errbuf *eb)
+{
+	char ep[NODE_PATH_MAX + 8];
+	int64_t maxmsg = CTL_MSG_MAX + 64;
+	int linger = 0, rc;
+	struct control *c;
+
+	c = xcalloc(1, sizeof(*c));
+	c->node = n;
+	if ((rc = node_path(n, c->path, sizeof(c->path), NODE_SOCK_FILE,
+	    eb)) != 0) {
+		free(c);
+		return rc;
+	}
+	snprintf(ep, sizeof(ep), "ipc://%s", c->path);
+	/* We hold the directory lock: a socket file left here is stale. */
+	unlink(c->path);
+	c->sock = zmq_socket(zctx, ZMQ_ROUTER);
+	zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
+	zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof(linger));
+	if (zmq_bind(c->sock, ep) != 0) {
+		rc = fail(eb, AMIE_ECONFIG, "control socket %s: %s", c->path,
+		    zmq_strerror(zmq_errno()));
+		zmq_close(c->sock);
+		free(c);
+		return rc;
+	}
+	/* The umask made it 0600 already; say so explicitly. */
+	chmod(c->path, 0600);
+	*out = c;
+	return 0;
+}
+
+void
+control_close(struct control **c)
+{
+	if (*c == NULL)
+		return;
+	zmq_close((*c)->sock);
+	unlink((*c)->path);
+	free(*c);
+	*c = NULL;
+}
+
+void *
+control_socket(struct control *c)
+{
+	return c->sock;
+}
+
+/* Answer one request in buf; the reply goes to w. */
+static void
+control_answer(struct control *c, const uint8_t *buf, size_t len,
+    struct mpw *w)
+{
+	struct ctl_request req;
+	struct errbuf eb;
+	control_fn fn;
+	int rc;
+
+	errbuf_clear(&eb);
+	rc = ctl_request_decode(&req, buf, len, &eb);
+	if (rc == 0 && (fn = control_lookup(req.cmd)) == NULL)
+		rc = fail(&eb, AMIE_EUSAGE, "unknown command '%s'", req.cmd);
+	if (rc == 0 && (rc = fn(c->node, &req, w, &eb)) == 0)
+		rc = mpw_finish(w, "reply", &eb);
+	if (rc != 0) {
+		log_msg(rc == AMIE_EIO ? LOG_ERR : LOG_INFO,
+		    "control: %s: %s", rc == AMIE_EPROTO ? "bad request" :
+		    req.cmd, eb.msg);
+		mpw_reset(w);
+		ctl_reply_error(w, &eb);
+	}
+}
+
+void
+control_serve(struct control *c)
+{
+	zmq_msg_t frames[CONTROL_FRAMES_MAX];
+	struct mpw w;
+
+	mpw_init(&w, CTL_MSG_MAX);
+	for (;;) {
+		int n = 0, more = 1, ok = 1;
+
+		while (more) {
+			zmq_msg_t m;
+			size_t sz = sizeof(more);
+
+			zmq_msg_init(&m);
+			if (zmq_msg_recv(&m, c->sock,
+			    n == 0 ? ZMQ_DONTWAIT : 0) < 0) {
+				zmq_msg_close(&m);
+				if (n == 0)
+					goto out;
+				ok = 0;
+				break;
+			}
+			zmq_getsockopt(c->sock, ZMQ_RCVMORE, &more, &sz);
+			if (n < CONTROL_FRAMES_MAX)
+				frames[n++] = m;
+			else {
+				zmq_msg_close(&m);
+				ok = 0;
+			}
+		}
+		/* A REQ client sends identity, empty delimiter, request. */
+		if (ok && n == CONTROL_FRAMES_MAX &&
+		    zmq_msg_size(&frames[1]) == 0) {
+			mpw_reset(&w);
+			control_answer(c, zmq_msg_data(&frames[2]),
+			    zmq_msg_size(&frames[2]), &w);
+			zmq_send(c->sock, zmq_msg_data(&frames[0]),
+			    zmq_msg_size(&frames[0]), ZMQ_SNDMORE);
+			zmq_send(c->sock, "", 0, ZMQ_SNDMORE);
+			zmq_send(c->sock, w.buf, w.len, 0);
+		} else {
+			log_msg(LOG_INFO, "control: dropped a malformed "
+			    "message of %d frames", n);
+		}
+		for (int i = 0; i < n; i++)
+			zmq_msg_close(&frames[i]);
+	}
+out:
+	mpw_release(&w);
+}

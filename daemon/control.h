@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * The control socket: a ZeroMQ ROUTER bound on ipc://DIR/amied.sock (mode
+ * 0600) that answers the amie command line, one request (proto/ctl.h) and
+ * one reply at a time.  A malformed request gets an error reply and
+ * changes nothing; the daemon carries on.
+ */
+#ifndef AMIE_DAEMON_CONTROL_H
+#define AMIE_DAEMON_CONTROL_H
+
+#include "daemon/node.h"
+#include "proto/ctl.h"
+#include "proto/errbuf.h"
+#include "proto/mp.h"
+
+struct control;
+
+/*
+ * A command handler: read the arguments in req, write the reply fields
+ * (one map) to reply, or return an AMIE_E* code with the reason in eb (the
+ * reply is then discarded and an error reply sent).
+ */
+typedef int (*control_fn)(struct node *n, const struct ctl_request *req,
+    struct mpw *reply, struct errbuf *eb);
+
+/*
+ * Bind the control socket of node n with the ZeroMQ context zctx.
+ * Returns 0 and sets *out, or AMIE_ECONFIG / AMIE_EIO.
+ */
+int control_open(struct control **out, void *zctx, struct node *n,
+    struct errbuf *eb);
+
+/* Close the socket, remove its file and set *c to NULL. */
+void control_close(struct control **c);
+
+/* The ZeroMQ socket, for zmq_poll(). */
+void *control_socket(struct control *c);
+
+/* Answer every request waiting on the socket, without blocking. */
+void control_serve(struct control *c);
+
+/* The handler for cmd, or NULL (tests and tools use it). */
+control_fn control_lookup(const char *cmd);
+
+#endif

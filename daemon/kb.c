@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+#include <string.h>
+
+#include <sodium.h>
+
+#include "daemon/kb.h"
+#include "proto/body.h"
+#include "proto/nodeid.h"
+
+/* The display winner of an article, decoded; buf owns the bytes. */
+struct kb_view {
+	struct store_head heads[STORE_HEADS_MAX];
+	size_t heads_count;
+	size_t winner;
+	uint8_t *buf;
+	struct record rec;
+	struct record_header h;
+	struct body_kb a;
+};
+
+static int
+kb_view_load(struct node *n, const char *key, struct kb_view *v,
+    struct errbuf *eb)
+{
+	size_t len;
+	int rc;
+
+	v->buf = NULL;
+	if ((rc = store_object_heads(n->store, "kb", key, v->heads,
+	    STORE_HEADS_MAX, &v->heads_count, eb)) != 0)
+		return rc;
+	v->winner = store_head_winner(v->heads, v->heads_count);
+	if ((rc = store_get(n->store, v->heads[v->winner].id, &v->buf, &len,
+	    eb)) != 0)
+		return rc;
+	/* The store checked these bytes at ingest. */
+	if ((rc = record_decode(&v->rec, v->buf, len, eb)) != 0 ||
+	    (rc = record_header_decode(&v->h, v->rec.header,
+	    v->rec.header_len, eb)) != 0)
+		goto fail;
+	memset(&v->a, 0, sizeof(v->a));
+	if (v->rec.body != NULL && (rc = body_kb_decode(&v->a, v->rec.body,
+	    v->rec.body_len, eb)) != 0)
+		goto fail;
+	return 0;
+fail:
+	free(v->buf);
+	v->buf = NULL;
+	return rc;
+}
+
+static void
+kb_write_str(struct mpw *w, const char *key, const struct body_str *s)
+{
+	mpw_cstr(w, key);
+	mpw_str(w, s->s, s->len);
+}
+
+static void
+kb_write_tags(struct mpw *w, const struct body_kb *a)
+{
+	mpw_cstr(w, "tags");
+	mpw_array(w, a->tags_count);
+	for (uint32_t i = 0; i < a->tags_count; i++)
+		mpw_str(w, a->tags[i].s, a->tags[i].len);
+}
+
+static void
+kb_write_author(struct mpw *w, const struct record_header *h)
+{
+	char id[NODEID_LEN + 1];
+
+	nodeid_format(id, h->author);
+	mpw_cstr(w, "author");
+	mpw_cstr(w, id);
+}
+
+/* An optional string argument: absent means "". */
+static int
+kb_arg(const struct ctl_request *req, const char *key, struct body_str *out,
+    uint32_t max, struct errbuf *eb)
+{
+	int rc = mpmap_str(&req->args, key, &out->s, &out->len, max, eb);
+
+	if (rc == AMIE_ENOTFOUND) {
+		out->s = "";
+		out->len = 0;
+		return 0;
+	}
+	return rc;
+}
+
+int
+kb_handle_add(struct node *n, const struct ctl_request *req, struct mpw *w,
+    struct errbuf *eb)
+{
+	uint8_t rnd[KB_ID_BYTES], id[RECORD_ID_LEN];
+	char key[2 * KB_ID_BYTES + 1], hex[2 * RECORD_ID_LEN + 1];
+	struct body_kb a;
+	struct mpw body;
+	struct mpr r;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	if ((rc = kb_arg(req, "title", &a.title, BODY_TITLE_MAX, eb)) != 0 ||
+	    (rc = kb_arg(req, "body", &a.text, RECORD_BODY_MAX, eb)) != 0 ||
+	    (rc = kb_arg(req, "lang", &a.lang, BODY_LANG_MAX, eb)) != 0 ||
+	    (rc = kb_arg(req, "category", &a.category, BODY_CATEGORY_MAX,
+	    eb)) != 0)
+		return rc;
+	if (a.title.len == 0)
+		return fail(eb, AMIE_EPROTO, "title: an article needs a title");
+	if (a.lang.len == 0) {
+		a.lang.s = "fr";
+		a.lang.len = 2;
+	}
+	a.licence.s = BODY_KB_LICENCE_DEFAULT;
+	a.licence.len = sizeof(BODY_KB_LICENCE_DEFAULT) - 1;
+	rc = mpmap_reader(&req->args, "tags", &r, eb);
+	if (rc == 0) {
+		if ((rc = mpr_array(&r, &a.tags_count, RECORD_TAGS_MAX, "tags",
+		    eb)) != 0)
+			return rc;
+		for (uint32_t i = 0; i < a.tags_count; i++)
+			if ((rc = mpr_str(&r, &a.tags[i].s, &a.tags[i].len,
+			    BODY_TAG_MAX, "tags", eb)) != 0)
+				return rc;
+	} else if (rc != AMIE_ENOTFOUND) {
+		return rc;
+	}
+
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(key, sizeof(key), rnd, sizeof(rnd));
+	mpw_init(&body, RECORD_BODY_MAX);
+	body_kb_encode(&a, &body);
+	if ((rc = mpw_finish(&body, "body", eb)) == 0)
+		rc = node_write(n, "kb", key, NULL, 0, body.buf, body.len, 0,
+		    id, eb);
+	mpw_release(&body);
+	if (rc != 0)
+		return rc;
+	record_id_hex(hex, id);
+	mpw_map(w, 2);
+	mpw_cstr(w, "id");
+	mpw_cstr(w, key);
+	mpw_cstr(w, "revision");
+	mpw_cstr(w, hex);
+	return 0;
+}
+
+int
+kb_handle_show(struct node *n, const struct ctl_request *req, struct mpw *w,
+    struct errbuf *eb)
+{
+	char prefix[RECORD_KEY_MAX + 1], key[RECORD_KEY_MAX + 1];
+	char hex[2 * RECORD_ID_LEN + 1];
+	struct kb_view v;
+	int rc;
+
+	rc = mpmap_cstr(&req->args, "id", prefix, sizeof(prefix), eb);
+	if (rc == AMIE_ENOTFOUND)
+		return fail(eb, AMIE_EUSAGE, "kb show: which article?");
+	if (rc != 0 ||
+	    (rc = store_object_find(n->store, "kb", prefix, key, eb)) != 0 ||
+	    (rc = kb_view_load(n, key, &v, eb)) != 0)
+		return rc;
+	mpw_map(w, 11);
+	kb_write_author(w, &v.h);
+	kb_write_str(w, "body", &v.a.text);
+	kb_write_str(w, "category", &v.a.category);
+	mpw_cstr(w, "conflicts");
+	mpw_array(w, (uint32_t)(v.heads_count - 1));
+	for (size_t i = 0; i < v.heads_count; i++) {
+		if (i == v.winner)
+			continue;
+		record_id_hex(hex, v.heads[i].id);
+		mpw_cstr(w, hex);
+	}
+	mpw_cstr(w, "id");
+	mpw_cstr(w, key);
+	kb_write_str(w, "lang", &v.a.lang);
+	kb_write_str(w, "licence", &v.a.licence);
+	record_id_hex(hex, v.heads[v.winner].id);
+	mpw_cstr(w, "revision");
+	mpw_cstr(w, hex);
+	kb_write_tags(w, &v.a);
+	kb_write_str(w, "title", &v.a.title);
+	mpw_cstr(w, "updated");
+	mpw_uint(w, v.h.ts);
+	free(v.buf);
+	return 0;
+}
+
+struct kb_list {
+	struct node *node;
+	char tag[BODY_TAG_MAX + 1];
+	char category[BODY_CATEGORY_MAX + 1];
+	struct mpw items;
+	uint32_t count;
+	struct errbuf *eb;
+};
+
+static int
+kb_str_is(const struct body_str *s, const char *c)
+{
+	return s->len == strlen(c) && memcmp(s->s, c, s->len) == 0;
+}
+
+static int
+kb_list_one(void *ctx, const char *key, const struct store_head *heads,
+    size_t count)
+{
+	struct kb_list *l = ctx;
+	struct mpw *w = &l->items;
+	struct kb_view v;
+	int match = l->tag[0] == '\0';
+
+	(void)heads;
+	(void)count;
+	if (kb_view_load(l->node, key, &v, l->eb) != 0)
+		return 0;	/* skip what cannot be shown */
+	for (uint32_t i = 0; i < v.a.tags_count && !match; i++)
+		match = kb_str_is(&v.a.tags[i], l->tag);
+	if (l->category[0] != '\0' && !kb_str_is(&v.a.category, l->category))
+		match = 0;
+	if (match) {
+		mpw_map(w, 8);
+		kb_write_author(w, &v.h);
+		kb_write_str(w, "category", &v.a.category);
+		mpw_cstr(w, "conflicts");
+		mpw_uint(w, v.heads_count - 1);
+		mpw_cstr(w, "id");
+		mpw_cstr(w, key);
+		kb_write_str(w, "lang", &v.a.lang);
+		kb_write_tags(w, &v.a);
+		kb_write_str(w, "title", &v.a.title);
+		mpw_cstr(w, "updated");
+		mpw_uint(w, v.h.ts);
+		l->count++;
+	}
+	free(v.buf);
+	return 0;
+}
+
+int
+kb_handle_list(struct node *n, const struct ctl_request *req, struct mpw *w,
+    struct errbuf *eb)
+{
+	struct kb_list l;
+	int rc;
+
+	memset(&l, 0, sizeof(l));
+	l.node = n;
+	l.eb = eb;
+	rc = mpmap_cstr(&req->args, "tag", l.tag, sizeof(l.tag), eb);
+	if (rc != 0 && rc != AMIE_ENOTFOUND)
+		return rc;
+	rc = mpmap_cstr(&req->args, "category", l.category,
+	    sizeof(l.category), eb);
+	if (rc != 0 && rc != AMIE_ENOTFOUND)
+		return rc;
+	mpw_init(&l.items, CTL_MSG_MAX);
+	rc = store_objects(n->store, "kb", kb_list_one, &l, eb);
+	if (rc == 0 && (rc = mpw_finish(&l.items, "kb list", eb)) == 0) {
+		mpw_map(w, 1);
+		mpw_cstr(w, "articles");
+		mpw_array(w, l.count);
+		mpw_raw(w, l.items.buf, l.items.len);
+	}
+	mpw_release(&l.items);
+	return rc;
+}

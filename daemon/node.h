@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * A node: its directory, its key, its configuration and its store.
+ *
+ * node_open() is the start of amied: it refuses a directory or key file
+ * that others can read, takes the directory's lock (one amied per
+ * directory), loads the configuration and the key, opens the store and
+ * ingests the federation charter that `amie init --federation` left.
+ * The secret key stays in sodium_malloc'd memory (locked, guarded) and
+ * is wiped at node_close().
+ *
+ * node_write() is how this node writes a record of its own: it keeps
+ * its timestamps strictly increasing and sends the record through the
+ * same ingest as records from anywhere else.
+ */
+#ifndef AMIE_DAEMON_NODE_H
+#define AMIE_DAEMON_NODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "daemon/config.h"
+#include "proto/errbuf.h"
+#include "proto/record.h"
+#include "store/store.h"
+
+#define NODE_KEY_FILE		"node.key"
+#define NODE_CONF_FILE		"amied.conf"
+#define NODE_LOCK_FILE		"amied.lock"
+#define NODE_SOCK_FILE		"amied.sock"
+#define NODE_STORE_DIR		"store"
+#define NODE_CHARTER_FILE	"charter.amie"
+#define NODE_PATH_MAX		4096
+
+struct node {
+	char dir[NODE_PATH_MAX];
+	struct config conf;
+	struct store *store;
+	uint8_t pk[RECORD_KEY_LEN];
+	uint8_t *sk;			/* 64 bytes, sodium_malloc'd */
+	int lock_fd;
+};
+
+/*
+ * Open the node in dir.  Returns 0 and fills n, or AMIE_EPERM (readable
+ * by others), AMIE_EAGAIN (another amied holds dir), AMIE_ECONFIG or
+ * AMIE_EIO, with the reason in eb.
+ */
+int node_open(struct node *n, const char *dir, struct errbuf *eb);
+
+/* Close the store, wipe the key, release the lock. */
+void node_close(struct node *n);
+
+/* Write "DIR/name" into out (cap bytes); AMIE_ECONFIG if too long. */
+int node_path(const struct node *n, char *out, size_t cap, const char *name,
+    struct errbuf *eb);
+
+/*
+ * Sign and store a record of this node: kind, key, refs (refs_count of
+ * them) and body (a canonical map, or ciphertext with flags set).  The
+ * id is written to id.  Returns 0, or the code and reason of the refusal.
+ */
+int node_write(struct node *n, const char *kind, const char *key,
+    const uint8_t (*refs)[RECORD_ID_LEN], uint32_t refs_count,
+    const uint8_t *body, size_t body_len, uint64_t flags,
+    uint8_t id[RECORD_ID_LEN], struct errbuf *eb);
+
+/* Milliseconds since 1970 by the system clock. */
+uint64_t node_now_ms(void);
+
+#endif
