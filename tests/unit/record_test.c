@@ -99,8 +99,10 @@ vec_load(struct vec *v)
 			bad = vec_field(v->header, sizeof(v->header), 0, hex,
 			    &v->header_len), seen |= 64;
 		else if (strcmp(name, "id") == 0) {
+			/* 32 bytes checked: hex is exactly 64 digits. */
 			bad = vec_field(v->id, 32, 32, hex, NULL);
-			snprintf(v->id_hex, sizeof(v->id_hex), "%s", hex);
+			if (!bad)
+				memcpy(v->id_hex, hex, 2 * RECORD_ID_LEN);
 			seen |= 128;
 		} else if (strcmp(name, "sig") == 0)
 			bad = vec_field(v->sig, 64, 64, hex, NULL), seen |= 256;

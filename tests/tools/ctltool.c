@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * ctltool: a test tool (never installed) that speaks to amied's control
+ * socket the way a buggy or hostile client would, to prove that bad
+ * input gets a clear error and changes nothing.
+ *
+ *   ctltool raw DIR HEX        send HEX as one control request
+ *   ctltool record DIR MODE    build one record (see modes below) signed
+ *                              with the node's key unless the mode says
+ *                              otherwise, and send it in an ingest request
+ *
+ * It prints one line per record: "stored", "known" or "refused CODE
+ * MESSAGE", or for raw "error CODE MESSAGE" / "ok".  Exit 0 when amied
+ * answered, 2 when it did not, 64 on usage errors.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <zmq.h>
+
+#include "proto/body.h"
+#include "proto/ctl.h"
+#include "proto/keyfile.h"
+#include "proto/mp.h"
+#include "proto/record.h"
+#include "proto/xmalloc.h"
+
+static const char *ctltool_dir;
+
+static void
+ctltool_die(const char *msg)
+{
+	fprintf(stderr, "ctltool: %s\n", msg);
+	exit(64);
+}
+
+/* Read a whole small file of DIR. */
+static uint8_t *
+ctltool_slurp(const char *name, size_t *len)
+{
+	char path[4096];
+	uint8_t *buf = xmalloc(RECORD_ENCODED_MAX);
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", ctltool_dir, name);
+	if ((fd = open(path, O_RDONLY)) < 0)
+		ctltool_die(path);
+	n = read(fd, buf, RECORD_ENCODED_MAX);
+	close(fd);
+	if (n < 0)
+		ctltool_die(path);
+	*len = (size_t)n;
+	return buf;
+}
+
+/* Send req, receive the reply into *out; 0 or -1. */
+static int
+ctltool_call(const uint8_t *req, size_t len, uint8_t **out, size_t *out_len)
+{
+	char ep[4200];
+	int timeout = 20000, linger = 0, rc = -1;
+	void *ctx = zmq_ctx_new(), *s = zmq_socket(ctx, ZMQ_REQ);
+	zmq_msg_t m;
+
+	snprintf(ep, sizeof(ep), "ipc://%s/amied.sock", ctltool_dir);
+	zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout, sizeof(timeout));
+	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
+	zmq_msg_init(&m);
+	if (zmq_connect(s, ep) == 0 && zmq_send(s, req, len, 0) >= 0 &&
+	    zmq_msg_recv(&m, s, 0) >= 0) {
+		*out_len = zmq_msg_size(&m);
+		*out = xmalloc(*out_len);
+		memcpy(*out, zmq_msg_data(&m), *out_len);
+		rc = 0;
+	}
+	zmq_msg_close(&m);
+	zmq_close(s);
+	zmq_ctx_term(ctx);
+	return rc;
+}
+
+static int
+ctltool_raw(const char *hex)
+{
+	size_t cap = strlen(hex) / 2 + 1, len = 0, rlen;
+	uint8_t *req = xmalloc(cap), *rep;
+	struct errbuf eb;
+
+	if (sodium_hex2bin(req, cap, hex, strlen(hex), NULL, &len, NULL) != 0)
+		ctltool_die("bad hex");
+	if (ctltool_call(req, len, &rep, &rlen) != 0) {
+		fprintf(stderr, "ctltool: no answer\n");
+		return 2;
+	}
+	errbuf_clear(&eb);
+	if (ctl_reply_status(rep, rlen, &eb) != 0)
+		printf("error %d %s\n", eb.code, eb.msg);
+	else
+		printf("ok\n");
+	free(req);
+	free(rep);
+	return 0;
+}
+
+/* Seal a hand-made header: id, signature for net, encoded record. */
+static void
+ctltool_seal(struct mpw *out, const uint8_t *hdr, size_t hlen,
+    const uint8_t *body, size_t blen, int has_body, const uint8_t *sk,
+    const uint8_t net[32])
+{
+	uint8_t id[32], sig[64], m[10 + 32 + 32];
+	struct record r;
+
+	record_id(id, hdr, hlen);
+	memcpy(m, "amie/sig/1", 10);
+	memcpy(m + 10, net, 32);
+	memcpy(m + 42, id, 32);
+	crypto_sign_detached(sig, NULL, m, sizeof(m), sk);
+	r.header = hdr;
+	r.header_len = hlen;
+	r.sig = sig;
+	r.body = has_body ? body : NULL;
+	r.body_len = blen;
+	record_encode(&r, out);
+}
+
+static void
+ctltool_kb_body(struct mpw *w, size_t text_len)
+{
+	struct body_kb a;
+	char *text = xmalloc(text_len + 1);
+
+	memset(text, 'x', text_len);
+	memset(&a, 0, sizeof(a));
+	a.title.s = "Test";
+	a.title.len = 4;
+	a.text.s = text;
+	a.text.len = (uint32_t)text_len;
+	a.lang.s = "fr";
+	a.lang.len = 2;
+	body_kb_encode(&a, w);
+	free(text);
+}
+
+static int
+ctltool_record(const char *mode)
+{
+	uint8_t seed[32], pk[32], sk[64], net[32], *buf, *rep, *hdr;
+	struct record charter;
+	struct record_header h;
+	struct mpw body, hw, rec, req;
+	struct errbuf eb;
+	struct mpmap m;
+	struct mpr rd;
+	size_t len, rlen, hlen, copies = 1;
+	uint64_t now;
+	struct timespec ts;
+	uint32_t n;
+
+	buf = ctltool_slurp("node.key", &len);
+	if (keyfile_parse(seed, (const char *)buf, len, NULL) != 0)
+		ctltool_die("node.key");
+	free(buf);
+	crypto_sign_seed_keypair(pk, sk, seed);
+	buf = ctltool_slurp("charter.amie", &len);
+	if (record_decode(&charter, buf, len, NULL) != 0)
+		ctltool_die("charter.amie");
+	record_network_id(net, charter.header, charter.header_len);
+	free(buf);
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	memset(&h, 0, sizeof(h));
+	h.v = RECORD_VERSION;
+	memcpy(h.kind, "kb", 2);
+	memcpy(h.author, pk, 32);
+	h.ts = now;
+	randombytes_buf(seed, 8);
+	sodium_bin2hex(h.key, 17, seed, 8);
+	mpw_init(&body, RECORD_BODY_MAX * 2);
+	mpw_init(&hw, 4096);
+	mpw_init(&rec, RECORD_ENCODED_MAX * 2);
+	ctltool_kb_body(&body, strcmp(mode, "bigbody") == 0 ?
+	    RECORD_BODY_MAX : 100);
+	h.body_len = body.len;
+	crypto_generichash(h.body_hash, 32, body.buf, body.len, NULL, 0);
+
+	if (strcmp(mode, "nonmember") == 0) {
+		crypto_sign_keypair(pk, sk);
+		memcpy(h.author, pk, 32);
+	} else if (strcmp(mode, "foreignnet") == 0) {
+		net[0] ^= 1;
+	} else if (strcmp(mode, "future") == 0) {
+		h.ts = now + 3600 * 1000;
+	} else if (strcmp(mode, "unknownkind") == 0) {
+		memcpy(h.kind, "zzz", 4);
+	} else if (strcmp(mode, "replay") == 0) {
+		copies = 2;
+	}
+	record_header_encode(&h, &hw);
+	hdr = hw.buf;
+	hlen = hw.len;
+	if (strcmp(mode, "bigkey") == 0) {
+		/* The same header with a key one byte over the limit. */
+		char key[RECORD_KEY_MAX + 1];
+
+		memset(key, 'k', sizeof(key));
+		mpw_reset(&hw);
+		mpw_array(&hw, 9);
+		mpw_uint(&hw, h.v);
+		mpw_cstr(&hw, h.kind);
+		mpw_bin(&hw, h.author, 32);
+		mpw_uint(&hw, h.ts);
+		mpw_str(&hw, key, sizeof(key));
+		mpw_array(&hw, 0);
+		mpw_bin(&hw, h.body_hash, 32);
+		mpw_uint(&hw, h.body_len);
+		mpw_uint(&hw, h.flags);
+		hdr = hw.buf;
+		hlen = hw.len;
+	} else if (strcmp(mode, "noncanonical") == 0) {
+		/* v = 1 as uint8 (0xcc 0x01) instead of a fixint. */
+		uint8_t *nc = xmalloc(hlen + 1);
+
+		nc[0] = hdr[0];
+		nc[1] = 0xcc;
+		memcpy(nc + 2, hdr + 1, hlen - 1);
+		hdr = nc;
+		hlen++;
+	} else if (strcmp(mode, "trailing") == 0) {
+		uint8_t *tr = xmalloc(hlen + 1);
+
+		memcpy(tr, hdr, hlen);
+		tr[hlen++] = 0xc0;
+		hdr = tr;
+	}
+	ctltool_seal(&rec, hdr, hlen, body.buf, body.len,
+	    strcmp(mode, "purged") != 0, sk, net);
+	if (strcmp(mode, "badsig") == 0)
+		rec.buf[rec.len - body.len - 4 - 3] ^= 0x01;
+	else if (strcmp(mode, "badbody") == 0)
+		rec.buf[rec.len - 1] ^= 0x01;
+	else if (strcmp(mode, "truncated") == 0)
+		rec.len /= 2;
+	else if (strcmp(mode, "countbomb") == 0) {
+		static const uint8_t bomb[] = { 0xdd, 0xff, 0xff, 0xff, 0xff };
+
+		mpw_reset(&rec);
+		mpw_raw(&rec, bomb, sizeof(bomb));
+	} else if (strcmp(mode, "valid") != 0 && strcmp(mode, "replay") != 0 &&
+	    strcmp(mode, "nonmember") != 0 && strcmp(mode, "foreignnet") != 0 &&
+	    strcmp(mode, "future") != 0 && strcmp(mode, "bigkey") != 0 &&
+	    strcmp(mode, "unknownkind") != 0 &&
+	    strcmp(mode, "noncanonical") != 0 && strcmp(mode, "trailing") != 0 &&
+	    strcmp(mode, "purged") != 0 && strcmp(mode, "bigbody") != 0)
+		ctltool_die("unknown mode");
+
+	for (size_t c = 0; c < copies; c++) {
+		mpw_init(&req, CTL_MSG_MAX * 2);
+		mpw_map(&req, 2);
+		mpw_cstr(&req, "cmd");
+		mpw_cstr(&req, "ingest");
+		mpw_cstr(&req, "records");
+		mpw_array(&req, 1);
+		mpw_bin(&req, rec.buf, rec.len);
+		if (ctltool_call(req.buf, req.len, &rep, &rlen) != 0) {
+			fprintf(stderr, "ctltool: no answer\n");
+			return 2;
+		}
+		errbuf_clear(&eb);
+		if (ctl_reply_status(rep, rlen, &eb) != 0) {
+			printf("error %d %s\n", eb.code, eb.msg);
+		} else if (mpmap_decode(&m, rep, rlen, "reply", NULL) == 0 &&
+		    mpmap_reader(&m, "results", &rd, NULL) == 0 &&
+		    mpr_array(&rd, &n, 1, "results", NULL) == 0 && n == 1) {
+			const uint8_t *s = rd.p;
+			struct mpmap one;
+			char err[ERRBUF_LEN] = "";
+			uint64_t code = 0;
+			int stored = 0;
+
+			mpr_skip(&rd, 4, "result", NULL);
+			mpmap_decode(&one, s, (size_t)(rd.p - s), "r", NULL);
+			mpmap_bool(&one, "stored", &stored, NULL);
+			mpmap_uint(&one, "code", &code, NULL);
+			mpmap_cstr(&one, "error", err, sizeof(err), NULL);
+			if (code != 0)
+				printf("refused %llu %s\n",
+				    (unsigned long long)code, err);
+			else
+				printf("%s\n", stored ? "stored" : "known");
+		}
+		free(rep);
+		mpw_release(&req);
+	}
+	mpw_release(&body);
+	mpw_release(&hw);
+	mpw_release(&rec);
+	sodium_memzero(sk, sizeof(sk));
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (sodium_init() < 0 || argc != 4)
+		ctltool_die("usage: ctltool raw DIR HEX | record DIR MODE");
+	ctltool_dir = argv[2];
+	if (strcmp(argv[1], "raw") == 0)
+		return ctltool_raw(argv[3]);
+	if (strcmp(argv[1], "record") == 0)
+		return ctltool_record(argv[3]);
+	ctltool_die("unknown command");
+	return 64;
+}
