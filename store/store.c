@@ -21,7 +21,11 @@ struct store {
 	MDB_dbi records, items, revs, heads, refby, authors, meta;
 	size_t map_size;
 	uint8_t self[RECORD_KEY_LEN];
+	int has_founder;		/* founder below is known */
+	uint8_t founder[RECORD_KEY_LEN];	/* of the stored charter */
 };
+
+static void store_load_founder(struct store *st, MDB_txn *txn);
 
 /* Translate an LMDB code at the module's edge, keeping its text. */
 static int
@@ -109,6 +113,7 @@ store_open(struct store **out, const char *path,
 			goto fail_env;
 		}
 	}
+	store_load_founder(st, txn);
 	if ((mrc = mdb_txn_commit(txn)) != 0)
 		goto fail_env;
 	*out = st;
@@ -158,33 +163,39 @@ store_put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen,
  * member.add and member.remove records.
  */
 static int
-store_member_is_current(struct store *st, MDB_txn *txn,
+store_member_is_current(const struct store *st,
     const uint8_t author[RECORD_KEY_LEN])
 {
-	uint8_t charter_id[RECORD_ID_LEN], founder[RECORD_KEY_LEN];
-	MDB_val k = { RECORD_ID_LEN, charter_id }, v;
-	struct record rec;
-	struct record_header h;
-	struct body_charter c;
-
 	if (sodium_memcmp(author, st->self, RECORD_KEY_LEN) == 0)
 		return 1;
+	return st->has_founder &&
+	    sodium_memcmp(author, st->founder, RECORD_KEY_LEN) == 0;
+}
+
+/* Remember the founder of the stored charter, if there is one. */
+static void
+store_load_founder(struct store *st, MDB_txn *txn)
+{
+	uint8_t charter_id[RECORD_ID_LEN];
+	MDB_val k = { RECORD_ID_LEN, charter_id }, v;
+	struct body_charter c;
+	struct record rec;
+
+	st->has_founder = 0;
 	if (store_meta_get(st, txn, "charter", charter_id,
-	    sizeof(charter_id)) != 0)
-		return 0;
-	if (mdb_get(txn, st->records, &k, &v) != 0 ||
+	    sizeof(charter_id)) != 0 ||
+	    mdb_get(txn, st->records, &k, &v) != 0 ||
 	    record_decode(&rec, v.mv_data, v.mv_size, NULL) != 0 ||
-	    record_header_decode(&h, rec.header, rec.header_len, NULL) != 0 ||
 	    rec.body == NULL ||
 	    body_charter_decode(&c, rec.body, rec.body_len, NULL) != 0)
-		return 0;
-	memcpy(founder, c.founder, sizeof(founder));
-	return sodium_memcmp(author, founder, RECORD_KEY_LEN) == 0;
+		return;
+	memcpy(st->founder, c.founder, RECORD_KEY_LEN);
+	st->has_founder = 1;
 }
 
 /* Kind-specific rules (ingest step 5), once the signature verified. */
 static int
-store_rules_check(struct store *st, MDB_txn *txn, const struct record *r,
+store_rules_check(const struct store *st, const struct record *r,
     const struct record_header *h, int is_charter, struct errbuf *eb)
 {
 	struct body_charter c;
@@ -206,7 +217,7 @@ store_rules_check(struct store *st, MDB_txn *txn, const struct record *r,
 			    "charter: not signed by its founder");
 		return 0;
 	}
-	if (!store_member_is_current(st, txn, h->author))
+	if (!store_member_is_current(st, h->author))
 		return fail(eb, AMIE_EREFUSED,
 		    "author: not a member of this federation");
 	if (strcmp(h->kind, "kb") == 0) {
@@ -354,7 +365,7 @@ store_ingest_one(struct store *st, MDB_txn *txn, const struct store_in *in,
 		record_network_id(network_id, r.header, r.header_len);
 	if ((o->code = record_verify(&r, &h, o->id, network_id, now_ms,
 	    &e)) != 0 ||
-	    (o->code = store_rules_check(st, txn, &r, &h, is_charter, &e)) != 0)
+	    (o->code = store_rules_check(st, &r, &h, is_charter, &e)) != 0)
 		goto refused;
 
 	if ((mrc = store_insert(st, txn, in->buf, in->len, &h, o->id)) != 0)
@@ -371,6 +382,24 @@ store_ingest_one(struct store *st, MDB_txn *txn, const struct store_in *in,
 refused:
 	memcpy(o->reason, e.msg, sizeof(o->reason));
 	return 0;
+}
+
+/* After a commit: a charter just stored names the founder. */
+static void
+store_note_charter(struct store *st, const struct store_out *out,
+    size_t count)
+{
+	MDB_txn *txn;
+
+	for (size_t i = 0; i < count; i++) {
+		if (!out[i].stored || strcmp(out[i].kind, "charter") != 0)
+			continue;
+		if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) == 0) {
+			store_load_founder(st, txn);
+			mdb_txn_abort(txn);
+		}
+		return;
+	}
 }
 
 /* Double the map; only between transactions. */
@@ -409,8 +438,10 @@ store_ingest(struct store *st, const struct store_in *in, size_t count,
 			mrc = mdb_txn_commit(txn);
 		else
 			mdb_txn_abort(txn);
-		if (mrc == 0)
+		if (mrc == 0) {
+			store_note_charter(st, out, count);
 			return 0;
+		}
 		if (mrc != MDB_MAP_FULL)
 			return store_fail(eb, mrc, "ingest");
 		if ((rc = store_grow(st, eb)) != 0)

@@ -1340,13 +1340,20 @@ TEST(sign_refuses_refs_count_over_refs_max)
 
 	/*
 	 * record_sign() promises AMIE_ELIMIT for a header a receiver would
-	 * refuse.  With refs_count past RECORD_REFS_MAX it must not read
-	 * h->refs out of bounds on the way (UBSan -fsanitize=bounds).
+	 * refuse, and must not read h->refs past RECORD_REFS_MAX on the way.
+	 * At +1 an unchecked encoder silently reads body_hash; at +4 it
+	 * reads past the struct, which make check (UBSan bounds, ASan)
+	 * catches.  Kept last: a sanitizer abort loses buffered PASS lines.
 	 */
 	REQUIRE(vec_load(&v) == 0);
+	mpw_init(&out, RECORD_ENCODED_MAX);
 	vec_header_fields(&v, &h);
 	h.refs_count = RECORD_REFS_MAX + 1;
-	mpw_init(&out, RECORD_ENCODED_MAX);
+	CHECK_EQ_INT(record_sign(&h, v.body, v.body_len, v.sk, v.network_id,
+	    &out, id, NULL), AMIE_ELIMIT);
+	CHECK_EQ_INT(out.len, 0);
+	vec_header_fields(&v, &h);
+	h.refs_count = RECORD_REFS_MAX + 4;
 	CHECK_EQ_INT(record_sign(&h, v.body, v.body_len, v.sk, v.network_id,
 	    &out, id, NULL), AMIE_ELIMIT);
 	CHECK_EQ_INT(out.len, 0);
