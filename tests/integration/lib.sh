@@ -5,10 +5,13 @@
 
 set -u
 B=${B:-build}
-ROOT=$(pwd)
-AMIE="$ROOT/$B/amie"
-AMIED="$ROOT/$B/amied"
-CTLTOOL="$ROOT/$B/tests/tools/ctltool"
+case "$B" in
+/*) BUILD=$B ;;
+*) BUILD="$(pwd)/$B" ;;
+esac
+AMIE="$BUILD/amie"
+AMIED="$BUILD/amied"
+CTLTOOL="$BUILD/tests/tools/ctltool"
 T=$(mktemp -d "${TMPDIR:-/tmp}/amie-test.XXXXXX")
 PIDS=""
 FAILED=0

@@ -1,0 +1,383 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* store/store.c: ingest rules, idempotence, heads, growth, reopening. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "proto/body.h"
+#include "proto/xmalloc.h"
+#include "store/store.h"
+#include "tests/unit/test.h"
+
+#define TS0 1764320000000ull
+
+struct fixture {
+	char dir[64];
+	uint8_t pk[32], sk[64], net[32];
+	struct store *st;
+	uint8_t *charter;
+	size_t charter_len;
+};
+
+static void
+fx_rm(const char *dir)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+}
+
+/* Sign a record: kind, key, refs, kb body of text_len bytes. */
+static uint8_t *
+fx_sign(const uint8_t pk[32], const uint8_t sk[64], const uint8_t *net,
+    const char *kind, const char *key, uint64_t ts,
+    const uint8_t (*refs)[32], uint32_t nrefs, size_t text_len, size_t *len,
+    uint8_t id[32])
+{
+	struct record_header h;
+	struct body_charter c;
+	struct body_kb a;
+	struct mpw body, out;
+	char *text = xmalloc(text_len + 1);
+	uint8_t *buf;
+
+	memset(text, 'a', text_len);
+	mpw_init(&body, RECORD_BODY_MAX);
+	mpw_init(&out, RECORD_ENCODED_MAX);
+	if (strcmp(kind, "charter") == 0) {
+		c.name.s = "Fed";
+		c.name.len = 3;
+		memcpy(c.founder, pk, 32);
+		c.admit_quorum = c.remove_quorum = 1;
+		body_charter_encode(&c, &body);
+	} else {
+		memset(&a, 0, sizeof(a));
+		a.title.s = key;
+		a.title.len = (uint32_t)strlen(key);
+		a.text.s = text;
+		a.text.len = (uint32_t)text_len;
+		body_kb_encode(&a, &body);
+	}
+	memset(&h, 0, sizeof(h));
+	memcpy(h.kind, kind, strlen(kind));
+	memcpy(h.key, key, strlen(key));
+	memcpy(h.author, pk, 32);
+	h.ts = ts;
+	h.refs_count = nrefs;
+	if (nrefs)
+		memcpy(h.refs, refs, nrefs * 32);
+	if (record_sign(&h, body.buf, body.len, sk, net, &out, id, NULL) != 0)
+		abort();
+	buf = mpw_take(&out, len);
+	mpw_release(&body);
+	free(text);
+	return buf;
+}
+
+static int
+fx_ingest1(struct fixture *f, const uint8_t *buf, size_t len,
+    struct store_out *o)
+{
+	struct store_in in = { buf, len };
+	struct errbuf eb;
+
+	return store_ingest(f->st, &in, 1, TS0 + 1000000, o, &eb);
+}
+
+static void
+fx_open(struct fixture *f, int with_charter)
+{
+	struct store_out o;
+	struct errbuf eb;
+	struct record r;
+	uint8_t id[32];
+
+	memset(f, 0, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/amie-store-test.XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		abort();
+	crypto_sign_keypair(f->pk, f->sk);
+	if (store_open(&f->st, f->dir, f->pk, &eb) != 0)
+		abort();
+	f->charter = fx_sign(f->pk, f->sk, NULL, "charter", "", TS0, NULL, 0,
+	    0, &f->charter_len, id);
+	record_decode(&r, f->charter, f->charter_len, NULL);
+	record_network_id(f->net, r.header, r.header_len);
+	if (with_charter && (fx_ingest1(f, f->charter, f->charter_len, &o) != 0 ||
+	    !o.stored))
+		abort();
+}
+
+static void
+fx_close(struct fixture *f)
+{
+	store_close(&f->st);
+	free(f->charter);
+	fx_rm(f->dir);
+}
+
+static uint64_t
+fx_records(struct fixture *f)
+{
+	struct store_stats s;
+	struct errbuf eb;
+
+	store_stats(f->st, &s, &eb);
+	return s.records;
+}
+
+TEST(ingest_is_idempotent)
+{
+	struct fixture f;
+	struct store_out o;
+	uint8_t id[32], *r;
+	size_t len;
+
+	fx_open(&f, 1);
+	r = fx_sign(f.pk, f.sk, f.net, "kb", "art1", TS0 + 1, NULL, 0, 10,
+	    &len, id);
+	CHECK_EQ_INT(fx_ingest1(&f, r, len, &o), 0);
+	CHECK_EQ_INT(o.stored, 1);
+	CHECK(memcmp(o.id, id, 32) == 0);
+	CHECK_EQ_INT(fx_ingest1(&f, r, len, &o), 0);
+	CHECK_EQ_INT(o.code, 0);
+	CHECK_EQ_INT(o.stored, 0);
+	CHECK_EQ_INT(fx_records(&f), 2);
+	free(r);
+	fx_close(&f);
+}
+
+TEST(a_refused_record_leaves_the_rest_of_its_batch)
+{
+	struct fixture f;
+	struct store_in in[3];
+	struct store_out o[3];
+	struct errbuf eb;
+	uint8_t id[32], *a, *b, *c;
+	size_t la, lb, lc;
+
+	fx_open(&f, 1);
+	a = fx_sign(f.pk, f.sk, f.net, "kb", "a", TS0 + 1, NULL, 0, 5, &la, id);
+	b = fx_sign(f.pk, f.sk, f.net, "kb", "b", TS0 + 2, NULL, 0, 5, &lb, id);
+	c = fx_sign(f.pk, f.sk, f.net, "kb", "c", TS0 + 3, NULL, 0, 5, &lc, id);
+	b[lb - 1] ^= 1;		/* the body no longer matches its hash */
+	in[0] = (struct store_in){ a, la };
+	in[1] = (struct store_in){ b, lb };
+	in[2] = (struct store_in){ c, lc };
+	CHECK_EQ_INT(store_ingest(f.st, in, 3, TS0 + 1000000, o, &eb), 0);
+	CHECK_EQ_INT(o[0].stored, 1);
+	CHECK_EQ_INT(o[1].stored, 0);
+	CHECK_EQ_INT(o[1].code, AMIE_ESIG);
+	CHECK(strstr(o[1].reason, "hash") != NULL);
+	CHECK_EQ_INT(o[2].stored, 1);
+	CHECK_EQ_INT(fx_records(&f), 3);
+	free(a);
+	free(b);
+	free(c);
+	fx_close(&f);
+}
+
+TEST(refuses_records_before_a_charter)
+{
+	struct fixture f;
+	struct store_out o;
+	uint8_t id[32], *r;
+	size_t len;
+
+	fx_open(&f, 0);
+	r = fx_sign(f.pk, f.sk, f.net, "kb", "x1", TS0 + 1, NULL, 0, 5, &len,
+	    id);
+	CHECK_EQ_INT(fx_ingest1(&f, r, len, &o), 0);
+	CHECK_EQ_INT(o.code, AMIE_EREFUSED);
+	CHECK(strstr(o.reason, "no federation") != NULL);
+	CHECK_EQ_INT(fx_records(&f), 0);
+	free(r);
+	fx_close(&f);
+}
+
+TEST(refuses_a_second_charter_and_non_members)
+{
+	struct fixture f;
+	struct store_out o;
+	uint8_t pk2[32], sk2[64], id[32], *r;
+	size_t len;
+
+	fx_open(&f, 1);
+	crypto_sign_keypair(pk2, sk2);
+	r = fx_sign(pk2, sk2, NULL, "charter", "", TS0, NULL, 0, 0, &len, id);
+	CHECK_EQ_INT(fx_ingest1(&f, r, len, &o), 0);
+	CHECK_EQ_INT(o.code, AMIE_EREFUSED);
+	free(r);
+	r = fx_sign(pk2, sk2, f.net, "kb", "k", TS0 + 1, NULL, 0, 5, &len, id);
+	CHECK_EQ_INT(fx_ingest1(&f, r, len, &o), 0);
+	CHECK_EQ_INT(o.code, AMIE_EREFUSED);
+	CHECK(strstr(o.reason, "not a member") != NULL);
+	CHECK_EQ_INT(fx_records(&f), 1);
+	free(r);
+	fx_close(&f);
+}
+
+TEST(a_revision_replaces_its_head_in_any_arrival_order)
+{
+	struct fixture f;
+	struct store_out o;
+	struct store_head heads[4];
+	struct errbuf eb;
+	uint8_t id1[32], id2[32], *r1, *r2;
+	size_t l1, l2, n = 0;
+
+	fx_open(&f, 1);
+	r1 = fx_sign(f.pk, f.sk, f.net, "kb", "obj", TS0 + 1, NULL, 0, 5, &l1,
+	    id1);
+	r2 = fx_sign(f.pk, f.sk, f.net, "kb", "obj", TS0 + 2,
+	    (const uint8_t (*)[32])id1, 1, 6, &l2, id2);
+	/* The newer revision first, as a peer may send it. */
+	CHECK_EQ_INT(fx_ingest1(&f, r2, l2, &o), 0);
+	CHECK_EQ_INT(fx_ingest1(&f, r1, l1, &o), 0);
+	CHECK_EQ_INT(store_object_heads(f.st, "kb", "obj", heads, 4, &n, &eb),
+	    0);
+	CHECK_EQ_INT(n, 1);
+	CHECK(memcmp(heads[0].id, id2, 32) == 0);
+	free(r1);
+	free(r2);
+	fx_close(&f);
+}
+
+TEST(concurrent_revisions_leave_two_heads_and_a_winner)
+{
+	struct fixture f;
+	struct store_out o;
+	struct store_head heads[4];
+	struct errbuf eb;
+	uint8_t id1[32], ida[32], idb[32], *r1, *ra, *rb;
+	size_t l1, la, lb, n = 0, w;
+
+	fx_open(&f, 1);
+	r1 = fx_sign(f.pk, f.sk, f.net, "kb", "obj", TS0 + 1, NULL, 0, 5, &l1,
+	    id1);
+	ra = fx_sign(f.pk, f.sk, f.net, "kb", "obj", TS0 + 5,
+	    (const uint8_t (*)[32])id1, 1, 6, &la, ida);
+	rb = fx_sign(f.pk, f.sk, f.net, "kb", "obj", TS0 + 3,
+	    (const uint8_t (*)[32])id1, 1, 7, &lb, idb);
+	fx_ingest1(&f, r1, l1, &o);
+	fx_ingest1(&f, ra, la, &o);
+	fx_ingest1(&f, rb, lb, &o);
+	CHECK_EQ_INT(store_object_heads(f.st, "kb", "obj", heads, 4, &n, &eb),
+	    0);
+	REQUIRE(n == 2);
+	w = store_head_winner(heads, n);
+	CHECK(memcmp(heads[w].id, ida, 32) == 0);	/* the latest ts */
+	free(r1);
+	free(ra);
+	free(rb);
+	fx_close(&f);
+}
+
+TEST(winner_on_equal_ts_is_the_lowest_id)
+{
+	struct store_head h[3] = { { 5, { 0x01 } }, { 7, { 0x02 } },
+	    { 7, { 0x03 } } };
+
+	CHECK_EQ_INT(store_head_winner(h, 3), 1);
+}
+
+TEST(finds_objects_by_unique_prefix)
+{
+	struct fixture f;
+	struct store_out o;
+	struct errbuf eb;
+	char key[RECORD_KEY_MAX + 1];
+	uint8_t id[32], *a, *b;
+	size_t la, lb;
+
+	fx_open(&f, 1);
+	a = fx_sign(f.pk, f.sk, f.net, "kb", "abcd1111", TS0 + 1, NULL, 0, 5,
+	    &la, id);
+	b = fx_sign(f.pk, f.sk, f.net, "kb", "abcd2222", TS0 + 2, NULL, 0, 5,
+	    &lb, id);
+	fx_ingest1(&f, a, la, &o);
+	fx_ingest1(&f, b, lb, &o);
+	CHECK_EQ_INT(store_object_find(f.st, "kb", "abcd1", key, &eb), 0);
+	CHECK_STR(key, "abcd1111");
+	CHECK_EQ_INT(store_object_find(f.st, "kb", "abcd", key, &eb),
+	    AMIE_EAMBIGUOUS);
+	CHECK_EQ_INT(store_object_find(f.st, "kb", "abc", key, &eb),
+	    AMIE_EUSAGE);
+	CHECK_EQ_INT(store_object_find(f.st, "kb", "ffff", key, &eb),
+	    AMIE_ENOTFOUND);
+	CHECK_EQ_INT(store_object_find(f.st, "charter", "abcd1111", key, &eb),
+	    AMIE_ENOTFOUND);
+	free(a);
+	free(b);
+	fx_close(&f);
+}
+
+TEST(map_grows_when_full)
+{
+	struct fixture f;
+	struct store_out o;
+	struct store_stats s;
+	struct errbuf eb;
+	uint8_t id[32], *r;
+	size_t len, stored = 0, n = 2 * STORE_MAP_INITIAL / RECORD_BODY_MAX;
+
+	fx_open(&f, 1);
+	for (size_t i = 0; i < n; i++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "big%zu", i);
+		r = fx_sign(f.pk, f.sk, f.net, "kb", key, TS0 + 1 + i, NULL, 0,
+		    RECORD_BODY_MAX - 100, &len, id);
+		CHECK_EQ_INT(fx_ingest1(&f, r, len, &o), 0);
+		stored += o.stored;
+		free(r);
+	}
+	CHECK_EQ_INT(stored, n);
+	store_stats(f.st, &s, &eb);
+	CHECK(s.map_bytes > STORE_MAP_INITIAL);
+	CHECK_EQ_INT(s.records, n + 1);
+	fx_close(&f);
+}
+
+TEST(records_survive_reopening)
+{
+	struct fixture f;
+	struct store_out o;
+	struct errbuf eb;
+	uint8_t id[32], net[32], *r, *got;
+	size_t len, glen;
+	uint64_t ts;
+
+	fx_open(&f, 1);
+	r = fx_sign(f.pk, f.sk, f.net, "kb", "keep", TS0 + 9, NULL, 0, 5, &len,
+	    id);
+	fx_ingest1(&f, r, len, &o);
+	store_close(&f.st);
+	CHECK(f.st == NULL);
+	REQUIRE(store_open(&f.st, f.dir, f.pk, &eb) == 0);
+	CHECK_EQ_INT(store_get(f.st, id, &got, &glen, &eb), 0);
+	CHECK(glen == len && memcmp(got, r, len) == 0);
+	CHECK_EQ_INT(store_network_id(f.st, net), 0);
+	CHECK(memcmp(net, f.net, 32) == 0);
+	CHECK_EQ_INT(store_last_ts(f.st, f.pk, &ts, &eb), 0);
+	CHECK_EQ_INT(ts, TS0 + 9);
+	free(got);
+	free(r);
+	fx_close(&f);
+}
+
+
+TESTS(T(ingest_is_idempotent),
+    T(a_refused_record_leaves_the_rest_of_its_batch),
+    T(refuses_records_before_a_charter),
+    T(refuses_a_second_charter_and_non_members),
+    T(a_revision_replaces_its_head_in_any_arrival_order),
+    T(concurrent_revisions_leave_two_heads_and_a_winner),
+    T(winner_on_equal_ts_is_the_lowest_id),
+    T(finds_objects_by_unique_prefix),
+    T(map_grows_when_full),
+    T(records_survive_reopening))
