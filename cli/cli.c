@@ -83,25 +83,26 @@ cli_fail(const struct cli *c, const struct errbuf *eb)
 	return cli_error(c, cli_exit_code(eb->code), "%s", eb->msg);
 }
 
-/* Is a daemon listening on path?  A refused or absent socket says no at
- * once, where ZeroMQ would wait for it to appear. */
+/* Is a daemon listening on path?  0 if so (or if we cannot tell), else
+ * the errno of connecting: a refused or absent socket says no at once,
+ * where ZeroMQ would wait for it to appear. */
 static int
-cli_daemon_listening(const char *path)
+cli_daemon_probe(const char *path)
 {
 	struct sockaddr_un sa;
-	int fd, ok;
+	int fd, e = 0;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sa.sun_path))
-		return 1;	/* let ZeroMQ report it */
+		return 0;	/* let ZeroMQ report it */
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return 1;
-	ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 ||
-	    (errno != ECONNREFUSED && errno != ENOENT);
+		return 0;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+		e = errno;
 	close(fd);
-	return ok;
+	return e == ECONNREFUSED || e == ENOENT || e == EACCES ? e : 0;
 }
 
 int
@@ -115,10 +116,16 @@ cli_call(const struct cli *c, const struct mpw *req, struct cli_reply *r,
 	zmq_msg_t m;
 
 	snprintf(path, sizeof(path), "%s/amied.sock", c->dir);
-	if (!cli_daemon_listening(path))
+	switch (cli_daemon_probe(path)) {
+	case 0:
+		break;
+	case EACCES:
+		return fail(eb, AMIE_EPERM, "%s: %s", path, strerror(EACCES));
+	default:
 		return fail(eb, AMIE_EUNAVAIL,
 		    "amied is not running for %s; start it with: amied --dir %s",
 		    c->dir, c->dir);
+	}
 	snprintf(ep, sizeof(ep), "ipc://%s", path);
 	ctx = zmq_ctx_new();
 	sock = zmq_socket(ctx, ZMQ_REQ);

@@ -153,6 +153,10 @@ cmd_kb_add(int argc, char **argv)
 		return rc;
 	if (a.title == NULL)
 		return cli_error(&c, CLI_EXIT_USAGE, "--title is required");
+	if (a.lang != NULL && strcmp(a.lang, "fr") != 0 &&
+	    strcmp(a.lang, "en") != 0)
+		return cli_error(&c, CLI_EXIT_USAGE,
+		    "--lang: fr or en, not '%s'", a.lang);
 	if (argc - a.positional > 1)
 		return cli_error(&c, CLI_EXIT_USAGE, "one FILE at most");
 	if (argc - a.positional == 1)
@@ -199,6 +203,19 @@ cmd_kb_add(int argc, char **argv)
 	return 0;
 }
 
+/* The number of elements of array field key, 0 if none. */
+static uint32_t
+cmd_kb_count(const struct mpmap *m, const char *key)
+{
+	struct mpr rd;
+	uint32_t n;
+
+	if (mpmap_reader(m, key, &rd, NULL) != 0 ||
+	    mpr_array(&rd, &n, UINT32_MAX, key, NULL) != 0)
+		return 0;
+	return n;
+}
+
 /* Print the strings of the reply's array field key, joined by sep. */
 static void
 cmd_kb_print_strs(const struct mpmap *m, const char *key, const char *sep)
@@ -228,8 +245,7 @@ cmd_kb_show(int argc, char **argv)
 	struct cli_reply r;
 	struct mpw req;
 	const char *body;
-	uint32_t body_len, conflicts = 0;
-	struct mpr rd;
+	uint32_t body_len, conflicts;
 	int rc, bold;
 
 	if ((rc = cmd_kb_parse(&c, &a, argc, argv)) >= 0)
@@ -256,13 +272,12 @@ cmd_kb_show(int argc, char **argv)
 	cli_reply_str(&r, "category", cat, sizeof(cat));
 	cli_reply_str(&r, "id", id, sizeof(id));
 	cli_time(when, cli_reply_uint(&r, "updated"));
-	if (mpmap_reader(&r.m, "conflicts", &rd, NULL) == 0)
-		mpr_array(&rd, &conflicts, UINT32_MAX, "conflicts", NULL);
+	conflicts = cmd_kb_count(&r.m, "conflicts");
 	bold = cli_color(stdout);
 	printf("%s%s%s\n", bold ? "\033[1m" : "", title, bold ? "\033[0m" : "");
 	printf("id %s  lang %s%s%s  by %.7s  %s\n", id, lang,
 	    cat[0] ? "  category " : "", cat, author, when);
-	if (mpmap_get(&r.m, "tags") != NULL) {
+	if (cmd_kb_count(&r.m, "tags") > 0) {
 		printf("tags ");
 		cmd_kb_print_strs(&r.m, "tags", ", ");
 		printf("\n");
@@ -274,10 +289,10 @@ cmd_kb_show(int argc, char **argv)
 			printf("\n");
 	}
 	if (conflicts > 0) {
-		fprintf(stderr, "amie: this article has %u conflicting "
-		    "revision(s), not shown: ", conflicts);
-		cli_reply_release(&r);
-		return 0;
+		printf("\nconflict: %u other head revision(s), not shown: ",
+		    conflicts);
+		cmd_kb_print_strs(&r.m, "conflicts", " ");
+		printf("\n");
 	}
 	cli_reply_release(&r);
 	return 0;
@@ -344,7 +359,7 @@ cmd_kb_list(int argc, char **argv)
 				cli_time(when, ts);
 			}
 			printf("%.8s  %s  %s", id, when, title);
-			if (mpmap_get(&m, "tags") != NULL) {
+			if (cmd_kb_count(&m, "tags") > 0) {
 				printf("  [");
 				cmd_kb_print_strs(&m, "tags", ", ");
 				printf("]");

@@ -93,14 +93,13 @@ cmd_status_main(int argc, char **argv)
 	if (fed[0] != '\0')
 		printf("federation  %s (network %.16s)\n", fed, net);
 	else
-		printf("federation  none yet (amie init --federation, or amie join)\n");
+		printf("federation  none yet (found one: amie init --federation NAME)\n");
 	printf("members     %llu\n",
 	    (unsigned long long)cli_reply_uint(&r, "members"));
 	printf("peers       %llu connected\n",
 	    (unsigned long long)cli_reply_uint(&r, "peers_connected"));
-	printf("records     %llu (%llu objects, %s in use)\n",
-	    (unsigned long long)cli_reply_uint(&r, "records"),
-	    (unsigned long long)cli_reply_uint(&r, "objects"), size);
+	printf("records     %llu (%s in use)\n",
+	    (unsigned long long)cli_reply_uint(&r, "records"), size);
 	cli_reply_release(&r);
 	return 0;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,12 +24,25 @@ config_defaults(struct config *c)
 	c->log_level = LOG_INFO;
 }
 
+/* Keep the first error: inih goes on after it and reports its line. */
+static void
+config_error(struct config_parse *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->error[0] != '\0')
+		return;
+	va_start(ap, fmt);
+	vsnprintf(p->error, sizeof(p->error), fmt, ap);
+	va_end(ap);
+}
+
 static int
 config_copy(struct config_parse *p, char *dst, size_t cap, const char *key,
     const char *value)
 {
 	if (strlen(value) >= cap) {
-		snprintf(p->error, sizeof(p->error), "%s: longer than %zu bytes",
+		config_error(p, "%s: longer than %zu bytes",
 		    key, cap - 1);
 		return 0;
 	}
@@ -55,7 +69,7 @@ config_handler(void *user, const char *section, const char *key,
 			    key, value);
 		if (strcmp(key, "listen") == 0) {
 			if (strncmp(value, "tcp://", 6) != 0) {
-				snprintf(p->error, sizeof(p->error),
+				config_error(p,
 				    "listen: expected tcp://HOST:PORT");
 				return 0;
 			}
@@ -66,7 +80,7 @@ config_handler(void *user, const char *section, const char *key,
 		int prio = log_level_parse(value);
 
 		if (prio < 0) {
-			snprintf(p->error, sizeof(p->error),
+			config_error(p,
 			    "level: '%s' is not one of error, warning, notice, "
 			    "info, debug", value);
 			return 0;
@@ -74,7 +88,7 @@ config_handler(void *user, const char *section, const char *key,
 		c->log_level = prio;
 		return 1;
 	}
-	snprintf(p->error, sizeof(p->error), "unknown key [%s] %s", section,
+	config_error(p, "unknown key [%s] %s", section,
 	    key);
 	return 0;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * amied.conf, the node's INI configuration (parsed with inih).  Every key
- * has a default; an unknown section or key, or a bad value, is an error
- * naming its line, so a typo never goes unnoticed.
+ * amied.conf, the node's INI configuration (parsed with inih).  The file
+ * must exist (amie init writes it) and every key has a default; an
+ * unknown key, a bad value or a syntax error is an error naming the line
+ * of the first one, so a typo never goes unnoticed.
  *
  *   [node]  name, region, contact, listen
  *   [log]   level = error | warning | notice | info | debug

@@ -106,6 +106,7 @@ control_answer(struct control *c, const uint8_t *buf, size_t len,
 	int rc;
 
 	errbuf_clear(&eb);
+	req.cmd[0] = '\0';
 	rc = ctl_request_decode(&req, buf, len, &eb);
 	if (rc == 0 && (fn = control_lookup(req.cmd)) == NULL)
 		rc = fail(&eb, AMIE_EUSAGE, "unknown command '%s'", req.cmd);
@@ -113,8 +114,8 @@ control_answer(struct control *c, const uint8_t *buf, size_t len,
 		rc = mpw_finish(w, "reply", &eb);
 	if (rc != 0) {
 		log_msg(rc == AMIE_EIO ? LOG_ERR : LOG_INFO,
-		    "control: %s: %s", rc == AMIE_EPROTO ? "bad request" :
-		    req.cmd, eb.msg);
+		    "control: %s: %s", req.cmd[0] ? req.cmd : "bad request",
+		    eb.msg);
 		mpw_reset(w);
 		ctl_reply_error(w, &eb);
 	}

@@ -75,6 +75,12 @@ kb_write_author(struct mpw *w, const struct record_header *h)
 	mpw_cstr(w, id);
 }
 
+static int
+kb_str_is(const struct body_str *s, const char *c)
+{
+	return s->len == strlen(c) && memcmp(s->s, c, s->len) == 0;
+}
+
 /* An optional string argument: absent means "". */
 static int
 kb_arg(const struct ctl_request *req, const char *key, struct body_str *out,
@@ -114,6 +120,9 @@ kb_handle_add(struct node *n, const struct ctl_request *req, struct mpw *w,
 		a.lang.s = "fr";
 		a.lang.len = 2;
 	}
+	if (!kb_str_is(&a.lang, "fr") && !kb_str_is(&a.lang, "en"))
+		return fail(eb, AMIE_EPROTO, "lang: fr or en, not '%.*s'",
+		    (int)a.lang.len, a.lang.s);
 	a.licence.s = BODY_KB_LICENCE_DEFAULT;
 	a.licence.len = sizeof(BODY_KB_LICENCE_DEFAULT) - 1;
 	rc = mpmap_reader(&req->args, "tags", &r, eb);
@@ -199,12 +208,6 @@ struct kb_list {
 	uint32_t count;
 	struct errbuf *eb;
 };
-
-static int
-kb_str_is(const struct body_str *s, const char *c)
-{
-	return s->len == strlen(c) && memcmp(s->s, c, s->len) == 0;
-}
 
 static int
 kb_list_one(void *ctx, const char *key, const struct store_head *heads,

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -189,12 +190,12 @@ node_write(struct node *n, const char *kind, const char *key,
 
 	if (store_network_id(n->store, netid) != 0)
 		return fail(eb, AMIE_ECONFIG,
-		    "this node has no federation yet: create one with "
-		    "amie init --federation NAME, or join one");
-	if (strlen(kind) > RECORD_KIND_MAX || strlen(key) > RECORD_KEY_MAX ||
-	    refs_count > RECORD_REFS_MAX)
+		    "this node has no federation yet: found one with amie init "
+		    "--federation NAME in a new directory");
+	if (strlen(key) > RECORD_KEY_MAX)
 		return fail(eb, AMIE_ELIMIT, "key: over %d bytes",
 		    RECORD_KEY_MAX);
+	assert(strlen(kind) <= RECORD_KIND_MAX && refs_count <= RECORD_REFS_MAX);
 	if ((rc = store_last_ts(n->store, n->pk, &last, eb)) != 0)
 		return rc;
 	memset(&h, 0, sizeof(h));

@@ -23,7 +23,7 @@ status_handle(struct node *n, const struct ctl_request *req, struct mpw *w,
 	if (s.has_federation)
 		sodium_bin2hex(netid, sizeof(netid), s.network_id, 32);
 	/* Keys in bytewise order: replies are canonical maps. */
-	mpw_map(w, 11);
+	mpw_map(w, 10);
 	mpw_cstr(w, "disk_bytes");
 	mpw_uint(w, s.used_bytes);
 	mpw_cstr(w, "federation");
@@ -38,8 +38,6 @@ status_handle(struct node *n, const struct ctl_request *req, struct mpw *w,
 	mpw_cstr(w, netid);
 	mpw_cstr(w, "node_id");
 	mpw_cstr(w, id);
-	mpw_cstr(w, "objects");
-	mpw_uint(w, s.objects);
 	mpw_cstr(w, "peers_connected");
 	mpw_uint(w, 0);
 	mpw_cstr(w, "records");

@@ -7,8 +7,8 @@
 
 /*
  * Reply: node_id, name, region, federation ("" before one), network_id
- * (hex, "" before one), members, peers_connected, records, objects,
- * disk_bytes, version.
+ * (hex, "" before one), members, peers_connected, records, disk_bytes,
+ * version.
  */
 int status_handle(struct node *n, const struct ctl_request *req,
     struct mpw *reply, struct errbuf *eb);

@@ -15,6 +15,8 @@ ctl_request_decode(struct ctl_request *req, const uint8_t *buf, size_t len,
 	if ((rc = mpmap_decode(&req->args, buf, len, "request", eb)) != 0)
 		return rc;
 	rc = mpmap_cstr(&req->args, "cmd", req->cmd, sizeof(req->cmd), eb);
+	if (rc != 0)
+		req->cmd[0] = '\0';
 	if (rc == AMIE_ENOTFOUND)
 		return fail(eb, AMIE_EPROTO, "request: no cmd field");
 	return rc;

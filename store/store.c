@@ -95,12 +95,18 @@ store_open(struct store **out, const char *path,
 	if ((mrc = mdb_env_create(&st->env)) != 0)
 		goto fail_free;
 	mdb_env_set_maxdbs(st->env, STORE_DBS);
-	mdb_env_set_mapsize(st->env, STORE_MAP_INITIAL);
 	if ((mrc = mdb_env_open(st->env, path, MDB_NOTLS, 0600)) != 0)
 		goto fail_env;
-	/* A store grown earlier keeps its size: use what the file says. */
+	/* A store grown earlier keeps the size its meta page records; a new
+	 * one starts at STORE_MAP_INITIAL. */
 	mdb_env_info(st->env, &info);
 	st->map_size = info.me_mapsize;
+	if (st->map_size < STORE_MAP_INITIAL) {
+		if ((mrc = mdb_env_set_mapsize(st->env,
+		    STORE_MAP_INITIAL)) != 0)
+			goto fail_env;
+		st->map_size = STORE_MAP_INITIAL;
+	}
 	mdb_reader_check(st->env, &dead);
 	if ((mrc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
 		goto fail_env;
@@ -370,12 +376,17 @@ store_ingest_one(struct store *st, MDB_txn *txn, const struct store_in *in,
 
 	if ((mrc = store_insert(st, txn, in->buf, in->len, &h, o->id)) != 0)
 		return mrc;
-	if (is_charter &&
-	    ((mrc = store_put(txn, st->meta, "network_id", 10, network_id,
-	    sizeof(network_id), 0)) != 0 ||
-	    (mrc = store_put(txn, st->meta, "charter", 7, o->id,
-	    RECORD_ID_LEN, 0)) != 0))
-		return mrc;
+	if (is_charter) {
+		if ((mrc = store_put(txn, st->meta, "network_id", 10,
+		    network_id, sizeof(network_id), 0)) != 0 ||
+		    (mrc = store_put(txn, st->meta, "charter", 7, o->id,
+		    RECORD_ID_LEN, 0)) != 0)
+			return mrc;
+		/* Records by the founder may follow in this very batch;
+		 * store_ingest() reloads this if the batch is abandoned. */
+		memcpy(st->founder, h.author, RECORD_KEY_LEN);
+		st->has_founder = 1;
+	}
 	o->stored = 1;
 	return 0;
 
@@ -384,21 +395,16 @@ refused:
 	return 0;
 }
 
-/* After a commit: a charter just stored names the founder. */
+/* After an abandoned batch: forget a founder it may have set. */
 static void
-store_note_charter(struct store *st, const struct store_out *out,
-    size_t count)
+store_reload_founder(struct store *st)
 {
 	MDB_txn *txn;
 
-	for (size_t i = 0; i < count; i++) {
-		if (!out[i].stored || strcmp(out[i].kind, "charter") != 0)
-			continue;
-		if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) == 0) {
-			store_load_founder(st, txn);
-			mdb_txn_abort(txn);
-		}
-		return;
+	st->has_founder = 0;
+	if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) == 0) {
+		store_load_founder(st, txn);
+		mdb_txn_abort(txn);
 	}
 }
 
@@ -438,10 +444,9 @@ store_ingest(struct store *st, const struct store_in *in, size_t count,
 			mrc = mdb_txn_commit(txn);
 		else
 			mdb_txn_abort(txn);
-		if (mrc == 0) {
-			store_note_charter(st, out, count);
+		if (mrc == 0)
 			return 0;
-		}
+		store_reload_founder(st);
 		if (mrc != MDB_MAP_FULL)
 			return store_fail(eb, mrc, "ingest");
 		if ((rc = store_grow(st, eb)) != 0)
@@ -493,19 +498,6 @@ store_stats(struct store *st, struct store_stats *s, struct errbuf *eb)
 		    rec.body != NULL &&
 		    body_charter_decode(&c, rec.body, rec.body_len, NULL) == 0)
 			memcpy(s->federation, c.name.s, c.name.len);
-	}
-	{
-		MDB_cursor *cur;
-
-		if (mdb_cursor_open(txn, st->revs, &cur) == 0) {
-			mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-			while (mrc == 0) {
-				s->objects++;
-				mrc = mdb_cursor_get(cur, &k, &v,
-				    MDB_NEXT_NODUP);
-			}
-			mdb_cursor_close(cur);
-		}
 	}
 	mdb_txn_abort(txn);
 	return 0;

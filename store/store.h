@@ -67,7 +67,6 @@ struct store_head {
 
 struct store_stats {
 	uint64_t records;
-	uint64_t objects;		/* distinct (kind, key) */
 	uint64_t used_bytes;		/* pages in use times page size */
 	uint64_t map_bytes;		/* current map size */
 	int has_federation;

@@ -28,7 +28,7 @@ expect_code 78 "$AMIE" --dir "$D" kb add --title T - <"$T/text"
 grep -q "no federation yet" "$T/err" || fail "no federation message: $(cat "$T/err")"
 stop_node "$NODE_PID"
 
-printf '[node]\nname = x\ncolour = blue\n' >"$D/amied.conf"
+printf '[node]\nname = x\ncolour = blue\n[log]\nlevel = loud\n' >"$D/amied.conf"
 expect_code 78 "$AMIED" --dir "$D"
 grep -q "amied.conf:3: unknown key \[node\] colour" "$T/err" ||
     fail "config error message: $(cat "$T/err")"
