@@ -105,7 +105,8 @@ int mpr_end(const struct mpr *r, const char *what, struct errbuf *eb);
 
 /*
  * Check that the len bytes at buf are exactly one canonical msgpack value
- * nested at most MP_DEPTH_MAX levels.  Returns 0 or AMIE_EPROTO.
+ * nested at most MP_DEPTH_MAX levels.  Returns 0, AMIE_EPROTO, or
+ * AMIE_ELIMIT for nesting too deep.
  */
 int mp_check(const uint8_t *buf, size_t len, const char *what,
     struct errbuf *eb);
@@ -133,7 +134,8 @@ struct mpmap {
 /*
  * Decode the len bytes at buf, which must be one canonical map of at most
  * MP_MAP_FIELDS_MAX string keys and nothing else, into m.  Returns 0,
- * AMIE_EPROTO or AMIE_ELIMIT.
+ * AMIE_EPROTO or AMIE_ELIMIT; on failure m->count is left alone and the
+ * fields already filled must not be read.
  */
 int mpmap_decode(struct mpmap *m, const uint8_t *buf, size_t len,
     const char *what, struct errbuf *eb);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
+#include <assert.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -12,6 +13,10 @@
 void
 record_header_encode(const struct record_header *h, struct mpw *w)
 {
+	/* Callers check these first, as record_sign() does. */
+	assert(h->refs_count <= RECORD_REFS_MAX);
+	assert(memchr(h->kind, '\0', sizeof(h->kind)) != NULL);
+	assert(memchr(h->key, '\0', sizeof(h->key)) != NULL);
 	mpw_array(w, RECORD_HEADER_FIELDS);
 	mpw_uint(w, h->v);
 	mpw_cstr(w, h->kind);
@@ -170,6 +175,12 @@ record_sign(struct record_header *h, const uint8_t *body, size_t body_len,
 	if (body_len > RECORD_BODY_MAX)
 		return fail(eb, AMIE_ELIMIT, "body: %zu bytes, limit %d",
 		    body_len, RECORD_BODY_MAX);
+	if (h->refs_count > RECORD_REFS_MAX)
+		return fail(eb, AMIE_ELIMIT, "header.refs: %u refs, limit %d",
+		    h->refs_count, RECORD_REFS_MAX);
+	if (memchr(h->kind, '\0', sizeof(h->kind)) == NULL ||
+	    memchr(h->key, '\0', sizeof(h->key)) == NULL)
+		return fail(eb, AMIE_ELIMIT, "header: kind or key too long");
 	if ((rc = record_body_check(body, body_len, h->flags, eb)) != 0)
 		return rc;
 	h->v = RECORD_VERSION;
@@ -270,7 +281,7 @@ record_verify(const struct record *r, const struct record_header *h,
 {
 	uint8_t m[RECORD_SIG_MSG_LEN], hash[32];
 
-	if (h->ts > now_ms + RECORD_FUTURE_MAX_MS)
+	if (h->ts > now_ms && h->ts - now_ms > RECORD_FUTURE_MAX_MS)
 		return fail(eb, AMIE_EAGAIN,
 		    "header.ts: %llu ms ahead of this node's clock",
 		    (unsigned long long)(h->ts - now_ms));

@@ -35,6 +35,7 @@ struct test_case { const char *name; void (*fn)(void); };
 	int main(void) { \
 		static const struct test_case cases[] = { __VA_ARGS__ }; \
 		int failed = 0; \
+		setvbuf(stdout, NULL, _IOLBF, 0); \
 		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) { \
 			test_failed_ = 0; \
 			cases[i].fn(); \
