@@ -24,6 +24,7 @@
 #define BODY_TAG_MAX		64	/* bytes of one tag */
 #define BODY_LICENCE_MAX	64
 #define BODY_QUORUM_MAX		64
+#define BODY_ENDPOINT_MAX	200	/* tcp://HOST:PORT */
 #define BODY_KB_LICENCE_DEFAULT	"CC-BY-SA-4.0"
 
 /* A string borrowed from a body, not NUL-terminated. */

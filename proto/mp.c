@@ -600,6 +600,8 @@ mpw_write(void *data, const char *buf, size_t len)
 	struct mpw *w = data;
 	size_t cap;
 
+	if (len == 0)
+		return 0;
 	if (w->overflow || len > w->max - w->len) {
 		w->overflow = 1;
 		return -1;

@@ -10,31 +10,20 @@
 
 #include "proto/body.h"
 #include "proto/xmalloc.h"
-#include "store/store.h"
-
-#define STORE_DBS 7
-#define STORE_OBJKEY_MAX (RECORD_KIND_MAX + 1 + RECORD_KEY_MAX)
-#define STORE_TSID_LEN (8 + RECORD_ID_LEN)
-
-struct store {
-	MDB_env *env;
-	MDB_dbi records, items, revs, heads, refby, authors, meta;
-	size_t map_size;
-	uint8_t self[RECORD_KEY_LEN];
-	int has_founder;		/* founder below is known */
-	uint8_t founder[RECORD_KEY_LEN];	/* of the stored charter */
-};
+#include "store/internal.h"
+#include "store/itemset.h"
+#include "store/member.h"
 
 static void store_load_founder(struct store *st, MDB_txn *txn);
 
 /* Translate an LMDB code at the module's edge, keeping its text. */
-static int
+int
 store_fail(struct errbuf *eb, int mrc, const char *what)
 {
 	return fail(eb, AMIE_EIO, "store: %s: %s", what, mdb_strerror(mrc));
 }
 
-static void
+void
 store_be64(uint8_t out[8], uint64_t v)
 {
 	for (int i = 7; i >= 0; i--) {
@@ -43,7 +32,7 @@ store_be64(uint8_t out[8], uint64_t v)
 	}
 }
 
-static uint64_t
+uint64_t
 store_get_be64(const uint8_t in[8])
 {
 	uint64_t v = 0;
@@ -81,6 +70,11 @@ store_open(struct store **out, const char *path,
 		{ "refby", offsetof(struct store, refby), MDB_DUPSORT },
 		{ "authors", offsetof(struct store, authors), 0 },
 		{ "meta", offsetof(struct store, meta), 0 },
+		{ "chunks", offsetof(struct store, chunks), 0 },
+		{ "members", offsetof(struct store, members), 0 },
+		{ "signers", offsetof(struct store, signers), MDB_DUPSORT },
+		{ "byauthor", offsetof(struct store, byauthor), MDB_DUPSORT },
+		{ "invites", offsetof(struct store, invites), 0 },
 	};
 	struct store *st;
 	MDB_envinfo info;
@@ -142,7 +136,7 @@ store_close(struct store **st)
 	*st = NULL;
 }
 
-static int
+int
 store_meta_get(struct store *st, MDB_txn *txn, const char *name, void *out,
     size_t len)
 {
@@ -154,28 +148,13 @@ store_meta_get(struct store *st, MDB_txn *txn, const char *name, void *out,
 	return 0;
 }
 
-static int
+int
 store_put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen,
     const void *v, size_t vlen, unsigned flags)
 {
 	MDB_val key = { klen, (void *)k }, val = { vlen, (void *)v };
 
 	return mdb_put(txn, dbi, &key, &val, flags);
-}
-
-/*
- * Membership for this version: the charter's founder and this node
- * itself.  The federation work replaces this with quorum-counted
- * member.add and member.remove records.
- */
-static int
-store_member_is_current(const struct store *st,
-    const uint8_t author[RECORD_KEY_LEN])
-{
-	if (sodium_memcmp(author, st->self, RECORD_KEY_LEN) == 0)
-		return 1;
-	return st->has_founder &&
-	    sodium_memcmp(author, st->founder, RECORD_KEY_LEN) == 0;
 }
 
 /* Remember the founder of the stored charter, if there is one. */
@@ -201,7 +180,7 @@ store_load_founder(struct store *st, MDB_txn *txn)
 
 /* Kind-specific rules (ingest step 5), once the signature verified. */
 static int
-store_rules_check(const struct store *st, const struct record *r,
+store_rules_check(struct store *st, MDB_txn *txn, const struct record *r,
     const struct record_header *h, int is_charter, struct errbuf *eb)
 {
 	struct body_charter c;
@@ -223,9 +202,12 @@ store_rules_check(const struct store *st, const struct record *r,
 			    "charter: not signed by its founder");
 		return 0;
 	}
-	if (!store_member_is_current(st, h->author))
-		return fail(eb, AMIE_EREFUSED,
-		    "author: not a member of this federation");
+	if ((rc = member_check(st, txn, r, h, eb)) != 0)
+		return rc;
+	if (strcmp(h->kind, "member.add") == 0 ||
+	    strcmp(h->kind, "member.remove") == 0 ||
+	    strcmp(h->kind, "node.info") == 0)
+		return 0;
 	if (strcmp(h->kind, "kb") == 0) {
 		if (h->key[0] == '\0')
 			return fail(eb, AMIE_EREFUSED, "kb: empty article id");
@@ -256,8 +238,9 @@ store_insert(struct store *st, MDB_txn *txn, const uint8_t *buf, size_t len,
 	memcpy(tsid + 8, id, RECORD_ID_LEN);
 	if ((mrc = store_put(txn, st->records, id, RECORD_ID_LEN, buf, len,
 	    MDB_NOOVERWRITE)) != 0 ||
-	    (mrc = store_put(txn, st->items, tsid, sizeof(tsid), "", 0,
-	    0)) != 0 ||
+	    (mrc = itemset_add(st, txn, h->ts, id)) != 0 ||
+	    (mrc = store_put(txn, st->byauthor, h->author, RECORD_KEY_LEN,
+	    tsid, sizeof(tsid), 0)) != 0 ||
 	    (mrc = store_put(txn, st->revs, ok, oklen, tsid, sizeof(tsid),
 	    0)) != 0)
 		return mrc;
@@ -371,10 +354,11 @@ store_ingest_one(struct store *st, MDB_txn *txn, const struct store_in *in,
 		record_network_id(network_id, r.header, r.header_len);
 	if ((o->code = record_verify(&r, &h, o->id, network_id, now_ms,
 	    &e)) != 0 ||
-	    (o->code = store_rules_check(st, &r, &h, is_charter, &e)) != 0)
+	    (o->code = store_rules_check(st, txn, &r, &h, is_charter, &e)) != 0)
 		goto refused;
 
-	if ((mrc = store_insert(st, txn, in->buf, in->len, &h, o->id)) != 0)
+	if ((mrc = store_insert(st, txn, in->buf, in->len, &h, o->id)) != 0 ||
+	    (mrc = member_apply(st, txn, &r, &h, o->id)) != 0)
 		return mrc;
 	if (is_charter) {
 		if ((mrc = store_put(txn, st->meta, "network_id", 10,

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * What the files of store/ share and nothing outside store/ may include:
+ * the struct behind struct store, the LMDB handles, and small helpers.
+ * Every function here runs inside a transaction its caller owns and
+ * returns LMDB codes (0, MDB_NOTFOUND, MDB_MAP_FULL, ...) unless it says
+ * otherwise; store_ingest() turns them into AMIE_E* codes.
+ */
+#ifndef AMIE_STORE_INTERNAL_H
+#define AMIE_STORE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lmdb.h>
+
+#include "proto/record.h"
+#include "store/store.h"
+
+#define STORE_DBS 12
+#define STORE_OBJKEY_MAX (RECORD_KIND_MAX + 1 + RECORD_KEY_MAX)
+#define STORE_TSID_LEN (8 + RECORD_ID_LEN)
+
+struct store {
+	MDB_env *env;
+	MDB_dbi records;	/* id -> encoded record */
+	MDB_dbi items;		/* ts || id -> "": the reconciled set */
+	MDB_dbi revs;		/* kind NUL key -> ts || id (dups) */
+	MDB_dbi heads;		/* kind NUL key -> ts || id (dups) */
+	MDB_dbi refby;		/* id -> referrer id (dups) */
+	MDB_dbi authors;	/* author -> latest ts */
+	MDB_dbi meta;		/* "network_id", "charter" */
+	MDB_dbi chunks;		/* itemset.c: range accumulators */
+	MDB_dbi members;	/* member.c: key -> membership state */
+	MDB_dbi signers;	/* member.c: (dups), as member.c says */
+	MDB_dbi byauthor;	/* author -> ts || id (dups) */
+	MDB_dbi invites;	/* invite.c: secret hash -> expiry, uses */
+	size_t map_size;
+	uint8_t self[RECORD_KEY_LEN];
+	int has_founder;		/* founder below is known */
+	uint8_t founder[RECORD_KEY_LEN];	/* of the stored charter */
+};
+
+/* Translate an LMDB code to AMIE_EIO with its text. */
+int store_fail(struct errbuf *eb, int mrc, const char *what);
+void store_be64(uint8_t out[8], uint64_t v);
+uint64_t store_get_be64(const uint8_t in[8]);
+/* mdb_put of klen bytes at k and vlen bytes at v. */
+int store_put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen,
+    const void *v, size_t vlen, unsigned flags);
+/* Copy meta value name (exactly len bytes) to out: 0 or AMIE_ENOTFOUND. */
+int store_meta_get(struct store *st, MDB_txn *txn, const char *name,
+    void *out, size_t len);
+
+#endif
+
+/*
+ * itemset.c, inside the ingest transaction: add or take out the item
+ * (ts, id) of a record, keeping the chunk accumulators right.
+ */
+int itemset_add(struct store *st, MDB_txn *txn, uint64_t ts,
+    const uint8_t id[RECORD_ID_LEN]);
+int itemset_del(struct store *st, MDB_txn *txn, uint64_t ts,
+    const uint8_t id[RECORD_ID_LEN]);
+
+/*
+ * member.c, inside the ingest transaction.  member_check() is ingest step
+ * 5 for every kind but the charter: the author is a current member at
+ * h->ts, and member.add, member.remove and node.info follow their rules.
+ * Returns 0, AMIE_EREFUSED or AMIE_EPROTO with the reason, or AMIE_EIO.
+ * member_apply() runs after the record and its indexes are written and
+ * updates membership (hiding a removed member's later records); it
+ * returns an LMDB code.
+ */
+int member_check(struct store *st, MDB_txn *txn, const struct record *r,
+    const struct record_header *h, struct errbuf *eb);
+int member_apply(struct store *st, MDB_txn *txn, const struct record *r,
+    const struct record_header *h, const uint8_t id[RECORD_ID_LEN]);
