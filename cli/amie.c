@@ -25,6 +25,12 @@ static const struct {
 	{ "init", cmd_init_main, "create a node (and a federation)" },
 	{ "status", cmd_status_main, "this node, its federation and records" },
 	{ "id", cmd_id_main, "this node's id" },
+	{ "invite", cmd_fed_invite_main, "print an invite code for a new Amie" },
+	{ "join", cmd_fed_join_main, "join a federation with an invite code" },
+	{ "members", cmd_fed_members_main, "the federation's members" },
+	{ "member", cmd_fed_member_main, "member remove ID --reason R" },
+	{ "peers", cmd_fed_peers_main, "connected peers, last sync, traffic" },
+	{ "sync", cmd_fed_sync_main, "reconcile now with connected peers" },
 	{ "kb", cmd_kb_main, "knowledge base: add, show, list" },
 };
 

@@ -110,7 +110,8 @@ cli_call(const struct cli *c, const struct mpw *req, struct cli_reply *r,
     struct errbuf *eb)
 {
 	char path[CLI_PATH_MAX + 16], ep[CLI_PATH_MAX + 32];
-	int timeout = CLI_TIMEOUT_MS, linger = 0, rc = 0;
+	int timeout = c->timeout_ms ? c->timeout_ms : CLI_TIMEOUT_MS;
+	int linger = 0, rc = 0;
 	int64_t maxmsg = CTL_MSG_MAX + 64;
 	void *ctx, *sock;
 	zmq_msg_t m;

@@ -33,6 +33,7 @@ struct cli {
 	const char *dir_opt;
 	int json;
 	const char *prog;		/* "amie kb add", for messages */
+	int timeout_ms;			/* 0: CLI_TIMEOUT_MS */
 };
 
 /* A reply from the daemon: the bytes and a view of its fields. */
@@ -92,5 +93,11 @@ int cmd_init_main(int argc, char **argv);
 int cmd_status_main(int argc, char **argv);
 int cmd_id_main(int argc, char **argv);
 int cmd_kb_main(int argc, char **argv);
+int cmd_fed_invite_main(int argc, char **argv);
+int cmd_fed_join_main(int argc, char **argv);
+int cmd_fed_members_main(int argc, char **argv);
+int cmd_fed_member_main(int argc, char **argv);
+int cmd_fed_peers_main(int argc, char **argv);
+int cmd_fed_sync_main(int argc, char **argv);
 
 #endif

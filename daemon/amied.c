@@ -22,6 +22,7 @@
 
 #include "daemon/control.h"
 #include "daemon/log.h"
+#include "daemon/net.h"
 #include "daemon/node.h"
 #include "proto/nodeid.h"
 
@@ -79,19 +80,28 @@ amied_dir(char *out, size_t cap, const char *opt)
 static int
 amied_run(struct node *n, struct control *ctl, int sigfd)
 {
-	zmq_pollitem_t items[2] = {
-		{ control_socket(ctl), 0, ZMQ_POLLIN, 0 },
-		{ NULL, sigfd, ZMQ_POLLIN, 0 },
-	};
+	zmq_pollitem_t items[2 + NET_POLL_MAX];
+	uint64_t next_tick = 0;
 
-	(void)n;
 	for (;;) {
-		if (zmq_poll(items, 2, -1) < 0) {
+		size_t count;
+		uint64_t now = node_now_ms();
+
+		if (now >= next_tick) {
+			net_tick(n->net);
+			next_tick = now + NET_TICK_MS;
+		}
+		items[0] = (zmq_pollitem_t){ control_socket(ctl), 0,
+		    ZMQ_POLLIN, 0 };
+		items[1] = (zmq_pollitem_t){ NULL, sigfd, ZMQ_POLLIN, 0 };
+		count = 2 + net_poll_items(n->net, items + 2, NET_POLL_MAX);
+		if (zmq_poll(items, (int)count, NET_TICK_MS) < 0) {
 			if (zmq_errno() == EINTR)
 				continue;
 			log_msg(LOG_ERR, "poll: %s", zmq_strerror(zmq_errno()));
 			return 1;
 		}
+		net_handle(n->net, items + 2, count - 2);
 		if (items[0].revents & ZMQ_POLLIN)
 			control_serve(ctl);
 		if (items[1].revents & ZMQ_POLLIN) {
@@ -122,6 +132,7 @@ main(int argc, char **argv)
 	char dir[NODE_PATH_MAX], id[NODEID_LEN + 1];
 	const char *dir_opt = NULL;
 	struct control *ctl = NULL;
+	struct net *net = NULL;
 	struct errbuf eb;
 	struct node n;
 	sigset_t mask;
@@ -182,6 +193,14 @@ main(int argc, char **argv)
 		close(sigfd);
 		return amied_exit_code(rc);
 	}
+	if ((rc = net_open(&net, zctx, &n, ctl, &eb)) != 0) {
+		log_msg(LOG_ERR, "cannot start: %s", eb.msg);
+		control_close(&ctl);
+		node_close(&n);
+		zmq_ctx_term(zctx);
+		close(sigfd);
+		return amied_exit_code(rc);
+	}
 	nodeid_format(id, n.pk);
 	log_msg(LOG_NOTICE, "amied ready: node %s, directory %s", id, dir);
 	sd_notify(0, "READY=1");
@@ -189,6 +208,7 @@ main(int argc, char **argv)
 	rc = amied_run(&n, ctl, sigfd);
 
 	sd_notify(0, "STOPPING=1");
+	net_close(&net);
 	control_close(&ctl);
 	zmq_ctx_term(zctx);
 	node_close(&n);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <ini.h>
@@ -22,6 +23,8 @@ config_defaults(struct config *c)
 	memset(c, 0, sizeof(*c));
 	snprintf(c->listen, sizeof(c->listen), "%s", CONFIG_LISTEN_DEFAULT);
 	c->log_level = LOG_INFO;
+	c->max_peers = CONFIG_PEERS_DEFAULT;
+	c->sync_interval_s = CONFIG_INTERVAL_DEFAULT;
 }
 
 /* Keep the first error: inih goes on after it and reports its line. */
@@ -35,6 +38,25 @@ config_error(struct config_parse *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(p->error, sizeof(p->error), fmt, ap);
 	va_end(ap);
+}
+
+/* An unsigned value between min and max. */
+static int
+config_uint(struct config_parse *p, unsigned *out, const char *key,
+    const char *value, unsigned min, unsigned max)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(value, &end, 10);
+	if (errno != 0 || end == value || *end != '\0' || v < min || v > max) {
+		config_error(p, "%s: expected a number from %u to %u", key, min,
+		    max);
+		return 0;
+	}
+	*out = (unsigned)v;
+	return 1;
 }
 
 static int
@@ -67,15 +89,25 @@ config_handler(void *user, const char *section, const char *key,
 		if (strcmp(key, "contact") == 0)
 			return config_copy(p, c->contact, sizeof(c->contact),
 			    key, value);
-		if (strcmp(key, "listen") == 0) {
+		if (strcmp(key, "listen") == 0 || strcmp(key, "advertise") == 0) {
 			if (strncmp(value, "tcp://", 6) != 0) {
-				config_error(p,
-				    "listen: expected tcp://HOST:PORT");
+				config_error(p, "%s: expected tcp://HOST:PORT",
+				    key);
 				return 0;
 			}
-			return config_copy(p, c->listen, sizeof(c->listen), key,
-			    value);
+			if (strcmp(key, "listen") == 0)
+				return config_copy(p, c->listen,
+				    sizeof(c->listen), key, value);
+			return config_copy(p, c->advertise,
+			    sizeof(c->advertise), key, value);
 		}
+	} else if (strcmp(section, "sync") == 0) {
+		if (strcmp(key, "max_peers") == 0)
+			return config_uint(p, &c->max_peers, key, value, 0,
+			    CONFIG_PEERS_MAX);
+		if (strcmp(key, "interval") == 0)
+			return config_uint(p, &c->sync_interval_s, key, value, 1,
+			    CONFIG_INTERVAL_MAX);
 	} else if (strcmp(section, "log") == 0 && strcmp(key, "level") == 0) {
 		int prio = log_level_parse(value);
 

@@ -5,7 +5,10 @@
  * unknown key, a bad value or a syntax error is an error naming the line
  * of the first one, so a typo never goes unnoticed.
  *
- *   [node]  name, region, contact, listen
+ *   [node]  name, region, contact, listen (tcp://HOST:PORT to bind),
+ *           advertise (tcp://HOST:PORT peers reach us at; default listen)
+ *   [sync]  max_peers (outbound peers, 0 to 64, default 8),
+ *           interval (seconds between anti-entropy rounds, default 60)
  *   [log]   level = error | warning | notice | info | debug
  */
 #ifndef AMIE_DAEMON_CONFIG_H
@@ -14,13 +17,20 @@
 #include "proto/body.h"
 #include "proto/errbuf.h"
 
-#define CONFIG_VALUE_MAX 256
+#define CONFIG_VALUE_MAX 200
+#define CONFIG_PEERS_MAX 64
+#define CONFIG_PEERS_DEFAULT 8
+#define CONFIG_INTERVAL_DEFAULT 60
+#define CONFIG_INTERVAL_MAX 86400
 
 struct config {
 	char name[BODY_NAME_MAX + 1];
 	char region[BODY_NAME_MAX + 1];
 	char contact[CONFIG_VALUE_MAX];
 	char listen[CONFIG_VALUE_MAX];	/* tcp://HOST:PORT */
+	char advertise[CONFIG_VALUE_MAX];	/* "" means listen */
+	unsigned max_peers;
+	unsigned sync_interval_s;
 	int log_level;			/* syslog priority */
 };
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +11,8 @@
 #include "daemon/control.h"
 #include "daemon/kb.h"
 #include "daemon/log.h"
+#include "daemon/members.h"
+#include "daemon/net.h"
 #include "daemon/ingest.h"
 #include "daemon/status.h"
 #include "proto/xmalloc.h"
@@ -20,6 +23,12 @@ struct control {
 	void *sock;
 	struct node *node;
 	char path[NODE_PATH_MAX];
+	zmq_msg_t *current;	/* identity of the request being handled */
+};
+
+struct control_ticket {
+	size_t len;
+	uint8_t id[256];	/* ZeroMQ routing ids are at most 255 bytes */
 };
 
 static const struct {
@@ -31,6 +40,12 @@ static const struct {
 	{ "kb.show", kb_handle_show },
 	{ "kb.list", kb_handle_list },
 	{ "ingest", ingest_handle },
+	{ "invite", net_handle_invite },
+	{ "join", net_handle_join },
+	{ "peers", net_handle_peers },
+	{ "sync", net_handle_sync },
+	{ "members", members_handle_list },
+	{ "member.remove", members_handle_remove },
 };
 
 control_fn
@@ -95,8 +110,51 @@ control_socket(struct control *c)
 	return c->sock;
 }
 
-/* Answer one request in buf; the reply goes to w. */
+struct control_ticket *
+control_defer(struct control *c)
+{
+	struct control_ticket *t;
+
+	assert(c->current != NULL);
+	t = xcalloc(1, sizeof(*t));
+	t->len = zmq_msg_size(c->current);
+	assert(t->len <= sizeof(t->id));
+	memcpy(t->id, zmq_msg_data(c->current), t->len);
+	return t;
+}
+
 static void
+control_send(struct control *c, const void *id, size_t id_len,
+    const struct mpw *w)
+{
+	zmq_send(c->sock, id, id_len, ZMQ_SNDMORE);
+	zmq_send(c->sock, "", 0, ZMQ_SNDMORE);
+	zmq_send(c->sock, w->buf, w->len, 0);
+}
+
+void
+control_reply_later(struct control *c, struct control_ticket **t,
+    const struct mpw *reply, const struct errbuf *eb)
+{
+	struct mpw w;
+
+	if (*t == NULL)
+		return;
+	if (reply != NULL) {
+		control_send(c, (*t)->id, (*t)->len, reply);
+	} else {
+		mpw_init(&w, CTL_MSG_MAX);
+		ctl_reply_error(&w, eb);
+		control_send(c, (*t)->id, (*t)->len, &w);
+		mpw_release(&w);
+	}
+	free(*t);
+	*t = NULL;
+}
+
+/* Answer one request in buf; the reply goes to w.  Returns 0, or
+ * CONTROL_DEFERRED when the handler answers later. */
+static int
 control_answer(struct control *c, const uint8_t *buf, size_t len,
     struct mpw *w)
 {
@@ -112,6 +170,8 @@ control_answer(struct control *c, const uint8_t *buf, size_t len,
 		rc = fail(&eb, AMIE_EUSAGE, "unknown command '%s'", req.cmd);
 	if (rc == 0 && (rc = fn(c->node, &req, w, &eb)) == 0)
 		rc = mpw_finish(w, "reply", &eb);
+	if (rc == CONTROL_DEFERRED)
+		return rc;
 	if (rc != 0) {
 		log_msg(rc == AMIE_EIO ? LOG_ERR : LOG_INFO,
 		    "control: %s: %s", req.cmd[0] ? req.cmd : "bad request",
@@ -119,6 +179,7 @@ control_answer(struct control *c, const uint8_t *buf, size_t len,
 		mpw_reset(w);
 		ctl_reply_error(w, &eb);
 	}
+	return 0;
 }
 
 void
@@ -156,12 +217,12 @@ control_serve(struct control *c)
 		if (ok && n == CONTROL_FRAMES_MAX &&
 		    zmq_msg_size(&frames[1]) == 0) {
 			mpw_reset(&w);
-			control_answer(c, zmq_msg_data(&frames[2]),
-			    zmq_msg_size(&frames[2]), &w);
-			zmq_send(c->sock, zmq_msg_data(&frames[0]),
-			    zmq_msg_size(&frames[0]), ZMQ_SNDMORE);
-			zmq_send(c->sock, "", 0, ZMQ_SNDMORE);
-			zmq_send(c->sock, w.buf, w.len, 0);
+			c->current = &frames[0];
+			if (control_answer(c, zmq_msg_data(&frames[2]),
+			    zmq_msg_size(&frames[2]), &w) == 0)
+				control_send(c, zmq_msg_data(&frames[0]),
+				    zmq_msg_size(&frames[0]), &w);
+			c->current = NULL;
 		} else {
 			log_msg(LOG_INFO, "control: dropped a malformed "
 			    "message of %d frames", n);

@@ -42,4 +42,22 @@ void control_serve(struct control *c);
 /* The handler for cmd, or NULL (tests and tools use it). */
 control_fn control_lookup(const char *cmd);
 
+/*
+ * A handler that cannot answer at once (sync --wait, join) calls
+ * control_defer() to keep the caller waiting, returns CONTROL_DEFERRED,
+ * and later answers once with control_reply_later().
+ */
+#define CONTROL_DEFERRED (-1)
+struct control_ticket;
+
+/* Only inside a handler: a ticket for the request being handled. */
+struct control_ticket *control_defer(struct control *c);
+
+/*
+ * Answer the deferred request of *t with reply (a map), or with the
+ * error in eb when reply is NULL; free the ticket and set *t to NULL.
+ */
+void control_reply_later(struct control *c, struct control_ticket **t,
+    const struct mpw *reply, const struct errbuf *eb);
+
 #endif

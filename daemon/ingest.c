@@ -3,6 +3,7 @@
 
 #include "daemon/ingest.h"
 #include "daemon/log.h"
+#include "daemon/net.h"
 #include "proto/xmalloc.h"
 
 int
@@ -37,6 +38,9 @@ ingest_handle(struct node *n, const struct ctl_request *req, struct mpw *w,
 			    out[i].reason);
 		} else if (out[i].stored) {
 			stored++;
+			if (n->net != NULL)
+				net_record_stored(n->net, out[i].kind,
+				    out[i].id);
 		} else {
 			known++;
 		}

@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "daemon/log.h"
+#include "daemon/net.h"
 #include "daemon/node.h"
 #include "proto/keyfile.h"
 #include "proto/xmalloc.h"
@@ -221,5 +222,7 @@ node_write(struct node *n, const char *kind, const char *key,
 		return rc;
 	if (out.code != 0)
 		return fail(eb, out.code, "%s", out.reason);
+	if (n->net != NULL)
+		net_record_stored(n->net, kind, id);
 	return 0;
 }

@@ -32,8 +32,12 @@
 #define NODE_CHARTER_FILE	"charter.amie"
 #define NODE_PATH_MAX		4096
 
+struct net;
+struct control;
+
 struct node {
 	char dir[NODE_PATH_MAX];
+	struct net *net;		/* borrowed; NULL until it starts */
 	struct config conf;
 	struct store *store;
 	uint8_t pk[RECORD_KEY_LEN];

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 #include <sodium.h>
 
+#include "daemon/net.h"
 #include "daemon/status.h"
+#include "store/member.h"
 #include "proto/nodeid.h"
 
 #ifndef AMIE_VERSION
@@ -28,10 +30,8 @@ status_handle(struct node *n, const struct ctl_request *req, struct mpw *w,
 	mpw_uint(w, s.used_bytes);
 	mpw_cstr(w, "federation");
 	mpw_cstr(w, s.federation);
-	/* Membership records come with federation sync; until then the
-	 * only member this node knows of is itself. */
 	mpw_cstr(w, "members");
-	mpw_uint(w, s.has_federation ? 1 : 0);
+	mpw_uint(w, member_count(n->store));
 	mpw_cstr(w, "name");
 	mpw_cstr(w, n->conf.name);
 	mpw_cstr(w, "network_id");
@@ -39,7 +39,7 @@ status_handle(struct node *n, const struct ctl_request *req, struct mpw *w,
 	mpw_cstr(w, "node_id");
 	mpw_cstr(w, id);
 	mpw_cstr(w, "peers_connected");
-	mpw_uint(w, 0);
+	mpw_uint(w, n->net != NULL ? net_peers_connected(n->net) : 0);
 	mpw_cstr(w, "records");
 	mpw_uint(w, s.records);
 	mpw_cstr(w, "region");

@@ -131,3 +131,162 @@ body_kb_decode(struct body_kb *out, const uint8_t *buf, size_t len,
 	*out = a;
 	return 0;
 }
+
+/* A required field that is missing is malformed input, not a lookup miss. */
+static int
+body_required(int rc, struct errbuf *eb)
+{
+	if (rc != AMIE_ENOTFOUND)
+		return rc;
+	if (eb != NULL)
+		eb->code = AMIE_EPROTO;
+	return AMIE_EPROTO;
+}
+
+/* An endpoint: BODY_ENDPOINT_SCHEME, something after it, no NUL byte. */
+static int
+body_check_endpoint(const struct body_str *e, const char *what,
+    struct errbuf *eb)
+{
+	size_t sl = strlen(BODY_ENDPOINT_SCHEME);
+
+	if (e->len <= sl || memcmp(e->s, BODY_ENDPOINT_SCHEME, sl) != 0)
+		return fail(eb, AMIE_EPROTO, "%s: '%.*s' is not %sHOST:PORT",
+		    what, (int)(e->len > 64 ? 64 : e->len), e->s,
+		    BODY_ENDPOINT_SCHEME);
+	if (memchr(e->s, '\0', e->len) != NULL)
+		return fail(eb, AMIE_EPROTO, "%s: contains a NUL byte", what);
+	return 0;
+}
+
+void
+body_member_add_encode(const struct body_member_add *a, struct mpw *w)
+{
+	mpw_map(w, 5);
+	mpw_cstr(w, "contact");
+	mpw_str(w, a->contact.s, a->contact.len);
+	mpw_cstr(w, "endpoint");
+	mpw_str(w, a->endpoint.s, a->endpoint.len);
+	mpw_cstr(w, "invited_by");
+	mpw_bin(w, a->invited_by, sizeof(a->invited_by));
+	mpw_cstr(w, "name");
+	mpw_str(w, a->name.s, a->name.len);
+	mpw_cstr(w, "region");
+	mpw_str(w, a->region.s, a->region.len);
+}
+
+int
+body_member_add_decode(struct body_member_add *out, const uint8_t *buf,
+    size_t len, struct errbuf *eb)
+{
+	struct body_member_add a;
+	struct mpmap m;
+	struct mpr r;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	if ((rc = mpmap_decode(&m, buf, len, "member.add", eb)) != 0)
+		return rc;
+	if ((rc = body_get_str(&m, "name", &a.name, BODY_NAME_MAX, 1,
+	    eb)) != 0 ||
+	    (rc = body_get_str(&m, "region", &a.region, BODY_NAME_MAX, 0,
+	    eb)) != 0 ||
+	    (rc = body_get_str(&m, "contact", &a.contact, BODY_NAME_MAX, 0,
+	    eb)) != 0 ||
+	    (rc = body_get_str(&m, "endpoint", &a.endpoint, BODY_ENDPOINT_MAX,
+	    0, eb)) != 0)
+		return body_required(rc, eb);
+	if (a.endpoint.len > 0 &&
+	    (rc = body_check_endpoint(&a.endpoint, "endpoint", eb)) != 0)
+		return rc;
+	if ((rc = mpmap_reader(&m, "invited_by", &r, eb)) != 0 ||
+	    (rc = mpr_bin_exact(&r, a.invited_by, RECORD_KEY_LEN,
+	    "invited_by", eb)) != 0)
+		return body_required(rc, eb);
+	*out = a;
+	return 0;
+}
+
+void
+body_member_remove_encode(const struct body_member_remove *m, struct mpw *w)
+{
+	mpw_map(w, 2);
+	mpw_cstr(w, "effective_from");
+	mpw_uint(w, m->effective_from);
+	mpw_cstr(w, "reason");
+	mpw_str(w, m->reason.s, m->reason.len);
+}
+
+int
+body_member_remove_decode(struct body_member_remove *out, const uint8_t *buf,
+    size_t len, struct errbuf *eb)
+{
+	struct body_member_remove b;
+	struct mpmap m;
+	int rc;
+
+	if ((rc = mpmap_decode(&m, buf, len, "member.remove", eb)) != 0)
+		return rc;
+	if ((rc = body_get_str(&m, "reason", &b.reason, BODY_NAME_MAX, 1,
+	    eb)) != 0 ||
+	    (rc = mpmap_uint(&m, "effective_from", &b.effective_from,
+	    eb)) != 0)
+		return body_required(rc, eb);
+	if (!(b.reason.len == 7 && memcmp(b.reason.s, "retired", 7) == 0) &&
+	    !(b.reason.len == 11 && memcmp(b.reason.s, "compromised", 11) == 0))
+		return fail(eb, AMIE_EPROTO,
+		    "reason: '%.*s', expected retired or compromised",
+		    (int)(b.reason.len > 32 ? 32 : b.reason.len), b.reason.s);
+	*out = b;
+	return 0;
+}
+
+void
+body_node_info_encode(const struct body_node_info *n, struct mpw *w)
+{
+	mpw_map(w, 4);
+	mpw_cstr(w, "contact");
+	mpw_str(w, n->contact.s, n->contact.len);
+	mpw_cstr(w, "endpoints");
+	mpw_array(w, n->endpoints_count);
+	for (uint32_t i = 0; i < n->endpoints_count; i++)
+		mpw_str(w, n->endpoints[i].s, n->endpoints[i].len);
+	mpw_cstr(w, "name");
+	mpw_str(w, n->name.s, n->name.len);
+	mpw_cstr(w, "region");
+	mpw_str(w, n->region.s, n->region.len);
+}
+
+int
+body_node_info_decode(struct body_node_info *out, const uint8_t *buf,
+    size_t len, struct errbuf *eb)
+{
+	struct body_node_info n;
+	struct mpmap m;
+	struct mpr r;
+	int rc;
+
+	memset(&n, 0, sizeof(n));
+	if ((rc = mpmap_decode(&m, buf, len, "node.info", eb)) != 0)
+		return rc;
+	if ((rc = body_get_str(&m, "name", &n.name, BODY_NAME_MAX, 1,
+	    eb)) != 0 ||
+	    (rc = body_get_str(&m, "region", &n.region, BODY_NAME_MAX, 0,
+	    eb)) != 0 ||
+	    (rc = body_get_str(&m, "contact", &n.contact, BODY_NAME_MAX, 0,
+	    eb)) != 0 ||
+	    (rc = mpmap_reader(&m, "endpoints", &r, eb)) != 0 ||
+	    (rc = mpr_array(&r, &n.endpoints_count, BODY_ENDPOINTS_MAX,
+	    "endpoints", eb)) != 0)
+		return body_required(rc, eb);
+	if (n.endpoints_count == 0)
+		return fail(eb, AMIE_EPROTO, "endpoints: empty");
+	for (uint32_t i = 0; i < n.endpoints_count; i++)
+		if ((rc = mpr_str(&r, &n.endpoints[i].s, &n.endpoints[i].len,
+		    BODY_ENDPOINT_MAX, "endpoints", eb)) != 0 ||
+		    (rc = body_check_endpoint(&n.endpoints[i], "endpoints",
+		    eb)) != 0)
+			return rc;
+	*out = n;
+	return 0;
+}

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * The bodies of the record kinds this version writes and checks: the
- * federation charter and knowledge-base articles.  Bodies are canonical
+ * federation charter, knowledge-base articles, and the membership records
+ * member.add, member.remove and node.info.  Bodies are canonical
  * msgpack maps with string keys (DESIGN.md sections 3 and 5); decoders
  * ignore fields they do not know, so later versions can add some.
  * Decoded strings point into the body bytes, which must outlive the
@@ -25,6 +26,8 @@
 #define BODY_LICENCE_MAX	64
 #define BODY_QUORUM_MAX		64
 #define BODY_ENDPOINT_MAX	200	/* tcp://HOST:PORT */
+#define BODY_ENDPOINTS_MAX	4	/* endpoints of one node.info */
+#define BODY_ENDPOINT_SCHEME	"tcp://"
 #define BODY_KB_LICENCE_DEFAULT	"CC-BY-SA-4.0"
 
 /* A string borrowed from a body, not NUL-terminated. */
@@ -50,6 +53,27 @@ struct body_kb {
 	struct body_str tags[RECORD_TAGS_MAX];
 };
 
+struct body_member_add {
+	struct body_str name;
+	struct body_str region;
+	struct body_str endpoint;	/* "" or tcp://HOST:PORT */
+	struct body_str contact;
+	uint8_t invited_by[RECORD_KEY_LEN];
+};
+
+struct body_member_remove {
+	struct body_str reason;		/* "retired" or "compromised" */
+	uint64_t effective_from;	/* ms since 1970 */
+};
+
+struct body_node_info {
+	struct body_str name;
+	struct body_str region;
+	struct body_str contact;
+	uint32_t endpoints_count;
+	struct body_str endpoints[BODY_ENDPOINTS_MAX];
+};
+
 /* Append the canonical body of c to w. */
 void body_charter_encode(const struct body_charter *c, struct mpw *w);
 
@@ -71,5 +95,42 @@ void body_kb_encode(const struct body_kb *a, struct mpw *w);
  */
 int body_kb_decode(struct body_kb *a, const uint8_t *buf, size_t len,
     struct errbuf *eb);
+
+/* Append the canonical body of a (all five fields) to w. */
+void body_member_add_encode(const struct body_member_add *a, struct mpw *w);
+
+/*
+ * Decode and check a member.add body: a name of 1 to BODY_NAME_MAX bytes,
+ * a 32-byte invited_by key, and the optional region and contact (at most
+ * BODY_NAME_MAX bytes) and endpoint (empty, or BODY_ENDPOINT_SCHEME and at
+ * most BODY_ENDPOINT_MAX bytes without NUL).  Returns 0, AMIE_EPROTO or
+ * AMIE_ELIMIT naming the field.
+ */
+int body_member_add_decode(struct body_member_add *a, const uint8_t *buf,
+    size_t len, struct errbuf *eb);
+
+/* Append the canonical body of m to w. */
+void body_member_remove_encode(const struct body_member_remove *m,
+    struct mpw *w);
+
+/*
+ * Decode and check a member.remove body: reason "retired" or
+ * "compromised", and effective_from.  Returns 0, AMIE_EPROTO or
+ * AMIE_ELIMIT naming the field.
+ */
+int body_member_remove_decode(struct body_member_remove *m,
+    const uint8_t *buf, size_t len, struct errbuf *eb);
+
+/* Append the canonical body of n to w. */
+void body_node_info_encode(const struct body_node_info *n, struct mpw *w);
+
+/*
+ * Decode and check a node.info body: a name of 1 to BODY_NAME_MAX bytes,
+ * 1 to BODY_ENDPOINTS_MAX endpoints (each BODY_ENDPOINT_SCHEME and at most
+ * BODY_ENDPOINT_MAX bytes without NUL), and the optional region and
+ * contact.  Returns 0, AMIE_EPROTO or AMIE_ELIMIT naming the field.
+ */
+int body_node_info_decode(struct body_node_info *n, const uint8_t *buf,
+    size_t len, struct errbuf *eb);
 
 #endif

@@ -50,7 +50,10 @@ void invitecode_format(char out[INVITECODE_MAX], const struct invitecode *inv);
 int invitecode_parse(struct invitecode *inv, const char *code,
     struct errbuf *eb);
 
-/* What the inviter stores instead of the secret: BLAKE2b-256 of it. */
+/*
+ * What the inviter stores instead of the secret: BLAKE2b-256 of the
+ * domain string "amie/invite/1" followed by the secret.
+ */
 void invitecode_secret_hash(uint8_t out[32],
     const uint8_t secret[INVITECODE_SECRET_LEN]);
 

@@ -4,7 +4,7 @@
  * canonical msgpack array whose first element is the type name:
  *
  *   ["HELLO", version, network_id bin32, name str, features [str...]]
- *   ["JOIN", secret bin16, name str, region str, endpoint str]
+ *   ["JOIN", secret bin16, key bin32, name str, region str, endpoint str]
  *   ["NEG_OPEN", session uint, negentropy message bin]
  *   ["NEG_MSG", session uint, negentropy message bin]
  *   ["NEG_CLOSE", session uint]
@@ -16,8 +16,9 @@
  *   ["PONG", nonce uint]
  *   ["ERROR", code uint, message str]
  *
- * The sender's identity is never in a message: it is the CurveZMQ key the
- * transport authenticated.  A message is at most WIRE_MSG_MAX bytes; id
+ * The sender's identity is the CurveZMQ key the transport authenticated;
+ * only JOIN also names the joiner's Ed25519 key, whose X25519 form the
+ * receiver checks against that CurveZMQ key.  A message is at most WIRE_MSG_MAX bytes; id
  * lists at most WIRE_IDS_MAX ids, record lists at most WIRE_RECORDS_MAX
  * records.  The decoder checks every count against the bytes left and
  * its limit before anything else, never allocates (ids and records stay in
@@ -78,6 +79,7 @@ struct wire_msg {
 	uint32_t features_count;	/* HELLO */
 	struct wire_str features[WIRE_FEATURES_MAX];
 	uint8_t secret[WIRE_SECRET_LEN]; /* JOIN */
+	uint8_t key[32];		/* JOIN: the joiner's Ed25519 key */
 	struct wire_str region;		/* JOIN */
 	struct wire_str endpoint;	/* JOIN */
 	uint64_t session;		/* NEG_* */
@@ -115,12 +117,16 @@ const char *wire_type_name(enum wire_type t);
 /*
  * Encoders: each appends one whole message to w (check mpw_finish()).
  * For RECORDS, call wire_records_begin() with the count, then mpw_bin()
- * each encoded record.
+ * each encoded record.  A count over its limit (WIRE_FEATURES_MAX,
+ * WIRE_IDS_MAX, WIRE_RECORDS_MAX) or a type of the wrong family is a bug
+ * of the caller and asserts; strings over their limits are written, and
+ * refused by the receiver.
  */
 void wire_hello(struct mpw *w, const uint8_t network_id[32], const char *name,
     const char *const *features, uint32_t features_count);
 void wire_join(struct mpw *w, const uint8_t secret[WIRE_SECRET_LEN],
-    const char *name, const char *region, const char *endpoint);
+    const uint8_t key[32], const char *name, const char *region,
+    const char *endpoint);
 void wire_neg(struct mpw *w, enum wire_type t, uint64_t session,
     const uint8_t *msg, size_t len);
 void wire_neg_close(struct mpw *w, uint64_t session);

@@ -36,6 +36,7 @@ struct store {
 	MDB_dbi byauthor;	/* author -> ts || id (dups) */
 	MDB_dbi invites;	/* invite.c: secret hash -> expiry, uses */
 	size_t map_size;
+	unsigned snapshots;	/* itemset snapshots open: no remapping */
 	uint8_t self[RECORD_KEY_LEN];
 	int has_founder;		/* founder below is known */
 	uint8_t founder[RECORD_KEY_LEN];	/* of the stored charter */

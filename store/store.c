@@ -399,6 +399,11 @@ store_grow(struct store *st, struct errbuf *eb)
 	size_t size = st->map_size * 2;
 	int mrc;
 
+	/* Remapping under an open read transaction is not allowed: the
+	 * batch is refused for now and comes again with the next sync. */
+	if (st->snapshots > 0)
+		return fail(eb, AMIE_EAGAIN,
+		    "store: full while a sync reads it; retry later");
 	if (size > STORE_MAP_MAX)
 		return fail(eb, AMIE_EIO, "store: map would pass %zu bytes",
 		    (size_t)STORE_MAP_MAX);
@@ -526,6 +531,57 @@ store_get(struct store *st, const uint8_t id[RECORD_ID_LEN], uint8_t **buf,
 	if (mrc != 0)
 		return store_fail(eb, mrc, "get");
 	return 0;
+}
+
+int
+store_has(struct store *st, const uint8_t id[RECORD_ID_LEN])
+{
+	MDB_val k = { RECORD_ID_LEN, (void *)id }, v;
+	MDB_txn *txn;
+	int found;
+
+	if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) != 0)
+		return 0;
+	found = mdb_get(txn, st->records, &k, &v) == 0;
+	mdb_txn_abort(txn);
+	return found;
+}
+
+int
+store_get_served(struct store *st, const uint8_t id[RECORD_ID_LEN],
+    uint8_t **buf, size_t *len, struct errbuf *eb)
+{
+	MDB_val k = { RECORD_ID_LEN, (void *)id }, v, ik, iv;
+	uint8_t tsid[STORE_TSID_LEN];
+	struct record_header h;
+	struct record rec;
+	MDB_txn *txn;
+	int mrc, rc = 0;
+
+	if ((mrc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return store_fail(eb, mrc, "get");
+	mrc = mdb_get(txn, st->records, &k, &v);
+	if (mrc == 0 && (record_decode(&rec, v.mv_data, v.mv_size, NULL) != 0 ||
+	    record_header_decode(&h, rec.header, rec.header_len, NULL) != 0))
+		mrc = MDB_NOTFOUND;
+	if (mrc == 0) {
+		store_be64(tsid, h.ts);
+		memcpy(tsid + 8, id, RECORD_ID_LEN);
+		ik.mv_size = sizeof(tsid);
+		ik.mv_data = tsid;
+		mrc = mdb_get(txn, st->items, &ik, &iv);
+	}
+	if (mrc == 0) {
+		*buf = xmalloc(v.mv_size);
+		memcpy(*buf, v.mv_data, v.mv_size);
+		*len = v.mv_size;
+	} else if (mrc == MDB_NOTFOUND) {
+		rc = fail(eb, AMIE_ENOTFOUND, "record not served here");
+	} else {
+		rc = store_fail(eb, mrc, "get");
+	}
+	mdb_txn_abort(txn);
+	return rc;
 }
 
 int

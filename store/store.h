@@ -35,7 +35,7 @@
 #include "proto/errbuf.h"
 #include "proto/record.h"
 
-#define STORE_MAP_INITIAL	((size_t)32 << 20)	/* first map size */
+#define STORE_MAP_INITIAL	((size_t)1 << 30)	/* first map size */
 #define STORE_MAP_MAX		((size_t)1 << 40)	/* never grow past */
 #define STORE_BATCH_MAX		4096	/* records in one transaction */
 #define STORE_HEADS_MAX		64	/* heads reported per object */
@@ -111,6 +111,17 @@ int store_last_ts(struct store *st, const uint8_t author[RECORD_KEY_LEN],
  */
 int store_get(struct store *st, const uint8_t id[RECORD_ID_LEN], uint8_t **buf,
     size_t *len, struct errbuf *eb);
+
+/* 1 if the record id is stored (served or not), else 0. */
+int store_has(struct store *st, const uint8_t id[RECORD_ID_LEN]);
+
+/*
+ * Like store_get(), for a record this node serves to peers: one in the
+ * item set (records of removed members, hidden, are not).  Returns 0,
+ * AMIE_ENOTFOUND or AMIE_EIO.
+ */
+int store_get_served(struct store *st, const uint8_t id[RECORD_ID_LEN],
+    uint8_t **buf, size_t *len, struct errbuf *eb);
 
 /*
  * Find the one object of kind whose key starts with prefix (at least

@@ -1,0 +1,1690 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+#include <assert.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "daemon/log.h"
+#include "daemon/net.h"
+#include "proto/body.h"
+#include "proto/invitecode.h"
+#include "proto/negentropy.h"
+#include "proto/nodeid.h"
+#include "proto/wire.h"
+#include "proto/xmalloc.h"
+#include "store/invite.h"
+#include "store/itemset.h"
+#include "store/member.h"
+
+#ifndef ZMQ_ZAP_ENFORCE_DOMAIN
+#define ZMQ_ZAP_ENFORCE_DOMAIN 93	/* a draft option in libzmq 4.3 */
+#endif
+
+#define NET_ZAP_ENDPOINT "inproc://zeromq.zap.01"
+#define NET_ZAP_DOMAIN "amie"
+#define NET_RID_MAX 255
+#define NET_HWM 1000
+
+/* A member's keys: Ed25519 for records, X25519 for the transport. */
+struct net_key {
+	uint8_t ed[32];
+	uint8_t curve[32];
+};
+
+/* Our side of a reconciliation we started. */
+struct net_client {
+	int active;
+	uint64_t id;
+	struct neg neg;
+	struct itemset_snap *snap;
+	uint64_t started_ms;
+	uint8_t (*have)[32];
+	size_t have_count, have_cap;
+};
+
+/* The other side's reconciliation, which we answer. */
+struct net_server {
+	int active;
+	uint64_t id;
+	struct neg neg;
+	struct itemset_snap *snap;
+	uint64_t last_ms;
+};
+
+struct link {
+	struct link *next;
+	struct net *net;
+	uint8_t key[32];		/* the peer's Ed25519 key */
+	uint8_t curve[32];
+	int outbound;
+	void *sock;			/* outbound: our DEALER */
+	uint8_t rid[NET_RID_MAX];	/* inbound: the ROUTER routing id */
+	size_t rid_len;
+	char endpoint[BODY_ENDPOINT_MAX + 1];
+	int ready;			/* HELLO seen */
+	int dead;			/* to be freed at the next tick */
+	uint64_t created_ms, last_recv_ms, last_ping_ms, next_sync_ms;
+	/* joining: the link that carries our JOIN */
+	int joining;
+	struct control_ticket *join_ticket;
+	char join_net_prefix[INVITECODE_NET_PREFIX];
+	struct net_client cs;
+	struct net_server ss;
+	uint8_t (*need)[32];		/* ids to ask for with WANT */
+	size_t need_count, need_cap, need_pos;
+	unsigned wants_out;
+	/* figures for amie peers */
+	uint64_t last_sync_ms, records_sent, records_received, errors;
+	char last_error[128];
+};
+
+/* A key we back off from after it misbehaved or failed. */
+struct net_backoff {
+	uint8_t key[32];
+	uint64_t until_ms;
+	uint64_t delay_ms;
+	char reason[128];
+};
+
+struct net_waiter {
+	struct control_ticket *ticket;
+	uint64_t deadline_ms;
+	uint64_t sessions;		/* reconciliations started for it */
+};
+
+#define NET_BACKOFFS_MAX 64
+#define NET_WAITERS_MAX 16
+
+struct net {
+	struct node *node;
+	struct control *ctl;
+	void *zctx;
+	void *router;
+	void *zap;
+	uint8_t curve_pk[32];
+	uint8_t curve_sk[32];		/* wiped at close */
+	struct link *links;
+	struct net_key *members;	/* current members, for User-Id */
+	size_t members_count;
+	struct net_backoff backoff[NET_BACKOFFS_MAX];
+	struct net_waiter waiters[NET_WAITERS_MAX];
+	uint64_t last_join_ms;
+	uint64_t tick_ms;
+	int has_federation;
+	uint8_t network_id[32];
+};
+
+static uint64_t
+net_rand64(void)
+{
+	uint64_t v;
+
+	randombytes_buf(&v, sizeof(v));
+	return v >> 1;
+}
+
+static void
+net_hex(char out[65], const uint8_t key[32])
+{
+	sodium_bin2hex(out, 65, key, 32);
+}
+
+static void
+net_short(char out[NODEID_LEN + 1], const uint8_t key[32])
+{
+	nodeid_format(out, key);
+	out[NODEID_SHORT_LEN] = '\0';
+}
+
+/* Reload current members' keys (after membership records arrive). */
+struct net_members_ctx {
+	struct net_key *keys;
+	size_t count, cap;
+};
+
+static int
+net_members_one(void *ctx, const struct member_info *m)
+{
+	struct net_members_ctx *c = ctx;
+
+	if (m->state != MEMBER_CURRENT)
+		return 0;
+	if (c->count == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 16;
+		c->keys = xrealloc(c->keys, c->cap * sizeof(*c->keys));
+	}
+	memcpy(c->keys[c->count].ed, m->key, 32);
+	if (crypto_sign_ed25519_pk_to_curve25519(c->keys[c->count].curve,
+	    m->key) == 0)
+		c->count++;
+	return 0;
+}
+
+static void net_link_drop(struct link *l, const char *why, int backoff);
+
+static void
+net_members_reload(struct net *net)
+{
+	struct net_members_ctx c = { NULL, 0, 0 };
+	struct errbuf eb;
+
+	net->has_federation = store_network_id(net->node->store,
+	    net->network_id) == 0;
+	if (member_list(net->node->store, net_members_one, &c, &eb) != 0)
+		log_msg(LOG_ERR, "net: members: %s", eb.msg);
+	free(net->members);
+	net->members = c.keys;
+	net->members_count = c.count;
+	/* Removing a member closes its links on every node that learns it. */
+	for (struct link *l = net->links; l != NULL; l = l->next) {
+		if (l->joining || l->dead)
+			continue;
+		if (!member_is_current(net->node->store, l->key))
+			net_link_drop(l, "no longer a member", 0);
+	}
+}
+
+static const struct net_key *
+net_member_by_curve(const struct net *net, const uint8_t curve[32])
+{
+	for (size_t i = 0; i < net->members_count; i++)
+		if (sodium_memcmp(net->members[i].curve, curve, 32) == 0)
+			return &net->members[i];
+	return NULL;
+}
+
+static struct net_backoff *
+net_backoff_find(struct net *net, const uint8_t key[32], int create)
+{
+	struct net_backoff *oldest = &net->backoff[0];
+
+	for (size_t i = 0; i < NET_BACKOFFS_MAX; i++) {
+		if (net->backoff[i].until_ms != 0 &&
+		    memcmp(net->backoff[i].key, key, 32) == 0)
+			return &net->backoff[i];
+		if (net->backoff[i].until_ms < oldest->until_ms)
+			oldest = &net->backoff[i];
+	}
+	if (!create)
+		return NULL;
+	memset(oldest, 0, sizeof(*oldest));
+	memcpy(oldest->key, key, 32);
+	return oldest;
+}
+
+static int
+net_backed_off(struct net *net, const uint8_t key[32])
+{
+	struct net_backoff *b = net_backoff_find(net, key, 0);
+
+	return b != NULL && b->until_ms > net->tick_ms;
+}
+
+static void
+net_backoff_add(struct net *net, const uint8_t key[32], const char *reason)
+{
+	struct net_backoff *b = net_backoff_find(net, key, 1);
+
+	b->delay_ms = b->delay_ms ? 2 * b->delay_ms : NET_BACKOFF_MIN_MS;
+	if (b->delay_ms > NET_BACKOFF_MAX_MS)
+		b->delay_ms = NET_BACKOFF_MAX_MS;
+	b->until_ms = net->tick_ms + b->delay_ms;
+	snprintf(b->reason, sizeof(b->reason), "%s", reason);
+}
+
+/* Send the message in w on link l. */
+static void
+net_send(struct link *l, const struct mpw *w)
+{
+	struct net *net = l->net;
+	int rc;
+
+	if (l->dead || w->overflow)
+		return;
+	if (l->outbound) {
+		rc = zmq_send(l->sock, w->buf, w->len, ZMQ_DONTWAIT);
+	} else {
+		rc = zmq_send(net->router, l->rid, l->rid_len,
+		    ZMQ_SNDMORE | ZMQ_DONTWAIT);
+		if (rc >= 0)
+			rc = zmq_send(net->router, w->buf, w->len,
+			    ZMQ_DONTWAIT);
+	}
+	if (rc < 0 && zmq_errno() == EAGAIN)
+		log_msg(LOG_INFO, "net: a peer's queue is full: dropped a "
+		    "message (it will catch up at the next sync)");
+}
+
+static void
+net_send_error(struct link *l, int code, const char *msg)
+{
+	struct mpw w;
+
+	mpw_init(&w, WIRE_MSG_MAX);
+	wire_error(&w, (uint64_t)code, msg);
+	net_send(l, &w);
+	mpw_release(&w);
+}
+
+static void
+net_client_end(struct link *l)
+{
+	struct net_client *cs = &l->cs;
+
+	if (cs->active)
+		neg_release(&cs->neg);
+	itemset_snap_close(&cs->snap);
+	cs->active = 0;
+}
+
+static void
+net_server_end(struct link *l)
+{
+	if (l->ss.active)
+		neg_release(&l->ss.neg);
+	itemset_snap_close(&l->ss.snap);
+	l->ss.active = 0;
+}
+
+static void
+net_link_drop(struct link *l, const char *why, int backoff)
+{
+	char who[NODEID_LEN + 1];
+
+	if (l->dead)
+		return;
+	net_short(who, l->key);
+	log_msg(LOG_NOTICE, "net: dropping %s link with %s: %s",
+	    l->outbound ? "outbound" : "inbound", who, why);
+	snprintf(l->last_error, sizeof(l->last_error), "%s", why);
+	if (backoff)
+		net_backoff_add(l->net, l->key, why);
+	if (l->joining && l->join_ticket != NULL) {
+		struct errbuf eb;
+
+		fail(&eb, AMIE_EUNAVAIL, "join: %s", why);
+		control_reply_later(l->net->ctl, &l->join_ticket, NULL, &eb);
+	}
+	net_client_end(l);
+	net_server_end(l);
+	l->dead = 1;
+	l->ready = 0;
+}
+
+static void
+net_link_free(struct link *l)
+{
+	net_client_end(l);
+	net_server_end(l);
+	if (l->sock != NULL)
+		zmq_close(l->sock);
+	free(l->need);
+	free(l->cs.have);
+	free(l->join_ticket);
+	free(l);
+}
+
+static struct link *
+net_link_new(struct net *net, const uint8_t key[32], int outbound)
+{
+	struct link *l = xcalloc(1, sizeof(*l));
+
+	l->net = net;
+	memcpy(l->key, key, 32);
+	if (crypto_sign_ed25519_pk_to_curve25519(l->curve, key) != 0)
+		l->dead = 1;	/* not a usable key: freed at the next tick */
+	l->outbound = outbound;
+	l->created_ms = l->last_recv_ms = net->tick_ms;
+	l->next = net->links;
+	net->links = l;
+	return l;
+}
+
+/* Open an outbound DEALER to the peer with key at endpoint. */
+static struct link *
+net_connect(struct net *net, const uint8_t key[32], const char *endpoint)
+{
+	int linger = 0, hwm = NET_HWM, ivl = 5000, timeout = 15000;
+	int64_t maxmsg = WIRE_MSG_MAX;
+	struct link *l;
+	void *s;
+
+	s = zmq_socket(net->zctx, ZMQ_DEALER);
+	l = net_link_new(net, key, 1);
+	l->sock = s;
+	snprintf(l->endpoint, sizeof(l->endpoint), "%s", endpoint);
+	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
+	zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof(hwm));
+	zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof(hwm));
+	zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
+	zmq_setsockopt(s, ZMQ_HEARTBEAT_IVL, &ivl, sizeof(ivl));
+	zmq_setsockopt(s, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof(timeout));
+	zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, l->curve, 32);
+	zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, net->curve_pk, 32);
+	zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, net->curve_sk, 32);
+	if (zmq_connect(s, endpoint) != 0) {
+		log_msg(LOG_WARNING, "net: cannot connect to %s: %s", endpoint,
+		    zmq_strerror(zmq_errno()));
+		net_link_drop(l, "bad endpoint", 1);
+	}
+	return l;
+}
+
+static void
+net_send_hello(struct link *l)
+{
+	struct net *net = l->net;
+	struct mpw w;
+
+	mpw_init(&w, WIRE_MSG_MAX);
+	wire_hello(&w, net->network_id, net->node->conf.name, NULL, 0);
+	net_send(l, &w);
+	mpw_release(&w);
+}
+
+/* Start a reconciliation on l, as the initiating side. */
+static void
+net_client_start(struct link *l)
+{
+	struct net_client *cs = &l->cs;
+	struct neg_buf out;
+	struct errbuf eb;
+	struct mpw w;
+
+	if (cs->active || !l->ready || l->dead)
+		return;
+	if (itemset_snap_open(l->net->node->store, &cs->snap, &eb) != 0 ||
+	    neg_init(&cs->neg, itemset_snap_storage(cs->snap),
+	    NET_FRAME_LIMIT, &eb) != 0) {
+		log_msg(LOG_ERR, "net: cannot start a sync: %s", eb.msg);
+		itemset_snap_close(&cs->snap);
+		return;
+	}
+	cs->active = 1;
+	cs->id = net_rand64();
+	cs->started_ms = l->net->tick_ms;
+	cs->have_count = 0;
+	neg_buf_init(&out);
+	if (neg_initiate(&cs->neg, &out, &eb) != 0) {
+		log_msg(LOG_ERR, "net: sync: %s", eb.msg);
+		neg_buf_release(&out);
+		net_client_end(l);
+		return;
+	}
+	mpw_init(&w, WIRE_MSG_MAX);
+	wire_neg(&w, WIRE_NEG_OPEN, cs->id, out.data, out.len);
+	net_send(l, &w);
+	mpw_release(&w);
+	neg_buf_release(&out);
+	for (size_t i = 0; i < NET_WAITERS_MAX; i++)
+		if (l->net->waiters[i].ticket != NULL)
+			l->net->waiters[i].sessions++;
+}
+
+/* Ask for the next batches of what l's peer has and we need. */
+static void
+net_want_more(struct link *l)
+{
+	struct mpw w;
+
+	while (l->wants_out < NET_WANTS_INFLIGHT &&
+	    l->need_pos < l->need_count) {
+		size_t n = l->need_count - l->need_pos;
+
+		if (n > NET_WANT_BATCH)
+			n = NET_WANT_BATCH;
+		mpw_init(&w, WIRE_MSG_MAX);
+		wire_ids(&w, WIRE_WANT,
+		    (const uint8_t (*)[32])l->need[l->need_pos], (uint32_t)n);
+		net_send(l, &w);
+		mpw_release(&w);
+		l->need_pos += n;
+		l->wants_out++;
+	}
+	if (l->need_pos == l->need_count && l->wants_out == 0) {
+		l->need_pos = l->need_count = 0;
+	}
+}
+
+static void
+net_need_add(struct link *l, const uint8_t id[32])
+{
+	if (l->need_count == l->need_cap) {
+		l->need_cap = l->need_cap ? 2 * l->need_cap : 256;
+		l->need = xrealloc(l->need, l->need_cap * 32);
+	}
+	memcpy(l->need[l->need_count++], id, 32);
+}
+
+static int
+net_on_id(void *ctx, int have, const uint8_t id[NEG_ID_LEN],
+    struct errbuf *eb)
+{
+	struct link *l = ctx;
+	struct net_client *cs = &l->cs;
+
+	if (l->need_count + cs->have_count >= NET_NEED_MAX)
+		return fail(eb, AMIE_ELIMIT, "sync: over %u differences",
+		    NET_NEED_MAX);
+	if (!have) {
+		net_need_add(l, id);
+		return 0;
+	}
+	if (cs->have_count == cs->have_cap) {
+		cs->have_cap = cs->have_cap ? 2 * cs->have_cap : 256;
+		cs->have = xrealloc(cs->have, cs->have_cap * 32);
+	}
+	memcpy(cs->have[cs->have_count++], id, 32);
+	return 0;
+}
+
+/* Offer ids (count of them) to l with HAVE, in bounded batches. */
+static void
+net_offer(struct link *l, const uint8_t (*ids)[32], size_t count)
+{
+	struct mpw w;
+
+	for (size_t i = 0; i < count; i += WIRE_IDS_MAX) {
+		size_t n = count - i < WIRE_IDS_MAX ? count - i : WIRE_IDS_MAX;
+
+		mpw_init(&w, WIRE_MSG_MAX);
+		wire_ids(&w, WIRE_HAVE, ids + i, (uint32_t)n);
+		net_send(l, &w);
+		mpw_release(&w);
+	}
+}
+
+static void
+net_client_msg(struct link *l, const struct wire_msg *m)
+{
+	struct net_client *cs = &l->cs;
+	struct neg_buf out;
+	struct errbuf eb;
+	struct mpw w;
+	int done = 0;
+
+	neg_buf_init(&out);
+	if (neg_reconcile_client(&cs->neg, m->neg, m->neg_len, &out, net_on_id,
+	    l, &done, &eb) != 0) {
+		neg_buf_release(&out);
+		net_client_end(l);
+		l->errors++;
+		net_link_drop(l, eb.msg, 1);
+		return;
+	}
+	mpw_init(&w, WIRE_MSG_MAX);
+	if (done) {
+		wire_neg_close(&w, cs->id);
+		net_send(l, &w);
+		l->last_sync_ms = l->net->tick_ms;
+		net_offer(l, (const uint8_t (*)[32])cs->have, cs->have_count);
+		cs->have_count = 0;
+		net_client_end(l);
+		net_want_more(l);
+	} else {
+		wire_neg(&w, WIRE_NEG_MSG, cs->id, out.data, out.len);
+		net_send(l, &w);
+	}
+	mpw_release(&w);
+	neg_buf_release(&out);
+}
+
+static void
+net_server_msg(struct link *l, const struct wire_msg *m)
+{
+	struct net_server *ss = &l->ss;
+	struct neg_buf out;
+	struct errbuf eb;
+	struct mpw w;
+
+	if (m->type == WIRE_NEG_OPEN) {
+		net_server_end(l);
+		if (itemset_snap_open(l->net->node->store, &ss->snap,
+		    &eb) != 0 || neg_init(&ss->neg,
+		    itemset_snap_storage(ss->snap), NET_FRAME_LIMIT,
+		    &eb) != 0) {
+			itemset_snap_close(&ss->snap);
+			mpw_init(&w, WIRE_MSG_MAX);
+			wire_neg_err(&w, m->session, "busy");
+			net_send(l, &w);
+			mpw_release(&w);
+			return;
+		}
+		ss->active = 1;
+		ss->id = m->session;
+	}
+	ss->last_ms = l->net->tick_ms;
+	neg_buf_init(&out);
+	if (neg_reconcile_server(&ss->neg, m->neg, m->neg_len, &out,
+	    &eb) != 0) {
+		neg_buf_release(&out);
+		net_server_end(l);
+		l->errors++;
+		net_link_drop(l, eb.msg, 1);
+		return;
+	}
+	mpw_init(&w, WIRE_MSG_MAX);
+	wire_neg(&w, WIRE_NEG_MSG, ss->id, out.data, out.len);
+	net_send(l, &w);
+	mpw_release(&w);
+	neg_buf_release(&out);
+}
+
+/* Membership kinds go first so that no record waits for its author. */
+static int
+net_is_membership(const uint8_t *buf, size_t len)
+{
+	struct record_header h;
+	struct record r;
+
+	if (record_decode(&r, buf, len, NULL) != 0 ||
+	    record_header_decode(&h, r.header, r.header_len, NULL) != 0)
+		return 0;
+	return strcmp(h.kind, "charter") == 0 ||
+	    strncmp(h.kind, "member.", 7) == 0 ||
+	    strcmp(h.kind, "node.info") == 0;
+}
+
+/* Answer a WANT with exactly one RECORDS: what we serve of it, as much
+ * as fits in one message, membership records first. */
+static void
+net_answer_want(struct link *l, const struct wire_msg *m)
+{
+	struct store *st = l->net->node->store;
+	uint8_t **bufs = xcalloc(m->count, sizeof(*bufs));
+	size_t *lens = xcalloc(m->count, sizeof(*lens));
+	size_t total = 16, n = 0;
+	struct errbuf eb;
+	struct mpw w;
+
+	for (uint32_t i = 0; i < m->count; i++) {
+		if (store_get_served(st, wire_id(m, i), &bufs[i], &lens[i],
+		    &eb) != 0) {
+			bufs[i] = NULL;
+			continue;
+		}
+		if (total + lens[i] + 8 > WIRE_MSG_MAX ||
+		    n == WIRE_RECORDS_MAX) {
+			free(bufs[i]);
+			bufs[i] = NULL;
+			continue;
+		}
+		total += lens[i] + 8;
+		n++;
+	}
+	mpw_init(&w, WIRE_MSG_MAX);
+	wire_records_begin(&w, (uint32_t)n);
+	for (int pass = 0; pass < 2; pass++)
+		for (uint32_t i = 0; i < m->count; i++)
+			if (bufs[i] != NULL &&
+			    net_is_membership(bufs[i], lens[i]) == (pass == 0))
+				mpw_bin(&w, bufs[i], lens[i]);
+	net_send(l, &w);
+	l->records_sent += n;
+	mpw_release(&w);
+	for (uint32_t i = 0; i < m->count; i++)
+		free(bufs[i]);
+	free(bufs);
+	free(lens);
+}
+
+static void
+net_answer_have(struct link *l, const struct wire_msg *m)
+{
+	uint8_t (*missing)[32] = xmalloc((size_t)m->count * 32 + 1);
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < m->count; i++)
+		if (!store_has(l->net->node->store, wire_id(m, i)))
+			memcpy(missing[n++], wire_id(m, i), 32);
+	if (n > 0) {
+		for (uint32_t i = 0; i < n; i++)
+			net_need_add(l, missing[i]);
+		net_want_more(l);
+	}
+	free(missing);
+}
+
+/* Ingest the records of a RECORDS; announce what is new to the others. */
+static void
+net_take_records(struct link *l, const struct wire_msg *m, int *membership)
+{
+	struct net *net = l->net;
+	struct store_in *in = xcalloc(m->count + 1, sizeof(*in));
+	struct store_out *out = xcalloc(m->count + 1, sizeof(*out));
+	uint8_t (*fresh)[32] = xmalloc(((size_t)m->count + 1) * 32);
+	size_t nfresh = 0;
+	struct errbuf eb;
+	struct mpr it;
+	int bad = 0;
+
+	*membership = 0;
+	mpr_init(&it, m->items, m->items_len);
+	for (uint32_t i = 0; i < m->count; i++)
+		wire_record_next(&it, &in[i].buf, &in[i].len);
+	if (store_ingest(net->node->store, in, m->count, node_now_ms(), out,
+	    &eb) != 0) {
+		log_msg(LOG_ERR, "net: ingest: %s", eb.msg);
+		goto out;
+	}
+	for (uint32_t i = 0; i < m->count; i++) {
+		if (out[i].stored) {
+			memcpy(fresh[nfresh++], out[i].id, 32);
+			if (strcmp(out[i].kind, "charter") == 0 ||
+			    strncmp(out[i].kind, "member.", 7) == 0 ||
+			    strcmp(out[i].kind, "node.info") == 0)
+				*membership = 1;
+			continue;
+		}
+		if (out[i].code == 0)
+			continue;
+		l->errors++;
+		snprintf(l->last_error, sizeof(l->last_error), "%.127s",
+		    out[i].reason);
+		log_msg(LOG_NOTICE, "net: refused a record: %s", out[i].reason);
+		if (out[i].code == AMIE_ESIG || out[i].code == AMIE_EPROTO ||
+		    out[i].code == AMIE_ELIMIT)
+			bad = 1;
+	}
+	l->records_received += nfresh;
+	if (nfresh > 0) {
+		for (struct link *o = net->links; o != NULL; o = o->next)
+			if (o != l && o->ready && !o->dead)
+				net_offer(o, (const uint8_t (*)[32])fresh,
+				    nfresh);
+	}
+	if (bad)
+		net_link_drop(l, "sent an invalid record", 1);
+out:
+	free(in);
+	free(out);
+	free(fresh);
+}
+
+static void net_join_done(struct link *l, const struct wire_msg *m);
+
+static void
+net_dispatch(struct link *l, const struct wire_msg *m)
+{
+	struct net *net = l->net;
+	struct mpw w;
+	int membership;
+
+	l->last_recv_ms = net->tick_ms;
+	switch (m->type) {
+	case WIRE_HELLO:
+		if (m->version != WIRE_VERSION || !net->has_federation ||
+		    sodium_memcmp(m->network_id, net->network_id, 32) != 0) {
+			net_send_error(l, AMIE_EREFUSED,
+			    "HELLO: another federation or version");
+			net_link_drop(l, "HELLO of another federation or "
+			    "protocol version", 1);
+			return;
+		}
+		if (!l->outbound)
+			net_send_hello(l);
+		if (!l->ready) {
+			l->ready = 1;
+			if (l->outbound)
+				net_client_start(l);
+		}
+		return;
+	case WIRE_NEG_OPEN:
+		net_server_msg(l, m);
+		return;
+	case WIRE_NEG_MSG:
+		if (l->cs.active && m->session == l->cs.id)
+			net_client_msg(l, m);
+		else if (l->ss.active && m->session == l->ss.id)
+			net_server_msg(l, m);
+		return;
+	case WIRE_NEG_CLOSE:
+		if (l->ss.active && m->session == l->ss.id)
+			net_server_end(l);
+		return;
+	case WIRE_NEG_ERR:
+		if (l->cs.active && m->session == l->cs.id) {
+			snprintf(l->last_error, sizeof(l->last_error),
+			    "sync refused: %.*s", (int)m->reason.len,
+			    m->reason.s);
+			net_client_end(l);
+		}
+		return;
+	case WIRE_HAVE:
+		net_answer_have(l, m);
+		return;
+	case WIRE_WANT:
+		net_answer_want(l, m);
+		return;
+	case WIRE_RECORDS:
+		if (l->joining) {
+			net_join_done(l, m);
+			return;
+		}
+		if (l->wants_out > 0)
+			l->wants_out--;
+		net_take_records(l, m, &membership);
+		if (membership)
+			net_members_reload(net);
+		net_want_more(l);
+		return;
+	case WIRE_PING:
+		mpw_init(&w, 64);
+		wire_ping(&w, WIRE_PONG, m->nonce);
+		net_send(l, &w);
+		mpw_release(&w);
+		return;
+	case WIRE_PONG:
+		return;
+	case WIRE_ERROR:
+		snprintf(l->last_error, sizeof(l->last_error), "%.*s",
+		    (int)m->reason.len, m->reason.s);
+		if (l->joining && l->join_ticket != NULL) {
+			struct errbuf eb;
+
+			fail(&eb, m->code > 0 && m->code < AMIE_ERR_COUNT ?
+			    (int)m->code : AMIE_EREFUSED, "%.*s",
+			    (int)m->reason.len, m->reason.s);
+			control_reply_later(net->ctl, &l->join_ticket, NULL,
+			    &eb);
+			net_link_drop(l, "join refused", 0);
+			return;
+		}
+		log_msg(LOG_NOTICE, "net: peer error: %s", l->last_error);
+		l->errors++;
+		return;
+	case WIRE_JOIN:
+		net_send_error(l, AMIE_EUSAGE, "already a member");
+		return;
+	}
+}
+
+/* A JOIN from an unknown key while an invite is pending. */
+static void
+net_handle_join_msg(struct net *net, const uint8_t *rid, size_t rid_len,
+    const uint8_t curve[32], const struct wire_msg *m);
+
+static struct link *
+net_inbound_link(struct net *net, const uint8_t key[32], const uint8_t *rid,
+    size_t rid_len)
+{
+	struct link *l;
+
+	for (l = net->links; l != NULL; l = l->next)
+		if (!l->outbound && !l->dead && memcmp(l->key, key, 32) == 0)
+			break;
+	if (l == NULL) {
+		l = net_link_new(net, key, 0);
+		l->ready = 1;	/* a current member, checked per message */
+	}
+	memcpy(l->rid, rid, rid_len);
+	l->rid_len = rid_len;
+	return l;
+}
+
+static void
+net_router_recv(struct net *net)
+{
+	uint8_t rid[NET_RID_MAX], curve[32];
+	const struct net_key *member;
+	struct wire_msg m;
+	struct errbuf eb;
+	zmq_msg_t msg;
+	const char *uid;
+	size_t n = 0;
+	int rid_len, more;
+	size_t sz = sizeof(more);
+
+	for (;;) {
+		rid_len = zmq_recv(net->router, rid, sizeof(rid),
+		    ZMQ_DONTWAIT);
+		if (rid_len < 0)
+			return;
+		zmq_getsockopt(net->router, ZMQ_RCVMORE, &more, &sz);
+		if (!more || rid_len > NET_RID_MAX)
+			continue;
+		zmq_msg_init(&msg);
+		if (zmq_msg_recv(&msg, net->router, 0) < 0) {
+			zmq_msg_close(&msg);
+			continue;
+		}
+		zmq_getsockopt(net->router, ZMQ_RCVMORE, &more, &sz);
+		while (more) {	/* drop the rest of a multipart message */
+			zmq_msg_t extra;
+
+			zmq_msg_init(&extra);
+			zmq_msg_recv(&extra, net->router, 0);
+			zmq_msg_close(&extra);
+			zmq_getsockopt(net->router, ZMQ_RCVMORE, &more, &sz);
+		}
+		uid = zmq_msg_gets(&msg, "User-Id");
+		if (uid == NULL || sodium_hex2bin(curve, 32, uid, strlen(uid),
+		    NULL, &n, NULL) != 0 || n != 32) {
+			zmq_msg_close(&msg);
+			continue;
+		}
+		member = net_member_by_curve(net, curve);
+		errbuf_clear(&eb);
+		if (wire_decode(&m, zmq_msg_data(&msg), zmq_msg_size(&msg),
+		    &eb) != 0) {
+			log_msg(LOG_NOTICE, "net: malformed message from %s: %s",
+			    member ? "a member" : "an unknown key", eb.msg);
+			if (member != NULL) {
+				struct link *l = net_inbound_link(net,
+				    member->ed, rid, (size_t)rid_len);
+
+				l->errors++;
+				net_link_drop(l, eb.msg, 1);
+			}
+			zmq_msg_close(&msg);
+			continue;
+		}
+		if (member == NULL) {
+			if (m.type == WIRE_JOIN)
+				net_handle_join_msg(net, rid, (size_t)rid_len,
+				    curve, &m);
+			else
+				log_msg(LOG_INFO, "net: dropped %s from a "
+				    "key that is not a member",
+				    wire_type_name(m.type));
+		} else if (!net_backed_off(net, member->ed)) {
+			net_dispatch(net_inbound_link(net, member->ed, rid,
+			    (size_t)rid_len), &m);
+		}
+		zmq_msg_close(&msg);
+	}
+}
+
+static void
+net_dealer_recv(struct link *l)
+{
+	struct wire_msg m;
+	struct errbuf eb;
+	zmq_msg_t msg;
+
+	while (!l->dead) {
+		zmq_msg_init(&msg);
+		if (zmq_msg_recv(&msg, l->sock, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(&msg);
+			return;
+		}
+		errbuf_clear(&eb);
+		if (wire_decode(&m, zmq_msg_data(&msg), zmq_msg_size(&msg),
+		    &eb) != 0) {
+			l->errors++;
+			net_link_drop(l, eb.msg, 1);
+		} else {
+			net_dispatch(l, &m);
+		}
+		zmq_msg_close(&msg);
+	}
+}
+
+/* ZAP (RFC 27): admit current members, and unknown keys while an invite
+ * is pending.  The User-Id is the client's CurveZMQ key in hex. */
+static void
+net_zap_recv(struct net *net)
+{
+	zmq_msg_t f[7];
+	char uid[65] = "";
+	int n = 0, more = 1, ok = 0;
+	size_t sz = sizeof(more);
+	const char *status = "400", *text = "not a member";
+
+	while (more && n < 8) {
+		zmq_msg_t m;
+
+		zmq_msg_init(&m);
+		if (zmq_msg_recv(&m, net->zap, n == 0 ? ZMQ_DONTWAIT : 0) < 0) {
+			zmq_msg_close(&m);
+			if (n == 0)
+				return;
+			break;
+		}
+		zmq_getsockopt(net->zap, ZMQ_RCVMORE, &more, &sz);
+		if (n < 7)
+			f[n] = m;
+		else
+			zmq_msg_close(&m);
+		n++;
+	}
+	if (n >= 7 && zmq_msg_size(&f[5]) == 5 &&
+	    memcmp(zmq_msg_data(&f[5]), "CURVE", 5) == 0 &&
+	    zmq_msg_size(&f[6]) == 32) {
+		const uint8_t *curve = zmq_msg_data(&f[6]);
+
+		net_hex(uid, curve);
+		if (net_member_by_curve(net, curve) != NULL)
+			ok = 1;
+		else if (invite_pending(net->node->store, node_now_ms()))
+			ok = 1;
+		if (ok) {
+			status = "200";
+			text = "OK";
+		}
+	}
+	if (n >= 2) {
+		zmq_send(net->zap, "1.0", 3, ZMQ_SNDMORE);
+		zmq_send(net->zap, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]),
+		    ZMQ_SNDMORE);
+		zmq_send(net->zap, status, 3, ZMQ_SNDMORE);
+		zmq_send(net->zap, text, strlen(text), ZMQ_SNDMORE);
+		zmq_send(net->zap, ok ? uid : "", ok ? 64 : 0, ZMQ_SNDMORE);
+		zmq_send(net->zap, "", 0, 0);
+	}
+	for (int i = 0; i < n && i < 7; i++)
+		zmq_msg_close(&f[i]);
+}
+
+/* Write our node.info when it is missing or differs from the config. */
+static void
+net_write_node_info(struct net *net)
+{
+	struct node *n = net->node;
+	const char *ep = n->conf.advertise[0] ? n->conf.advertise :
+	    n->conf.listen;
+	struct body_node_info ni;
+	struct member_info me;
+	struct errbuf eb;
+	uint8_t id[RECORD_ID_LEN];
+	struct mpw body;
+
+	if (!net->has_federation || !member_is_current(n->store, n->pk))
+		return;
+	if (member_get(n->store, n->pk, &me, &eb) == 0 &&
+	    strcmp(me.name, n->conf.name) == 0 &&
+	    strcmp(me.region, n->conf.region) == 0 &&
+	    strcmp(me.contact, n->conf.contact) == 0 &&
+	    me.endpoints_count == 1 && strcmp(me.endpoints[0], ep) == 0)
+		return;
+	memset(&ni, 0, sizeof(ni));
+	ni.name.s = n->conf.name;
+	ni.name.len = (uint32_t)strlen(n->conf.name);
+	ni.region.s = n->conf.region;
+	ni.region.len = (uint32_t)strlen(n->conf.region);
+	ni.contact.s = n->conf.contact;
+	ni.contact.len = (uint32_t)strlen(n->conf.contact);
+	ni.endpoints_count = 1;
+	ni.endpoints[0].s = ep;
+	ni.endpoints[0].len = (uint32_t)strlen(ep);
+	mpw_init(&body, RECORD_BODY_MAX);
+	body_node_info_encode(&ni, &body);
+	if (node_write(n, "node.info", "", NULL, 0, body.buf, body.len, 0, id,
+	    &eb) != 0)
+		log_msg(LOG_WARNING, "net: cannot write node.info: %s", eb.msg);
+	mpw_release(&body);
+}
+
+int
+net_open(struct net **out, void *zctx, struct node *n, struct control *ctl,
+    struct errbuf *eb)
+{
+	int linger = 0, hwm = NET_HWM, server = 1, enforce = 1, rc;
+	int64_t maxmsg = WIRE_MSG_MAX;
+	struct net *net = xcalloc(1, sizeof(*net));
+
+	net->node = n;
+	net->ctl = ctl;
+	net->zctx = zctx;
+	net->tick_ms = node_now_ms();
+	/* Our own key pair, checked when it was made: the conversion of a
+	 * valid public key cannot fail. */
+	if (crypto_sign_ed25519_pk_to_curve25519(net->curve_pk, n->pk) != 0)
+		abort();
+	crypto_sign_ed25519_sk_to_curve25519(net->curve_sk, n->sk);
+
+	/* The ZAP handler must be bound before the server socket. */
+	net->zap = zmq_socket(zctx, ZMQ_REP);
+	zmq_setsockopt(net->zap, ZMQ_LINGER, &linger, sizeof(linger));
+	if (zmq_bind(net->zap, NET_ZAP_ENDPOINT) != 0) {
+		rc = fail(eb, AMIE_ECONFIG, "ZAP handler: %s",
+		    zmq_strerror(zmq_errno()));
+		goto fail;
+	}
+	net->router = zmq_socket(zctx, ZMQ_ROUTER);
+	zmq_setsockopt(net->router, ZMQ_LINGER, &linger, sizeof(linger));
+	zmq_setsockopt(net->router, ZMQ_SNDHWM, &hwm, sizeof(hwm));
+	zmq_setsockopt(net->router, ZMQ_RCVHWM, &hwm, sizeof(hwm));
+	zmq_setsockopt(net->router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
+	zmq_setsockopt(net->router, ZMQ_CURVE_SERVER, &server, sizeof(server));
+	zmq_setsockopt(net->router, ZMQ_CURVE_SECRETKEY, net->curve_sk, 32);
+	zmq_setsockopt(net->router, ZMQ_ZAP_DOMAIN, NET_ZAP_DOMAIN,
+	    strlen(NET_ZAP_DOMAIN));
+	if (zmq_setsockopt(net->router, ZMQ_ZAP_ENFORCE_DOMAIN, &enforce,
+	    sizeof(enforce)) != 0)
+		log_msg(LOG_INFO, "net: this libzmq has no "
+		    "ZMQ_ZAP_ENFORCE_DOMAIN; the ZAP handler, bound first, "
+		    "still decides every handshake");
+	if (zmq_bind(net->router, n->conf.listen) != 0) {
+		rc = fail(eb, AMIE_ECONFIG, "listen %s: %s", n->conf.listen,
+		    zmq_strerror(zmq_errno()));
+		goto fail;
+	}
+	net_members_reload(net);
+	*out = net;
+	n->net = net;
+	net_write_node_info(net);
+	return 0;
+fail:
+	if (net->router != NULL)
+		zmq_close(net->router);
+	zmq_close(net->zap);
+	sodium_memzero(net->curve_sk, sizeof(net->curve_sk));
+	free(net);
+	return rc;
+}
+
+void
+net_close(struct net **netp)
+{
+	struct net *net = *netp;
+	struct errbuf eb;
+
+	if (net == NULL)
+		return;
+	fail(&eb, AMIE_EUNAVAIL, "amied is stopping");
+	for (size_t i = 0; i < NET_WAITERS_MAX; i++)
+		control_reply_later(net->ctl, &net->waiters[i].ticket, NULL,
+		    &eb);
+	while (net->links != NULL) {
+		struct link *l = net->links;
+
+		net->links = l->next;
+		if (l->join_ticket != NULL)
+			control_reply_later(net->ctl, &l->join_ticket, NULL,
+			    &eb);
+		net_link_free(l);
+	}
+	zmq_close(net->router);
+	zmq_close(net->zap);
+	net->node->net = NULL;
+	sodium_memzero(net->curve_sk, sizeof(net->curve_sk));
+	free(net->members);
+	free(net);
+	*netp = NULL;
+}
+
+size_t
+net_poll_items(struct net *net, zmq_pollitem_t *items, size_t cap)
+{
+	size_t n = 0;
+
+	assert(cap >= 2);
+	items[n++] = (zmq_pollitem_t){ net->router, 0, ZMQ_POLLIN, 0 };
+	items[n++] = (zmq_pollitem_t){ net->zap, 0, ZMQ_POLLIN, 0 };
+	for (struct link *l = net->links; l != NULL && n < cap; l = l->next)
+		if (l->outbound && !l->dead)
+			items[n++] = (zmq_pollitem_t){ l->sock, 0, ZMQ_POLLIN,
+			    0 };
+	return n;
+}
+
+void
+net_handle(struct net *net, const zmq_pollitem_t *items, size_t count)
+{
+	net->tick_ms = node_now_ms();
+	for (size_t i = 0; i < count; i++) {
+		if (!(items[i].revents & ZMQ_POLLIN))
+			continue;
+		if (items[i].socket == net->router) {
+			net_router_recv(net);
+		} else if (items[i].socket == net->zap) {
+			net_zap_recv(net);
+		} else {
+			for (struct link *l = net->links; l != NULL;
+			    l = l->next)
+				if (l->sock == items[i].socket && !l->dead)
+					net_dealer_recv(l);
+		}
+	}
+}
+
+struct net_pick {
+	struct net *net;
+	unsigned want;
+};
+
+static int
+net_pick_one(void *ctx, const struct member_info *m)
+{
+	struct net_pick *p = ctx;
+	struct net *net = p->net;
+
+	if (p->want == 0)
+		return 1;
+	if (m->state != MEMBER_CURRENT || m->endpoints_count == 0 ||
+	    memcmp(m->key, net->node->pk, 32) == 0 ||
+	    net_backed_off(net, m->key))
+		return 0;
+	for (struct link *l = net->links; l != NULL; l = l->next)
+		if (l->outbound && !l->dead && memcmp(l->key, m->key, 32) == 0)
+			return 0;
+	net_connect(net, m->key, m->endpoints[0]);
+	for (struct link *l = net->links; l != NULL; l = l->next)
+		if (l->outbound && !l->dead && memcmp(l->key, m->key, 32) == 0)
+			net_send_hello(l);
+	p->want--;
+	return 0;
+}
+
+static int
+net_waiter_idle(const struct net *net)
+{
+	for (const struct link *l = net->links; l != NULL; l = l->next) {
+		if (l->dead || l->joining)
+			continue;
+		if (!l->ready || l->cs.active || l->need_count > 0 ||
+		    l->wants_out > 0)
+			return 0;
+	}
+	return 1;
+}
+
+static void
+net_waiters_check(struct net *net)
+{
+	struct errbuf eb;
+	struct mpw w;
+	int idle = net_waiter_idle(net);
+
+	for (size_t i = 0; i < NET_WAITERS_MAX; i++) {
+		struct net_waiter *wt = &net->waiters[i];
+
+		if (wt->ticket == NULL)
+			continue;
+		if (idle) {
+			mpw_init(&w, 256);
+			mpw_map(&w, 2);
+			mpw_cstr(&w, "peers");
+			mpw_uint(&w, net_peers_connected(net));
+			mpw_cstr(&w, "sessions");
+			mpw_uint(&w, wt->sessions);
+			control_reply_later(net->ctl, &wt->ticket, &w, NULL);
+			mpw_release(&w);
+		} else if (net->tick_ms >= wt->deadline_ms) {
+			fail(&eb, AMIE_EAGAIN,
+			    "sync did not finish in time; it goes on in the "
+			    "background");
+			control_reply_later(net->ctl, &wt->ticket, NULL, &eb);
+		}
+	}
+}
+
+void
+net_tick(struct net *net)
+{
+	struct node *n = net->node;
+	struct link **pp;
+	unsigned outbound = 0;
+	struct mpw w;
+
+	net->tick_ms = node_now_ms();
+	for (struct link *l = net->links; l != NULL; l = l->next) {
+		if (l->dead)
+			continue;
+		if (l->joining) {
+			if (net->tick_ms - l->created_ms > NET_JOIN_TIMEOUT_MS)
+				net_link_drop(l, "the inviter did not answer",
+				    0);
+			continue;
+		}
+		if (l->outbound)
+			outbound++;
+		if (l->outbound && !l->ready &&
+		    net->tick_ms - l->created_ms > NET_HANDSHAKE_MS) {
+			net_link_drop(l, "no answer to HELLO", 1);
+			continue;
+		}
+		if (l->ready && net->tick_ms - l->last_recv_ms > NET_DEAD_MS) {
+			net_link_drop(l, "silent for too long", 1);
+			continue;
+		}
+		if (l->ready && l->outbound &&
+		    net->tick_ms - l->last_ping_ms > NET_PING_MS) {
+			l->last_ping_ms = net->tick_ms;
+			mpw_init(&w, 64);
+			wire_ping(&w, WIRE_PING, net->tick_ms);
+			net_send(l, &w);
+			mpw_release(&w);
+		}
+		if (l->ss.active && net->tick_ms - l->ss.last_ms > NET_DEAD_MS)
+			net_server_end(l);
+		if (l->cs.active &&
+		    net->tick_ms - l->cs.started_ms > NET_DEAD_MS) {
+			snprintf(l->last_error, sizeof(l->last_error),
+			    "sync timed out");
+			net_client_end(l);
+		}
+		if (l->ready && l->outbound && !l->cs.active &&
+		    net->tick_ms >= l->next_sync_ms) {
+			l->next_sync_ms = net->tick_ms +
+			    (uint64_t)n->conf.sync_interval_s * 1000;
+			net_client_start(l);
+		}
+	}
+	/* Free the links dropped since the last tick. */
+	for (pp = &net->links; *pp != NULL;) {
+		struct link *l = *pp;
+
+		if (l->dead) {
+			*pp = l->next;
+			net_link_free(l);
+		} else {
+			pp = &l->next;
+		}
+	}
+	if (net->has_federation && outbound < n->conf.max_peers) {
+		struct net_pick p = { net, n->conf.max_peers - outbound };
+		struct errbuf eb;
+
+		member_list(n->store, net_pick_one, &p, &eb);
+	}
+	net_waiters_check(net);
+}
+
+void
+net_record_stored(struct net *net, const char *kind,
+    const uint8_t id[RECORD_ID_LEN])
+{
+	for (struct link *l = net->links; l != NULL; l = l->next)
+		if (l->ready && !l->dead && !l->joining)
+			net_offer(l, (const uint8_t (*)[32])id, 1);
+	if (strncmp(kind, "member.", 7) == 0 || strcmp(kind, "charter") == 0)
+		net_members_reload(net);
+}
+
+unsigned
+net_peers_connected(const struct net *net)
+{
+	unsigned n = 0;
+
+	/* Two links with one peer (one each way) are one peer. */
+	for (const struct link *l = net->links; l != NULL; l = l->next) {
+		const struct link *o;
+
+		if (!l->ready || l->dead || l->joining)
+			continue;
+		for (o = net->links; o != l; o = o->next)
+			if (o->ready && !o->dead && !o->joining &&
+			    memcmp(o->key, l->key, 32) == 0)
+				break;
+		n += o == l;
+	}
+	return n;
+}
+
+/* Invites. */
+
+static int
+net_parse_duration_ms(const char *s, uint64_t *ms)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	uint64_t unit;
+
+	if (end == s)
+		return -1;
+	switch (*end) {
+	case 's': unit = 1000; break;
+	case 'm': unit = 60 * 1000; break;
+	case 'h': case '\0': unit = 3600 * 1000; break;
+	case 'd': unit = 24 * 3600 * 1000; break;
+	default: return -1;
+	}
+	if (*end != '\0' && end[1] != '\0')
+		return -1;
+	if (v == 0 || v > 365ull * 24 * 3600)
+		return -1;
+	*ms = v * unit;
+	return 0;
+}
+
+int
+net_handle_invite(struct node *n, const struct ctl_request *req,
+    struct mpw *w, struct errbuf *eb)
+{
+	struct net *net = n->net;
+	struct invitecode ic;
+	char code[INVITECODE_MAX], expires[32] = "48h";
+	uint8_t hash[32];
+	uint64_t uses = 1, ttl;
+	const char *ep = n->conf.advertise[0] ? n->conf.advertise :
+	    n->conf.listen;
+	int rc;
+
+	if (!net->has_federation)
+		return fail(eb, AMIE_ECONFIG,
+		    "this node has no federation to invite to");
+	rc = mpmap_cstr(&req->args, "expires", expires, sizeof(expires), eb);
+	if (rc != 0 && rc != AMIE_ENOTFOUND)
+		return rc;
+	if (net_parse_duration_ms(expires, &ttl) != 0)
+		return fail(eb, AMIE_EUSAGE, "--expires: '%s' is not a duration "
+		    "like 30m, 48h or 7d", expires);
+	rc = mpmap_uint(&req->args, "uses", &uses, eb);
+	if (rc != 0 && rc != AMIE_ENOTFOUND)
+		return rc;
+	if (uses < 1 || uses > INVITE_USES_MAX)
+		return fail(eb, AMIE_EUSAGE, "--uses: 1 to %d", INVITE_USES_MAX);
+	if (strstr(ep, "://0.0.0.0") != NULL || strstr(ep, "://*") != NULL)
+		return fail(eb, AMIE_ECONFIG,
+		    "the node listens on %s: set [node] advertise = "
+		    "tcp://HOST:PORT in amied.conf so that others can reach it",
+		    ep);
+	if (strlen(ep) > INVITECODE_ENDPOINT_MAX)
+		return fail(eb, AMIE_ECONFIG, "advertised endpoint too long");
+	memset(&ic, 0, sizeof(ic));
+	memcpy(ic.net_prefix, net->network_id, INVITECODE_NET_PREFIX);
+	memcpy(ic.inviter, n->pk, 32);
+	randombytes_buf(ic.secret, sizeof(ic.secret));
+	ic.expiry_ms = node_now_ms() + ttl;
+	memcpy(ic.endpoint, ep, strlen(ep) + 1);
+	invitecode_secret_hash(hash, ic.secret);
+	if ((rc = invite_add(n->store, hash, ic.expiry_ms, (uint32_t)uses,
+	    eb)) != 0) {
+		sodium_memzero(&ic, sizeof(ic));
+		return rc;
+	}
+	invitecode_format(code, &ic);
+	sodium_memzero(&ic, sizeof(ic));
+	mpw_map(w, 3);
+	mpw_cstr(w, "code");
+	mpw_cstr(w, code);
+	mpw_cstr(w, "expires");
+	mpw_uint(w, node_now_ms() + ttl);
+	mpw_cstr(w, "uses");
+	mpw_uint(w, uses);
+	sodium_memzero(code, sizeof(code));
+	return 0;
+}
+
+struct net_rec_batch {
+	struct mpw items;
+	uint32_t count;
+};
+
+static int
+net_collect_record(void *ctx, const uint8_t *buf, size_t len)
+{
+	struct net_rec_batch *b = ctx;
+
+	if (b->count == WIRE_RECORDS_MAX)
+		return AMIE_ELIMIT;
+	mpw_bin(&b->items, buf, len);
+	b->count++;
+	return 0;
+}
+
+static void
+net_handle_join_msg(struct net *net, const uint8_t *rid, size_t rid_len,
+    const uint8_t curve[32], const struct wire_msg *m)
+{
+	struct node *n = net->node;
+	struct body_member_add ma;
+	struct net_rec_batch b;
+	uint8_t hash[32], key_curve[32], id[RECORD_ID_LEN];
+	char hex[65], safety[7], who[NODEID_LEN + 1];
+	struct errbuf eb;
+	struct link tmp;
+	struct mpw body, w;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.net = net;
+	memcpy(tmp.rid, rid, rid_len);
+	tmp.rid_len = rid_len;
+	if (net->tick_ms - net->last_join_ms < NET_JOIN_INTERVAL_MS) {
+		net_send_error(&tmp, AMIE_EAGAIN, "join: busy, retry");
+		return;
+	}
+	net->last_join_ms = net->tick_ms;
+	/* The key the joiner claims must be the one it handshook with. */
+	if (crypto_sign_ed25519_pk_to_curve25519(key_curve, m->key) != 0 ||
+	    sodium_memcmp(key_curve, curve, 32) != 0) {
+		net_send_error(&tmp, AMIE_EREFUSED,
+		    "join: the key does not match the connection");
+		return;
+	}
+	invitecode_secret_hash(hash, m->secret);
+	errbuf_clear(&eb);
+	if (invite_use(n->store, hash, node_now_ms(), &eb) != 0) {
+		log_msg(LOG_NOTICE, "net: join refused: %s", eb.msg);
+		net_send_error(&tmp, eb.code, eb.msg);
+		return;
+	}
+	memset(&ma, 0, sizeof(ma));
+	ma.name.s = m->name.s;
+	ma.name.len = m->name.len;
+	ma.region.s = m->region.s;
+	ma.region.len = m->region.len;
+	ma.endpoint.s = m->endpoint.s;
+	ma.endpoint.len = m->endpoint.len;
+	ma.contact.s = "";
+	memcpy(ma.invited_by, n->pk, 32);
+	net_hex(hex, m->key);
+	mpw_init(&body, RECORD_BODY_MAX);
+	body_member_add_encode(&ma, &body);
+	if (node_write(n, "member.add", hex, NULL, 0, body.buf, body.len, 0,
+	    id, &eb) != 0) {
+		mpw_release(&body);
+		log_msg(LOG_WARNING, "net: join: %s", eb.msg);
+		net_send_error(&tmp, eb.code, eb.msg);
+		return;
+	}
+	mpw_release(&body);
+	net_members_reload(net);
+
+	mpw_init(&b.items, WIRE_MSG_MAX);
+	b.count = 0;
+	if (member_records(n->store, net_collect_record, &b, &eb) != 0 ||
+	    mpw_finish(&b.items, "membership", &eb) != 0) {
+		net_send_error(&tmp, AMIE_ELIMIT, "join: membership too large");
+	} else {
+		mpw_init(&w, WIRE_MSG_MAX);
+		wire_records_begin(&w, b.count);
+		mpw_raw(&w, b.items.buf, b.items.len);
+		net_send(&tmp, &w);
+		mpw_release(&w);
+	}
+	mpw_release(&b.items);
+	invitecode_safety(safety, n->pk, m->key);
+	nodeid_format(who, m->key);
+	log_msg(LOG_NOTICE, "net: %.*s (%s) joined with an invite; safety "
+	    "code %s: compare it with theirs by phone", (int)m->name.len,
+	    m->name.s, who, safety);
+}
+
+/* Joiner side: the inviter answered our JOIN with the membership. */
+static void
+net_join_done(struct link *l, const struct wire_msg *m)
+{
+	struct net *net = l->net;
+	struct node *n = net->node;
+	struct store_stats s;
+	char safety[7], who[NODEID_LEN + 1];
+	int membership;
+	struct errbuf eb;
+	struct mpw w;
+
+	net_take_records(l, m, &membership);
+	net_members_reload(net);
+	if (!net->has_federation ||
+	    memcmp(net->network_id, l->join_net_prefix,
+	    INVITECODE_NET_PREFIX) != 0 || !member_is_current(n->store, n->pk)) {
+		fail(&eb, AMIE_EREFUSED, "join: the inviter's answer does not "
+		    "make this node a member of its federation");
+		control_reply_later(net->ctl, &l->join_ticket, NULL, &eb);
+		net_link_drop(l, "join failed", 0);
+		return;
+	}
+	l->joining = 0;
+	net_write_node_info(net);
+	store_stats(n->store, &s, &eb);
+	invitecode_safety(safety, n->pk, l->key);
+	nodeid_format(who, l->key);
+	log_msg(LOG_NOTICE, "net: joined %s through %s; safety code %s",
+	    s.federation, who, safety);
+	mpw_init(&w, 1024);
+	mpw_map(&w, 3);
+	mpw_cstr(&w, "federation");
+	mpw_cstr(&w, s.federation);
+	mpw_cstr(&w, "inviter");
+	mpw_cstr(&w, who);
+	mpw_cstr(&w, "safety_code");
+	mpw_cstr(&w, safety);
+	control_reply_later(net->ctl, &l->join_ticket, &w, NULL);
+	mpw_release(&w);
+	/* The link carries on as an ordinary one with the inviter. */
+	net_send_hello(l);
+}
+
+int
+net_handle_join(struct node *n, const struct ctl_request *req,
+    struct mpw *w, struct errbuf *eb)
+{
+	struct net *net = n->net;
+	struct invitecode ic;
+	char code[INVITECODE_MAX];
+	const char *ep = n->conf.advertise[0] ? n->conf.advertise :
+	    n->conf.listen;
+	struct link *l;
+	struct mpw msg;
+	int rc;
+
+	(void)w;
+	if (net->has_federation)
+		return fail(eb, AMIE_EUSAGE,
+		    "this node already belongs to a federation");
+	rc = mpmap_cstr(&req->args, "code", code, sizeof(code), eb);
+	if (rc == AMIE_ENOTFOUND)
+		return fail(eb, AMIE_EUSAGE, "join: which invite code?");
+	if (rc != 0 || (rc = invitecode_parse(&ic, code, eb)) != 0)
+		return rc;
+	if (ic.expiry_ms < node_now_ms()) {
+		sodium_memzero(&ic, sizeof(ic));
+		return fail(eb, AMIE_EREFUSED, "invite: expired");
+	}
+	for (l = net->links; l != NULL; l = l->next)
+		if (l->joining && !l->dead) {
+			sodium_memzero(&ic, sizeof(ic));
+			return fail(eb, AMIE_EAGAIN, "a join is in progress");
+		}
+	l = net_connect(net, ic.inviter, ic.endpoint);
+	if (l->dead) {
+		sodium_memzero(&ic, sizeof(ic));
+		return fail(eb, AMIE_EUNAVAIL, "cannot connect to %s",
+		    ic.endpoint);
+	}
+	l->joining = 1;
+	memcpy(l->join_net_prefix, ic.net_prefix, INVITECODE_NET_PREFIX);
+	mpw_init(&msg, WIRE_MSG_MAX);
+	wire_join(&msg, ic.secret, n->pk, n->conf.name, n->conf.region, ep);
+	net_send(l, &msg);
+	mpw_release(&msg);
+	sodium_memzero(&ic, sizeof(ic));
+	sodium_memzero(code, sizeof(code));
+	l->join_ticket = control_defer(net->ctl);
+	return CONTROL_DEFERRED;
+}
+
+static int
+net_peer_state_write(struct mpw *w, const struct link *l,
+    const char *state)
+{
+	struct member_info mi;
+	char id[NODEID_LEN + 1];
+	struct errbuf eb;
+
+	nodeid_format(id, l->key);
+	if (member_get(l->net->node->store, l->key, &mi, &eb) != 0)
+		mi.name[0] = '\0';
+	mpw_map(w, 9);
+	mpw_cstr(w, "direction");
+	mpw_cstr(w, l->outbound ? "out" : "in");
+	mpw_cstr(w, "endpoint");
+	mpw_cstr(w, l->endpoint);
+	mpw_cstr(w, "errors");
+	mpw_uint(w, l->errors);
+	mpw_cstr(w, "id");
+	mpw_cstr(w, id);
+	mpw_cstr(w, "last_error");
+	mpw_cstr(w, l->last_error);
+	mpw_cstr(w, "last_sync");
+	mpw_uint(w, l->last_sync_ms);
+	mpw_cstr(w, "name");
+	mpw_cstr(w, mi.name);
+	mpw_cstr(w, "received");
+	mpw_uint(w, l->records_received);
+	mpw_cstr(w, "sent");
+	mpw_uint(w, l->records_sent);
+	(void)state;
+	return 0;
+}
+
+int
+net_handle_peers(struct node *n, const struct ctl_request *req,
+    struct mpw *w, struct errbuf *eb)
+{
+	struct net *net = n->net;
+	uint32_t count = 0;
+
+	(void)req;
+	(void)eb;
+	for (struct link *l = net->links; l != NULL; l = l->next)
+		if (!l->dead && !l->joining)
+			count++;
+	mpw_map(w, 1);
+	mpw_cstr(w, "peers");
+	mpw_array(w, count);
+	for (struct link *l = net->links; l != NULL; l = l->next) {
+		if (l->dead || l->joining)
+			continue;
+		net_peer_state_write(w, l, l->ready ? "connected" :
+		    "connecting");
+	}
+	return 0;
+}
+
+int
+net_handle_sync(struct node *n, const struct ctl_request *req,
+    struct mpw *w, struct errbuf *eb)
+{
+	struct net *net = n->net;
+	uint64_t timeout_s = 60;
+	int wait = 0, rc;
+	size_t i, links = 0;
+
+	rc = mpmap_bool(&req->args, "wait", &wait, eb);
+	if (rc != 0 && rc != AMIE_ENOTFOUND)
+		return rc;
+	rc = mpmap_uint(&req->args, "timeout", &timeout_s, eb);
+	if (rc != 0 && rc != AMIE_ENOTFOUND)
+		return rc;
+	if (!net->has_federation)
+		return fail(eb, AMIE_ECONFIG, "this node has no federation");
+	for (struct link *l = net->links; l != NULL; l = l->next) {
+		if (l->dead || l->joining)
+			continue;
+		links++;
+		net_client_start(l);
+	}
+	if (links == 0)
+		return fail(eb, AMIE_EUNAVAIL, "no peer is connected");
+	if (!wait) {
+		mpw_map(w, 1);
+		mpw_cstr(w, "peers");
+		mpw_uint(w, links);
+		return 0;
+	}
+	for (i = 0; i < NET_WAITERS_MAX; i++)
+		if (net->waiters[i].ticket == NULL)
+			break;
+	if (i == NET_WAITERS_MAX)
+		return fail(eb, AMIE_EAGAIN, "too many syncs waiting");
+	net->waiters[i].deadline_ms = node_now_ms() + timeout_s * 1000;
+	net->waiters[i].sessions = 0;
+	net->waiters[i].ticket = control_defer(net->ctl);
+	return CONTROL_DEFERRED;
+}

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * The node's network: CurveZMQ links to sibling nodes and sync over them
+ * (DESIGN.md sections 2, 4 and 6).
+ *
+ * One ROUTER, bound on the listen endpoint, is the CurveZMQ server; a ZAP
+ * handler (bound before it) lets in current members, and unknown keys only
+ * while an invite of this node is pending.  One DEALER per outbound peer,
+ * up to max_peers, chosen from members' node.info endpoints.  Each message
+ * from the ROUTER is checked against current membership by its User-Id
+ * (the client's CurveZMQ key), since ZAP runs only at the handshake: a
+ * removed member's messages are dropped and its links closed.
+ *
+ * A link is one connection to a peer, either way.  On any link either side
+ * may reconcile (Negentropy V1 over NEG_OPEN / NEG_MSG / NEG_CLOSE), then
+ * ask for what it needs with WANT (answered by exactly one RECORDS each)
+ * and offer what it has with HAVE (answered by WANT).  New records are
+ * offered to every link at once (push).  The DEALER side reconciles on
+ * connect and every sync interval; `amie sync` reconciles on every link.
+ *
+ * A peer that sends malformed messages or records with bad signatures is
+ * dropped with a logged reason and backed off; the daemon carries on.
+ */
+#ifndef AMIE_DAEMON_NET_H
+#define AMIE_DAEMON_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <zmq.h>
+
+#include "daemon/control.h"
+#include "daemon/node.h"
+
+#define NET_POLL_MAX		(2 + CONFIG_PEERS_MAX + 1)
+#define NET_FRAME_LIMIT		(256 * 1024)	/* Negentropy frame limit */
+#define NET_WANT_BATCH		512	/* ids per WANT */
+#define NET_WANTS_INFLIGHT	4	/* WANTs awaiting RECORDS per link */
+#define NET_NEED_MAX		(16u << 20)	/* ids one session may need */
+#define NET_TICK_MS		200
+#define NET_PING_MS		10000
+#define NET_DEAD_MS		30000	/* no message for this long: reset */
+#define NET_HANDSHAKE_MS	15000	/* no HELLO answer for this long */
+#define NET_JOIN_TIMEOUT_MS	20000
+#define NET_BACKOFF_MIN_MS	1000
+#define NET_BACKOFF_MAX_MS	60000
+#define NET_JOIN_INTERVAL_MS	200	/* JOIN rate limit, whole node */
+#define NET_INVITE_EXPIRY_MS	(48ull * 3600 * 1000)
+
+struct net;
+
+/*
+ * Start the network of node n: ZAP handler, then the ROUTER bound on the
+ * listen endpoint.  Returns 0 and sets *out, or AMIE_ECONFIG.
+ */
+int net_open(struct net **out, void *zctx, struct node *n,
+    struct control *ctl, struct errbuf *eb);
+
+/* Close every socket and session; set *net to NULL. */
+void net_close(struct net **net);
+
+/* Fill items with the sockets to poll (at most cap); returns the count. */
+size_t net_poll_items(struct net *net, zmq_pollitem_t *items, size_t cap);
+
+/* Handle what the poll found on the items net_poll_items() gave. */
+void net_handle(struct net *net, const zmq_pollitem_t *items, size_t count);
+
+/* Timers: connect, ping, anti-entropy, timeouts.  Call every tick. */
+void net_tick(struct net *net);
+
+/*
+ * A record of kind was just stored by this node (written here or handed
+ * over by the command line): offer it to every link at once (push), and
+ * take membership changes into account.
+ */
+void net_record_stored(struct net *net, const char *kind,
+    const uint8_t id[RECORD_ID_LEN]);
+
+/* Control commands (see daemon/control.h for the handler contract). */
+int net_handle_invite(struct node *n, const struct ctl_request *req,
+    struct mpw *reply, struct errbuf *eb);
+int net_handle_join(struct node *n, const struct ctl_request *req,
+    struct mpw *reply, struct errbuf *eb);
+int net_handle_peers(struct node *n, const struct ctl_request *req,
+    struct mpw *reply, struct errbuf *eb);
+int net_handle_sync(struct node *n, const struct ctl_request *req,
+    struct mpw *reply, struct errbuf *eb);
+
+/* Connected peers (links that finished their HELLO). */
+unsigned net_peers_connected(const struct net *net);
+
+#endif

@@ -1,0 +1,853 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * store/itemset.c: the chunk accumulators stay right through inserts,
+ * splits, re-keys, deletes and merges; a snapshot is a Negentropy storage
+ * indistinguishable from a neg_vector of the same items, byte for byte;
+ * the whole-set fingerprint reads no item; snapshots are isolated.
+ *
+ * Items are written straight through itemset_add/itemset_del in write
+ * transactions of our own (records would have to be signed otherwise).
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/internal.h"
+#include "store/itemset.h"
+#include "tests/unit/test.h"
+
+#define TS0 1764320000000ull
+
+struct fx {
+	char dir[64];
+	struct store *st;
+};
+
+static int
+fx_open(struct fx *f)
+{
+	uint8_t self[RECORD_KEY_LEN];
+	struct errbuf eb = { 0 };
+
+	memset(self, 0x5a, sizeof(self));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/itemset_test.XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	if (store_open(&f->st, f->dir, self, &eb) != 0) {
+		fprintf(stderr, "  store_open: %s\n", eb.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+fx_close(struct fx *f)
+{
+	char cmd[128];
+
+	store_close(&f->st);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "  could not remove %s\n", f->dir);
+}
+
+/* A reproducible generator (splitmix64). */
+static uint64_t
+rnd(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/*
+ * A random item.  Timestamps come from a range of spread values, so that
+ * many items share one and bounds need id prefixes; ids sometimes share a
+ * long prefix with the previous one.
+ */
+static void
+rnd_item(uint64_t *state, uint64_t spread, struct neg_item *it)
+{
+	static uint8_t last[NEG_ID_LEN];
+	uint64_t r;
+	size_t i, keep;
+
+	it->ts = TS0 + rnd(state) % spread;
+	keep = rnd(state) % 8 == 0 ? rnd(state) % 6 : 0;
+	memcpy(it->id, last, keep);
+	for (i = keep; i < NEG_ID_LEN; i += 8) {
+		r = rnd(state);
+		memcpy(it->id + i, &r, NEG_ID_LEN - i < 8 ? NEG_ID_LEN - i : 8);
+	}
+	memcpy(last, it->id, NEG_ID_LEN);
+}
+
+static int
+item_cmp(const void *a, const void *b)
+{
+	const struct neg_item *x = a, *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return memcmp(x->id, y->id, NEG_ID_LEN);
+}
+
+/* Add (del = 0) or delete count items in one write transaction. */
+static int
+apply(struct store *st, const struct neg_item *items, size_t count, int del)
+{
+	MDB_txn *txn;
+	size_t i;
+	int mrc;
+
+	if ((mrc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
+		return mrc;
+	for (i = 0; i < count; i++) {
+		mrc = del ? itemset_del(st, txn, items[i].ts, items[i].id) :
+			    itemset_add(st, txn, items[i].ts, items[i].id);
+		if (mrc != 0) {
+			mdb_txn_abort(txn);
+			return mrc;
+		}
+	}
+	return mdb_txn_commit(txn);
+}
+
+/* A sealed vector of count items. */
+static void
+vec_of(struct neg_vector *v, const struct neg_item *items, size_t count)
+{
+	size_t i;
+
+	neg_vector_init(v, count);
+	for (i = 0; i < count; i++)
+		if (neg_vector_add(v, items[i].ts, items[i].id, NULL) != 0)
+			abort();
+	neg_vector_seal(v);
+}
+
+/* Whether the snapshot's items are exactly the sorted items of want. */
+static int
+snap_is(struct itemset_snap *s, const struct neg_item *want, size_t count)
+{
+	const struct neg_storage *ns = itemset_snap_storage(s);
+	struct neg_item got;
+	struct errbuf eb = { 0 };
+	size_t n, i;
+
+	if (ns->size(ns->ctx, &n, &eb) != 0 || n != count) {
+		fprintf(stderr, "  snapshot holds %zu items, expected %zu\n", n,
+		    count);
+		return 0;
+	}
+	for (i = 0; i < count; i++) {
+		if (ns->item(ns->ctx, i, &got, &eb) != 0) {
+			fprintf(stderr, "  item %zu: %s\n", i, eb.msg);
+			return 0;
+		}
+		if (item_cmp(&got, &want[i]) != 0) {
+			fprintf(stderr, "  item %zu differs\n", i);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* A model of the set: items kept unsorted, sorted on demand. */
+struct model {
+	struct neg_item *items;
+	size_t count;
+	size_t cap;
+};
+
+static void
+model_add(struct model *m, const struct neg_item *it)
+{
+	if (m->count == m->cap) {
+		m->cap = m->cap ? 2 * m->cap : 1024;
+		m->items = realloc(m->items, m->cap * sizeof(*m->items));
+		if (m->items == NULL)
+			abort();
+	}
+	m->items[m->count++] = *it;
+}
+
+static void
+model_take(struct model *m, size_t i, struct neg_item *out)
+{
+	*out = m->items[i];
+	m->items[i] = m->items[--m->count];
+}
+
+static void
+model_sort(struct model *m)
+{
+	if (m->count > 1)
+		qsort(m->items, m->count, sizeof(*m->items), item_cmp);
+}
+
+/* Verify the store and compare a snapshot of it with the model. */
+static int
+check_against(struct store *st, struct model *m)
+{
+	struct itemset_snap *s = NULL;
+	struct errbuf eb = { 0 };
+	int ok;
+
+	if (itemset_verify(st, &eb) != 0) {
+		fprintf(stderr, "  verify: %s\n", eb.msg);
+		return 0;
+	}
+	if (itemset_snap_open(st, &s, &eb) != 0) {
+		fprintf(stderr, "  snap_open: %s\n", eb.msg);
+		return 0;
+	}
+	model_sort(m);
+	ok = snap_is(s, m->items, m->count);
+	itemset_snap_close(&s);
+	return ok && s == NULL;
+}
+
+TEST(verify_holds_through_random_inserts_and_deletes)
+{
+	struct fx f;
+	struct model m = { 0 };
+	struct neg_item it;
+	uint64_t seed = 1;
+	size_t round, i, ops;
+	MDB_txn *txn;
+
+	REQUIRE(fx_open(&f) == 0);
+	/* Grow: inserts in random order, some before every item. */
+	for (round = 0; round < 40 && !test_failed_; round++) {
+		ops = 200 + rnd(&seed) % 400;
+		REQUIRE(mdb_txn_begin(f.st->env, NULL, 0, &txn) == 0);
+		for (i = 0; i < ops; i++) {
+			uint64_t r = rnd(&seed) % 100;
+
+			if (r < 25 && m.count > 0) {
+				/* Delete a random item, or the first one. */
+				if (r < 5) {
+					model_sort(&m);
+					model_take(&m, 0, &it);
+				} else
+					model_take(&m, rnd(&seed) % m.count,
+					    &it);
+				CHECK_EQ_INT(itemset_del(f.st, txn, it.ts,
+						 it.id),
+				    0);
+				/* Deleting it again changes nothing. */
+				CHECK_EQ_INT(itemset_del(f.st, txn, it.ts,
+						 it.id),
+				    MDB_NOTFOUND);
+				continue;
+			}
+			rnd_item(&seed, 500, &it);
+			if (r < 30)
+				it.ts = TS0 - 1 - rnd(&seed) % 3;
+			CHECK_EQ_INT(itemset_add(f.st, txn, it.ts, it.id), 0);
+			model_add(&m, &it);
+		}
+		REQUIRE(mdb_txn_commit(txn) == 0);
+		CHECK(check_against(f.st, &m));
+	}
+	CHECK(m.count > 5 * ITEMSET_CHUNK_MAX);
+
+	/* Shrink: delete most items, from the front and at random. */
+	for (round = 0; round < 20 && m.count > 0 && !test_failed_; round++) {
+		REQUIRE(mdb_txn_begin(f.st->env, NULL, 0, &txn) == 0);
+		model_sort(&m);
+		ops = m.count / 3 + 1;
+		for (i = 0; i < ops && m.count > 0; i++) {
+			if (i % 4 == 0) {
+				it = m.items[0];
+				memmove(m.items, m.items + 1,
+				    (m.count - 1) * sizeof(*m.items));
+				m.count--;
+			} else
+				model_take(&m, rnd(&seed) % m.count, &it);
+			CHECK_EQ_INT(itemset_del(f.st, txn, it.ts, it.id), 0);
+		}
+		REQUIRE(mdb_txn_commit(txn) == 0);
+		CHECK(check_against(f.st, &m));
+	}
+	/* Empty the set, then start it again. */
+	REQUIRE(apply(f.st, m.items, m.count, 1) == 0);
+	m.count = 0;
+	CHECK(check_against(f.st, &m));
+	rnd_item(&seed, 10, &it);
+	REQUIRE(apply(f.st, &it, 1, 0) == 0);
+	model_add(&m, &it);
+	CHECK(check_against(f.st, &m));
+	free(m.items);
+	fx_close(&f);
+}
+
+TEST(adding_twice_and_deleting_absent_change_nothing)
+{
+	struct fx f;
+	struct model m = { 0 };
+	struct neg_item items[3000];
+	uint64_t seed = 7;
+	size_t i;
+
+	REQUIRE(fx_open(&f) == 0);
+	for (i = 0; i < 3000; i++) {
+		rnd_item(&seed, 1000, &items[i]);
+		model_add(&m, &items[i]);
+	}
+	REQUIRE(apply(f.st, items, 3000, 0) == 0);
+	REQUIRE(apply(f.st, items, 3000, 0) == 0);
+	CHECK(check_against(f.st, &m));
+	rnd_item(&seed, 1000, &items[0]);
+	CHECK_EQ_INT(apply(f.st, items, 1, 1), MDB_NOTFOUND);
+	CHECK(check_against(f.st, &m));
+	free(m.items);
+	fx_close(&f);
+}
+
+TEST(verify_reports_a_wrong_sum_and_an_item_in_no_chunk)
+{
+	struct fx f;
+	struct neg_item items[2000];
+	struct errbuf eb = { 0 };
+	uint64_t seed = 3;
+	uint8_t k[STORE_TSID_LEN];
+	MDB_txn *txn;
+	MDB_cursor *c;
+	MDB_val key, val;
+	uint8_t v[4 + NEG_ID_LEN];
+	size_t i;
+
+	REQUIRE(fx_open(&f) == 0);
+	for (i = 0; i < 2000; i++)
+		rnd_item(&seed, 100, &items[i]);
+	REQUIRE(apply(f.st, items, 2000, 0) == 0);
+	REQUIRE(itemset_verify(f.st, &eb) == 0);
+
+	/* Flip one bit of the second chunk's sum. */
+	REQUIRE(mdb_txn_begin(f.st->env, NULL, 0, &txn) == 0);
+	REQUIRE(mdb_cursor_open(txn, f.st->chunks, &c) == 0);
+	REQUIRE(mdb_cursor_get(c, &key, &val, MDB_FIRST) == 0);
+	REQUIRE(mdb_cursor_get(c, &key, &val, MDB_NEXT) == 0);
+	REQUIRE(val.mv_size == sizeof(v));
+	memcpy(v, val.mv_data, sizeof(v));
+	v[10] ^= 1;
+	memcpy(k, key.mv_data, sizeof(k));
+	mdb_cursor_close(c);
+	REQUIRE(
+	    store_put(txn, f.st->chunks, k, sizeof(k), v, sizeof(v), 0) == 0);
+	REQUIRE(mdb_txn_commit(txn) == 0);
+	CHECK_EQ_INT(itemset_verify(f.st, &eb), AMIE_EIO);
+	CHECK(strstr(eb.msg, "chunk 1 ") != NULL &&
+	    strstr(eb.msg, "sum") != NULL);
+	fprintf(stderr, "  (as expected: %s)\n", eb.msg);
+
+	/* Repair it; then slip in an item past every chunk's count. */
+	v[10] ^= 1;
+	REQUIRE(mdb_txn_begin(f.st->env, NULL, 0, &txn) == 0);
+	REQUIRE(
+	    store_put(txn, f.st->chunks, k, sizeof(k), v, sizeof(v), 0) == 0);
+	REQUIRE(mdb_txn_commit(txn) == 0);
+	CHECK_EQ_INT(itemset_verify(f.st, &eb), 0);
+	store_be64(k, TS0 + 1000000);
+	memset(k + 8, 0xab, NEG_ID_LEN);
+	REQUIRE(mdb_txn_begin(f.st->env, NULL, 0, &txn) == 0);
+	REQUIRE(store_put(txn, f.st->items, k, sizeof(k), "", 0, 0) == 0);
+	REQUIRE(mdb_txn_commit(txn) == 0);
+	CHECK_EQ_INT(itemset_verify(f.st, &eb), AMIE_EIO);
+	CHECK(strstr(eb.msg, "in no chunk") != NULL);
+	fprintf(stderr, "  (as expected: %s)\n", eb.msg);
+	{
+		struct itemset_snap *s = NULL;
+
+		CHECK_EQ_INT(itemset_snap_open(f.st, &s, &eb), AMIE_EIO);
+		CHECK(s == NULL);
+		fprintf(stderr, "  (as expected: %s)\n", eb.msg);
+	}
+	fx_close(&f);
+}
+
+TEST(ranges_answer_as_a_vector)
+{
+	/* The last size has every item on one timestamp. */
+	static const size_t sizes[] = { 0, 1, 31, 32, 1000, 5000, 3000 };
+	struct fx f;
+	struct neg_item *items;
+	struct neg_vector v;
+	struct neg_storage vs;
+	const struct neg_storage *ss;
+	struct itemset_snap *s = NULL;
+	struct neg_bound b;
+	struct neg_item it;
+	struct errbuf eb = { 0 };
+	uint8_t s1[NEG_ID_LEN], s2[NEG_ID_LEN];
+	uint64_t seed = 11;
+	size_t k, i, n, begin, end, x1, x2, trial;
+
+	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		n = sizes[k];
+		REQUIRE(fx_open(&f) == 0);
+		items = calloc(n + 1, sizeof(*items));
+		for (i = 0; i < n; i++)
+			rnd_item(&seed, k == 6 ? 1 : n / 4 + 1, &items[i]);
+		REQUIRE(apply(f.st, items, n, 0) == 0);
+		vec_of(&v, items, n);
+		neg_vector_storage(&v, &vs);
+		REQUIRE(itemset_snap_open(f.st, &s, &eb) == 0);
+		ss = itemset_snap_storage(s);
+		CHECK_EQ_INT(itemset_snap_count(s), v.count);
+		for (trial = 0; trial < 3000 && !test_failed_; trial++) {
+			begin = rnd(&seed) % (v.count + 1);
+			end = begin + rnd(&seed) % (v.count - begin + 1);
+			REQUIRE(vs.sum(vs.ctx, begin, end, s1, NULL) == 0);
+			REQUIRE(ss->sum(ss->ctx, begin, end, s2, &eb) == 0);
+			CHECK(memcmp(s1, s2, NEG_ID_LEN) == 0);
+
+			/* A bound near an item, shortened or not. */
+			memset(&b, 0, sizeof(b));
+			if (v.count > 0 && rnd(&seed) % 4 != 0) {
+				it = v.items[rnd(&seed) % v.count];
+				b.ts = it.ts + rnd(&seed) % 3 - 1;
+				b.id_len = rnd(&seed) % (NEG_ID_LEN + 1);
+				memcpy(b.id, it.id, b.id_len);
+			} else if (rnd(&seed) % 2)
+				b.ts = NEG_TS_INFINITY;
+			else
+				b.ts = TS0 + rnd(&seed) % (n / 4 + 2);
+			REQUIRE(vs.lower_bound(vs.ctx, begin, end, &b, &x1,
+				    NULL) == 0);
+			REQUIRE(ss->lower_bound(ss->ctx, begin, end, &b, &x2,
+				    &eb) == 0);
+			CHECK_EQ_INT(x2, x1);
+		}
+		itemset_snap_close(&s);
+		neg_vector_release(&v);
+		free(items);
+		fx_close(&f);
+	}
+}
+
+/* A whole session: every message, and what the client learnt. */
+struct transcript {
+	uint8_t *bytes;
+	size_t len;
+	size_t cap;
+	struct neg_item *ids; /* ts 1 for have, 0 for need */
+	size_t count;
+	size_t idcap;
+	int rounds;
+};
+
+static void
+tr_put(struct transcript *t, const void *p, size_t len)
+{
+	if (t->len + len + 8 > t->cap) {
+		t->cap = 2 * (t->len + len + 8);
+		t->bytes = realloc(t->bytes, t->cap);
+		if (t->bytes == NULL)
+			abort();
+	}
+	store_be64(t->bytes + t->len, len);
+	memcpy(t->bytes + t->len + 8, p, len);
+	t->len += len + 8;
+}
+
+static int
+tr_on_id(void *ctx, int have, const uint8_t id[NEG_ID_LEN], struct errbuf *eb)
+{
+	struct transcript *t = ctx;
+
+	(void)eb;
+	if (t->count == t->idcap) {
+		t->idcap = t->idcap ? 2 * t->idcap : 64;
+		t->ids = realloc(t->ids, t->idcap * sizeof(*t->ids));
+		if (t->ids == NULL)
+			abort();
+	}
+	t->ids[t->count].ts = (uint64_t)have;
+	memcpy(t->ids[t->count++].id, id, NEG_ID_LEN);
+	return 0;
+}
+
+static void
+tr_free(struct transcript *t)
+{
+	free(t->bytes);
+	free(t->ids);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Run client over cs against server over ss to the end; 0 or a code. */
+static int
+session(const struct neg_storage *cs, const struct neg_storage *ss,
+    size_t frame_limit, struct transcript *t)
+{
+	struct neg client, server;
+	struct neg_buf cmsg, smsg;
+	struct errbuf eb = { 0 };
+	int done = 0, rc;
+
+	memset(t, 0, sizeof(*t));
+	if ((rc = neg_init(&client, cs, frame_limit, &eb)) != 0)
+		return rc;
+	if ((rc = neg_init(&server, ss, frame_limit, &eb)) != 0) {
+		neg_release(&client);
+		return rc;
+	}
+	neg_buf_init(&cmsg);
+	neg_buf_init(&smsg);
+	rc = neg_initiate(&client, &cmsg, &eb);
+	while (rc == 0 && !done && t->rounds < 1000) {
+		tr_put(t, cmsg.data, cmsg.len);
+		if ((rc = neg_reconcile_server(&server, cmsg.data, cmsg.len,
+			 &smsg, &eb)) != 0)
+			break;
+		tr_put(t, smsg.data, smsg.len);
+		rc = neg_reconcile_client(&client, smsg.data, smsg.len, &cmsg,
+		    tr_on_id, t, &done, &eb);
+		t->rounds++;
+	}
+	if (rc != 0)
+		fprintf(stderr, "  session: %s\n", eb.msg);
+	if (rc == 0 && !done)
+		rc = AMIE_ELIMIT;
+	if (t->count > 1)
+		qsort(t->ids, t->count, sizeof(*t->ids), item_cmp);
+	neg_buf_release(&cmsg);
+	neg_buf_release(&smsg);
+	neg_release(&client);
+	neg_release(&server);
+	return rc;
+}
+
+static int
+tr_same(const struct transcript *a, const struct transcript *b)
+{
+	if (a->len != b->len || memcmp(a->bytes, b->bytes, a->len) != 0) {
+		fprintf(stderr, "  messages differ (%zu and %zu bytes)\n",
+		    a->len, b->len);
+		return 0;
+	}
+	if (a->count != b->count ||
+	    (a->count > 0 &&
+		memcmp(a->ids, b->ids, a->count * sizeof(*a->ids)) != 0)) {
+		fprintf(stderr, "  have/need differ (%zu and %zu ids)\n",
+		    a->count, b->count);
+		return 0;
+	}
+	return a->rounds == b->rounds;
+}
+
+/*
+ * Two sets around size n: a common part, items only A has and items only
+ * B has (about a tenth each, none for the smallest).
+ */
+static void
+two_sets(uint64_t *seed, size_t n, uint64_t spread, struct neg_item **a,
+    size_t *na, struct neg_item **b, size_t *nb)
+{
+	struct neg_item it;
+	size_t i, extra = n / 10;
+
+	*a = calloc(n + 1, sizeof(**a));
+	*b = calloc(n + extra + 1, sizeof(**b));
+	*na = *nb = 0;
+	for (i = 0; i < n; i++) {
+		rnd_item(seed, spread, &it);
+		(*a)[(*na)++] = it;
+		if (n < 32 || rnd(seed) % 10 != 0)
+			(*b)[(*nb)++] = it;
+	}
+	for (i = 0; i < extra; i++) {
+		rnd_item(seed, spread, &it);
+		(*b)[(*nb)++] = it;
+	}
+	if (n == 31 || n == 1) {
+		/* Make these differ a little too. */
+		rnd_item(seed, spread, &it);
+		(*b)[(*nb)++] = it;
+	}
+}
+
+TEST(sessions_over_snapshots_match_vectors_byte_for_byte)
+{
+	/* The last size has every item on one timestamp. */
+	static const size_t sizes[] = { 0, 1, 31, 32, 1000, 5000, 3000 };
+	static const size_t frames[] = { 0, 4096 };
+	struct fx fa, fb;
+	struct neg_item *a, *b;
+	struct neg_vector va, vb;
+	struct neg_storage vsa, vsb;
+	struct itemset_snap *sa = NULL, *sb = NULL;
+	const struct neg_storage *ssa, *ssb;
+	struct transcript ref, got;
+	struct errbuf eb = { 0 };
+	uint64_t seed = 5, spread;
+	size_t k, fi, na, nb;
+
+	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		REQUIRE(fx_open(&fa) == 0);
+		REQUIRE(fx_open(&fb) == 0);
+		spread = k == 6 ? 1 : sizes[k] / 3 + 1;
+		two_sets(&seed, sizes[k], spread, &a, &na, &b, &nb);
+		REQUIRE(apply(fa.st, a, na, 0) == 0);
+		REQUIRE(apply(fb.st, b, nb, 0) == 0);
+		vec_of(&va, a, na);
+		vec_of(&vb, b, nb);
+		neg_vector_storage(&va, &vsa);
+		neg_vector_storage(&vb, &vsb);
+		REQUIRE(itemset_snap_open(fa.st, &sa, &eb) == 0);
+		REQUIRE(itemset_snap_open(fb.st, &sb, &eb) == 0);
+		ssa = itemset_snap_storage(sa);
+		ssb = itemset_snap_storage(sb);
+		for (fi = 0; fi < 2; fi++) {
+			/* A client, B server. */
+			REQUIRE(session(&vsa, &vsb, frames[fi], &ref) == 0);
+			CHECK(session(ssa, &vsb, frames[fi], &got) == 0);
+			CHECK(tr_same(&ref, &got));
+			tr_free(&got);
+			CHECK(session(&vsa, ssb, frames[fi], &got) == 0);
+			CHECK(tr_same(&ref, &got));
+			tr_free(&got);
+			CHECK(session(ssa, ssb, frames[fi], &got) == 0);
+			CHECK(tr_same(&ref, &got));
+			if (sizes[k] >= 1000)
+				CHECK(ref.count > 0);
+			tr_free(&got);
+			tr_free(&ref);
+			/* B client, A server. */
+			REQUIRE(session(&vsb, &vsa, frames[fi], &ref) == 0);
+			CHECK(session(ssb, &vsa, frames[fi], &got) == 0);
+			CHECK(tr_same(&ref, &got));
+			tr_free(&got);
+			CHECK(session(&vsb, ssa, frames[fi], &got) == 0);
+			CHECK(tr_same(&ref, &got));
+			tr_free(&got);
+			tr_free(&ref);
+		}
+		itemset_snap_close(&sa);
+		itemset_snap_close(&sb);
+		neg_vector_release(&va);
+		neg_vector_release(&vb);
+		free(a);
+		free(b);
+		fx_close(&fa);
+		fx_close(&fb);
+	}
+}
+
+/* n random items in fresh store f, whose items are returned. */
+static struct neg_item *
+fill(struct fx *f, uint64_t *seed, size_t n)
+{
+	struct neg_item *items = calloc(n + 1, sizeof(*items));
+	size_t i;
+
+	if (items == NULL || fx_open(f) != 0)
+		abort();
+	for (i = 0; i < n; i++)
+		rnd_item(seed, n, &items[i]);
+	if (apply(f->st, items, n, 0) != 0)
+		abort();
+	return items;
+}
+
+TEST(whole_set_fingerprint_reads_no_item)
+{
+	struct fx f;
+	struct neg_item *items;
+	struct neg_vector v;
+	struct neg_storage vs;
+	struct itemset_snap *s = NULL;
+	const struct neg_storage *ss;
+	struct errbuf eb = { 0 };
+	uint8_t s1[NEG_ID_LEN], s2[NEG_ID_LEN];
+	uint64_t seed = 13, dir;
+	size_t n;
+
+	items = fill(&f, &seed, 20000);
+	REQUIRE(itemset_snap_open(f.st, &s, &eb) == 0);
+	ss = itemset_snap_storage(s);
+	dir = itemset_snap_reads(s);
+	REQUIRE(ss->size(ss->ctx, &n, &eb) == 0);
+	CHECK_EQ_INT(n, 20000);
+	REQUIRE(ss->sum(ss->ctx, 0, n, s2, &eb) == 0);
+	CHECK_EQ_INT(itemset_snap_reads(s), dir);
+	CHECK(dir <= 20000 / ITEMSET_CHUNK_MIN + 1);
+	fprintf(stderr,
+	    "  (20000 items: directory of %llu chunks, "
+	    "whole-set sum: 0 item reads)\n",
+	    (unsigned long long)dir);
+	vec_of(&v, items, 20000);
+	neg_vector_storage(&v, &vs);
+	REQUIRE(vs.sum(vs.ctx, 0, v.count, s1, NULL) == 0);
+	CHECK(memcmp(s1, s2, NEG_ID_LEN) == 0);
+	neg_vector_release(&v);
+	itemset_snap_close(&s);
+	free(items);
+	fx_close(&f);
+}
+
+TEST(sequential_items_cost_one_read_each)
+{
+	struct fx f;
+	struct neg_item *items, it;
+	struct itemset_snap *s = NULL;
+	const struct neg_storage *ss;
+	struct errbuf eb = { 0 };
+	uint64_t seed = 17, r0;
+	size_t i;
+
+	items = fill(&f, &seed, 5000);
+	REQUIRE(itemset_snap_open(f.st, &s, &eb) == 0);
+	ss = itemset_snap_storage(s);
+	r0 = itemset_snap_reads(s);
+	for (i = 1000; i < 3000; i++)
+		REQUIRE(ss->item(ss->ctx, i, &it, &eb) == 0);
+	/* One seek into the chunk, then one MDB_NEXT per item. */
+	CHECK(itemset_snap_reads(s) - r0 <= 2000 + ITEMSET_CHUNK_MAX / 2 + 1);
+	r0 = itemset_snap_reads(s);
+	for (i = 0; i < 10; i++)
+		REQUIRE(ss->item(ss->ctx, 2999, &it, &eb) == 0);
+	CHECK_EQ_INT(itemset_snap_reads(s) - r0, 0);
+	itemset_snap_close(&s);
+	free(items);
+	fx_close(&f);
+}
+
+/* Reads of one reconciliation between two stores holding the same n. */
+static void
+identical_cost(size_t n)
+{
+	struct fx fa, fb;
+	struct neg_item *items;
+	struct itemset_snap *sa = NULL, *sb = NULL;
+	struct transcript t;
+	struct errbuf eb = { 0 };
+	uint64_t seed = 19, ra, rb;
+
+	items = fill(&fa, &seed, n);
+	REQUIRE(fx_open(&fb) == 0);
+	REQUIRE(apply(fb.st, items, n, 0) == 0);
+	REQUIRE(itemset_snap_open(fa.st, &sa, &eb) == 0);
+	REQUIRE(itemset_snap_open(fb.st, &sb, &eb) == 0);
+	ra = itemset_snap_reads(sa);
+	rb = itemset_snap_reads(sb);
+	CHECK(session(itemset_snap_storage(sa), itemset_snap_storage(sb), 0,
+		  &t) == 0);
+	CHECK_EQ_INT(t.rounds, 1);
+	CHECK_EQ_INT(t.count, 0);
+	fprintf(stderr,
+	    "  (%zu identical items: directory %llu reads; "
+	    "client %llu item reads, server %llu, one round trip)\n",
+	    n, (unsigned long long)ra,
+	    (unsigned long long)(itemset_snap_reads(sa) - ra),
+	    (unsigned long long)(itemset_snap_reads(sb) - rb));
+	/* Sixteen buckets, each at most a few chunk walks. */
+	CHECK(itemset_snap_reads(sa) - ra <= 16 * 2 * ITEMSET_CHUNK_MAX);
+	CHECK(itemset_snap_reads(sb) - rb <= 16 * 2 * ITEMSET_CHUNK_MAX);
+	tr_free(&t);
+	itemset_snap_close(&sa);
+	itemset_snap_close(&sb);
+	free(items);
+	fx_close(&fa);
+	fx_close(&fb);
+}
+
+TEST(identical_sets_reconcile_in_one_round_in_few_reads)
+{
+	identical_cost(20000);
+	identical_cost(100000);
+}
+
+TEST(snapshot_does_not_see_later_items)
+{
+	struct fx f;
+	struct neg_item *items, more[100];
+	struct itemset_snap *s = NULL, *s2 = NULL;
+	const struct neg_storage *ss;
+	struct errbuf eb = { 0 };
+	struct neg_vector v;
+	struct neg_storage vs;
+	struct transcript ref, got;
+	uint64_t seed = 23;
+	size_t i, n;
+
+	items = fill(&f, &seed, 3000);
+	REQUIRE(itemset_snap_open(f.st, &s, &eb) == 0);
+	ss = itemset_snap_storage(s);
+	for (i = 0; i < 100; i++)
+		rnd_item(&seed, 3000, &more[i]);
+	REQUIRE(apply(f.st, more, 100, 0) == 0);
+	REQUIRE(apply(f.st, items, 50, 1) == 0);
+	CHECK_EQ_INT(itemset_snap_count(s), 3000);
+	REQUIRE(ss->size(ss->ctx, &n, &eb) == 0);
+	CHECK_EQ_INT(n, 3000);
+	qsort(items, 3000, sizeof(*items), item_cmp);
+	CHECK(snap_is(s, items, 3000));
+
+	/* It still reconciles as the vector of what it saw. */
+	vec_of(&v, items, 3000);
+	neg_vector_storage(&v, &vs);
+	REQUIRE(itemset_snap_open(f.st, &s2, &eb) == 0);
+	CHECK_EQ_INT(itemset_snap_count(s2), 3050);
+	REQUIRE(session(&vs, itemset_snap_storage(s2), 0, &ref) == 0);
+	CHECK(session(ss, itemset_snap_storage(s2), 0, &got) == 0);
+	CHECK(tr_same(&ref, &got));
+	CHECK_EQ_INT(got.count, 150);
+	tr_free(&ref);
+	tr_free(&got);
+	itemset_snap_close(&s2);
+	itemset_snap_close(&s);
+	CHECK(s == NULL);
+	itemset_snap_close(&s); /* NULL does nothing */
+	neg_vector_release(&v);
+	free(items);
+	fx_close(&f);
+}
+
+/*
+ * store_grow() remaps the environment between write transactions, maybe
+ * while a session holds a snapshot whose cursor points into the old map.
+ */
+TEST(snapshot_survives_the_map_growing)
+{
+	struct fx f;
+	struct neg_item *items, it;
+	struct itemset_snap *s = NULL;
+	const struct neg_storage *ss;
+	struct errbuf eb = { 0 };
+	uint64_t seed = 29;
+	size_t i;
+
+	items = fill(&f, &seed, 4000);
+	qsort(items, 4000, sizeof(*items), item_cmp);
+	REQUIRE(itemset_snap_open(f.st, &s, &eb) == 0);
+	ss = itemset_snap_storage(s);
+	REQUIRE(ss->item(ss->ctx, 1500, &it, &eb) == 0);
+	/* What store_grow() does. */
+	REQUIRE(mdb_env_set_mapsize(f.st->env, f.st->map_size * 4) == 0);
+	f.st->map_size *= 4;
+	for (i = 1501; i < 1600; i++) {
+		REQUIRE(ss->item(ss->ctx, i, &it, &eb) == 0);
+		CHECK(item_cmp(&it, &items[i]) == 0);
+	}
+	CHECK(snap_is(s, items, 4000));
+	itemset_snap_close(&s);
+	free(items);
+	fx_close(&f);
+}
+
+TESTS(T(verify_holds_through_random_inserts_and_deletes),
+    T(adding_twice_and_deleting_absent_change_nothing),
+    T(verify_reports_a_wrong_sum_and_an_item_in_no_chunk),
+    T(ranges_answer_as_a_vector),
+    T(sessions_over_snapshots_match_vectors_byte_for_byte),
+    T(whole_set_fingerprint_reads_no_item),
+    T(sequential_items_cost_one_read_each),
+    T(identical_sets_reconcile_in_one_round_in_few_reads),
+    T(snapshot_does_not_see_later_items), T(snapshot_survives_the_map_growing))
