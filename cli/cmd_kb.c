@@ -14,6 +14,7 @@
 
 #define CMD_KB_USAGE \
 	"usage: amie kb add --title T [--tag X]... [--lang fr|en] [--category C] [FILE|-]\n" \
+	"       amie kb edit ID [--title T] [--tag X]... [--lang fr|en] [--category C] [FILE|-]\n" \
 	"       amie kb show ID [--json]\n" \
 	"       amie kb list [--tag X] [--category C] [--json]\n" \
 	"Options common to all: --dir DIR, --help.\n"
@@ -136,6 +137,96 @@ cmd_kb_call(const struct cli *c, struct mpw *req, struct cli_reply *r)
 	return 0;
 }
 
+/*
+ * Write the request cmd (kb.add or kb.edit) for article id (NULL for
+ * add) with the fields of a and the text (NULL: unchanged) into req.
+ * Keys go in bytewise order: requests are canonical maps.
+ */
+static void
+cmd_kb_request(struct mpw *req, const char *cmd, const char *id,
+    const struct cmd_kb_args *a, const char *text, size_t text_len)
+{
+	mpw_init(req, CTL_MSG_MAX);
+	mpw_map(req, 1 + (text != NULL) + (a->category != NULL) +
+	    (id != NULL) + (a->lang != NULL) + (a->tags_count > 0) +
+	    (a->title != NULL));
+	if (text != NULL) {
+		mpw_cstr(req, "body");
+		mpw_str(req, text, text_len);
+	}
+	if (a->category != NULL) {
+		mpw_cstr(req, "category");
+		mpw_cstr(req, a->category);
+	}
+	mpw_cstr(req, "cmd");
+	mpw_cstr(req, cmd);
+	if (id != NULL) {
+		mpw_cstr(req, "id");
+		mpw_cstr(req, id);
+	}
+	if (a->lang != NULL) {
+		mpw_cstr(req, "lang");
+		mpw_cstr(req, a->lang);
+	}
+	if (a->tags_count > 0) {
+		mpw_cstr(req, "tags");
+		mpw_array(req, a->tags_count);
+		for (uint32_t i = 0; i < a->tags_count; i++)
+			mpw_cstr(req, a->tags[i]);
+	}
+	if (a->title != NULL) {
+		mpw_cstr(req, "title");
+		mpw_cstr(req, a->title);
+	}
+}
+
+/* --lang takes fr or en; -1 to go on, or an exit code. */
+static int
+cmd_kb_check_lang(const struct cli *c, const struct cmd_kb_args *a)
+{
+	if (a->lang != NULL && strcmp(a->lang, "fr") != 0 &&
+	    strcmp(a->lang, "en") != 0)
+		return cli_error(c, CLI_EXIT_USAGE,
+		    "--lang: fr or en, not '%s'", a->lang);
+	return -1;
+}
+
+static int
+cmd_kb_edit(int argc, char **argv)
+{
+	struct cli c = { .prog = "amie kb edit" };
+	struct cmd_kb_args a;
+	struct cli_reply r;
+	struct mpw req;
+	char *text = NULL, id[RECORD_KEY_MAX + 1];
+	size_t text_len = 0;
+	int rc;
+
+	if ((rc = cmd_kb_parse(&c, &a, argc, argv)) >= 0 ||
+	    (rc = cmd_kb_check_lang(&c, &a)) >= 0)
+		return rc;
+	if (argc - a.positional < 1 || argc - a.positional > 2)
+		return cli_error(&c, CLI_EXIT_USAGE,
+		    "amie kb edit ID [options] [FILE|-]");
+	if (argc - a.positional == 2 &&
+	    (rc = cmd_kb_read(&c, argv[a.positional + 1], &text,
+	    &text_len)) != 0)
+		return rc;
+	if (text == NULL && a.title == NULL && a.lang == NULL &&
+	    a.category == NULL && a.tags_count == 0)
+		return cli_error(&c, CLI_EXIT_USAGE,
+		    "nothing to change: give FILE, - or an option");
+	cmd_kb_request(&req, "kb.edit", argv[a.positional], &a, text,
+	    text_len);
+	free(text);
+	if ((rc = cmd_kb_call(&c, &req, &r)) != 0)
+		return rc;
+	cli_reply_str(&r, "id", id, sizeof(id));
+	printf("%s\n", id);
+	cli_reply_release(&r);
+	return 0;
+}
+
 static int
 cmd_kb_add(int argc, char **argv)
 {
@@ -146,17 +237,14 @@ cmd_kb_add(int argc, char **argv)
 	char *text = NULL, id[RECORD_KEY_MAX + 1];
 	size_t text_len = 0;
 	const char *file = NULL;
-	uint32_t fields;
 	int rc;
 
 	if ((rc = cmd_kb_parse(&c, &a, argc, argv)) >= 0)
 		return rc;
 	if (a.title == NULL)
 		return cli_error(&c, CLI_EXIT_USAGE, "--title is required");
-	if (a.lang != NULL && strcmp(a.lang, "fr") != 0 &&
-	    strcmp(a.lang, "en") != 0)
-		return cli_error(&c, CLI_EXIT_USAGE,
-		    "--lang: fr or en, not '%s'", a.lang);
+	if ((rc = cmd_kb_check_lang(&c, &a)) >= 0)
+		return rc;
 	if (argc - a.positional > 1)
 		return cli_error(&c, CLI_EXIT_USAGE, "one FILE at most");
 	if (argc - a.positional == 1)
@@ -169,31 +257,7 @@ cmd_kb_add(int argc, char **argv)
 	if ((rc = cmd_kb_read(&c, file, &text, &text_len)) != 0)
 		return rc;
 
-	/* Keys in bytewise order: requests are canonical maps. */
-	fields = 3 + (a.category != NULL) + (a.lang != NULL) +
-	    (a.tags_count > 0);
-	mpw_init(&req, CTL_MSG_MAX);
-	mpw_map(&req, fields);
-	mpw_cstr(&req, "body");
-	mpw_str(&req, text, text_len);
-	if (a.category != NULL) {
-		mpw_cstr(&req, "category");
-		mpw_cstr(&req, a.category);
-	}
-	mpw_cstr(&req, "cmd");
-	mpw_cstr(&req, "kb.add");
-	if (a.lang != NULL) {
-		mpw_cstr(&req, "lang");
-		mpw_cstr(&req, a.lang);
-	}
-	if (a.tags_count > 0) {
-		mpw_cstr(&req, "tags");
-		mpw_array(&req, a.tags_count);
-		for (uint32_t i = 0; i < a.tags_count; i++)
-			mpw_cstr(&req, a.tags[i]);
-	}
-	mpw_cstr(&req, "title");
-	mpw_cstr(&req, a.title);
+	cmd_kb_request(&req, "kb.add", NULL, &a, text, text_len);
 	free(text);
 	if ((rc = cmd_kb_call(&c, &req, &r)) != 0)
 		return rc;
@@ -386,6 +450,7 @@ cmd_kb_main(int argc, char **argv)
 		int (*fn)(int, char **);
 	} sub[] = {
 		{ "add", cmd_kb_add },
+		{ "edit", cmd_kb_edit },
 		{ "show", cmd_kb_show },
 		{ "list", cmd_kb_list },
 	};

@@ -37,6 +37,7 @@ static const struct {
 } control_table[] = {
 	{ "status", status_handle },
 	{ "kb.add", kb_handle_add },
+	{ "kb.edit", kb_handle_edit },
 	{ "kb.show", kb_handle_show },
 	{ "kb.list", kb_handle_list },
 	{ "ingest", ingest_handle },

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
+#include <stddef.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -81,70 +82,80 @@ kb_str_is(const struct body_str *s, const char *c)
 	return s->len == strlen(c) && memcmp(s->s, c, s->len) == 0;
 }
 
-/* An optional string argument: absent means "". */
+/*
+ * Read the article fields of req into a, keeping what a already holds for
+ * the fields req leaves out.
+ */
 static int
-kb_arg(const struct ctl_request *req, const char *key, struct body_str *out,
-    uint32_t max, struct errbuf *eb)
+kb_args(const struct ctl_request *req, struct body_kb *a, struct errbuf *eb)
 {
-	int rc = mpmap_str(&req->args, key, &out->s, &out->len, max, eb);
-
-	if (rc == AMIE_ENOTFOUND) {
-		out->s = "";
-		out->len = 0;
-		return 0;
-	}
-	return rc;
-}
-
-int
-kb_handle_add(struct node *n, const struct ctl_request *req, struct mpw *w,
-    struct errbuf *eb)
-{
-	uint8_t rnd[KB_ID_BYTES], id[RECORD_ID_LEN];
-	char key[2 * KB_ID_BYTES + 1], hex[2 * RECORD_ID_LEN + 1];
-	struct body_kb a;
-	struct mpw body;
+	static const struct {
+		const char *key;
+		size_t off;
+		uint32_t max;
+	} fields[] = {
+		{ "title", offsetof(struct body_kb, title), BODY_TITLE_MAX },
+		{ "body", offsetof(struct body_kb, text), RECORD_BODY_MAX },
+		{ "lang", offsetof(struct body_kb, lang), BODY_LANG_MAX },
+		{ "category", offsetof(struct body_kb, category),
+		    BODY_CATEGORY_MAX },
+	};
 	struct mpr r;
 	int rc;
 
-	memset(&a, 0, sizeof(a));
-	if ((rc = kb_arg(req, "title", &a.title, BODY_TITLE_MAX, eb)) != 0 ||
-	    (rc = kb_arg(req, "body", &a.text, RECORD_BODY_MAX, eb)) != 0 ||
-	    (rc = kb_arg(req, "lang", &a.lang, BODY_LANG_MAX, eb)) != 0 ||
-	    (rc = kb_arg(req, "category", &a.category, BODY_CATEGORY_MAX,
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		struct body_str *s = (struct body_str *)((char *)a +
+		    fields[i].off);
+
+		rc = mpmap_str(&req->args, fields[i].key, &s->s, &s->len,
+		    fields[i].max, eb);
+		if (rc != 0 && rc != AMIE_ENOTFOUND)
+			return rc;
+	}
+	if (a->title.len == 0)
+		return fail(eb, AMIE_EPROTO, "title: an article needs a title");
+	if (a->lang.len == 0) {
+		a->lang.s = "fr";
+		a->lang.len = 2;
+	}
+	if (!kb_str_is(&a->lang, "fr") && !kb_str_is(&a->lang, "en"))
+		return fail(eb, AMIE_EPROTO, "lang: fr or en, not '%.*s'",
+		    (int)a->lang.len, a->lang.s);
+	if (a->licence.len == 0) {
+		a->licence.s = BODY_KB_LICENCE_DEFAULT;
+		a->licence.len = sizeof(BODY_KB_LICENCE_DEFAULT) - 1;
+	}
+	rc = mpmap_reader(&req->args, "tags", &r, eb);
+	if (rc == AMIE_ENOTFOUND)
+		return 0;
+	if (rc != 0 ||
+	    (rc = mpr_array(&r, &a->tags_count, RECORD_TAGS_MAX, "tags",
 	    eb)) != 0)
 		return rc;
-	if (a.title.len == 0)
-		return fail(eb, AMIE_EPROTO, "title: an article needs a title");
-	if (a.lang.len == 0) {
-		a.lang.s = "fr";
-		a.lang.len = 2;
-	}
-	if (!kb_str_is(&a.lang, "fr") && !kb_str_is(&a.lang, "en"))
-		return fail(eb, AMIE_EPROTO, "lang: fr or en, not '%.*s'",
-		    (int)a.lang.len, a.lang.s);
-	a.licence.s = BODY_KB_LICENCE_DEFAULT;
-	a.licence.len = sizeof(BODY_KB_LICENCE_DEFAULT) - 1;
-	rc = mpmap_reader(&req->args, "tags", &r, eb);
-	if (rc == 0) {
-		if ((rc = mpr_array(&r, &a.tags_count, RECORD_TAGS_MAX, "tags",
-		    eb)) != 0)
+	for (uint32_t i = 0; i < a->tags_count; i++)
+		if ((rc = mpr_str(&r, &a->tags[i].s, &a->tags[i].len,
+		    BODY_TAG_MAX, "tags", eb)) != 0)
 			return rc;
-		for (uint32_t i = 0; i < a.tags_count; i++)
-			if ((rc = mpr_str(&r, &a.tags[i].s, &a.tags[i].len,
-			    BODY_TAG_MAX, "tags", eb)) != 0)
-				return rc;
-	} else if (rc != AMIE_ENOTFOUND) {
-		return rc;
-	}
+	return 0;
+}
 
-	randombytes_buf(rnd, sizeof(rnd));
-	sodium_bin2hex(key, sizeof(key), rnd, sizeof(rnd));
+/* Sign revision a of article key (refs: the revision it replaces, or
+ * none) and reply with its ids. */
+static int
+kb_write(struct node *n, const char *key, const struct body_kb *a,
+    const uint8_t (*refs)[RECORD_ID_LEN], uint32_t refs_count,
+    struct mpw *w, struct errbuf *eb)
+{
+	uint8_t id[RECORD_ID_LEN];
+	char hex[2 * RECORD_ID_LEN + 1];
+	struct mpw body;
+	int rc;
+
 	mpw_init(&body, RECORD_BODY_MAX);
-	body_kb_encode(&a, &body);
+	body_kb_encode(a, &body);
 	if ((rc = mpw_finish(&body, "body", eb)) == 0)
-		rc = node_write(n, "kb", key, NULL, 0, body.buf, body.len, 0,
-		    id, eb);
+		rc = node_write(n, "kb", key, refs, refs_count, body.buf,
+		    body.len, 0, id, eb);
 	mpw_release(&body);
 	if (rc != 0)
 		return rc;
@@ -158,19 +169,67 @@ kb_handle_add(struct node *n, const struct ctl_request *req, struct mpw *w,
 }
 
 int
+kb_handle_add(struct node *n, const struct ctl_request *req, struct mpw *w,
+    struct errbuf *eb)
+{
+	uint8_t rnd[KB_ID_BYTES];
+	char key[2 * KB_ID_BYTES + 1];
+	struct body_kb a;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	if ((rc = kb_args(req, &a, eb)) != 0)
+		return rc;
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(key, sizeof(key), rnd, sizeof(rnd));
+	return kb_write(n, key, &a, NULL, 0, w, eb);
+}
+
+/* The article named by the request's id (a unique prefix is enough). */
+static int
+kb_find(struct node *n, const struct ctl_request *req,
+    char key[RECORD_KEY_MAX + 1], struct errbuf *eb)
+{
+	char prefix[RECORD_KEY_MAX + 1];
+	int rc = mpmap_cstr(&req->args, "id", prefix, sizeof(prefix), eb);
+
+	if (rc == AMIE_ENOTFOUND)
+		return fail(eb, AMIE_EUSAGE, "which article?");
+	if (rc != 0)
+		return rc;
+	return store_object_find(n->store, "kb", prefix, key, eb);
+}
+
+int
+kb_handle_edit(struct node *n, const struct ctl_request *req, struct mpw *w,
+    struct errbuf *eb)
+{
+	char key[RECORD_KEY_MAX + 1];
+	struct kb_view v;
+	struct body_kb a;
+	int rc;
+
+	if ((rc = kb_find(n, req, key, eb)) != 0 ||
+	    (rc = kb_view_load(n, key, &v, eb)) != 0)
+		return rc;
+	a = v.a;
+	if ((rc = kb_args(req, &a, eb)) == 0)
+		rc = kb_write(n, key, &a,
+		    (const uint8_t (*)[RECORD_ID_LEN])v.heads[v.winner].id, 1,
+		    w, eb);
+	free(v.buf);
+	return rc;
+}
+
+int
 kb_handle_show(struct node *n, const struct ctl_request *req, struct mpw *w,
     struct errbuf *eb)
 {
-	char prefix[RECORD_KEY_MAX + 1], key[RECORD_KEY_MAX + 1];
-	char hex[2 * RECORD_ID_LEN + 1];
+	char key[RECORD_KEY_MAX + 1], hex[2 * RECORD_ID_LEN + 1];
 	struct kb_view v;
 	int rc;
 
-	rc = mpmap_cstr(&req->args, "id", prefix, sizeof(prefix), eb);
-	if (rc == AMIE_ENOTFOUND)
-		return fail(eb, AMIE_EUSAGE, "kb show: which article?");
-	if (rc != 0 ||
-	    (rc = store_object_find(n->store, "kb", prefix, key, eb)) != 0 ||
+	if ((rc = kb_find(n, req, key, eb)) != 0 ||
 	    (rc = kb_view_load(n, key, &v, eb)) != 0)
 		return rc;
 	mpw_map(w, 11);

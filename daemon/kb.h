@@ -21,6 +21,15 @@ int kb_handle_add(struct node *n, const struct ctl_request *req,
     struct mpw *reply, struct errbuf *eb);
 
 /*
+ * Request: id (an article id or a unique prefix), and the fields to
+ * change: title, body, lang, category, tags (the others are kept from
+ * the revision shown).  Writes a new revision that refs the revision
+ * shown.  Reply: id, revision.
+ */
+int kb_handle_edit(struct node *n, const struct ctl_request *req,
+    struct mpw *reply, struct errbuf *eb);
+
+/*
  * Request: id (an article id or a unique prefix of it).  Reply: author,
  * body, category, conflicts (revision ids of the other heads), id, lang,
  * licence, revision, tags, title, updated (ms since 1970).

@@ -25,7 +25,7 @@ expect_code 0 "$AMIE" --dir "$D" status --json
 [ "$(json_field node_id "$T/out")" = "$ID" ] || fail "status node_id"
 [ "$(json_field federation "$T/out")" = "Amies du Nord" ] || fail "status federation"
 [ "$(json_field schema "$T/out")" = 1 ] || fail "status schema"
-[ "$(json_field records "$T/out")" = 1 ] || fail "status records: only the charter"
+[ "$(json_field records "$T/out")" = 2 ] || fail "status records: the charter and node.info"
 grep -q '"peers_connected"' "$T/out" || fail "status has no peers_connected"
 grep -q '"members"' "$T/out" || fail "status has no members"
 
@@ -60,6 +60,6 @@ expect_code 0 "$AMIE" --dir "$D" kb show "$A1" --json
 [ "$(json_field title "$T/out")" = "Imprimante HP introuvable" ] ||
     fail "the article is gone after a restart"
 expect_code 0 "$AMIE" --dir "$D" status --json
-[ "$(json_field records "$T/out")" = 3 ] || fail "3 records after restart"
+[ "$(json_field records "$T/out")" = 4 ] || fail "4 records after restart"
 stop_node "$NODE_PID"
 finish

@@ -13,6 +13,7 @@
 #include "proto/body.h"
 #include "proto/xmalloc.h"
 #include "store/internal.h"
+#include "store/itemset.h"
 #include "store/member.h"
 #include "store/store.h"
 #include "tests/unit/test.h"
@@ -254,6 +255,18 @@ in_items(struct fixture *f, const struct rec *r)
 	found = mdb_get(txn, f->st->items, &key, &v) == 0;
 	mdb_txn_abort(txn);
 	return found;
+}
+
+/* The item set's accumulators still agree with its items. */
+static int
+items_verified(struct fixture *f)
+{
+	struct errbuf eb;
+	int rc = itemset_verify(f->st, &eb);
+
+	if (rc != 0)
+		fprintf(stderr, "  itemset: %s\n", eb.msg);
+	return rc == 0;
 }
 
 static enum member_state
@@ -577,6 +590,7 @@ TEST(self_removal_works_at_once_and_stays_served)
 	/* The removal itself is served, so that it reaches every node. */
 	CHECK(in_items(&f, &bye));
 	CHECK_EQ_INT(items_count(&f), 4);
+	CHECK(items_verified(&f));
 	o = put(&f, &late);
 	CHECK_EQ_INT(o.code, AMIE_EREFUSED);
 	CHECK_STR(o.reason, "author: removed from the federation (retired) "
@@ -618,6 +632,7 @@ TEST(removal_hides_records_from_effective_from_and_refuses_new_ones)
 	CHECK(!in_items(&f, &k2));
 	CHECK(!in_items(&f, &k3));
 	CHECK(in_items(&f, &rm));
+	CHECK(items_verified(&f));
 	o = put(&f, &k4);
 	CHECK_EQ_INT(o.code, AMIE_EREFUSED);
 	CHECK_STR(o.reason, "author: removed from the federation "
@@ -663,6 +678,7 @@ TEST(admissions_by_a_compromised_key_are_void)
 	CHECK(!in_items(&f, &add_z));
 	CHECK(!in_items(&f, &kz));
 	CHECK_EQ_INT(items_count(&f), 3);	/* charter, add_a, rm */
+	CHECK(items_verified(&f));
 	o = put(&f, &kz2);
 	CHECK_EQ_INT(o.code, AMIE_EREFUSED);
 	CHECK_STR(o.reason, "author: not a member of this federation");
@@ -882,6 +898,7 @@ TEST(membership_is_independent_of_arrival_order)
 		got_m[0] = '\0';
 		CHECK_EQ_INT(member_list(f.st, dump_member, got_m, &eb), 0);
 		dump_items(&f, got_i, sizeof(got_i));
+		CHECK(items_verified(&f));
 		if (round == 0) {
 			memcpy(want_m, got_m, sizeof(want_m));
 			memcpy(want_i, got_i, sizeof(want_i));
