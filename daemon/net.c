@@ -61,6 +61,7 @@ struct link {
 	uint8_t curve[32];
 	int outbound;
 	void *sock;			/* outbound: our DEALER */
+	void *mon;			/* outbound: its handshake events */
 	uint8_t rid[NET_RID_MAX];	/* inbound: the ROUTER routing id */
 	size_t rid_len;
 	char endpoint[BODY_ENDPOINT_MAX + 1];
@@ -111,7 +112,7 @@ struct net {
 	size_t members_count;
 	struct net_backoff backoff[NET_BACKOFFS_MAX];
 	struct net_waiter waiters[NET_WAITERS_MAX];
-	uint64_t last_join_ms;
+	uint64_t join_tokens_ms;	/* token bucket: time of a full one */
 	uint64_t tick_ms;
 	int has_federation;
 	uint8_t network_id[32];
@@ -319,8 +320,12 @@ net_link_free(struct link *l)
 {
 	net_client_end(l);
 	net_server_end(l);
-	if (l->sock != NULL)
+	if (l->sock != NULL) {
+		zmq_socket_monitor(l->sock, NULL, 0);
 		zmq_close(l->sock);
+	}
+	if (l->mon != NULL)
+		zmq_close(l->mon);
 	free(l->need);
 	free(l->cs.have);
 	free(l->join_ticket);
@@ -349,6 +354,7 @@ net_connect(struct net *net, const uint8_t key[32], const char *endpoint)
 {
 	int linger = 0, hwm = NET_HWM, ivl = 5000, timeout = 15000;
 	int64_t maxmsg = WIRE_MSG_MAX;
+	char mon[64];
 	struct link *l;
 	void *s;
 
@@ -365,6 +371,15 @@ net_connect(struct net *net, const uint8_t key[32], const char *endpoint)
 	zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, l->curve, 32);
 	zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, net->curve_pk, 32);
 	zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, net->curve_sk, 32);
+	/* A refused handshake is only visible as a monitor event. */
+	snprintf(mon, sizeof(mon), "inproc://amie-monitor-%p", (void *)l);
+	if (zmq_socket_monitor(s, mon, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+	    ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+	    ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) == 0) {
+		l->mon = zmq_socket(net->zctx, ZMQ_PAIR);
+		zmq_setsockopt(l->mon, ZMQ_LINGER, &linger, sizeof(linger));
+		zmq_connect(l->mon, mon);
+	}
 	if (zmq_connect(s, endpoint) != 0) {
 		log_msg(LOG_WARNING, "net: cannot connect to %s: %s", endpoint,
 		    zmq_strerror(zmq_errno()));
@@ -898,6 +913,41 @@ net_router_recv(struct net *net)
 	}
 }
 
+/* A handshake event on an outbound link: the peer refused us. */
+static void
+net_monitor_recv(struct link *l)
+{
+	zmq_msg_t ev, addr;
+	uint16_t event = 0;
+
+	zmq_msg_init(&ev);
+	zmq_msg_init(&addr);
+	if (zmq_msg_recv(&ev, l->mon, ZMQ_DONTWAIT) >= 0 &&
+	    zmq_msg_size(&ev) >= 2) {
+		memcpy(&event, zmq_msg_data(&ev), 2);
+		if (zmq_msg_more(&ev))
+			zmq_msg_recv(&addr, l->mon, 0);
+	}
+	zmq_msg_close(&ev);
+	zmq_msg_close(&addr);
+	if (event == 0)
+		return;
+	if (l->joining) {
+		struct errbuf eb;
+
+		fail(&eb, AMIE_EREFUSED, "join: %s",
+		    event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ?
+		    "the inviter refused the connection: it has no pending "
+		    "invite (this one is used up or expired)" :
+		    "the handshake with the inviter failed");
+		control_reply_later(l->net->ctl, &l->join_ticket, NULL, &eb);
+		net_link_drop(l, "join refused", 0);
+	} else
+		net_link_drop(l, event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ?
+		    "the peer refused us (are we still a member there?)" :
+		    "handshake failed", 1);
+}
+
 static void
 net_dealer_recv(struct link *l)
 {
@@ -1115,10 +1165,15 @@ net_poll_items(struct net *net, zmq_pollitem_t *items, size_t cap)
 	assert(cap >= 2);
 	items[n++] = (zmq_pollitem_t){ net->router, 0, ZMQ_POLLIN, 0 };
 	items[n++] = (zmq_pollitem_t){ net->zap, 0, ZMQ_POLLIN, 0 };
-	for (struct link *l = net->links; l != NULL && n < cap; l = l->next)
-		if (l->outbound && !l->dead)
-			items[n++] = (zmq_pollitem_t){ l->sock, 0, ZMQ_POLLIN,
+	for (struct link *l = net->links; l != NULL && n + 2 <= cap;
+	    l = l->next) {
+		if (!l->outbound || l->dead)
+			continue;
+		items[n++] = (zmq_pollitem_t){ l->sock, 0, ZMQ_POLLIN, 0 };
+		if (l->mon != NULL)
+			items[n++] = (zmq_pollitem_t){ l->mon, 0, ZMQ_POLLIN,
 			    0 };
+	}
 	return n;
 }
 
@@ -1135,9 +1190,14 @@ net_handle(struct net *net, const zmq_pollitem_t *items, size_t count)
 			net_zap_recv(net);
 		} else {
 			for (struct link *l = net->links; l != NULL;
-			    l = l->next)
-				if (l->sock == items[i].socket && !l->dead)
+			    l = l->next) {
+				if (l->dead)
+					continue;
+				if (l->sock == items[i].socket)
 					net_dealer_recv(l);
+				else if (l->mon == items[i].socket)
+					net_monitor_recv(l);
+			}
 		}
 	}
 }
@@ -1227,8 +1287,9 @@ net_tick(struct net *net)
 			continue;
 		if (l->joining) {
 			if (net->tick_ms - l->created_ms > NET_JOIN_TIMEOUT_MS)
-				net_link_drop(l, "the inviter did not answer",
-				    0);
+				net_link_drop(l, "no answer from the inviter: "
+				    "it is unreachable, or its invite is used "
+				    "up or expired", 0);
 			continue;
 		}
 		if (l->outbound)
@@ -1435,11 +1496,17 @@ net_handle_join_msg(struct net *net, const uint8_t *rid, size_t rid_len,
 	tmp.net = net;
 	memcpy(tmp.rid, rid, rid_len);
 	tmp.rid_len = rid_len;
-	if (net->tick_ms - net->last_join_ms < NET_JOIN_INTERVAL_MS) {
+	/* A token bucket: NET_JOIN_BURST joins at once, then one per
+	 * NET_JOIN_INTERVAL_MS, for the whole node. */
+	if (net->join_tokens_ms < net->tick_ms -
+	    NET_JOIN_BURST * NET_JOIN_INTERVAL_MS)
+		net->join_tokens_ms = net->tick_ms -
+		    NET_JOIN_BURST * NET_JOIN_INTERVAL_MS;
+	if (net->join_tokens_ms + NET_JOIN_INTERVAL_MS > net->tick_ms) {
 		net_send_error(&tmp, AMIE_EAGAIN, "join: busy, retry");
 		return;
 	}
-	net->last_join_ms = net->tick_ms;
+	net->join_tokens_ms += NET_JOIN_INTERVAL_MS;
 	/* The key the joiner claims must be the one it handshook with. */
 	if (crypto_sign_ed25519_pk_to_curve25519(key_curve, m->key) != 0 ||
 	    sodium_memcmp(key_curve, curve, 32) != 0) {

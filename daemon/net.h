@@ -32,7 +32,7 @@
 #include "daemon/control.h"
 #include "daemon/node.h"
 
-#define NET_POLL_MAX		(2 + CONFIG_PEERS_MAX + 1)
+#define NET_POLL_MAX		(2 + 2 * (CONFIG_PEERS_MAX + 1))
 #define NET_FRAME_LIMIT		(256 * 1024)	/* Negentropy frame limit */
 #define NET_WANT_BATCH		512	/* ids per WANT */
 #define NET_WANTS_INFLIGHT	4	/* WANTs awaiting RECORDS per link */
@@ -44,7 +44,8 @@
 #define NET_JOIN_TIMEOUT_MS	20000
 #define NET_BACKOFF_MIN_MS	1000
 #define NET_BACKOFF_MAX_MS	60000
-#define NET_JOIN_INTERVAL_MS	200	/* JOIN rate limit, whole node */
+#define NET_JOIN_INTERVAL_MS	500	/* JOIN rate: one token per... */
+#define NET_JOIN_BURST		5	/* ...up to this many at once */
 #define NET_INVITE_EXPIRY_MS	(48ull * 3600 * 1000)
 
 struct net;

@@ -40,8 +40,9 @@ invite_add(struct store *st, const uint8_t secret_hash[32],
 	int mrc;
 
 	if (uses < 1 || uses > INVITE_USES_MAX)
-		return fail(eb, AMIE_EUSAGE, "invite: %u uses, expected 1 to %d",
-		    uses, INVITE_USES_MAX);
+		return fail(eb, AMIE_EUSAGE,
+		    "invite: %u uses, expected 1 to %d", uses,
+		    INVITE_USES_MAX);
 	invite_pack(v, expiry_ms, uses);
 	if ((mrc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
 		return store_fail(eb, mrc, "invite");

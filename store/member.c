@@ -72,10 +72,11 @@ _Static_assert(MEMBER_ENDPOINTS_MAX == BODY_ENDPOINTS_MAX,
     "node.info endpoints and member endpoints differ");
 
 #define MEMBER_SIG_LEN		50
+#define MEMBER_STATE_LEN	24
 #define MEMBER_VAL_LEN		(136 + 3 * (BODY_NAME_MAX + 1) + \
 				MEMBER_ENDPOINTS_MAX * (BODY_ENDPOINT_MAX + 1))
 #define MEMBER_SIGNERS_MAX	65536	/* membership records kept */
-#define MEMBER_RECORDS_MAX	(2 * MEMBER_SIGNERS_MAX)	/* in a join */
+#define MEMBER_RECORDS_MAX	(2 * MEMBER_SIGNERS_MAX) /* in a join */
 
 #define MEMBER_F_ADMITTED	1u	/* founder or admitted by quorum */
 #define MEMBER_F_FOUNDER	2u
@@ -168,12 +169,10 @@ member_reason_code(const struct body_str *s)
 	return MEMBER_REASON_RETIRED;
 }
 
+/* The membership state: the first MEMBER_STATE_LEN bytes of a value. */
 static void
-member_pack(uint8_t v[MEMBER_VAL_LEN], const struct member_rec *r)
+member_pack_state(uint8_t v[MEMBER_STATE_LEN], const struct member_rec *r)
 {
-	uint8_t *p = v + 136;
-
-	memset(v, 0, MEMBER_VAL_LEN);
 	v[0] = (uint8_t)r->m.state;
 	v[1] = (uint8_t)r->flags;
 	v[2] = r->reason;
@@ -184,6 +183,15 @@ member_pack(uint8_t v[MEMBER_VAL_LEN], const struct member_rec *r)
 	v[7] = (uint8_t)r->m.signers;
 	store_be64(v + 8, r->m.admitted_ts);
 	store_be64(v + 16, r->m.removed_from);
+}
+
+static void
+member_pack(uint8_t v[MEMBER_VAL_LEN], const struct member_rec *r)
+{
+	uint8_t *p = v + 136;
+
+	memset(v, 0, MEMBER_VAL_LEN);
+	member_pack_state(v, r);
 	store_be64(v + 24, r->add_ts);
 	memcpy(v + 32, r->add_id, RECORD_ID_LEN);
 	store_be64(v + 64, r->info_ts);
@@ -347,6 +355,7 @@ member_sig_pack(uint8_t v[MEMBER_SIG_LEN], uint8_t type, uint64_t ts,
 	v[49] = reason;
 }
 
+/* For bsearch() over keys: the key is the first member of the struct. */
 static int
 member_key_cmp(const void *a, const void *b)
 {
@@ -386,7 +395,8 @@ member_calc_load(struct store *st, MDB_txn *txn, struct member_calc *c)
 		const uint8_t *p = v.mv_data;
 		struct member_sig *s;
 
-		if (k.mv_size != RECORD_KEY_LEN || v.mv_size != MEMBER_SIG_LEN) {
+		if (k.mv_size != RECORD_KEY_LEN ||
+		    v.mv_size != MEMBER_SIG_LEN) {
 			mrc = MDB_CORRUPTED;
 			break;
 		}
@@ -624,11 +634,41 @@ static int
 member_calc_save(struct store *st, MDB_txn *txn, struct member_calc *c,
     const struct member_key *k)
 {
+	MDB_val key = { RECORD_KEY_LEN, (void *)k->key }, v;
+	uint8_t packed[MEMBER_STATE_LEN];
 	struct member_rec r, old;
 	uint64_t reached = 0, old_until, new_until;
-	unsigned flags;
-	int mrc;
+	uint32_t signers;
+	int mrc, found;
 
+	signers = (uint32_t)member_calc_count(c, k, MEMBER_ADD,
+	    c->admit_quorum, &reached);
+	memset(&r, 0, sizeof(r));
+	r.flags = (k->founder ? MEMBER_F_FOUNDER : 0) |
+	    (k->founder || k->admitted ? MEMBER_F_ADMITTED : 0);
+	r.m.state = k->removed ? MEMBER_REMOVED :
+	    (r.flags & MEMBER_F_ADMITTED) ? MEMBER_CURRENT : MEMBER_PENDING;
+	r.m.signers = signers;
+	r.m.admitted_ts = k->founder ? c->charter_ts :
+	    k->admitted ? reached : 0;
+	r.m.removed_from = k->removed ? k->removed_from : 0;
+	r.reason = k->removed ? k->reason : MEMBER_REASON_NONE;
+
+	/* Most keys did not change: compare the packed state without
+	 * unpacking the description. */
+	mrc = mdb_get(txn, st->members, &key, &v);
+	if (mrc != 0 && mrc != MDB_NOTFOUND)
+		return mrc;
+	found = mrc == 0;
+	if (found && v.mv_size == MEMBER_VAL_LEN) {
+		const uint8_t *ov = v.mv_data;
+
+		r.flags |= ov[1] & (MEMBER_F_ADD | MEMBER_F_INFO);
+		r.m.endpoints_count = ov[3];
+		member_pack_state(packed, &r);
+		if (memcmp(packed, ov, MEMBER_STATE_LEN) == 0)
+			return 0;
+	}
 	mrc = member_load(st, txn, k->key, &old);
 	if (mrc == MDB_NOTFOUND) {
 		memset(&old, 0, sizeof(old));
@@ -636,30 +676,18 @@ member_calc_save(struct store *st, MDB_txn *txn, struct member_calc *c,
 	} else if (mrc != 0) {
 		return mrc;
 	}
-	r = old;
-	flags = old.flags & (MEMBER_F_ADD | MEMBER_F_INFO);
-	if (k->founder)
-		flags |= MEMBER_F_FOUNDER;
-	if (k->founder || k->admitted)
-		flags |= MEMBER_F_ADMITTED;
-	r.flags = flags;
-	r.m.founder = k->founder;
-	r.m.signers = (uint32_t)member_calc_count(c, k,
-	    MEMBER_ADD, c->admit_quorum, &reached);
-	r.m.admitted_ts = k->founder ? c->charter_ts : k->admitted ? reached : 0;
-	r.m.state = k->removed ? MEMBER_REMOVED :
-	    (flags & MEMBER_F_ADMITTED) ? MEMBER_CURRENT : MEMBER_PENDING;
-	r.m.removed_from = k->removed ? k->removed_from : 0;
-	r.reason = k->removed ? k->reason : MEMBER_REASON_NONE;
+	/* Keep the description; take the membership state computed. */
 	old_until = mrc == MDB_NOTFOUND ? 0 :
 	    member_until(old.flags, old.m.state, old.m.removed_from);
-	new_until = member_until(r.flags, r.m.state, r.m.removed_from);
-	if (mrc == 0 && r.flags == old.flags && r.m.state == old.m.state &&
-	    r.m.signers == old.m.signers &&
-	    r.m.admitted_ts == old.m.admitted_ts &&
-	    r.m.removed_from == old.m.removed_from && r.reason == old.reason)
-		return 0;
-	if ((mrc = member_save(st, txn, &r)) != 0)
+	old.flags = r.flags | (old.flags & (MEMBER_F_ADD | MEMBER_F_INFO));
+	old.m.founder = k->founder;
+	old.m.state = r.m.state;
+	old.m.signers = r.m.signers;
+	old.m.admitted_ts = r.m.admitted_ts;
+	old.m.removed_from = r.m.removed_from;
+	old.reason = r.reason;
+	new_until = member_until(old.flags, old.m.state, old.m.removed_from);
+	if ((mrc = member_save(st, txn, &old)) != 0)
 		return mrc;
 	if (old_until != new_until)
 		return member_reconcile(st, txn, k->key, old_until, new_until);

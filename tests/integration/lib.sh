@@ -94,3 +94,73 @@ finish() {
 	fi
 	exit 0
 }
+
+# free_port: a TCP port on 127.0.0.1 nothing listens on now.
+NEXT_PORT=$((20000 + $$ % 20000))
+free_port() {
+	while ss -ltn "sport = :$NEXT_PORT" 2>/dev/null | grep -q LISTEN; do
+		NEXT_PORT=$((NEXT_PORT + 1))
+	done
+	echo "$NEXT_PORT"
+	NEXT_PORT=$((NEXT_PORT + 1))
+}
+
+# new_node NAME [ARGS...]: init a node in $T/NAME listening on a free
+# loopback port (extra ARGS go to amie init), and start it.  Sets D_NAME
+# style variables through the caller: use "$T/NAME".
+new_node() {
+	name=$1
+	shift
+	"$AMIE" init --dir "$T/$name" --name "$name" \
+	    --listen "tcp://127.0.0.1:$(free_port)" "$@" >/dev/null 2>&1 ||
+	    fail "init $name"
+	if [ -n "${MAX_PEERS:-}" ]; then
+		printf '\n[sync]\nmax_peers = %s\n' "$MAX_PEERS" >>"$T/$name/amied.conf"
+	fi
+	start_node "$T/$name"
+	eval "PID_$name=\$NODE_PID"
+}
+
+# join NAME INVITER: NAME joins the federation with an invite of INVITER.
+join() {
+	code=$("$AMIE" --dir "$T/$2" invite 2>/dev/null) || {
+		fail "invite by $2"
+		return 1
+	}
+	"$AMIE" --dir "$T/$1" join "$code" >/dev/null 2>"$T/join.err" || {
+		fail "$1 joining through $2: $(cat "$T/join.err")"
+		return 1
+	}
+}
+
+# has_article NAME ID: the node NAME shows the article ID.
+has_article() {
+	"$AMIE" --dir "$T/$1" kb show "$2" >/dev/null 2>&1
+}
+
+# article_title NAME ID: the title NAME shows for ID.
+article_title() {
+	"$AMIE" --dir "$T/$1" kb show "$2" --json 2>/dev/null >"$T/title.json" &&
+	    json_field title "$T/title.json"
+}
+
+# title_is NAME ID TITLE
+title_is() {
+	[ "$(article_title "$1" "$2")" = "$3" ]
+}
+
+# records NAME: the record count of node NAME.
+records() {
+	"$AMIE" --dir "$T/$1" status --json >"$T/rec.json" 2>/dev/null &&
+	    json_field records "$T/rec.json"
+}
+
+# same_records A B: both nodes hold as many records.
+same_records() {
+	ra=$(records "$1") && rb=$(records "$2") && [ -n "$ra" ] && [ "$ra" = "$rb" ]
+}
+
+# add_article NAME TITLE: write an article on NAME, print its id.
+add_article() {
+	echo "Text of $2" | "$AMIE" --dir "$T/$1" kb add --title "$2" -
+}

@@ -651,6 +651,53 @@ TEST(removal_hides_records_from_effective_from_and_refuses_new_ones)
 	fx_close(&f);
 }
 
+TEST(removal_hides_many_records_across_chunks)
+{
+	enum { N = 3000, BATCH = 500 };
+	struct fixture f;
+	struct who a;
+	struct store_in in[BATCH];
+	struct store_out o[BATCH];
+	struct errbuf eb;
+	struct rec add, rm, *kb;
+	size_t stored = 0;
+
+	fx_open(&f, 1, 1, 1);
+	who_new(&a);
+	add = sign_add(&f, &f.founder, &a, TS0 + 1, "A");
+	put(&f, &add);
+	kb = xcalloc(N, sizeof(*kb));
+	for (size_t i = 0; i < N; i++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "art%zu", i);
+		kb[i] = sign_kb(&f, &a, key, TS0 + 10 + i);
+	}
+	for (size_t i = 0; i < N; i += BATCH) {
+		for (size_t j = 0; j < BATCH; j++)
+			in[j] = (struct store_in){ kb[i + j].buf,
+			    kb[i + j].len };
+		REQUIRE(store_ingest(f.st, in, BATCH, NOW, o, &eb) == 0);
+		for (size_t j = 0; j < BATCH; j++)
+			stored += o[j].stored;
+	}
+	CHECK_EQ_INT(stored, N);
+	CHECK_EQ_INT(items_count(&f), N + 2);
+	rm = sign_remove(&f, &f.founder, &a, TS0 + 10 + N, "compromised",
+	    TS0 + 10 + 1000);
+	CHECK_EQ_INT(put(&f, &rm).stored, 1);
+	CHECK_EQ_INT(items_count(&f), 1000 + 3);
+	CHECK(in_items(&f, &kb[999]));
+	CHECK(!in_items(&f, &kb[1000]));
+	CHECK(items_verified(&f));
+	for (size_t i = 0; i < N; i++)
+		rec_free(&kb[i]);
+	free(kb);
+	rec_free(&add);
+	rec_free(&rm);
+	fx_close(&f);
+}
+
 TEST(admissions_by_a_compromised_key_are_void)
 {
 	struct fixture f;
@@ -1012,6 +1059,7 @@ TESTS(T(the_founder_is_a_member_from_the_charter),
     T(remove_quorum_two_needs_two_distinct_members),
     T(self_removal_works_at_once_and_stays_served),
     T(removal_hides_records_from_effective_from_and_refuses_new_ones),
+    T(removal_hides_many_records_across_chunks),
     T(admissions_by_a_compromised_key_are_void),
     T(node_info_updates_name_and_endpoints),
     T(membership_is_independent_of_arrival_order),
