@@ -277,7 +277,8 @@ cmd_fed_members_main(int argc, char **argv)
 		return rc;
 	if (c.json)
 		rc = cli_print_json(&r);
-	else if (cmd_fed_each(&r, "members", cmd_fed_member_row) == 0) {
+	else if (printf("%-7s  %-8s %-6s  %s\n", "ID", "STATE", "SAFETY",
+	    "NAME") < 0 || cmd_fed_each(&r, "members", cmd_fed_member_row) == 0) {
 		fprintf(stderr, "amie: no members: this node has no "
 		    "federation yet\n");
 		rc = CLI_EXIT_NOTFOUND;

@@ -757,8 +757,10 @@ net_dispatch(struct link *l, const struct wire_msg *m)
 			net_server_msg(l, m);
 		return;
 	case WIRE_NEG_CLOSE:
-		if (l->ss.active && m->session == l->ss.id)
+		if (l->ss.active && m->session == l->ss.id) {
 			net_server_end(l);
+			l->last_sync_ms = net->tick_ms;
+		}
 		return;
 	case WIRE_NEG_ERR:
 		if (l->cs.active && m->session == l->cs.id) {

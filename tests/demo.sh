@@ -1,41 +1,75 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-# make demo: one amie node end to end in a temporary directory.
+# make demo: three Amies federate on this machine (loopback), share an
+# article and an edit, then stop.  Everything lives in a temporary
+# directory that is removed at the end.
 set -eu
 B=${B:-build}
 AMIE="$(pwd)/$B/amie"
 AMIED="$(pwd)/$B/amied"
 T=$(mktemp -d "${TMPDIR:-/tmp}/amie-demo.XXXXXX")
-D="$T/lille"
-PID=""
-trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$T"' EXIT INT TERM
+PIDS=""
+trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done; rm -rf "$T"' EXIT INT TERM
 
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
 	say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 else
 	say() { printf '\n== %s\n' "$*"; }
 fi
-run() { printf '$ %s\n' "$*" | sed "s#$T#\$DEMO#g; s#$(pwd)/$B/##g" >&2; "$@"; }
+run() { printf '$ %s\n' "$*" | sed "s#$T/##g; s#$(pwd)/$B/##g" >&2; "$@"; }
 
-say "Create the node of the Amie of Lille, founding the federation"
-run "$AMIE" init --dir "$D" --name "Amie de Lille" --region "Hauts-de-France" \
-    --federation "Amies du Nord"
+port=$((30000 + $$ % 20000))
+start() {
+	"$AMIED" --dir "$T/$1" 2>"$T/$1.log" &
+	PIDS="$PIDS $!"
+	i=0
+	until "$AMIE" --dir "$T/$1" status >/dev/null 2>&1; do
+		i=$((i + 1))
+		if [ $i -gt 200 ]; then
+			echo "amied of $1 did not start:" >&2
+			cat "$T/$1.log" >&2
+			exit 1
+		fi
+		sleep 0.05
+	done
+}
+# until_true SECONDS COMMAND...: wait for what sync brings, with a deadline.
+until_true() {
+	deadline=$(($(date +%s) + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		if [ "$(date +%s)" -ge "$deadline" ]; then
+			echo "demo: timed out waiting for: $*" >&2
+			exit 1
+		fi
+		sleep 0.1
+	done
+}
 
-say "Start amied (it logs to $D.log)"
-"$AMIED" --dir "$D" 2>"$D.log" &
-PID=$!
-i=0
-until "$AMIE" --dir "$D" status >/dev/null 2>&1; do
-	i=$((i + 1))
-	if [ $i -gt 200 ]; then
-		echo "amied did not start:" >&2
-		cat "$D.log" >&2
-		exit 1
-	fi
-	sleep 0.05
-done
-run "$AMIE" --dir "$D" status
+say "Lille founds the federation 'Amies du Nord'"
+run "$AMIE" init --dir "$T/lille" --name "Amie de Lille" --region "Hauts-de-France" \
+    --listen "tcp://127.0.0.1:$port" --federation "Amies du Nord"
+start lille
 
-say "A technician writes two articles"
+say "Arras and Amiens create their nodes (no federation yet)"
+run "$AMIE" init --dir "$T/arras" --name "Amie d'Arras" --region "Hauts-de-France" \
+    --listen "tcp://127.0.0.1:$((port + 1))"
+run "$AMIE" init --dir "$T/amiens" --name "Amie d'Amiens" --region "Hauts-de-France" \
+    --listen "tcp://127.0.0.1:$((port + 2))"
+start arras
+start amiens
+
+say "Lille invites Arras: the code carries Lille's key, address and a one-time secret"
+CODE=$(run "$AMIE" --dir "$T/lille" invite)
+echo "$CODE"
+run "$AMIE" --dir "$T/arras" join "$CODE"
+
+say "Arras, now a member, invites Amiens"
+CODE=$(run "$AMIE" --dir "$T/arras" invite)
+echo "$CODE"
+run "$AMIE" --dir "$T/amiens" join "$CODE"
+run "$AMIE" --dir "$T/amiens" members
+
+say "A technician in Lille writes an article"
 cat >"$T/imprimante.md" <<'MD'
 # Imprimante HP introuvable après un changement de box
 
@@ -45,24 +79,29 @@ La nouvelle box distribue d'autres adresses : l'imprimante garde l'ancienne.
 2. Réserver un bail DHCP pour cette adresse sur la box.
 3. Redémarrer l'imprimante, puis réinstaller le port sur les postes.
 MD
-A1=$(run "$AMIE" --dir "$D" kb add --title "Imprimante HP introuvable après un changement de box" \
+ID=$(run "$AMIE" --dir "$T/lille" kb add --title "Imprimante HP introuvable après un changement de box" \
     --tag imprimante --tag dhcp --lang fr --category impression "$T/imprimante.md")
-echo "$A1"
-A2=$(printf 'Use restic with a weekly prune; test restores every month.\n' |
-    run "$AMIE" --dir "$D" kb add --title "Backups of an association's server" \
-    --tag backup --lang en -)
-echo "$A2"
+echo "$ID"
 
-say "List them, then show one by a prefix of its id"
-run "$AMIE" --dir "$D" kb list
-run "$AMIE" --dir "$D" kb show "$(printf %s "$A1" | cut -c1-6)"
+say "It reaches Amiens through Arras (signed by Lille, checked on each hop)"
+until_true 30 "$AMIE" --dir "$T/amiens" kb show "$ID"
+run "$AMIE" --dir "$T/amiens" kb show "$(printf %s "$ID" | cut -c1-6)"
 
-say "The same, as JSON for scripts"
-run "$AMIE" --dir "$D" kb list --tag backup --json
+say "A technician in Amiens improves the title; Lille sees the new revision"
+run "$AMIE" --dir "$T/amiens" kb edit "$ID" --title "Imprimante HP perdue après un changement de box (bail DHCP)"
+title_on_lille() {
+	"$AMIE" --dir "$T/lille" kb show "$ID" --json | grep -q '"title": "Imprimante HP perdue'
+}
+until_true 30 title_on_lille
+run "$AMIE" --dir "$T/lille" kb list
+run "$AMIE" --dir "$T/lille" peers
+run "$AMIE" --dir "$T/lille" status
 
-say "Stop the node (SIGTERM: it finishes the current transaction, exits 0)"
-kill -TERM "$PID"
-wait "$PID"
-echo "amied exited $?"
-PID=""
-say "Demo done: the node, its key and its store lived in a temporary directory, now removed."
+say "Stop the three nodes (SIGTERM: each finishes its transaction and exits 0)"
+for p in $PIDS; do
+	kill -TERM "$p"
+	wait "$p" || { echo "amied exited $?" >&2; exit 1; }
+done
+PIDS=""
+echo "all three stopped cleanly"
+say "Demo done: the nodes, keys and stores lived in $T, now removed."

@@ -242,6 +242,8 @@ ctltool_record(const char *mode)
 	}
 	ctltool_seal(&rec, hdr, hlen, body.buf, body.len,
 	    strcmp(mode, "purged") != 0, sk, net);
+	if (hdr != hw.buf)
+		free(hdr);
 	if (strcmp(mode, "badsig") == 0)
 		rec.buf[rec.len - body.len - 4 - 3] ^= 0x01;
 	else if (strcmp(mode, "badbody") == 0)
