@@ -346,12 +346,14 @@ static void
 cmd_fed_peer_row(const struct mpmap *m)
 {
 	char id[NODEID_LEN + 1], name[160], dir[8], err[160], when[32];
+	char state[16];
 	uint64_t last = 0, sent = 0, recv = 0;
 
 	cmd_fed_str(m, "id", id, sizeof(id));
 	cmd_fed_str(m, "name", name, sizeof(name));
 	cmd_fed_str(m, "direction", dir, sizeof(dir));
 	cmd_fed_str(m, "last_error", err, sizeof(err));
+	cmd_fed_str(m, "state", state, sizeof(state));
 	mpmap_uint(m, "last_sync", &last, NULL);
 	mpmap_uint(m, "sent", &sent, NULL);
 	mpmap_uint(m, "received", &recv, NULL);
@@ -359,8 +361,9 @@ cmd_fed_peer_row(const struct mpmap *m)
 		cli_time(when, last);
 	else
 		snprintf(when, sizeof(when), "never");
-	printf("%.7s  %-3s  %-16s  sync %s  sent %llu  received %llu%s%s\n",
-	    id, dir, name[0] ? name : "?", when, (unsigned long long)sent,
+	printf("%.7s  %-3s  %-10s  %-16s  sync %s  sent %llu  received "
+	    "%llu%s%s\n", id, dir, state, name[0] ? name : "?", when,
+	    (unsigned long long)sent,
 	    (unsigned long long)recv, err[0] ? "  last error: " : "", err);
 }
 

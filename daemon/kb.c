@@ -31,8 +31,9 @@ kb_view_load(struct node *n, const char *key, struct kb_view *v,
 	    STORE_HEADS_MAX, &v->heads_count, eb)) != 0)
 		return rc;
 	v->winner = store_head_winner(v->heads, v->heads_count);
-	if ((rc = store_get(n->store, v->heads[v->winner].id, &v->buf, &len,
-	    eb)) != 0)
+	/* A removed member's later revisions are hidden: not served. */
+	if ((rc = store_get_served(n->store, v->heads[v->winner].id, &v->buf,
+	    &len, eb)) != 0)
 		return rc;
 	/* The store checked these bytes at ingest. */
 	if ((rc = record_decode(&v->rec, v->buf, len, eb)) != 0 ||

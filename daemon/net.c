@@ -224,14 +224,23 @@ net_backed_off(struct net *net, const uint8_t key[32])
 	return b != NULL && b->until_ms > net->tick_ms;
 }
 
+/* How net_link_drop() treats the key: not at all, a failure (backed off
+ * exponentially) or misbehaviour (a fixed, long penalty). */
+#define NET_DROP_QUIET 0
+#define NET_DROP_FAILURE 1
+#define NET_DROP_PENALTY 2
+
 static void
-net_backoff_add(struct net *net, const uint8_t key[32], const char *reason)
+net_backoff_add(struct net *net, const uint8_t key[32], const char *reason,
+    int how)
 {
 	struct net_backoff *b = net_backoff_find(net, key, 1);
 
 	b->delay_ms = b->delay_ms ? 2 * b->delay_ms : NET_BACKOFF_MIN_MS;
 	if (b->delay_ms > NET_BACKOFF_MAX_MS)
 		b->delay_ms = NET_BACKOFF_MAX_MS;
+	if (how == NET_DROP_PENALTY && b->delay_ms < NET_PENALTY_MS)
+		b->delay_ms = NET_PENALTY_MS;
 	b->until_ms = net->tick_ms + b->delay_ms;
 	snprintf(b->reason, sizeof(b->reason), "%s", reason);
 }
@@ -301,8 +310,8 @@ net_link_drop(struct link *l, const char *why, int backoff)
 	log_msg(LOG_NOTICE, "net: dropping %s link with %s: %s",
 	    l->outbound ? "outbound" : "inbound", who, why);
 	snprintf(l->last_error, sizeof(l->last_error), "%s", why);
-	if (backoff)
-		net_backoff_add(l->net, l->key, why);
+	if (backoff != NET_DROP_QUIET)
+		net_backoff_add(l->net, l->key, why, backoff);
 	if (l->joining && l->join_ticket != NULL) {
 		struct errbuf eb;
 
@@ -313,6 +322,12 @@ net_link_drop(struct link *l, const char *why, int backoff)
 	net_server_end(l);
 	l->dead = 1;
 	l->ready = 0;
+	/* A key we back off from keeps no link at all meanwhile. */
+	if (backoff)
+		for (struct link *o = l->net->links; o != NULL; o = o->next)
+			if (!o->dead && !o->joining &&
+			    memcmp(o->key, l->key, 32) == 0)
+				net_link_drop(o, why, 0);
 }
 
 static void
@@ -527,7 +542,7 @@ net_client_msg(struct link *l, const struct wire_msg *m)
 		neg_buf_release(&out);
 		net_client_end(l);
 		l->errors++;
-		net_link_drop(l, eb.msg, 1);
+		net_link_drop(l, eb.msg, NET_DROP_PENALTY);
 		return;
 	}
 	mpw_init(&w, WIRE_MSG_MAX);
@@ -578,7 +593,7 @@ net_server_msg(struct link *l, const struct wire_msg *m)
 		neg_buf_release(&out);
 		net_server_end(l);
 		l->errors++;
-		net_link_drop(l, eb.msg, 1);
+		net_link_drop(l, eb.msg, NET_DROP_PENALTY);
 		return;
 	}
 	mpw_init(&w, WIRE_MSG_MAX);
@@ -712,7 +727,7 @@ net_take_records(struct link *l, const struct wire_msg *m, int *membership)
 				    nfresh);
 	}
 	if (bad)
-		net_link_drop(l, "sent an invalid record", 1);
+		net_link_drop(l, "sent an invalid record", NET_DROP_PENALTY);
 out:
 	free(in);
 	free(out);
@@ -736,7 +751,7 @@ net_dispatch(struct link *l, const struct wire_msg *m)
 			net_send_error(l, AMIE_EREFUSED,
 			    "HELLO: another federation or version");
 			net_link_drop(l, "HELLO of another federation or "
-			    "protocol version", 1);
+			    "protocol version", NET_DROP_PENALTY);
 			return;
 		}
 		if (!l->outbound)
@@ -894,7 +909,7 @@ net_router_recv(struct net *net)
 				    member->ed, rid, (size_t)rid_len);
 
 				l->errors++;
-				net_link_drop(l, eb.msg, 1);
+				net_link_drop(l, eb.msg, NET_DROP_PENALTY);
 			}
 			zmq_msg_close(&msg);
 			continue;
@@ -967,7 +982,7 @@ net_dealer_recv(struct link *l)
 		if (wire_decode(&m, zmq_msg_data(&msg), zmq_msg_size(&msg),
 		    &eb) != 0) {
 			l->errors++;
-			net_link_drop(l, eb.msg, 1);
+			net_link_drop(l, eb.msg, NET_DROP_PENALTY);
 		} else {
 			net_dispatch(l, &m);
 		}
@@ -1658,37 +1673,47 @@ net_handle_join(struct node *n, const struct ctl_request *req,
 	return CONTROL_DEFERRED;
 }
 
-static int
-net_peer_state_write(struct mpw *w, const struct link *l,
-    const char *state)
+/* One row of amie peers: a link, or a key backed off with no link. */
+static void
+net_peer_row(struct mpw *w, struct net *net, const uint8_t key[32],
+    const struct link *l, const char *state, const char *error)
 {
 	struct member_info mi;
 	char id[NODEID_LEN + 1];
 	struct errbuf eb;
 
-	nodeid_format(id, l->key);
-	if (member_get(l->net->node->store, l->key, &mi, &eb) != 0)
+	nodeid_format(id, key);
+	if (member_get(net->node->store, key, &mi, &eb) != 0)
 		mi.name[0] = '\0';
-	mpw_map(w, 9);
+	mpw_map(w, 10);
 	mpw_cstr(w, "direction");
-	mpw_cstr(w, l->outbound ? "out" : "in");
+	mpw_cstr(w, l == NULL ? "" : l->outbound ? "out" : "in");
 	mpw_cstr(w, "endpoint");
-	mpw_cstr(w, l->endpoint);
+	mpw_cstr(w, l != NULL ? l->endpoint : "");
 	mpw_cstr(w, "errors");
-	mpw_uint(w, l->errors);
+	mpw_uint(w, l != NULL ? l->errors : 0);
 	mpw_cstr(w, "id");
 	mpw_cstr(w, id);
 	mpw_cstr(w, "last_error");
-	mpw_cstr(w, l->last_error);
+	mpw_cstr(w, error);
 	mpw_cstr(w, "last_sync");
-	mpw_uint(w, l->last_sync_ms);
+	mpw_uint(w, l != NULL ? l->last_sync_ms : 0);
 	mpw_cstr(w, "name");
 	mpw_cstr(w, mi.name);
 	mpw_cstr(w, "received");
-	mpw_uint(w, l->records_received);
+	mpw_uint(w, l != NULL ? l->records_received : 0);
 	mpw_cstr(w, "sent");
-	mpw_uint(w, l->records_sent);
-	(void)state;
+	mpw_uint(w, l != NULL ? l->records_sent : 0);
+	mpw_cstr(w, "state");
+	mpw_cstr(w, state);
+}
+
+static int
+net_has_link(const struct net *net, const uint8_t key[32])
+{
+	for (const struct link *l = net->links; l != NULL; l = l->next)
+		if (!l->dead && !l->joining && memcmp(l->key, key, 32) == 0)
+			return 1;
 	return 0;
 }
 
@@ -1701,8 +1726,13 @@ net_handle_peers(struct node *n, const struct ctl_request *req,
 
 	(void)req;
 	(void)eb;
+	net->tick_ms = node_now_ms();
 	for (struct link *l = net->links; l != NULL; l = l->next)
 		if (!l->dead && !l->joining)
+			count++;
+	for (size_t i = 0; i < NET_BACKOFFS_MAX; i++)
+		if (net->backoff[i].until_ms > net->tick_ms &&
+		    !net_has_link(net, net->backoff[i].key))
 			count++;
 	mpw_map(w, 1);
 	mpw_cstr(w, "peers");
@@ -1710,9 +1740,15 @@ net_handle_peers(struct node *n, const struct ctl_request *req,
 	for (struct link *l = net->links; l != NULL; l = l->next) {
 		if (l->dead || l->joining)
 			continue;
-		net_peer_state_write(w, l, l->ready ? "connected" :
-		    "connecting");
+		net_peer_row(w, net, l->key, l, l->ready ? "connected" :
+		    "connecting", l->last_error);
 	}
+	/* Peers dropped for misbehaving or failing, while backed off. */
+	for (size_t i = 0; i < NET_BACKOFFS_MAX; i++)
+		if (net->backoff[i].until_ms > net->tick_ms &&
+		    !net_has_link(net, net->backoff[i].key))
+			net_peer_row(w, net, net->backoff[i].key, NULL,
+			    "backoff", net->backoff[i].reason);
 	return 0;
 }
 

@@ -44,6 +44,7 @@
 #define NET_JOIN_TIMEOUT_MS	20000
 #define NET_BACKOFF_MIN_MS	1000
 #define NET_BACKOFF_MAX_MS	60000
+#define NET_PENALTY_MS		60000	/* after invalid data from a peer */
 #define NET_JOIN_INTERVAL_MS	500	/* JOIN rate: one token per... */
 #define NET_JOIN_BURST		5	/* ...up to this many at once */
 #define NET_INVITE_EXPIRY_MS	(48ull * 3600 * 1000)

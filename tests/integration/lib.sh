@@ -12,6 +12,7 @@ esac
 AMIE="$BUILD/amie"
 AMIED="$BUILD/amied"
 CTLTOOL="$BUILD/tests/tools/ctltool"
+PEERTOOL="$BUILD/tests/tools/peertool"
 T=$(mktemp -d "${TMPDIR:-/tmp}/amie-test.XXXXXX")
 PIDS=""
 FAILED=0
