@@ -192,7 +192,7 @@ fuzz: deps
 	done
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory B=build-bench OPT="-O2 -g -DNDEBUG_NOT_USED" $(AMIED) $(AMIE) $(BENCH_SRC:bench/%.c=build-bench/bench/%)
+	$(Q)$(MAKE) --no-print-directory B=build-bench OPT="-O2 -g" build-bench/amied build-bench/amie build-bench/tests/tools/ctltool $(BENCH_SRC:bench/%.c=build-bench/bench/%)
 	$(Q)B=build-bench BENCH_SCALE=$(BENCH_SCALE) sh bench/run.sh
 
 demo: deps

@@ -15,8 +15,11 @@ ingest_handle(struct node *n, const struct ctl_request *req, struct mpw *w,
 	uint64_t stored = 0, known = 0, refused = 0;
 	uint32_t count, len;
 	struct mpr r;
-	int rc;
+	int rc, quiet = 0;
 
+	rc = mpmap_bool(&req->args, "quiet", &quiet, eb);
+	if (rc != 0 && rc != AMIE_ENOTFOUND)
+		return rc;
 	if ((rc = mpmap_reader(&req->args, "records", &r, eb)) != 0 ||
 	    (rc = mpr_array(&r, &count, STORE_BATCH_MAX, "records", eb)) != 0)
 		return rc;
@@ -38,7 +41,7 @@ ingest_handle(struct node *n, const struct ctl_request *req, struct mpw *w,
 			    out[i].reason);
 		} else if (out[i].stored) {
 			stored++;
-			if (n->net != NULL)
+			if (n->net != NULL && !quiet)
 				net_record_stored(n->net, out[i].kind,
 				    out[i].id);
 		} else {

@@ -11,7 +11,9 @@
 
 /*
  * Request: records, an array of at most STORE_BATCH_MAX byte strings,
- * each one encoded record.  They are ingested in one transaction.
+ * each one encoded record, and quiet (optional bool: do not offer them
+ * to peers at once; for bulk loads).  They are ingested in one
+ * transaction.
  * Reply: stored, known, refused (counts) and results, one map per record
  * in order: id (hex, "" if the header did not decode), stored (bool), and
  * for a refused one code and error.

@@ -79,6 +79,9 @@ struct link {
 	unsigned wants_out;
 	/* figures for amie peers */
 	uint64_t last_sync_ms, records_sent, records_received, errors;
+	uint64_t bytes_sent, bytes_received, wants_sent;
+	unsigned rounds;		/* of the client session under way */
+	unsigned last_rounds;		/* of the last one that finished */
 	char last_error[128];
 };
 
@@ -266,6 +269,8 @@ net_send(struct link *l, const struct mpw *w)
 	if (rc < 0 && zmq_errno() == EAGAIN)
 		log_msg(LOG_INFO, "net: a peer's queue is full: dropped a "
 		    "message (it will catch up at the next sync)");
+	else if (rc >= 0)
+		l->bytes_sent += w->len;
 }
 
 static void
@@ -434,6 +439,7 @@ net_client_start(struct link *l)
 		return;
 	}
 	cs->active = 1;
+	l->rounds = 1;
 	cs->id = net_rand64();
 	cs->started_ms = l->net->tick_ms;
 	cs->have_count = 0;
@@ -473,6 +479,7 @@ net_want_more(struct link *l)
 		mpw_release(&w);
 		l->need_pos += n;
 		l->wants_out++;
+		l->wants_sent++;
 	}
 	if (l->need_pos == l->need_count && l->wants_out == 0) {
 		l->need_pos = l->need_count = 0;
@@ -550,6 +557,7 @@ net_client_msg(struct link *l, const struct wire_msg *m)
 		wire_neg_close(&w, cs->id);
 		net_send(l, &w);
 		l->last_sync_ms = l->net->tick_ms;
+		l->last_rounds = l->rounds;
 		net_offer(l, (const uint8_t (*)[32])cs->have, cs->have_count);
 		cs->have_count = 0;
 		net_client_end(l);
@@ -557,6 +565,7 @@ net_client_msg(struct link *l, const struct wire_msg *m)
 	} else {
 		wire_neg(&w, WIRE_NEG_MSG, cs->id, out.data, out.len);
 		net_send(l, &w);
+		l->rounds++;
 	}
 	mpw_release(&w);
 	neg_buf_release(&out);
@@ -923,8 +932,11 @@ net_router_recv(struct net *net)
 				    "key that is not a member",
 				    wire_type_name(m.type));
 		} else if (!net_backed_off(net, member->ed)) {
-			net_dispatch(net_inbound_link(net, member->ed, rid,
-			    (size_t)rid_len), &m);
+			struct link *l = net_inbound_link(net, member->ed, rid,
+			    (size_t)rid_len);
+
+			l->bytes_received += zmq_msg_size(&msg);
+			net_dispatch(l, &m);
 		}
 		zmq_msg_close(&msg);
 	}
@@ -979,6 +991,7 @@ net_dealer_recv(struct link *l)
 			return;
 		}
 		errbuf_clear(&eb);
+		l->bytes_received += zmq_msg_size(&msg);
 		if (wire_decode(&m, zmq_msg_data(&msg), zmq_msg_size(&msg),
 		    &eb) != 0) {
 			l->errors++;
@@ -1685,7 +1698,11 @@ net_peer_row(struct mpw *w, struct net *net, const uint8_t key[32],
 	nodeid_format(id, key);
 	if (member_get(net->node->store, key, &mi, &eb) != 0)
 		mi.name[0] = '\0';
-	mpw_map(w, 10);
+	mpw_map(w, 14);
+	mpw_cstr(w, "bytes_received");
+	mpw_uint(w, l != NULL ? l->bytes_received : 0);
+	mpw_cstr(w, "bytes_sent");
+	mpw_uint(w, l != NULL ? l->bytes_sent : 0);
 	mpw_cstr(w, "direction");
 	mpw_cstr(w, l == NULL ? "" : l->outbound ? "out" : "in");
 	mpw_cstr(w, "endpoint");
@@ -1702,10 +1719,14 @@ net_peer_row(struct mpw *w, struct net *net, const uint8_t key[32],
 	mpw_cstr(w, mi.name);
 	mpw_cstr(w, "received");
 	mpw_uint(w, l != NULL ? l->records_received : 0);
+	mpw_cstr(w, "rounds");
+	mpw_uint(w, l != NULL ? l->last_rounds : 0);
 	mpw_cstr(w, "sent");
 	mpw_uint(w, l != NULL ? l->records_sent : 0);
 	mpw_cstr(w, "state");
 	mpw_cstr(w, state);
+	mpw_cstr(w, "wants");
+	mpw_uint(w, l != NULL ? l->wants_sent : 0);
 }
 
 static int
@@ -1752,6 +1773,16 @@ net_handle_peers(struct node *n, const struct ctl_request *req,
 	return 0;
 }
 
+static int
+net_has_outbound(const struct net *net, const uint8_t key[32])
+{
+	for (const struct link *l = net->links; l != NULL; l = l->next)
+		if (l->outbound && l->ready && !l->dead &&
+		    memcmp(l->key, key, 32) == 0)
+			return 1;
+	return 0;
+}
+
 int
 net_handle_sync(struct node *n, const struct ctl_request *req,
     struct mpw *w, struct errbuf *eb)
@@ -1769,10 +1800,13 @@ net_handle_sync(struct node *n, const struct ctl_request *req,
 		return rc;
 	if (!net->has_federation)
 		return fail(eb, AMIE_ECONFIG, "this node has no federation");
+	/* Once per peer: on our outbound link to it if there is one. */
 	for (struct link *l = net->links; l != NULL; l = l->next) {
 		if (l->dead || l->joining)
 			continue;
 		links++;
+		if (!l->outbound && net_has_outbound(net, l->key))
+			continue;
 		net_client_start(l);
 	}
 	if (links == 0)

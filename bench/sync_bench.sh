@@ -1,0 +1,128 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+# Sync benchmarks with real amied processes over loopback CurveZMQ.
+# Prints tab-separated rows: figure, value, unit, limit, ratio, target,
+# verdict.  Limits are measured in the same run: the bare Ed25519 verify
+# rate of the same records on one core, and the size of the records that
+# must cross.  N is BENCH_SCALE (default 100000).
+set -u
+B=${B:-build-bench}
+N=${BENCH_SCALE:-100000}
+K=$((N / 100))			# differences: 1,000 of 100,000
+AMIE="$(pwd)/$B/amie"
+AMIED="$(pwd)/$B/amied"
+CTL="$(pwd)/$B/tests/tools/ctltool"
+T=$(mktemp -d "${TMPDIR:-/tmp}/amie-bench.XXXXXX")
+PIDS=""
+trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"' EXIT INT TERM
+port=$((40000 + $$ % 10000))
+
+now_ms() { date +%s%3N; }
+wait_until() {	# SECONDS COMMAND...
+	deadline=$(($(date +%s) + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -lt "$deadline" ] || return 1
+		sleep 0.05
+	done
+}
+node() {	# NAME [init args]
+	name=$1
+	shift
+	port=$((port + 1))
+	"$AMIE" init --dir "$T/$name" --name "$name" \
+	    --listen "tcp://127.0.0.1:$port" "$@" >/dev/null 2>&1 || exit 1
+	printf '\n[sync]\ninterval = 3600\nmax_peers = %s\n' "${MAX_PEERS:-8}" \
+	    >>"$T/$name/amied.conf"
+	sed -i 's/^level = info/level = warning/' "$T/$name/amied.conf"
+	"$AMIED" --dir "$T/$name" 2>>"$T/$name.log" &
+	PIDS="$PIDS $!"
+	wait_until 20 "$AMIE" --dir "$T/$name" status || exit 1
+}
+join() {	# NAME INVITER
+	code=$("$AMIE" --dir "$T/$2" invite 2>/dev/null) &&
+	    "$AMIE" --dir "$T/$1" join "$code" >/dev/null 2>&1 || {
+		echo "bench: $1 could not join $2" >&2
+		exit 1
+	}
+}
+records() {
+	"$AMIE" --dir "$T/$1" status --json | sed -n 's/^ *"records": \([0-9]*\).*/\1/p'
+}
+has_records() { [ "$(records "$1")" -ge "$2" ]; }
+# out_link NAME: "bytes_sent bytes_received rounds wants received" of
+# NAME's outbound link (to A).
+out_link() {
+	"$AMIE" --dir "$T/$1" peers --json | awk '
+	    /"bytes_received"/ { br = $2 } /"bytes_sent"/ { bs = $2 }
+	    /"rounds"/ { r = $2 } /"wants"/ { w = $2 } /"received"/ { rc = $2 }
+	    /"direction": "out"/ { out = 1 }
+	    /^    }/ { if (out) { gsub(",", "", bs); gsub(",", "", br);
+	        gsub(",", "", r); gsub(",", "", w); gsub(",", "", rc);
+	        print bs, br, r, w, rc; exit } out = 0 }'
+}
+row() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@"; }
+
+echo "bench: $N records, building the nodes..." >&2
+# A never connects out: each figure is the traffic of one link, the one
+# the node under test opens to A.
+MAX_PEERS=0 node A --federation Bench
+set -- $("$CTL" verifyrate "$T/A" "$N")
+VERIFY=$1
+RECSIZE=$2
+# The nodes under test join while A is still empty, then everyone loads
+# its set quietly (no push, no sync: interval 3600 s), so that each
+# figure below is one amie sync of a prepared pair.
+for b in B1 B2 B3; do
+	MAX_PEERS=1 node "$b"
+	join "$b" A
+done
+"$CTL" bulk "$T/A" "$T/A" "$N" all >/dev/null || exit 1
+"$CTL" bulk "$T/B1" "$T/A" "$N" all >/dev/null || exit 1
+"$CTL" bulk "$T/B2" "$T/A" "$N" "newest:$K" >/dev/null || exit 1
+"$CTL" bulk "$T/B3" "$T/A" "$N" "spread:100" >/dev/null || exit 1
+
+# sync_case NAME: one amie sync --wait on NAME, traffic of its link to A.
+sync_case() {
+	wait_until 30 sh -c "'$AMIE' --dir '$T/$1' peers --json | grep -q '\"direction\": \"out\"'" || exit 1
+	[ -n "${BENCH_DEBUG:-}" ] && echo "bench: $1 holds $(records "$1") records before its sync" >&2
+	set -- "$1" $(out_link "$1")
+	bs0=$2 br0=$3 w0=$5
+	"$AMIE" --dir "$T/$1" sync --wait --timeout 300 >/dev/null 2>&1 || exit 1
+	set -- $(out_link "$1")
+	SENT=$(($1 - bs0))
+	RECV=$(($2 - br0))
+	ROUNDS=$3
+	WANTS=$(($4 - w0))
+}
+
+sync_case B1
+row "sync, 100% common: round trips" "$ROUNDS" "rounds" "1" "$(echo "$ROUNDS" | awk '{printf "%.2f", $1}')" "= 1" "$([ "$ROUNDS" = 1 ] && echo pass || echo FAIL)"
+row "sync, 100% common: bytes sent" "$SENT" "bytes" "2048" "$(awk -v a="$SENT" 'BEGIN{printf "%.2f", a/2048}')" "<= 1" "$([ "$SENT" -le 2048 ] && echo pass || echo FAIL)"
+row "sync, 100% common: bytes received" "$RECV" "bytes" "2048" "$(awk -v a="$RECV" 'BEGIN{printf "%.2f", a/2048}')" "<= 1" "$([ "$RECV" -le 2048 ] && echo pass || echo FAIL)"
+
+sync_case B2
+LIMIT=$(awk -v k="$K" -v s="$RECSIZE" 'BEGIN{printf "%.0f", 1.2 * k * s + 64 * k}')
+TOTAL=$((SENT + RECV))
+row "sync, $K newest missing: bytes both ways" "$TOTAL" "bytes" "$LIMIT" "$(awk -v a="$TOTAL" -v l="$LIMIT" 'BEGIN{printf "%.2f", a/l}')" "<= 1" "$([ "$TOTAL" -le "$LIMIT" ] && echo pass || echo FAIL)"
+TRIPS=$((ROUNDS + (WANTS + 3) / 4))
+row "sync, $K newest missing: round trips" "$TRIPS" "rounds" "4" "$(awk -v a="$TRIPS" 'BEGIN{printf "%.2f", a/4}')" "<= 1" "$([ "$TRIPS" -le 4 ] && echo pass || echo FAIL)"
+
+sync_case B3
+TOTAL=$((SENT + RECV))
+MISSING=$(awk -v k="$K" -v s="$RECSIZE" 'BEGIN{printf "%.0f", k * s}')
+row "sync, $K spread missing: bytes both ways" "$TOTAL" "bytes" "$MISSING" "$(awk -v a="$TOTAL" -v l="$MISSING" 'BEGIN{printf "%.2f", a/l}')" "(printed)" "-"
+TRIPS=$((ROUNDS + (WANTS + 3) / 4))
+row "sync, $K spread missing: round trips" "$TRIPS" "rounds" "-" "-" "(printed)" "-"
+
+# Initial sync: a new node joins and fetches everything.
+node C
+t0=$(now_ms)
+join C A
+wait_until 600 has_records C "$N" || { echo "bench: initial sync did not finish" >&2; exit 1; }
+t1=$(now_ms)
+RATE=$(awk -v n="$N" -v ms="$((t1 - t0))" 'BEGIN{printf "%.0f", n * 1000 / ms}')
+row "bare Ed25519 verify, 1 core (same records)" "$VERIFY" "records/s" "-" "-" "-" "-"
+row "initial sync of $N records" "$RATE" "records/s" "$VERIFY" "$(awk -v a="$RATE" -v l="$VERIFY" 'BEGIN{printf "%.2f", a/l}')" ">= 0.50" "$(awk -v a="$RATE" -v l="$VERIFY" 'BEGIN{print (a/l >= 0.5) ? "pass" : "FAIL"}')"
+for p in $PIDS; do kill -TERM "$p"; done
+wait
+PIDS=""
