@@ -154,7 +154,7 @@ cmd_fed_invite_main(int argc, char **argv)
 }
 
 #define CMD_FED_JOIN_USAGE \
-	"usage: amie join CODE [--dir DIR]\n" \
+	"usage: amie join CODE [--json] [--dir DIR]\n" \
 	"Join the federation of the node that printed CODE (amie invite).\n"
 
 int
@@ -241,6 +241,7 @@ cmd_fed_str(const struct mpmap *m, const char *key, char *out, size_t cap)
 static void
 cmd_fed_member_row(const struct mpmap *m)
 {
+	static int header;
 	char id[NODEID_LEN + 1], name[160], region[160], state[16], safety[8];
 	int self = 0, founder = 0;
 
@@ -251,6 +252,9 @@ cmd_fed_member_row(const struct mpmap *m)
 	cmd_fed_str(m, "safety_code", safety, sizeof(safety));
 	mpmap_bool(m, "self", &self, NULL);
 	mpmap_bool(m, "founder", &founder, NULL);
+	if (!header++)
+		printf("%-7s  %-8s %-6s  %s\n", "ID", "STATE", "SAFETY",
+		    "NAME");
 	printf("%.7s  %-8s %-6s  %s%s%s%s%s\n", id, state,
 	    self ? "(this)" : safety, name[0] ? name : "?",
 	    region[0] ? ", " : "", region, founder ? "  [founder]" : "", "");
@@ -277,8 +281,7 @@ cmd_fed_members_main(int argc, char **argv)
 		return rc;
 	if (c.json)
 		rc = cli_print_json(&r);
-	else if (printf("%-7s  %-8s %-6s  %s\n", "ID", "STATE", "SAFETY",
-	    "NAME") < 0 || cmd_fed_each(&r, "members", cmd_fed_member_row) == 0) {
+	else if (cmd_fed_each(&r, "members", cmd_fed_member_row) == 0) {
 		fprintf(stderr, "amie: no members: this node has no "
 		    "federation yet\n");
 		rc = CLI_EXIT_NOTFOUND;
@@ -397,7 +400,7 @@ cmd_fed_peers_main(int argc, char **argv)
 }
 
 #define CMD_FED_SYNC_USAGE \
-	"usage: amie sync [--wait] [--timeout SEC] [--dir DIR]\n" \
+	"usage: amie sync [--wait] [--timeout SEC] [--json] [--dir DIR]\n" \
 	"Reconcile now with every connected peer; with --wait, return when\n" \
 	"done (exit 75 if not done within SEC seconds, default 60).\n"
 

@@ -26,7 +26,7 @@
 struct config {
 	char name[BODY_NAME_MAX + 1];
 	char region[BODY_NAME_MAX + 1];
-	char contact[CONFIG_VALUE_MAX];
+	char contact[BODY_NAME_MAX + 1];
 	char listen[CONFIG_VALUE_MAX];	/* tcp://HOST:PORT */
 	char advertise[CONFIG_VALUE_MAX];	/* "" means listen */
 	unsigned max_peers;

@@ -128,8 +128,10 @@ members_handle_remove(struct node *n, const struct ctl_request *req,
 	if (strcmp(reason, "retired") != 0 && strcmp(reason, "compromised") != 0)
 		return fail(eb, AMIE_EUSAGE,
 		    "--reason: retired or compromised, not '%s'", reason);
-	if ((rc = nodeid_normalize(f.prefix, sizeof(f.prefix), arg, eb)) != 0)
-		return fail(eb, AMIE_EUSAGE, "%s", eb->msg);
+	if (nodeid_normalize(f.prefix, sizeof(f.prefix), arg, eb) != 0) {
+		eb->code = AMIE_EUSAGE;
+		return AMIE_EUSAGE;
+	}
 	if (strlen(f.prefix) < NODEID_PREFIX_MIN)
 		return fail(eb, AMIE_EUSAGE, "give at least %d characters of "
 		    "the node id", NODEID_PREFIX_MIN);

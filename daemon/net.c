@@ -320,7 +320,7 @@ net_link_drop(struct link *l, const char *why, int backoff)
 	if (l->joining && l->join_ticket != NULL) {
 		struct errbuf eb;
 
-		fail(&eb, AMIE_EUNAVAIL, "join: %s", why);
+		fail(&eb, AMIE_EUNAVAIL, "%s", why);
 		control_reply_later(l->net->ctl, &l->join_ticket, NULL, &eb);
 	}
 	net_client_end(l);
@@ -395,7 +395,8 @@ net_connect(struct net *net, const uint8_t key[32], const char *endpoint)
 	snprintf(mon, sizeof(mon), "inproc://amie-monitor-%p", (void *)l);
 	if (zmq_socket_monitor(s, mon, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
 	    ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-	    ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) == 0) {
+	    ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+	    ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED) == 0) {
 		l->mon = zmq_socket(net->zctx, ZMQ_PAIR);
 		zmq_setsockopt(l->mon, ZMQ_LINGER, &linger, sizeof(linger));
 		zmq_connect(l->mon, mon);
@@ -961,10 +962,27 @@ net_monitor_recv(struct link *l)
 	zmq_msg_close(&addr);
 	if (event == 0)
 		return;
+	if (event == ZMQ_EVENT_DISCONNECTED && !l->joining) {
+		/* ZeroMQ reconnects by itself; HELLO again once it has. */
+		l->ready = 0;
+		l->created_ms = l->net->tick_ms;
+		net_client_end(l);
+		net_server_end(l);
+		l->need_count = l->need_pos = 0;
+		l->wants_out = 0;
+		return;
+	}
+	if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+		if (!l->joining && !l->ready)
+			net_send_hello(l);
+		return;
+	}
+	if (event == ZMQ_EVENT_DISCONNECTED)
+		return;
 	if (l->joining) {
 		struct errbuf eb;
 
-		fail(&eb, AMIE_EREFUSED, "join: %s",
+		fail(&eb, AMIE_EREFUSED, "%s",
 		    event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ?
 		    "the inviter refused the connection: it has no pending "
 		    "invite (this one is used up or expired)" :
@@ -1044,6 +1062,10 @@ net_zap_recv(struct net *net)
 		if (ok) {
 			status = "200";
 			text = "OK";
+		} else {
+			log_msg(LOG_INFO, "net: refused a handshake from "
+			    "key %.16s...: not a member, no invite pending",
+			    uid);
 		}
 	}
 	if (n >= 2) {
@@ -1264,10 +1286,9 @@ static int
 net_waiter_idle(const struct net *net)
 {
 	for (const struct link *l = net->links; l != NULL; l = l->next) {
-		if (l->dead || l->joining)
+		if (l->dead || l->joining || !l->ready)
 			continue;
-		if (!l->ready || l->cs.active || l->need_count > 0 ||
-		    l->wants_out > 0)
+		if (l->cs.active || l->need_count > 0 || l->wants_out > 0)
 			return 0;
 	}
 	return 1;
@@ -1610,8 +1631,8 @@ net_join_done(struct link *l, const struct wire_msg *m)
 	if (!net->has_federation ||
 	    memcmp(net->network_id, l->join_net_prefix,
 	    INVITECODE_NET_PREFIX) != 0 || !member_is_current(n->store, n->pk)) {
-		fail(&eb, AMIE_EREFUSED, "join: the inviter's answer does not "
-		    "make this node a member of its federation");
+		fail(&eb, AMIE_EREFUSED, "the inviter's answer does not make "
+		    "this node a member of its federation");
 		control_reply_later(net->ctl, &l->join_ticket, NULL, &eb);
 		net_link_drop(l, "join failed", 0);
 		return;
@@ -1800,30 +1821,34 @@ net_handle_sync(struct node *n, const struct ctl_request *req,
 		return rc;
 	if (!net->has_federation)
 		return fail(eb, AMIE_ECONFIG, "this node has no federation");
+	for (struct link *l = net->links; l != NULL; l = l->next)
+		if (!l->dead && !l->joining && l->ready)
+			links++;
+	if (links == 0)
+		return fail(eb, AMIE_EUNAVAIL, "no peer is connected");
+	i = NET_WAITERS_MAX;
+	if (wait) {
+		for (i = 0; i < NET_WAITERS_MAX; i++)
+			if (net->waiters[i].ticket == NULL)
+				break;
+		if (i == NET_WAITERS_MAX)
+			return fail(eb, AMIE_EAGAIN, "too many syncs waiting");
+		net->waiters[i].deadline_ms = node_now_ms() + timeout_s * 1000;
+		net->waiters[i].sessions = 0;
+		net->waiters[i].ticket = control_defer(net->ctl);
+	}
 	/* Once per peer: on our outbound link to it if there is one. */
 	for (struct link *l = net->links; l != NULL; l = l->next) {
-		if (l->dead || l->joining)
+		if (l->dead || l->joining || !l->ready)
 			continue;
-		links++;
 		if (!l->outbound && net_has_outbound(net, l->key))
 			continue;
 		net_client_start(l);
 	}
-	if (links == 0)
-		return fail(eb, AMIE_EUNAVAIL, "no peer is connected");
-	if (!wait) {
-		mpw_map(w, 1);
-		mpw_cstr(w, "peers");
-		mpw_uint(w, links);
-		return 0;
-	}
-	for (i = 0; i < NET_WAITERS_MAX; i++)
-		if (net->waiters[i].ticket == NULL)
-			break;
-	if (i == NET_WAITERS_MAX)
-		return fail(eb, AMIE_EAGAIN, "too many syncs waiting");
-	net->waiters[i].deadline_ms = node_now_ms() + timeout_s * 1000;
-	net->waiters[i].sessions = 0;
-	net->waiters[i].ticket = control_defer(net->ctl);
-	return CONTROL_DEFERRED;
+	if (wait)
+		return CONTROL_DEFERRED;
+	mpw_map(w, 1);
+	mpw_cstr(w, "peers");
+	mpw_uint(w, net_peers_connected(net));
+	return 0;
 }

@@ -191,8 +191,9 @@ node_write(struct node *n, const char *kind, const char *key,
 
 	if (store_network_id(n->store, netid) != 0)
 		return fail(eb, AMIE_ECONFIG,
-		    "this node has no federation yet: found one with amie init "
-		    "--federation NAME in a new directory");
+		    "this node has no federation yet: join one with amie join "
+		    "CODE, or found one with amie init --federation NAME in a "
+		    "new directory");
 	if (strlen(key) > RECORD_KEY_MAX)
 		return fail(eb, AMIE_ELIMIT, "key: over %d bytes",
 		    RECORD_KEY_MAX);
