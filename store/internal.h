@@ -17,7 +17,7 @@
 #include "proto/record.h"
 #include "store/store.h"
 
-#define STORE_DBS 12
+#define STORE_DBS 15
 #define STORE_OBJKEY_MAX (RECORD_KIND_MAX + 1 + RECORD_KEY_MAX)
 #define STORE_TSID_LEN (8 + RECORD_ID_LEN)
 
@@ -35,6 +35,9 @@ struct store {
 	MDB_dbi signers;	/* member.c: (dups), as member.c says */
 	MDB_dbi byauthor;	/* author -> ts || id (dups) */
 	MDB_dbi invites;	/* invite.c: secret hash -> expiry, uses */
+	MDB_dbi deleted;	/* kind NUL key -> tombstone id: deleted */
+	MDB_dbi terms;		/* search.c: as search.c says */
+	MDB_dbi docs;		/* search.c: as search.c says */
 	size_t map_size;
 	unsigned snapshots;	/* itemset snapshots open: no remapping */
 	uint8_t self[RECORD_KEY_LEN];
@@ -77,3 +80,11 @@ int member_check(struct store *st, MDB_txn *txn, const struct record *r,
     const struct record_header *h, struct errbuf *eb);
 int member_apply(struct store *st, MDB_txn *txn, const struct record *r,
     const struct record_header *h, const uint8_t id[RECORD_ID_LEN]);
+
+/*
+ * search.c, inside the ingest transaction: the article key (kind "kb")
+ * changed: a revision arrived, or it was deleted (its key is then in the
+ * `deleted` database).  Index its display winner again, or take it out.
+ * Returns an LMDB code.
+ */
+int search_article_changed(struct store *st, MDB_txn *txn, const char *key);

@@ -13,6 +13,7 @@
 #include "store/internal.h"
 #include "store/itemset.h"
 #include "store/member.h"
+#include "store/search.h"
 
 static void store_load_founder(struct store *st, MDB_txn *txn);
 
@@ -75,6 +76,9 @@ store_open(struct store **out, const char *path,
 		{ "signers", offsetof(struct store, signers), MDB_DUPSORT },
 		{ "byauthor", offsetof(struct store, byauthor), MDB_DUPSORT },
 		{ "invites", offsetof(struct store, invites), 0 },
+		{ "deleted", offsetof(struct store, deleted), 0 },
+		{ "terms", offsetof(struct store, terms), MDB_DUPSORT },
+		{ "docs", offsetof(struct store, docs), 0 },
 	};
 	struct store *st;
 	MDB_envinfo info;
@@ -358,7 +362,9 @@ store_ingest_one(struct store *st, MDB_txn *txn, const struct store_in *in,
 		goto refused;
 
 	if ((mrc = store_insert(st, txn, in->buf, in->len, &h, o->id)) != 0 ||
-	    (mrc = member_apply(st, txn, &r, &h, o->id)) != 0)
+	    (mrc = member_apply(st, txn, &r, &h, o->id)) != 0 ||
+	    (strcmp(h.kind, "kb") == 0 &&
+	    (mrc = search_article_changed(st, txn, h.key)) != 0))
 		return mrc;
 	if (is_charter) {
 		if ((mrc = store_put(txn, st->meta, "network_id", 10,
