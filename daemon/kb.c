@@ -7,6 +7,10 @@
 #include "daemon/kb.h"
 #include "proto/body.h"
 #include "proto/nodeid.h"
+#include "proto/xmalloc.h"
+#include "store/member.h"
+#include "store/search.h"
+#include "store/tombstone.h"
 
 /* The display winner of an article, decoded; buf owns the bytes. */
 struct kb_view {
@@ -27,6 +31,8 @@ kb_view_load(struct node *n, const char *key, struct kb_view *v,
 	int rc;
 
 	v->buf = NULL;
+	if (tombstone_is_deleted(n->store, "kb", key))
+		return fail(eb, AMIE_ENOTFOUND, "article %s was deleted", key);
 	if ((rc = store_object_heads(n->store, "kb", key, v->heads,
 	    STORE_HEADS_MAX, &v->heads_count, eb)) != 0)
 		return rc;
@@ -133,10 +139,20 @@ kb_args(const struct ctl_request *req, struct body_kb *a, struct errbuf *eb)
 	    (rc = mpr_array(&r, &a->tags_count, RECORD_TAGS_MAX, "tags",
 	    eb)) != 0)
 		return rc;
-	for (uint32_t i = 0; i < a->tags_count; i++)
+	for (uint32_t i = 0; i < a->tags_count; i++) {
+		const struct body_str *t = &a->tags[i];
+
 		if ((rc = mpr_str(&r, &a->tags[i].s, &a->tags[i].len,
 		    BODY_TAG_MAX, "tags", eb)) != 0)
 			return rc;
+		for (uint32_t j = 0; j < t->len; j++)
+			if (t->s[j] == ' ' || t->s[j] == ',' || t->s[j] == '\t' ||
+			    t->s[j] == '\n' || t->s[j] == '\r')
+				return fail(eb, AMIE_EPROTO, "tags: '%.*s' is "
+				    "not one word", (int)t->len, t->s);
+		if (t->len == 0)
+			return fail(eb, AMIE_EPROTO, "tags: an empty tag");
+	}
 	return 0;
 }
 
@@ -332,4 +348,447 @@ kb_handle_list(struct node *n, const struct ctl_request *req, struct mpw *w,
 	}
 	mpw_release(&l.items);
 	return rc;
+}
+
+/* A revision of the article, decoded; buf owns the bytes. */
+struct kb_rev {
+	uint8_t *buf;
+	struct record rec;
+	struct record_header h;
+	struct body_kb a;
+};
+
+static int
+kb_rev_load(struct node *n, const uint8_t id[RECORD_ID_LEN],
+    struct kb_rev *r, struct errbuf *eb)
+{
+	size_t len;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if ((rc = store_get(n->store, id, &r->buf, &len, eb)) != 0)
+		return rc;
+	if ((rc = record_decode(&r->rec, r->buf, len, eb)) != 0 ||
+	    (rc = record_header_decode(&r->h, r->rec.header,
+	    r->rec.header_len, eb)) != 0 ||
+	    (r->rec.body != NULL && (rc = body_kb_decode(&r->a, r->rec.body,
+	    r->rec.body_len, eb)) != 0)) {
+		free(r->buf);
+		r->buf = NULL;
+		return rc;
+	}
+	return 0;
+}
+
+/* Every revision of key; the caller frees *revs. */
+static int
+kb_revisions(struct node *n, const char *key, struct store_head **revs,
+    size_t *count, struct errbuf *eb)
+{
+	size_t total = 0;
+	int rc;
+
+	if ((rc = store_object_revisions(n->store, "kb", key, NULL, 0, &total,
+	    eb)) != 0)
+		return rc;
+	*revs = xcalloc(total, sizeof(**revs));
+	if ((rc = store_object_revisions(n->store, "kb", key, *revs, total,
+	    count, eb)) != 0) {
+		free(*revs);
+		*revs = NULL;
+		return rc;
+	}
+	if (*count > total)
+		*count = total;
+	return 0;
+}
+
+/* The revision of key whose hex id starts with the request's field. */
+static int
+kb_rev_find(struct node *n, const struct ctl_request *req, const char *field,
+    const char *key, uint8_t id[RECORD_ID_LEN], struct errbuf *eb)
+{
+	char prefix[2 * RECORD_ID_LEN + 1], hex[2 * RECORD_ID_LEN + 1];
+	struct store_head *revs;
+	size_t count, found = 0, plen;
+	int rc;
+
+	if ((rc = mpmap_cstr(&req->args, field, prefix, sizeof(prefix),
+	    eb)) != 0)
+		return rc;
+	plen = strlen(prefix);
+	if (plen < STORE_PREFIX_MIN)
+		return fail(eb, AMIE_EUSAGE, "revision '%s': give at least %d "
+		    "characters", prefix, STORE_PREFIX_MIN);
+	if ((rc = kb_revisions(n, key, &revs, &count, eb)) != 0)
+		return rc;
+	for (size_t i = 0; i < count; i++) {
+		record_id_hex(hex, revs[i].id);
+		if (strncmp(hex, prefix, plen) == 0) {
+			memcpy(id, revs[i].id, RECORD_ID_LEN);
+			found++;
+		}
+	}
+	free(revs);
+	if (found == 0)
+		return fail(eb, AMIE_ENOTFOUND, "article %.8s has no revision "
+		    "%s", key, prefix);
+	if (found > 1)
+		return fail(eb, AMIE_EAMBIGUOUS, "revision %s is ambiguous: "
+		    "give more characters", prefix);
+	return 0;
+}
+
+int
+kb_handle_rm(struct node *n, const struct ctl_request *req, struct mpw *w,
+    struct errbuf *eb)
+{
+	char key[RECORD_KEY_MAX + 1], hex[2 * RECORD_ID_LEN + 1];
+	uint8_t refs[RECORD_REFS_MAX][RECORD_ID_LEN], id[RECORD_ID_LEN];
+	struct body_tombstone t;
+	struct kb_view v;
+	struct mpw body;
+	uint32_t nrefs;
+	int rc;
+
+	if ((rc = kb_find(n, req, key, eb)) != 0 ||
+	    (rc = kb_view_load(n, key, &v, eb)) != 0)
+		return rc;
+	free(v.buf);
+	rc = mpmap_str(&req->args, "reason", &t.reason.s, &t.reason.len,
+	    BODY_REASON_MAX, eb);
+	if (rc == AMIE_ENOTFOUND) {
+		t.reason.s = "";
+		t.reason.len = 0;
+	} else if (rc != 0) {
+		return rc;
+	}
+	nrefs = (uint32_t)(v.heads_count < RECORD_REFS_MAX ? v.heads_count :
+	    RECORD_REFS_MAX);
+	for (uint32_t i = 0; i < nrefs; i++)
+		memcpy(refs[i], v.heads[i].id, RECORD_ID_LEN);
+	mpw_init(&body, RECORD_BODY_MAX);
+	body_tombstone_encode(&t, &body);
+	rc = node_write(n, "tombstone", "", (const uint8_t (*)[32])refs, nrefs,
+	    body.buf, body.len, 0, id, eb);
+	mpw_release(&body);
+	if (rc != 0)
+		return rc;
+	record_id_hex(hex, id);
+	mpw_map(w, 2);
+	mpw_cstr(w, "id");
+	mpw_cstr(w, key);
+	mpw_cstr(w, "revision");
+	mpw_cstr(w, hex);
+	return 0;
+}
+
+int
+kb_handle_history(struct node *n, const struct ctl_request *req,
+    struct mpw *w, struct errbuf *eb)
+{
+	char key[RECORD_KEY_MAX + 1], hex[2 * RECORD_ID_LEN + 1];
+	struct store_head *revs, heads[STORE_HEADS_MAX];
+	size_t count, nheads;
+	int rc;
+
+	if ((rc = kb_find(n, req, key, eb)) != 0)
+		return rc;
+	if (tombstone_is_deleted(n->store, "kb", key))
+		return fail(eb, AMIE_ENOTFOUND, "article %s was deleted", key);
+	if ((rc = store_object_heads(n->store, "kb", key, heads,
+	    STORE_HEADS_MAX, &nheads, eb)) != 0 ||
+	    (rc = kb_revisions(n, key, &revs, &count, eb)) != 0)
+		return rc;
+	mpw_map(w, 2);
+	mpw_cstr(w, "id");
+	mpw_cstr(w, key);
+	mpw_cstr(w, "revisions");
+	mpw_array(w, (uint32_t)count);
+	for (size_t i = 0; i < count; i++) {
+		struct kb_rev r;
+		int head = 0;
+
+		for (size_t j = 0; j < nheads; j++)
+			head |= memcmp(heads[j].id, revs[i].id, 32) == 0;
+		if (kb_rev_load(n, revs[i].id, &r, eb) != 0)
+			memset(&r, 0, sizeof(r));
+		mpw_map(w, 6);
+		kb_write_author(w, &r.h);
+		mpw_cstr(w, "head");
+		mpw_bool(w, head);
+		mpw_cstr(w, "refs");
+		mpw_array(w, r.h.refs_count);
+		for (uint32_t j = 0; j < r.h.refs_count; j++) {
+			record_id_hex(hex, r.h.refs[j]);
+			mpw_cstr(w, hex);
+		}
+		record_id_hex(hex, revs[i].id);
+		mpw_cstr(w, "revision");
+		mpw_cstr(w, hex);
+		kb_write_str(w, "title", &r.a.title);
+		mpw_cstr(w, "updated");
+		mpw_uint(w, revs[i].ts);
+		free(r.buf);
+	}
+	free(revs);
+	return 0;
+}
+
+int
+kb_handle_diff(struct node *n, const struct ctl_request *req, struct mpw *w,
+    struct errbuf *eb)
+{
+	char key[RECORD_KEY_MAX + 1], hex[2 * RECORD_ID_LEN + 1];
+	uint8_t from[RECORD_ID_LEN], to[RECORD_ID_LEN];
+	struct kb_rev a, b;
+	struct kb_view v;
+	int rc;
+
+	if ((rc = kb_find(n, req, key, eb)) != 0 ||
+	    (rc = kb_view_load(n, key, &v, eb)) != 0)
+		return rc;
+	memcpy(to, v.heads[v.winner].id, RECORD_ID_LEN);
+	rc = kb_rev_find(n, req, "to", key, to, eb);
+	if (rc != 0 && rc != AMIE_ENOTFOUND) {
+		free(v.buf);
+		return rc;
+	}
+	if (rc == AMIE_ENOTFOUND && mpmap_get(&req->args, "to") != NULL) {
+		free(v.buf);
+		return rc;
+	}
+	free(v.buf);
+	if ((rc = kb_rev_load(n, to, &b, eb)) != 0)
+		return rc;
+	rc = kb_rev_find(n, req, "from", key, from, eb);
+	if (rc == AMIE_ENOTFOUND && mpmap_get(&req->args, "from") == NULL) {
+		/* By default: the revision the shown one replaced. */
+		if (b.h.refs_count == 0) {
+			free(b.buf);
+			return fail(eb, AMIE_ENOTFOUND, "article %.8s has one "
+			    "revision: nothing to compare", key);
+		}
+		memcpy(from, b.h.refs[0], RECORD_ID_LEN);
+		rc = 0;
+	}
+	if (rc != 0 || (rc = kb_rev_load(n, from, &a, eb)) != 0) {
+		free(b.buf);
+		return rc;
+	}
+	mpw_map(w, 7);
+	kb_write_str(w, "from_body", &a.a.text);
+	record_id_hex(hex, from);
+	mpw_cstr(w, "from_revision");
+	mpw_cstr(w, hex);
+	kb_write_str(w, "from_title", &a.a.title);
+	mpw_cstr(w, "id");
+	mpw_cstr(w, key);
+	kb_write_str(w, "to_body", &b.a.text);
+	record_id_hex(hex, to);
+	mpw_cstr(w, "to_revision");
+	mpw_cstr(w, hex);
+	kb_write_str(w, "to_title", &b.a.title);
+	free(a.buf);
+	free(b.buf);
+	return 0;
+}
+
+struct kb_conflicts {
+	struct node *node;
+	struct mpw items;
+	uint32_t count;
+};
+
+static int
+kb_conflicts_one(void *ctx, const char *key, const struct store_head *heads,
+    size_t count)
+{
+	struct kb_conflicts *c = ctx;
+	struct mpw *w = &c->items;
+	char hex[2 * RECORD_ID_LEN + 1];
+	struct kb_view v;
+	struct errbuf eb;
+
+	if (count < 2 || kb_view_load(c->node, key, &v, &eb) != 0)
+		return 0;
+	(void)heads;
+	mpw_map(w, 4);
+	mpw_cstr(w, "heads");
+	mpw_array(w, (uint32_t)v.heads_count);
+	for (size_t i = 0; i < v.heads_count; i++) {
+		record_id_hex(hex, v.heads[i].id);
+		mpw_cstr(w, hex);
+	}
+	mpw_cstr(w, "id");
+	mpw_cstr(w, key);
+	kb_write_str(w, "title", &v.a.title);
+	record_id_hex(hex, v.heads[v.winner].id);
+	mpw_cstr(w, "winner");
+	mpw_cstr(w, hex);
+	c->count++;
+	free(v.buf);
+	return 0;
+}
+
+int
+kb_handle_conflicts(struct node *n, const struct ctl_request *req,
+    struct mpw *w, struct errbuf *eb)
+{
+	struct kb_conflicts c;
+	int rc;
+
+	(void)req;
+	memset(&c, 0, sizeof(c));
+	c.node = n;
+	mpw_init(&c.items, CTL_MSG_MAX);
+	rc = store_objects(n->store, "kb", kb_conflicts_one, &c, eb);
+	if (rc == 0 && (rc = mpw_finish(&c.items, "conflicts", eb)) == 0) {
+		mpw_map(w, 1);
+		mpw_cstr(w, "conflicts");
+		mpw_array(w, c.count);
+		mpw_raw(w, c.items.buf, c.items.len);
+	}
+	mpw_release(&c.items);
+	return rc;
+}
+
+int
+kb_handle_resolve(struct node *n, const struct ctl_request *req,
+    struct mpw *w, struct errbuf *eb)
+{
+	char key[RECORD_KEY_MAX + 1];
+	uint8_t refs[RECORD_REFS_MAX][RECORD_ID_LEN], keep[RECORD_ID_LEN];
+	struct kb_rev kept;
+	struct kb_view v;
+	struct body_kb a;
+	uint32_t nrefs;
+	int rc;
+
+	if ((rc = kb_find(n, req, key, eb)) != 0 ||
+	    (rc = kb_view_load(n, key, &v, eb)) != 0)
+		return rc;
+	if (v.heads_count < 2) {
+		free(v.buf);
+		return fail(eb, AMIE_EUSAGE, "article %.8s has no conflict",
+		    key);
+	}
+	memcpy(keep, v.heads[v.winner].id, RECORD_ID_LEN);
+	rc = kb_rev_find(n, req, "keep", key, keep, eb);
+	if (rc != 0 && !(rc == AMIE_ENOTFOUND &&
+	    mpmap_get(&req->args, "keep") == NULL)) {
+		free(v.buf);
+		return rc;
+	}
+	if ((rc = kb_rev_load(n, keep, &kept, eb)) != 0) {
+		free(v.buf);
+		return rc;
+	}
+	a = kept.a;
+	nrefs = (uint32_t)(v.heads_count < RECORD_REFS_MAX ? v.heads_count :
+	    RECORD_REFS_MAX);
+	for (uint32_t i = 0; i < nrefs; i++)
+		memcpy(refs[i], v.heads[i].id, RECORD_ID_LEN);
+	if ((rc = kb_args(req, &a, eb)) == 0)
+		rc = kb_write(n, key, &a, (const uint8_t (*)[32])refs, nrefs, w,
+		    eb);
+	free(kept.buf);
+	free(v.buf);
+	return rc;
+}
+
+int
+kb_handle_search(struct node *n, const struct ctl_request *req,
+    struct mpw *w, struct errbuf *eb)
+{
+	char query[SEARCH_QUERY_MAX + 1], tag[BODY_TAG_MAX + 1] = "";
+	char cat[BODY_CATEGORY_MAX + 1] = "", lang[BODY_LANG_MAX + 1] = "";
+	struct search_result *res;
+	struct search_filter f;
+	uint64_t limit = 10;
+	size_t count = 0;
+	int rc;
+
+	rc = mpmap_cstr(&req->args, "query", query, sizeof(query), eb);
+	if (rc == AMIE_ENOTFOUND)
+		return fail(eb, AMIE_EUSAGE, "search: which words?");
+	if (rc != 0)
+		return rc;
+	if (((rc = mpmap_cstr(&req->args, "tag", tag, sizeof(tag), eb)) != 0 &&
+	    rc != AMIE_ENOTFOUND) ||
+	    ((rc = mpmap_cstr(&req->args, "category", cat, sizeof(cat),
+	    eb)) != 0 && rc != AMIE_ENOTFOUND) ||
+	    ((rc = mpmap_cstr(&req->args, "lang", lang, sizeof(lang),
+	    eb)) != 0 && rc != AMIE_ENOTFOUND) ||
+	    ((rc = mpmap_uint(&req->args, "limit", &limit, eb)) != 0 &&
+	    rc != AMIE_ENOTFOUND))
+		return rc;
+	if (limit == 0 || limit > SEARCH_LIMIT_MAX)
+		return fail(eb, AMIE_EUSAGE, "--limit: 1 to %d",
+		    SEARCH_LIMIT_MAX);
+	memset(&f, 0, sizeof(f));
+	f.tag = tag;
+	f.category = cat;
+	f.lang = lang;
+	{
+		const uint8_t *author;
+		uint32_t alen;
+
+		rc = mpmap_bin(&req->args, "author", &author, &alen, 32, eb);
+		if (rc == 0 && alen == 32)
+			f.author = author;
+		else if (rc != AMIE_ENOTFOUND && rc != 0)
+			return rc;
+	}
+	res = xcalloc(limit, sizeof(*res));
+	if ((rc = search_query(n->store, query, &f, res, limit, &count,
+	    eb)) != 0) {
+		free(res);
+		return rc;
+	}
+	mpw_map(w, 2);
+	mpw_cstr(w, "query");
+	mpw_cstr(w, query);
+	mpw_cstr(w, "results");
+	mpw_array(w, (uint32_t)count);
+	for (size_t i = 0; i < count; i++) {
+		struct kb_rev r;
+
+		if (kb_rev_load(n, res[i].revision, &r, eb) != 0)
+			memset(&r, 0, sizeof(r));
+		/* Canonical msgpack has no floats: the score goes in
+		 * thousandths and the command line divides. */
+		mpw_map(w, 8);
+		kb_write_author(w, &r.h);
+		mpw_cstr(w, "id");
+		mpw_cstr(w, res[i].key);
+		kb_write_str(w, "lang", &r.a.lang);
+		mpw_cstr(w, "score_milli");
+		mpw_uint(w, (uint64_t)(res[i].score * 1000.0 + 0.5));
+		mpw_cstr(w, "snippet");
+		mpw_cstr(w, res[i].snippet);
+		kb_write_tags(w, &r.a);
+		kb_write_str(w, "title", &r.a.title);
+		mpw_cstr(w, "updated");
+		mpw_uint(w, r.h.ts);
+		free(r.buf);
+	}
+	free(res);
+	return 0;
+}
+
+int
+kb_handle_reindex(struct node *n, const struct ctl_request *req,
+    struct mpw *w, struct errbuf *eb)
+{
+	uint64_t articles = 0;
+	int rc;
+
+	(void)req;
+	if ((rc = search_reindex(n->store, &articles, eb)) != 0)
+		return rc;
+	mpw_map(w, 1);
+	mpw_cstr(w, "articles");
+	mpw_uint(w, articles);
+	return 0;
 }

@@ -45,4 +45,40 @@ int kb_handle_show(struct node *n, const struct ctl_request *req,
 int kb_handle_list(struct node *n, const struct ctl_request *req,
     struct mpw *reply, struct errbuf *eb);
 
+/* kb.rm: id, reason.  Signs a tombstone for the article's heads.
+ * Reply: id, revision (the tombstone). */
+int kb_handle_rm(struct node *n, const struct ctl_request *req,
+    struct mpw *reply, struct errbuf *eb);
+
+/* kb.history: id.  Reply: id, revisions (author, head, refs, revision,
+ * title, updated), oldest first. */
+int kb_handle_history(struct node *n, const struct ctl_request *req,
+    struct mpw *reply, struct errbuf *eb);
+
+/* kb.diff: id, optional from and to (revision id prefixes; default: the
+ * shown revision and the one it replaced).  Reply: id, from_revision,
+ * from_title, from_body, to_revision, to_title, to_body. */
+int kb_handle_diff(struct node *n, const struct ctl_request *req,
+    struct mpw *reply, struct errbuf *eb);
+
+/* kb.conflicts.  Reply: conflicts (heads, id, title, winner). */
+int kb_handle_conflicts(struct node *n, const struct ctl_request *req,
+    struct mpw *reply, struct errbuf *eb);
+
+/* kb.resolve: id, optional keep (revision prefix; default the winner)
+ * and article fields (as kb.edit).  Writes a revision that refs every
+ * head.  Reply: id, revision. */
+int kb_handle_resolve(struct node *n, const struct ctl_request *req,
+    struct mpw *reply, struct errbuf *eb);
+
+/* kb.search: query, optional tag, category, lang, author (bin32),
+ * limit.  Reply: query, results (author, id, lang, score_milli, snippet,
+ * tags, title, updated), best first. */
+int kb_handle_search(struct node *n, const struct ctl_request *req,
+    struct mpw *reply, struct errbuf *eb);
+
+/* kb.reindex.  Reply: articles. */
+int kb_handle_reindex(struct node *n, const struct ctl_request *req,
+    struct mpw *reply, struct errbuf *eb);
+
 #endif

@@ -290,3 +290,27 @@ body_node_info_decode(struct body_node_info *out, const uint8_t *buf,
 	*out = n;
 	return 0;
 }
+
+void
+body_tombstone_encode(const struct body_tombstone *t, struct mpw *w)
+{
+	mpw_map(w, 1);
+	mpw_cstr(w, "reason");
+	mpw_str(w, t->reason.s, t->reason.len);
+}
+
+int
+body_tombstone_decode(struct body_tombstone *out, const uint8_t *buf,
+    size_t len, struct errbuf *eb)
+{
+	struct body_tombstone t;
+	struct mpmap m;
+	int rc;
+
+	if ((rc = mpmap_decode(&m, buf, len, "tombstone", eb)) != 0 ||
+	    (rc = body_get_str(&m, "reason", &t.reason, BODY_REASON_MAX, 0,
+	    eb)) != 0)
+		return rc;
+	*out = t;
+	return 0;
+}

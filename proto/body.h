@@ -133,4 +133,18 @@ void body_node_info_encode(const struct body_node_info *n, struct mpw *w);
 int body_node_info_decode(struct body_node_info *n, const uint8_t *buf,
     size_t len, struct errbuf *eb);
 
+/* A tombstone: why the records it refs were deleted. */
+#define BODY_REASON_MAX 256
+
+struct body_tombstone {
+	struct body_str reason;		/* may be empty */
+};
+
+void body_tombstone_encode(const struct body_tombstone *t, struct mpw *w);
+
+/* Decode a tombstone body (a reason of at most BODY_REASON_MAX bytes).
+ * Returns 0, AMIE_EPROTO or AMIE_ELIMIT. */
+int body_tombstone_decode(struct body_tombstone *t, const uint8_t *buf,
+    size_t len, struct errbuf *eb);
+
 #endif

@@ -82,6 +82,18 @@ int member_apply(struct store *st, MDB_txn *txn, const struct record *r,
     const struct record_header *h, const uint8_t id[RECORD_ID_LEN]);
 
 /*
+ * tombstone.c, inside the ingest transaction: the rules of a tombstone
+ * (AMIE codes), its effect once stored (LMDB codes), and whether an
+ * object is deleted.
+ */
+int tombstone_check(struct store *st, MDB_txn *txn, const struct record *r,
+    const struct record_header *h, struct errbuf *eb);
+int tombstone_apply(struct store *st, MDB_txn *txn,
+    const struct record_header *h, const uint8_t id[RECORD_ID_LEN]);
+int tombstone_deleted_txn(struct store *st, MDB_txn *txn, const char *kind,
+    const char *key);
+
+/*
  * search.c, inside the ingest transaction: the article key (kind "kb")
  * changed: a revision arrived, or it was deleted (its key is then in the
  * `deleted` database).  Index its display winner again, or take it out.

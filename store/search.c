@@ -11,3 +11,27 @@ search_article_changed(struct store *st, MDB_txn *txn, const char *key)
 	(void)key;
 	return 0;
 }
+
+int
+search_query(struct store *st, const char *query,
+    const struct search_filter *f, struct search_result *out, size_t limit,
+    size_t *count, struct errbuf *eb)
+{
+	(void)st;
+	(void)query;
+	(void)f;
+	(void)out;
+	(void)limit;
+	(void)eb;
+	*count = 0;
+	return 0;
+}
+
+int
+search_reindex(struct store *st, uint64_t *articles, struct errbuf *eb)
+{
+	(void)st;
+	(void)eb;
+	*articles = 0;
+	return 0;
+}

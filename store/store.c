@@ -212,6 +212,8 @@ store_rules_check(struct store *st, MDB_txn *txn, const struct record *r,
 	    strcmp(h->kind, "member.remove") == 0 ||
 	    strcmp(h->kind, "node.info") == 0)
 		return 0;
+	if (strcmp(h->kind, "tombstone") == 0)
+		return tombstone_check(st, txn, r, h, eb);
 	if (strcmp(h->kind, "kb") == 0) {
 		if (h->key[0] == '\0')
 			return fail(eb, AMIE_EREFUSED, "kb: empty article id");
@@ -319,7 +321,10 @@ store_ingest_one(struct store *st, MDB_txn *txn, const struct store_in *in,
     uint64_t now_ms, struct store_out *o)
 {
 	uint8_t network_id[32];
+	const uint8_t *buf = in->buf;
+	size_t len = in->len;
 	struct record_header h;
+	struct mpw purged;
 	struct record r;
 	struct errbuf e;
 	MDB_val k, v;
@@ -361,10 +366,25 @@ store_ingest_one(struct store *st, MDB_txn *txn, const struct store_in *in,
 	    (o->code = store_rules_check(st, txn, &r, &h, is_charter, &e)) != 0)
 		goto refused;
 
-	if ((mrc = store_insert(st, txn, in->buf, in->len, &h, o->id)) != 0 ||
+	/* A revision of a deleted article is kept without its body. */
+	if (strcmp(h.kind, "kb") == 0 && r.body != NULL &&
+	    tombstone_deleted_txn(st, txn, h.kind, h.key)) {
+		r.body = NULL;
+		r.body_len = 0;
+		mpw_init(&purged, RECORD_ENCODED_MAX);
+		record_encode(&r, &purged);
+		buf = purged.buf;
+		len = purged.len;
+	}
+	mrc = store_insert(st, txn, buf, len, &h, o->id);
+	if (buf != in->buf)
+		mpw_release(&purged);
+	if (mrc != 0 ||
 	    (mrc = member_apply(st, txn, &r, &h, o->id)) != 0 ||
 	    (strcmp(h.kind, "kb") == 0 &&
-	    (mrc = search_article_changed(st, txn, h.key)) != 0))
+	    (mrc = search_article_changed(st, txn, h.key)) != 0) ||
+	    (strcmp(h.kind, "tombstone") == 0 &&
+	    (mrc = tombstone_apply(st, txn, &h, o->id)) != 0))
 		return mrc;
 	if (is_charter) {
 		if ((mrc = store_put(txn, st->meta, "network_id", 10,
@@ -644,7 +664,8 @@ store_object_find(struct store *st, const char *kind, const char *prefix,
 	return 0;
 }
 
-/* Read the duplicates of the cursor's current key into heads. */
+/* Read the duplicates of the cursor's current key into heads (at most
+ * cap); *count gets how many there are. */
 static int
 store_read_heads(MDB_cursor *c, MDB_val *k, struct store_head *heads,
     size_t cap, size_t *count)
@@ -654,10 +675,12 @@ store_read_heads(MDB_cursor *c, MDB_val *k, struct store_head *heads,
 	int mrc = mdb_cursor_get(c, k, &v, MDB_FIRST_DUP);
 
 	while (mrc == 0) {
-		if (v.mv_size == STORE_TSID_LEN && n < cap) {
-			heads[n].ts = store_get_be64(v.mv_data);
-			memcpy(heads[n].id, (uint8_t *)v.mv_data + 8,
-			    RECORD_ID_LEN);
+		if (v.mv_size == STORE_TSID_LEN) {
+			if (n < cap) {
+				heads[n].ts = store_get_be64(v.mv_data);
+				memcpy(heads[n].id, (uint8_t *)v.mv_data + 8,
+				    RECORD_ID_LEN);
+			}
 			n++;
 		}
 		mrc = mdb_cursor_get(c, k, &v, MDB_NEXT_DUP);
@@ -666,9 +689,11 @@ store_read_heads(MDB_cursor *c, MDB_val *k, struct store_head *heads,
 	return mrc == MDB_NOTFOUND ? 0 : mrc;
 }
 
-int
-store_object_heads(struct store *st, const char *kind, const char *key,
-    struct store_head *heads, size_t cap, size_t *count, struct errbuf *eb)
+/* The duplicates of (kind, key) in dbi. */
+static int
+store_object_dups(struct store *st, MDB_dbi dbi, const char *kind,
+    const char *key, struct store_head *out, size_t cap, size_t *count,
+    struct errbuf *eb)
 {
 	uint8_t ok[STORE_OBJKEY_MAX];
 	MDB_val k, v;
@@ -679,19 +704,39 @@ store_object_heads(struct store *st, const char *kind, const char *key,
 	k.mv_size = store_objkey(ok, kind, key);
 	k.mv_data = ok;
 	if ((mrc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0)
-		return store_fail(eb, mrc, "heads");
-	if ((mrc = mdb_cursor_open(txn, st->heads, &c)) == 0) {
+		return store_fail(eb, mrc, "object");
+	if ((mrc = mdb_cursor_open(txn, dbi, &c)) == 0) {
 		mrc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
 		if (mrc == 0)
-			mrc = store_read_heads(c, &k, heads, cap, count);
+			mrc = store_read_heads(c, &k, out, cap, count);
 		mdb_cursor_close(c);
 	}
 	mdb_txn_abort(txn);
 	if (mrc == MDB_NOTFOUND)
 		return fail(eb, AMIE_ENOTFOUND, "no %s with id %s", kind, key);
 	if (mrc != 0)
-		return store_fail(eb, mrc, "heads");
+		return store_fail(eb, mrc, "object");
 	return 0;
+}
+
+int
+store_object_revisions(struct store *st, const char *kind, const char *key,
+    struct store_head *revs, size_t cap, size_t *count, struct errbuf *eb)
+{
+	return store_object_dups(st, st->revs, kind, key, revs, cap, count,
+	    eb);
+}
+
+int
+store_object_heads(struct store *st, const char *kind, const char *key,
+    struct store_head *heads, size_t cap, size_t *count, struct errbuf *eb)
+{
+	int rc = store_object_dups(st, st->heads, kind, key, heads, cap, count,
+	    eb);
+
+	if (rc == 0 && *count > cap)
+		*count = cap;
+	return rc;
 }
 
 size_t
@@ -736,7 +781,8 @@ store_objects(struct store *st, const char *kind, store_object_fn fn,
 		if ((mrc = store_read_heads(c, &k, heads, STORE_HEADS_MAX,
 		    &n)) != 0)
 			break;
-		rc = fn(ctx, key, heads, n);
+		rc = fn(ctx, key, heads, n < STORE_HEADS_MAX ? n :
+		    STORE_HEADS_MAX);
 		mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT_NODUP);
 	}
 	mdb_cursor_close(c);

@@ -140,6 +140,15 @@ int store_object_find(struct store *st, const char *kind, const char *prefix,
 int store_object_heads(struct store *st, const char *kind, const char *key,
     struct store_head *heads, size_t cap, size_t *count, struct errbuf *eb);
 
+/*
+ * Every revision of object (kind, key), ordered by ts then id, at most
+ * cap of them in revs and their number in *count (which may exceed cap:
+ * then only the first cap are there).  Returns 0 or AMIE_ENOTFOUND.
+ */
+int store_object_revisions(struct store *st, const char *kind,
+    const char *key, struct store_head *revs, size_t cap, size_t *count,
+    struct errbuf *eb);
+
 /* Index of the display winner among count heads ordered as above. */
 size_t store_head_winner(const struct store_head *heads, size_t count);
 
