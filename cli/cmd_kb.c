@@ -236,10 +236,16 @@ cmd_kb_check_lang(const struct cli *c, const struct cmd_kb_args *a)
 	return -1;
 }
 
+/*
+ * kb edit and kb resolve: a new revision of article ID with the options
+ * and the text of FILE or - (unchanged when absent).  edit needs some
+ * change; resolve (which refs every head) may keep a revision as it is.
+ */
 static int
-cmd_kb_edit(int argc, char **argv)
+cmd_kb_revise(int argc, char **argv, const char *cmd, const char *prog,
+    const char *usage)
 {
-	struct cli c = { .prog = "amie kb edit" };
+	struct cli c = { .prog = prog };
 	struct cmd_kb_args a;
 	struct cli_reply r;
 	struct mpw req;
@@ -251,18 +257,16 @@ cmd_kb_edit(int argc, char **argv)
 	    (rc = cmd_kb_check_lang(&c, &a)) >= 0)
 		return rc;
 	if (argc - a.positional < 1 || argc - a.positional > 2)
-		return cli_error(&c, CLI_EXIT_USAGE,
-		    "amie kb edit ID [options] [FILE|-]");
+		return cli_error(&c, CLI_EXIT_USAGE, "%s", usage);
 	if (argc - a.positional == 2 &&
 	    (rc = cmd_kb_read(&c, argv[a.positional + 1], &text,
 	    &text_len)) != 0)
 		return rc;
-	if (text == NULL && a.title == NULL && a.lang == NULL &&
-	    a.category == NULL && a.tags_count == 0)
+	if (strcmp(cmd, "kb.edit") == 0 && text == NULL && a.title == NULL &&
+	    a.lang == NULL && a.category == NULL && a.tags_count == 0)
 		return cli_error(&c, CLI_EXIT_USAGE,
 		    "nothing to change: give FILE, - or an option");
-	cmd_kb_request(&req, "kb.edit", argv[a.positional], &a, text,
-	    text_len);
+	cmd_kb_request(&req, cmd, argv[a.positional], &a, text, text_len);
 	free(text);
 	if ((rc = cmd_kb_call(&c, &req, &r)) != 0)
 		return rc;
@@ -270,6 +274,20 @@ cmd_kb_edit(int argc, char **argv)
 	printf("%s\n", id);
 	cli_reply_release(&r);
 	return 0;
+}
+
+static int
+cmd_kb_edit(int argc, char **argv)
+{
+	return cmd_kb_revise(argc, argv, "kb.edit", "amie kb edit",
+	    "amie kb edit ID [options] [FILE|-]");
+}
+
+static int
+cmd_kb_resolve(int argc, char **argv)
+{
+	return cmd_kb_revise(argc, argv, "kb.resolve", "amie kb resolve",
+	    "amie kb resolve ID [--keep REV | FILE|-]");
 }
 
 /* Write the len bytes at s (and a final newline if missing) to a new
@@ -957,38 +975,6 @@ cmd_kb_conflicts(int argc, char **argv)
 	}
 	cli_reply_release(&r);
 	return rc;
-}
-
-static int
-cmd_kb_resolve(int argc, char **argv)
-{
-	struct cli c = { .prog = "amie kb resolve" };
-	struct cmd_kb_args a;
-	struct cli_reply r;
-	struct mpw req;
-	char *text = NULL, id[RECORD_KEY_MAX + 1];
-	size_t text_len = 0;
-	int rc;
-
-	if ((rc = cmd_kb_parse(&c, &a, argc, argv)) >= 0 ||
-	    (rc = cmd_kb_check_lang(&c, &a)) >= 0)
-		return rc;
-	if (argc - a.positional < 1 || argc - a.positional > 2)
-		return cli_error(&c, CLI_EXIT_USAGE,
-		    "amie kb resolve ID [--keep REV | FILE|-]");
-	if (argc - a.positional == 2 &&
-	    (rc = cmd_kb_read(&c, argv[a.positional + 1], &text,
-	    &text_len)) != 0)
-		return rc;
-	cmd_kb_request(&req, "kb.resolve", argv[a.positional], &a, text,
-	    text_len);
-	free(text);
-	if ((rc = cmd_kb_call(&c, &req, &r)) != 0)
-		return rc;
-	cli_reply_str(&r, "id", id, sizeof(id));
-	printf("%s\n", id);
-	cli_reply_release(&r);
-	return 0;
 }
 
 static int

@@ -156,6 +156,21 @@ kb_args(const struct ctl_request *req, struct body_kb *a, struct errbuf *eb)
 	return 0;
 }
 
+/* The reply of a command that wrote a record about article key. */
+static void
+kb_reply_written(struct mpw *w, const char *key,
+    const uint8_t id[RECORD_ID_LEN])
+{
+	char hex[2 * RECORD_ID_LEN + 1];
+
+	record_id_hex(hex, id);
+	mpw_map(w, 2);
+	mpw_cstr(w, "id");
+	mpw_cstr(w, key);
+	mpw_cstr(w, "revision");
+	mpw_cstr(w, hex);
+}
+
 /* Sign revision a of article key (refs: the revision it replaces, or
  * none) and reply with its ids. */
 static int
@@ -164,7 +179,6 @@ kb_write(struct node *n, const char *key, const struct body_kb *a,
     struct mpw *w, struct errbuf *eb)
 {
 	uint8_t id[RECORD_ID_LEN];
-	char hex[2 * RECORD_ID_LEN + 1];
 	struct mpw body;
 	int rc;
 
@@ -176,12 +190,7 @@ kb_write(struct node *n, const char *key, const struct body_kb *a,
 	mpw_release(&body);
 	if (rc != 0)
 		return rc;
-	record_id_hex(hex, id);
-	mpw_map(w, 2);
-	mpw_cstr(w, "id");
-	mpw_cstr(w, key);
-	mpw_cstr(w, "revision");
-	mpw_cstr(w, hex);
+	kb_reply_written(w, key, id);
 	return 0;
 }
 
@@ -443,7 +452,7 @@ int
 kb_handle_rm(struct node *n, const struct ctl_request *req, struct mpw *w,
     struct errbuf *eb)
 {
-	char key[RECORD_KEY_MAX + 1], hex[2 * RECORD_ID_LEN + 1];
+	char key[RECORD_KEY_MAX + 1];
 	uint8_t refs[RECORD_REFS_MAX][RECORD_ID_LEN], id[RECORD_ID_LEN];
 	struct body_tombstone t;
 	struct kb_view v;
@@ -474,12 +483,7 @@ kb_handle_rm(struct node *n, const struct ctl_request *req, struct mpw *w,
 	mpw_release(&body);
 	if (rc != 0)
 		return rc;
-	record_id_hex(hex, id);
-	mpw_map(w, 2);
-	mpw_cstr(w, "id");
-	mpw_cstr(w, key);
-	mpw_cstr(w, "revision");
-	mpw_cstr(w, hex);
+	kb_reply_written(w, key, id);
 	return 0;
 }
 
