@@ -231,7 +231,7 @@ cmd_kb_check_lang(const struct cli *c, const struct cmd_kb_args *a)
 {
 	if (a->lang != NULL && strcmp(a->lang, "fr") != 0 &&
 	    strcmp(a->lang, "en") != 0)
-		return cli_error(c, CLI_EXIT_USAGE,
+		return cli_error(c, CLI_EXIT_DATAERR,
 		    "--lang: fr or en, not '%s'", a->lang);
 	return -1;
 }

@@ -17,6 +17,10 @@ TYPO=$(printf %s "$TYPO" | sed 's/#/'"$(printf %s "$CODE" | cut -c27 | tr 'A-Z2-
 expect_code 65 "$AMIE" --dir "$T/B" join "$TYPO"
 grep -q "checksum does not match" "$T/err" || fail "typo message: $(cat "$T/err")"
 expect_code 65 "$AMIE" --dir "$T/B" join "AMIE1-NOTACODE"
+# A well-formed code with a wrong secret reaches the inviter, which says no.
+WRONG=$("$CTLTOOL" badinvite "$CODE") || fail "badinvite"
+expect_code 65 "$AMIE" --dir "$T/B" join "$WRONG"
+grep -q "unknown secret" "$T/err" || fail "wrong secret message: $(cat "$T/err")"
 
 expect_code 0 "$AMIE" --dir "$T/B" join "$CODE"
 # Used up, with no other invite pending: the handshake itself is refused.

@@ -22,7 +22,7 @@ expect_code 1 "$AMIE" --dir "$T/A" kb conflicts
 # Bad input: nothing written.
 before=$(records A)
 expect_code 65 "$AMIE" --dir "$T/A" kb edit "$X" --tag "two words"
-expect_code 64 "$AMIE" --dir "$T/A" kb edit "$X" --lang de
+expect_code 65 "$AMIE" --dir "$T/A" kb edit "$X" --lang de
 expect_code 65 "$AMIE" --dir "$T/A" kb edit "$X" --title ""
 [ "$(records A)" = "$before" ] || fail "bad input wrote a record"
 

@@ -15,6 +15,8 @@
  *                              those of SET quietly into DIR's node: all,
  *                              newest:K (all but the K newest) or
  *                              spread:M (all but every M-th)
+ *   ctltool badinvite CODE     the same invite code with another secret
+ *                              (its checksum right), for tests
  *   ctltool verifyrate KEYDIR N
  *                              the bare Ed25519 verify rate (records/s,
  *                              one core) over the same N records
@@ -35,6 +37,7 @@
 
 #include "proto/body.h"
 #include "proto/ctl.h"
+#include "proto/invitecode.h"
 #include "proto/keyfile.h"
 #include "proto/mp.h"
 #include "proto/record.h"
@@ -482,13 +485,24 @@ ctltool_verifyrate(const char *keydir, size_t n)
 int
 main(int argc, char **argv)
 {
-	if (sodium_init() < 0 || argc < 4)
+	if (sodium_init() < 0 || argc < 3)
 		ctltool_die("usage: ctltool raw DIR HEX | record DIR MODE | "
 		    "bulk DIR KEYDIR N SET | verifyrate KEYDIR N");
 	ctltool_dir = argv[2];
 	if (strcmp(argv[1], "bulk") == 0 && argc == 6)
 		return ctltool_bulk(argv[3], strtoul(argv[4], NULL, 10),
 		    argv[5]);
+	if (strcmp(argv[1], "badinvite") == 0) {
+		struct invitecode ic;
+		char code[INVITECODE_MAX];
+
+		if (invitecode_parse(&ic, argv[2], NULL) != 0)
+			ctltool_die("not an invite code");
+		ic.secret[0] ^= 0xff;
+		invitecode_format(code, &ic);
+		printf("%s\n", code);
+		return 0;
+	}
 	if (strcmp(argv[1], "verifyrate") == 0)
 		return ctltool_verifyrate(argv[2], strtoul(argv[3], NULL, 10));
 	if (argc != 4)
