@@ -21,6 +21,8 @@
 #define STORE_OBJKEY_MAX (RECORD_KIND_MAX + 1 + RECORD_KEY_MAX)
 #define STORE_TSID_LEN (8 + RECORD_ID_LEN)
 
+struct text;
+
 struct store {
 	MDB_env *env;
 	MDB_dbi records;	/* id -> encoded record */
@@ -40,6 +42,7 @@ struct store {
 	MDB_dbi docs;		/* search.c: as search.c says */
 	size_t map_size;
 	unsigned snapshots;	/* itemset snapshots open: no remapping */
+	struct text *text;	/* search.c's pipeline, kept warm */
 	uint8_t self[RECORD_KEY_LEN];
 	int has_founder;		/* founder below is known */
 	uint8_t founder[RECORD_KEY_LEN];	/* of the stored charter */

@@ -1,15 +1,1510 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* Placeholder until the index lands. */
+/*
+ * The knowledge-base index (see search.h), in two databases.
+ *
+ * Each indexed article has a document number, never reused (a counter in
+ * the stats), so a new revision gets a new number and postings only ever
+ * append.  In `docs` (plain):
+ *   "s"                       stats: articles (8) || title words (8) ||
+ *                             body words (8) || next number (8), BE
+ *   "k" || article key        number (4, BE)
+ *   "d" || number (4, BE)     revision id (32) || ts (8) || title words
+ *                             (4) || body words (4) || lang (1) || key
+ *   "n" || number / 256 (4)   256 pairs of bytes: the title and body
+ *                             lengths of those numbers, quantised
+ *                             (search_qlen()); SEARCH_NORM_DEAD: none
+ * In `terms` (opened MDB_DUPSORT, used with one value per key): postings
+ * in blocks of at most SEARCH_BLOCK_MAX bytes, keyed by the term, a NUL
+ * (no term has one) and the first number of the block (4, BE), so that a
+ * term's blocks are contiguous and in number order.  The value: the last
+ * number of the block (4, BE), then per posting varint(number - previous
+ * number, the first from the key's) and varint(body tf << 2 | min(title
+ * tf, 3)).  An article indexed now has the greatest number, so it
+ * appends to the last block of each of its terms, rewritten in place
+ * (MDB_CURRENT: no delete, so pages do not get rebalanced half empty).
+ * Filters are terms too, of bytes no word has: "\1l" lang, "\1c"
+ * category, "\1t" tag (labels, text_label()), "\1a" author (64 hex
+ * digits).  Postings take 2 or 3 bytes: the index is smaller than the
+ * text it indexes.
+ *
+ * Taking an article out re-reads its indexed revision and deletes the
+ * postings of its terms.  When that revision's body is gone (purged by a
+ * tombstone before the hook runs), its postings stay behind: its number
+ * is dead in `n` and `d`, and queries skip it.  search_reindex() drops
+ * them.  Document frequencies count such postings until then.
+ *
+ * Queries are AND: an article must match every word of the query (each
+ * word through any of its terms).  When no article matches all words, the
+ * query falls back to OR, ranked the same way, so that a typo in one word
+ * of three still finds something.  BM25 (k1 1.2, b 0.75) per field, the
+ * title's weighted SEARCH_TITLE_BOOST, summed over the query words, with
+ * the document frequency of a word the number of articles with any of its
+ * terms.
+ */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lmdb.h>
+
+#include "proto/body.h"
+#include "proto/xmalloc.h"
 #include "store/internal.h"
 #include "store/search.h"
+#include "store/text.h"
+
+#define SEARCH_BLOCK_MAX	448	/* bytes of a block: DUPSORT values <= 511 */
+#define SEARCH_NORMS_CHUNK	256	/* numbers per "n" entry */
+#define SEARCH_NORM_DEAD	0xff
+#define SEARCH_TERMKEY_MAX	(2 + TEXT_TERM_MAX)	/* >= 2 + 64 hex */
+#define SEARCH_BKEY_MAX		(SEARCH_TERMKEY_MAX + 5)
+#define SEARCH_STATS_LEN	32
+#define SEARCH_INFO_FIXED	(RECORD_ID_LEN + 8 + 4 + 4 + 1)
+#define SEARCH_K1		1.2
+#define SEARCH_B		0.75
+#define SEARCH_LEAD_BYTES	60	/* context before the first match */
+#define SEARCH_LEAD_WORDS	12
+#define SEARCH_MARKS_MAX	32
+
+struct search_stats_v {
+	uint64_t docs;
+	uint64_t title_words;
+	uint64_t body_words;
+	uint64_t next;
+};
+
+/* What "d" says of an indexed article. */
+struct search_info {
+	uint8_t revision[RECORD_ID_LEN];
+	uint64_t ts;
+	uint32_t title_words;
+	uint32_t body_words;
+	enum text_lang lang;
+	char key[RECORD_KEY_MAX + 1];
+};
+
+/* The terms of one article with their frequencies. */
+struct search_acc_term {
+	uint32_t tf_title;
+	uint32_t tf_body;
+	uint8_t len;
+	char term[SEARCH_TERMKEY_MAX + 1];	/* + the NUL of record_id_hex() */
+};
+
+struct search_acc {
+	struct search_acc_term *v;
+	size_t count, cap;
+	uint32_t *slots;		/* index + 1, 0 for free */
+	size_t nslots;
+	uint32_t words;			/* of the field being read */
+	int in_title;
+};
+
+/* ---- small encodings ---- */
+
+static void
+search_be32(uint8_t out[4], uint32_t v)
+{
+	out[0] = (uint8_t)(v >> 24);
+	out[1] = (uint8_t)(v >> 16);
+	out[2] = (uint8_t)(v >> 8);
+	out[3] = (uint8_t)v;
+}
+
+static uint32_t
+search_get_be32(const uint8_t in[4])
+{
+	return (uint32_t)in[0] << 24 | (uint32_t)in[1] << 16 |
+	    (uint32_t)in[2] << 8 | in[3];
+}
+
+static size_t
+search_varint_put(uint8_t *out, uint32_t v)
+{
+	size_t n = 0;
+
+	while (v >= 0x80) {
+		out[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	out[n++] = (uint8_t)v;
+	return n;
+}
+
+static size_t
+search_varint_len(uint32_t v)
+{
+	size_t n = 1;
+
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+/* Read a varint from [*p, end): 0, or -1 when it runs out or is long. */
+static int
+search_varint_get(const uint8_t **p, const uint8_t *end, uint32_t *v)
+{
+	uint32_t r = 0;
+
+	for (int shift = 0; shift < 35; shift += 7) {
+		if (*p == end)
+			return -1;
+		r |= (uint32_t)(**p & 0x7f) << shift;
+		if ((*(*p)++ & 0x80) == 0) {
+			*v = r;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Word counts to a byte: exact below 32, then steps of about 6%. */
+static uint32_t
+search_qlen_bound(unsigned q)
+{
+	uint32_t b = 32;
+
+	if (q < 32)
+		return q;
+	for (unsigned i = 32; i < q; i++)
+		b += b / 16 > 0 ? b / 16 : 1;
+	return b;
+}
+
+static uint8_t
+search_qlen(uint32_t words)
+{
+	unsigned q = 32;
+	uint32_t b = 32;
+
+	if (words < 32)
+		return (uint8_t)words;
+	while (q < SEARCH_NORM_DEAD - 1 && b + b / 16 <= words) {
+		b += b / 16;
+		q++;
+	}
+	return (uint8_t)q;
+}
+
+/* The natural logarithm of x > 0, without libm (the store links none):
+ * x = m 2^e with m in [1, 2), ln m = 2 atanh((m - 1) / (m + 1)). */
+static double
+search_ln(double x)
+{
+	uint64_t bits;
+	double m, s, s2, term, sum = 0;
+	int e;
+
+	assert(x > 0);
+	memcpy(&bits, &x, sizeof(bits));
+	e = (int)((bits >> 52) & 0x7ff) - 1023;
+	bits = (bits & ~((uint64_t)0x7ff << 52)) | ((uint64_t)1023 << 52);
+	memcpy(&m, &bits, sizeof(m));
+	s = (m - 1) / (m + 1);
+	s2 = s * s;
+	term = s;
+	for (int k = 1; k < 40; k += 2) {
+		sum += term / k;
+		term *= s2;
+	}
+	return e * 0.69314718055994530942 + 2 * sum;
+}
+
+/* ---- docs ---- */
+
+static int
+search_stats_get(struct store *st, MDB_txn *txn, struct search_stats_v *s)
+{
+	MDB_val k = { 1, "s" }, v;
+	const uint8_t *p;
+	int mrc;
+
+	memset(s, 0, sizeof(*s));
+	if ((mrc = mdb_get(txn, st->docs, &k, &v)) != 0)
+		return mrc == MDB_NOTFOUND ? 0 : mrc;
+	if (v.mv_size != SEARCH_STATS_LEN)
+		return MDB_CORRUPTED;
+	p = v.mv_data;
+	s->docs = store_get_be64(p);
+	s->title_words = store_get_be64(p + 8);
+	s->body_words = store_get_be64(p + 16);
+	s->next = store_get_be64(p + 24);
+	return 0;
+}
+
+static int
+search_stats_put(struct store *st, MDB_txn *txn,
+    const struct search_stats_v *s)
+{
+	uint8_t b[SEARCH_STATS_LEN];
+
+	store_be64(b, s->docs);
+	store_be64(b + 8, s->title_words);
+	store_be64(b + 16, s->body_words);
+	store_be64(b + 24, s->next);
+	return store_put(txn, st->docs, "s", 1, b, sizeof(b), 0);
+}
+
+static int
+search_info_get(struct store *st, MDB_txn *txn, uint32_t doc,
+    struct search_info *in)
+{
+	uint8_t k5[5];
+	MDB_val k = { 5, k5 }, v;
+	const uint8_t *p;
+	size_t klen;
+	int mrc;
+
+	k5[0] = 'd';
+	search_be32(k5 + 1, doc);
+	if ((mrc = mdb_get(txn, st->docs, &k, &v)) != 0)
+		return mrc;
+	if (v.mv_size < SEARCH_INFO_FIXED ||
+	    (klen = v.mv_size - SEARCH_INFO_FIXED) > RECORD_KEY_MAX)
+		return MDB_CORRUPTED;
+	p = v.mv_data;
+	memcpy(in->revision, p, RECORD_ID_LEN);
+	in->ts = store_get_be64(p + 32);
+	in->title_words = search_get_be32(p + 40);
+	in->body_words = search_get_be32(p + 44);
+	in->lang = (enum text_lang)p[48];
+	memcpy(in->key, p + SEARCH_INFO_FIXED, klen);
+	in->key[klen] = '\0';
+	return 0;
+}
+
+static int
+search_info_put(struct store *st, MDB_txn *txn, uint32_t doc,
+    const struct search_info *in)
+{
+	uint8_t k5[5], b[SEARCH_INFO_FIXED + RECORD_KEY_MAX];
+	size_t klen = strlen(in->key);
+
+	k5[0] = 'd';
+	search_be32(k5 + 1, doc);
+	memcpy(b, in->revision, RECORD_ID_LEN);
+	store_be64(b + 32, in->ts);
+	search_be32(b + 40, in->title_words);
+	search_be32(b + 44, in->body_words);
+	b[48] = (uint8_t)in->lang;
+	memcpy(b + SEARCH_INFO_FIXED, in->key, klen);
+	return store_put(txn, st->docs, k5, 5, b, SEARCH_INFO_FIXED + klen, 0);
+}
+
+/* Set the norms of doc: its quantised lengths, or dead. */
+static int
+search_norm_put(struct store *st, MDB_txn *txn, uint32_t doc, int live,
+    uint32_t title_words, uint32_t body_words)
+{
+	uint8_t k5[5], b[2 * SEARCH_NORMS_CHUNK];
+	MDB_val k = { 5, k5 }, v;
+	size_t i = 2 * (doc % SEARCH_NORMS_CHUNK);
+	int mrc;
+
+	k5[0] = 'n';
+	search_be32(k5 + 1, doc / SEARCH_NORMS_CHUNK);
+	mrc = mdb_get(txn, st->docs, &k, &v);
+	if (mrc == 0 && v.mv_size == sizeof(b))
+		memcpy(b, v.mv_data, sizeof(b));
+	else if (mrc == 0 || mrc == MDB_NOTFOUND)
+		memset(b, SEARCH_NORM_DEAD, sizeof(b));
+	else
+		return mrc;
+	b[i] = live ? search_qlen(title_words) : SEARCH_NORM_DEAD;
+	b[i + 1] = live ? search_qlen(body_words) : SEARCH_NORM_DEAD;
+	return store_put(txn, st->docs, k5, 5, b, sizeof(b), 0);
+}
+
+/* ---- the terms of one article ---- */
+
+static void
+search_acc_reset(struct search_acc *a)
+{
+	a->count = 0;
+	if (a->slots != NULL)
+		memset(a->slots, 0, a->nslots * sizeof(*a->slots));
+}
+
+static void
+search_acc_release(struct search_acc *a)
+{
+	free(a->v);
+	free(a->slots);
+	memset(a, 0, sizeof(*a));
+}
+
+static uint32_t
+search_hash(const char *s, size_t len)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint8_t)s[i]) * 16777619u;
+	return h;
+}
+
+static void
+search_acc_rehash(struct search_acc *a, size_t nslots)
+{
+	free(a->slots);
+	a->slots = xcalloc(nslots, sizeof(*a->slots));
+	a->nslots = nslots;
+	for (size_t i = 0; i < a->count; i++) {
+		size_t j = search_hash(a->v[i].term, a->v[i].len) &
+		    (nslots - 1);
+
+		while (a->slots[j] != 0)
+			j = (j + 1) & (nslots - 1);
+		a->slots[j] = (uint32_t)i + 1;
+	}
+}
+
+/* Count one occurrence of term in the current field (title or body). */
+static void
+search_acc_add(struct search_acc *a, const char *term, size_t len,
+    uint32_t tf_title, uint32_t tf_body)
+{
+	struct search_acc_term *e;
+	size_t j;
+
+	assert(len > 0 && len <= SEARCH_TERMKEY_MAX);
+	if (2 * (a->count + 1) > a->nslots)
+		search_acc_rehash(a, a->nslots ? 2 * a->nslots : 256);
+	j = search_hash(term, len) & (a->nslots - 1);
+	while (a->slots[j] != 0) {
+		e = &a->v[a->slots[j] - 1];
+		if (e->len == len && memcmp(e->term, term, len) == 0) {
+			e->tf_title += tf_title;
+			e->tf_body += tf_body;
+			return;
+		}
+		j = (j + 1) & (a->nslots - 1);
+	}
+	if (a->count == a->cap) {
+		a->cap = a->cap ? 2 * a->cap : 256;
+		a->v = xrealloc(a->v, a->cap * sizeof(*a->v));
+	}
+	e = &a->v[a->count];
+	e->tf_title = tf_title;
+	e->tf_body = tf_body;
+	e->len = (uint8_t)len;
+	memcpy(e->term, term, len);
+	a->slots[j] = (uint32_t)++a->count;
+}
+
+static int
+search_acc_word(void *ctx, const struct text_word *w)
+{
+	struct search_acc *a = ctx;
+
+	for (unsigned i = 0; i < w->count; i++)
+		search_acc_add(a, w->term[i], w->term_len[i], a->in_title != 0,
+		    a->in_title == 0);
+	a->words++;
+	return 0;
+}
+
+/* A filter term: "\1", the letter, the label. */
+static void
+search_acc_filter(struct search_acc *a, struct text *t, char what,
+    const char *s, size_t len)
+{
+	char term[SEARCH_TERMKEY_MAX + 1];	/* + the NUL of record_id_hex() */
+	size_t n;
+
+	term[0] = '\1';
+	term[1] = what;
+	if (what == 'a') {
+		record_id_hex(term + 2, (const uint8_t *)s);
+		n = 2 * RECORD_KEY_LEN;
+	} else if ((n = text_label(t, s, len, term + 2)) == 0 ||
+	    memchr(term + 2, '\0', n) != NULL) {
+		return;		/* NUL separates terms from numbers */
+	}
+	search_acc_add(a, term, n + 2, 0, 0);
+}
+
+static int
+search_acc_cmp(const void *x, const void *y)
+{
+	const struct search_acc_term *a = x, *b = y;
+	size_t n = a->len < b->len ? a->len : b->len;
+	int c = memcmp(a->term, b->term, n);
+
+	return c != 0 ? c : (int)a->len - (int)b->len;
+}
+
+/* Fill a with the terms of the article (author, body a) in lang, sorted
+ * as LMDB sorts keys; title and body word counts in *tw and *bw. */
+static void
+search_acc_article(struct search_acc *acc, struct text *t,
+    const uint8_t author[RECORD_KEY_LEN], const struct body_kb *a,
+    enum text_lang lang, uint32_t *tw, uint32_t *bw)
+{
+	search_acc_reset(acc);
+	acc->in_title = 1;
+	acc->words = 0;
+	text_words(t, a->title.s, a->title.len, lang, search_acc_word, acc);
+	*tw = acc->words;
+	acc->in_title = 0;
+	acc->words = 0;
+	text_words(t, a->text.s, a->text.len, lang, search_acc_word, acc);
+	*bw = acc->words;
+	search_acc_filter(acc, t, 'a', (const char *)author, RECORD_KEY_LEN);
+	search_acc_filter(acc, t, 'l', a->lang.s, a->lang.len);
+	search_acc_filter(acc, t, 'c', a->category.s, a->category.len);
+	for (uint32_t i = 0; i < a->tags_count; i++)
+		search_acc_filter(acc, t, 't', a->tags[i].s, a->tags[i].len);
+	qsort(acc->v, acc->count, sizeof(*acc->v), search_acc_cmp);
+}
+
+/* ---- postings ---- */
+
+static uint32_t
+search_code(uint32_t tf_title, uint32_t tf_body)
+{
+	if (tf_body > UINT32_MAX >> 2)
+		tf_body = UINT32_MAX >> 2;
+	return tf_body << 2 | (tf_title < 3 ? tf_title : 3);
+}
+
+/* The key of the block of term starting at number first. */
+static size_t
+search_block_key(uint8_t out[SEARCH_BKEY_MAX], const char *term, size_t tlen,
+    uint32_t first)
+{
+	assert(tlen > 0 && tlen <= SEARCH_TERMKEY_MAX);
+	memcpy(out, term, tlen);
+	out[tlen] = '\0';
+	search_be32(out + tlen + 1, first);
+	return tlen + 5;
+}
+
+/* Is k a block key of term? */
+static int
+search_is_block_of(const MDB_val *k, const uint8_t *bk, size_t tlen)
+{
+	return k->mv_size == tlen + 5 && memcmp(k->mv_data, bk, tlen + 1) == 0;
+}
+
+/* Append the posting (doc, code) to term; doc is above every number the
+ * term has. */
+static int
+search_post_add(MDB_cursor *c, const char *term, size_t tlen, uint32_t doc,
+    uint32_t code)
+{
+	uint8_t bk[SEARCH_BKEY_MAX], b[SEARCH_BLOCK_MAX + 16];
+	size_t bklen = search_block_key(bk, term, tlen, UINT32_MAX), n;
+	MDB_val k = { bklen, bk }, v;
+	uint32_t last;
+	int mrc;
+
+	/* The last block of term: the key before the first one past it. */
+	mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	if (mrc == 0)
+		mrc = mdb_cursor_get(c, &k, &v, MDB_PREV);
+	else if (mrc == MDB_NOTFOUND)
+		mrc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+	if (mrc != 0 && mrc != MDB_NOTFOUND)
+		return mrc;
+	if (mrc == 0 && search_is_block_of(&k, bk, tlen)) {
+		if (v.mv_size < 4 || v.mv_size > SEARCH_BLOCK_MAX)
+			return MDB_CORRUPTED;
+		last = search_get_be32(v.mv_data);
+		if (doc <= last)
+			return MDB_CORRUPTED;
+		n = v.mv_size;
+		if (n + search_varint_len(doc - last) +
+		    search_varint_len(code) <= SEARCH_BLOCK_MAX) {
+			memcpy(b, v.mv_data, n);
+			search_be32(b, doc);
+			n += search_varint_put(b + n, doc - last);
+			n += search_varint_put(b + n, code);
+			/* LMDB copies the key: not from its own page. */
+			memcpy(bk, k.mv_data, k.mv_size);
+			k.mv_data = bk;
+			v.mv_size = n;
+			v.mv_data = b;
+			/* In place: no delete, so no rebalancing of
+			 * half-empty pages. */
+			return mdb_cursor_put(c, &k, &v, MDB_CURRENT);
+		}
+	}
+	search_be32(b, doc);
+	n = 4 + search_varint_put(b + 4, 0);
+	n += search_varint_put(b + n, code);
+	k.mv_size = search_block_key(bk, term, tlen, doc);
+	k.mv_data = bk;
+	v.mv_size = n;
+	v.mv_data = b;
+	return mdb_cursor_put(c, &k, &v, MDB_NOOVERWRITE);
+}
+
+/* Take doc out of the postings of term, if it is there. */
+static int
+search_post_del(MDB_cursor *c, const char *term, size_t tlen, uint32_t doc)
+{
+	uint8_t bk[SEARCH_BKEY_MAX], nk[SEARCH_BKEY_MAX];
+	uint8_t b[SEARCH_BLOCK_MAX + 16];
+	size_t bklen = search_block_key(bk, term, tlen, doc), n = 4, kept = 0;
+	MDB_val k = { bklen, bk }, v;
+	const uint8_t *p, *end;
+	uint32_t d, delta, code, first = 0, last = 0;
+	int mrc, found = 0;
+
+	/* The block with the greatest first number not above doc. */
+	mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	if (mrc == 0 && !(k.mv_size == bklen && memcmp(k.mv_data, bk,
+	    bklen) == 0))
+		mrc = mdb_cursor_get(c, &k, &v, MDB_PREV);
+	else if (mrc == MDB_NOTFOUND)
+		mrc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+	if (mrc != 0)
+		return mrc == MDB_NOTFOUND ? 0 : mrc;
+	if (!search_is_block_of(&k, bk, tlen))
+		return 0;
+	if (v.mv_size < 4 || v.mv_size > SEARCH_BLOCK_MAX)
+		return MDB_CORRUPTED;
+	d = search_get_be32((const uint8_t *)k.mv_data + tlen + 1);
+	p = (const uint8_t *)v.mv_data + 4;
+	end = (const uint8_t *)v.mv_data + v.mv_size;
+	while (p < end) {
+		if (search_varint_get(&p, end, &delta) != 0 ||
+		    search_varint_get(&p, end, &code) != 0)
+			return MDB_CORRUPTED;
+		d += delta;
+		if (d == doc) {
+			found = 1;
+			continue;
+		}
+		if (kept++ == 0)
+			first = last = d;
+		n += search_varint_put(b + n, d - last);
+		n += search_varint_put(b + n, code);
+		last = d;
+	}
+	if (!found)
+		return 0;
+	search_be32(b, last);
+	v.mv_size = n;
+	v.mv_data = b;
+	if (kept > 0 && search_get_be32((const uint8_t *)k.mv_data + tlen +
+	    1) == first) {
+		memcpy(nk, k.mv_data, k.mv_size);
+		k.mv_data = nk;
+		return mdb_cursor_put(c, &k, &v, MDB_CURRENT);
+	}
+	/* Empty, or its first number changed: the key changes. */
+	if ((mrc = mdb_cursor_del(c, 0)) != 0 || kept == 0)
+		return mrc;
+	k.mv_size = search_block_key(nk, term, tlen, first);
+	k.mv_data = nk;
+	return mdb_cursor_put(c, &k, &v, MDB_NOOVERWRITE);
+}
+
+/* ---- articles ---- */
+
+/* The served display winner of article key: 0 and *out, or
+ * MDB_NOTFOUND when it is deleted, has no heads, or its winner is hidden. */
+static int
+search_winner(struct store *st, MDB_txn *txn, const char *key,
+    struct store_head *out)
+{
+	uint8_t ok[STORE_OBJKEY_MAX], tsid[STORE_TSID_LEN];
+	size_t klen = strlen(key);
+	MDB_val k, v;
+	MDB_cursor *c;
+	int mrc, have = 0;
+
+	assert(klen <= RECORD_KEY_MAX);
+	memcpy(ok, "kb", 3);
+	memcpy(ok + 3, key, klen);
+	k.mv_size = 3 + klen;
+	k.mv_data = ok;
+	if ((mrc = mdb_get(txn, st->deleted, &k, &v)) != MDB_NOTFOUND)
+		return mrc == 0 ? MDB_NOTFOUND : mrc;
+	if ((mrc = mdb_cursor_open(txn, st->heads, &c)) != 0)
+		return mrc;
+	mrc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
+	while (mrc == 0) {
+		/* Sorted by ts then id: the first of the latest ts wins. */
+		if (v.mv_size == STORE_TSID_LEN && (!have ||
+		    store_get_be64(v.mv_data) > out->ts)) {
+			out->ts = store_get_be64(v.mv_data);
+			memcpy(out->id, (uint8_t *)v.mv_data + 8,
+			    RECORD_ID_LEN);
+			have = 1;
+		}
+		mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP);
+	}
+	mdb_cursor_close(c);
+	if (mrc != MDB_NOTFOUND)
+		return mrc;
+	if (!have)
+		return MDB_NOTFOUND;
+	/* A removed member's records are hidden: not served, not found. */
+	store_be64(tsid, out->ts);
+	memcpy(tsid + 8, out->id, RECORD_ID_LEN);
+	k.mv_size = sizeof(tsid);
+	k.mv_data = tsid;
+	return mdb_get(txn, st->items, &k, &v);
+}
+
+/* Decode the stored revision id into h and a (pointing into the map):
+ * 0, or MDB_NOTFOUND when it is missing or has no article body. */
+static int
+search_load(struct store *st, MDB_txn *txn, const uint8_t id[RECORD_ID_LEN],
+    struct record_header *h, struct body_kb *a)
+{
+	MDB_val k = { RECORD_ID_LEN, (void *)id }, v;
+	struct record r;
+	int mrc;
+
+	if ((mrc = mdb_get(txn, st->records, &k, &v)) != 0)
+		return mrc;
+	if (record_decode(&r, v.mv_data, v.mv_size, NULL) != 0 ||
+	    record_header_decode(h, r.header, r.header_len, NULL) != 0 ||
+	    r.body == NULL || (h->flags & RECORD_FLAG_ENCRYPTED) ||
+	    body_kb_decode(a, r.body, r.body_len, NULL) != 0)
+		return MDB_NOTFOUND;
+	return 0;
+}
+
+static int
+search_doc_remove(struct store *st, MDB_txn *txn, struct text *t,
+    struct search_acc *acc, uint32_t doc, const struct search_info *in,
+    struct search_stats_v *s)
+{
+	uint8_t k5[5], kk[1 + RECORD_KEY_MAX];
+	size_t klen = strlen(in->key);
+	struct record_header h;
+	struct body_kb a;
+	MDB_cursor *c;
+	MDB_val k;
+	uint32_t tw, bw;
+	int mrc;
+
+	if ((mrc = search_load(st, txn, in->revision, &h, &a)) == 0) {
+		search_acc_article(acc, t, h.author, &a, in->lang, &tw, &bw);
+		if ((mrc = mdb_cursor_open(txn, st->terms, &c)) != 0)
+			return mrc;
+		for (size_t i = 0; i < acc->count && mrc == 0; i++)
+			mrc = search_post_del(c, acc->v[i].term,
+			    acc->v[i].len, doc);
+		mdb_cursor_close(c);
+	} else if (mrc == MDB_NOTFOUND) {
+		mrc = 0;	/* postings stay, dead: see the top */
+	}
+	if (mrc != 0)
+		return mrc;
+	k5[0] = 'd';
+	search_be32(k5 + 1, doc);
+	k.mv_size = 5;
+	k.mv_data = k5;
+	if ((mrc = mdb_del(txn, st->docs, &k, NULL)) != 0)
+		return mrc;
+	kk[0] = 'k';
+	memcpy(kk + 1, in->key, klen);
+	k.mv_size = 1 + klen;
+	k.mv_data = kk;
+	if ((mrc = mdb_del(txn, st->docs, &k, NULL)) != 0 ||
+	    (mrc = search_norm_put(st, txn, doc, 0, 0, 0)) != 0)
+		return mrc;
+	s->docs--;
+	s->title_words -= in->title_words;
+	s->body_words -= in->body_words;
+	return 0;
+}
+
+static int
+search_doc_add(struct store *st, MDB_txn *txn, struct text *t,
+    struct search_acc *acc, const char *key, const struct store_head *w,
+    struct search_stats_v *s)
+{
+	uint8_t kk[1 + RECORD_KEY_MAX], d4[4];
+	size_t klen = strlen(key);
+	struct record_header h;
+	struct search_info in;
+	struct body_kb a;
+	MDB_cursor *c;
+	uint32_t doc;
+	int mrc;
+
+	if ((mrc = search_load(st, txn, w->id, &h, &a)) != 0)
+		return mrc == MDB_NOTFOUND ? 0 : mrc;
+	if (s->next > UINT32_MAX)
+		return MDB_MAP_FULL;	/* 4 billion revisions: reindex */
+	doc = (uint32_t)s->next++;
+	memset(&in, 0, sizeof(in));
+	memcpy(in.revision, w->id, RECORD_ID_LEN);
+	in.ts = w->ts;
+	in.lang = text_lang_of(a.lang.s, a.lang.len);
+	memcpy(in.key, key, klen + 1);
+	search_acc_article(acc, t, h.author, &a, in.lang, &in.title_words,
+	    &in.body_words);
+	if ((mrc = mdb_cursor_open(txn, st->terms, &c)) != 0)
+		return mrc;
+	for (size_t i = 0; i < acc->count && mrc == 0; i++)
+		mrc = search_post_add(c, acc->v[i].term, acc->v[i].len, doc,
+		    search_code(acc->v[i].tf_title, acc->v[i].tf_body));
+	mdb_cursor_close(c);
+	if (mrc != 0)
+		return mrc;
+	kk[0] = 'k';
+	memcpy(kk + 1, key, klen);
+	search_be32(d4, doc);
+	if ((mrc = search_info_put(st, txn, doc, &in)) != 0 ||
+	    (mrc = store_put(txn, st->docs, kk, 1 + klen, d4, 4, 0)) != 0 ||
+	    (mrc = search_norm_put(st, txn, doc, 1, in.title_words,
+	    in.body_words)) != 0)
+		return mrc;
+	s->docs++;
+	s->title_words += in.title_words;
+	s->body_words += in.body_words;
+	return 0;
+}
+
+/* Bring the index of article key up to date with its winner. */
+static int
+search_update(struct store *st, MDB_txn *txn, struct text *t,
+    struct search_acc *acc, const char *key, struct search_stats_v *s)
+{
+	uint8_t kk[1 + RECORD_KEY_MAX];
+	size_t klen = strlen(key);
+	struct search_info in;
+	struct store_head w;
+	MDB_val k, v;
+	uint32_t doc = 0;
+	int mrc, has_winner, has_old;
+
+	if (klen == 0 || klen > RECORD_KEY_MAX)
+		return 0;
+	mrc = search_winner(st, txn, key, &w);
+	if (mrc != 0 && mrc != MDB_NOTFOUND)
+		return mrc;
+	has_winner = mrc == 0;
+	kk[0] = 'k';
+	memcpy(kk + 1, key, klen);
+	k.mv_size = 1 + klen;
+	k.mv_data = kk;
+	mrc = mdb_get(txn, st->docs, &k, &v);
+	if (mrc != 0 && mrc != MDB_NOTFOUND)
+		return mrc;
+	has_old = mrc == 0;
+	if (has_old) {
+		if (v.mv_size != 4)
+			return MDB_CORRUPTED;
+		doc = search_get_be32(v.mv_data);
+		if ((mrc = search_info_get(st, txn, doc, &in)) != 0)
+			return mrc;
+		if (has_winner && memcmp(in.revision, w.id,
+		    RECORD_ID_LEN) == 0)
+			return 0;	/* another head came: same winner */
+		if ((mrc = search_doc_remove(st, txn, t, acc, doc, &in,
+		    s)) != 0)
+			return mrc;
+	}
+	if (has_winner)
+		return search_doc_add(st, txn, t, acc, key, &w, s);
+	return 0;
+}
 
 int
 search_article_changed(struct store *st, MDB_txn *txn, const char *key)
 {
-	(void)st;
-	(void)txn;
-	(void)key;
+	struct search_acc acc;
+	struct search_stats_v s;
+	struct text *t;
+	int mrc;
+
+	if ((mrc = search_stats_get(st, txn, &s)) != 0)
+		return mrc;
+	memset(&acc, 0, sizeof(acc));
+	t = st->text;
+	mrc = search_update(st, txn, t, &acc, key, &s);
+	search_acc_release(&acc);
+	if (mrc == 0)
+		mrc = search_stats_put(st, txn, &s);
+	return mrc;
+}
+
+/* Index every article again inside txn. */
+static int
+search_reindex_txn(struct store *st, MDB_txn *txn, uint64_t *articles)
+{
+	char key[RECORD_KEY_MAX + 1];
+	struct search_stats_v s;
+	struct search_acc acc;
+	struct text *t;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int mrc;
+
+	if ((mrc = mdb_drop(txn, st->terms, 0)) != 0 ||
+	    (mrc = mdb_drop(txn, st->docs, 0)) != 0 ||
+	    (mrc = mdb_cursor_open(txn, st->heads, &c)) != 0)
+		return mrc;
+	memset(&s, 0, sizeof(s));
+	memset(&acc, 0, sizeof(acc));
+	t = st->text;
+	k.mv_size = 3;
+	k.mv_data = "kb";
+	mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	while (mrc == 0 && k.mv_size > 3 && memcmp(k.mv_data, "kb", 3) == 0) {
+		if (k.mv_size - 3 <= RECORD_KEY_MAX) {
+			memcpy(key, (char *)k.mv_data + 3, k.mv_size - 3);
+			key[k.mv_size - 3] = '\0';
+			if (strlen(key) == k.mv_size - 3 &&
+			    (mrc = search_update(st, txn, t, &acc, key,
+			    &s)) != 0)
+				break;
+		}
+		mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT_NODUP);
+	}
+	mdb_cursor_close(c);
+	search_acc_release(&acc);
+	if (mrc != 0 && mrc != MDB_NOTFOUND)
+		return mrc;
+	*articles = s.docs;
+	return search_stats_put(st, txn, &s);
+}
+
+int
+search_reindex(struct store *st, uint64_t *articles, struct errbuf *eb)
+{
+	MDB_txn *txn;
+	uint64_t n = 0;
+	int mrc;
+
+	for (;;) {
+		if ((mrc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
+			return store_fail(eb, mrc, "reindex");
+		mrc = search_reindex_txn(st, txn, &n);
+		if (mrc == 0)
+			mrc = mdb_txn_commit(txn);
+		else
+			mdb_txn_abort(txn);
+		if (mrc == 0)
+			break;
+		if (mrc != MDB_MAP_FULL)
+			return store_fail(eb, mrc, "reindex");
+		/* As store_ingest() does: double the map and retry. */
+		if (st->snapshots > 0)
+			return fail(eb, AMIE_EAGAIN,
+			    "search: store full while a sync reads it; "
+			    "retry later");
+		if (st->map_size * 2 > STORE_MAP_MAX)
+			return fail(eb, AMIE_EIO, "store: map would pass %zu "
+			    "bytes", (size_t)STORE_MAP_MAX);
+		if ((mrc = mdb_env_set_mapsize(st->env,
+		    st->map_size * 2)) != 0)
+			return store_fail(eb, mrc, "growing the map");
+		st->map_size *= 2;
+	}
+	*articles = n;
 	return 0;
+}
+
+/* ---- queries ---- */
+
+struct search_post {
+	uint32_t doc;
+	uint32_t code;
+};
+
+struct search_list {
+	struct search_post *v;
+	size_t count, cap;
+};
+
+struct search_qword {
+	unsigned count;
+	uint8_t term_len[TEXT_FORMS_MAX];
+	char term[TEXT_FORMS_MAX][TEXT_TERM_MAX];
+	struct search_list list;
+	size_t at;			/* scoring cursor in list */
+	double idf;
+};
+
+struct search_q {
+	struct search_qword w[SEARCH_TERMS_MAX];
+	size_t count;
+	int too_many;
+};
+
+struct search_scored {
+	uint32_t doc;
+	double score;
+};
+
+static void
+search_list_push(struct search_list *l, uint32_t doc, uint32_t code)
+{
+	if (l->count == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 64;
+		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+	}
+	l->v[l->count].doc = doc;
+	l->v[l->count].code = code;
+	l->count++;
+}
+
+static int
+search_q_word(void *ctx, const struct text_word *w)
+{
+	struct search_q *q = ctx;
+	struct search_qword *qw;
+
+	/* The same word twice counts once. */
+	for (size_t i = 0; i < q->count; i++)
+		if (q->w[i].count == w->count && q->w[i].term_len[0] ==
+		    w->term_len[0] && memcmp(q->w[i].term[0], w->term[0],
+		    w->term_len[0]) == 0)
+			return 0;
+	if (q->count == SEARCH_TERMS_MAX) {
+		q->too_many = 1;
+		return 1;
+	}
+	qw = &q->w[q->count++];
+	memset(qw, 0, sizeof(*qw));
+	qw->count = w->count;
+	for (unsigned i = 0; i < w->count; i++) {
+		qw->term_len[i] = w->term_len[i];
+		memcpy(qw->term[i], w->term[i], w->term_len[i]);
+	}
+	return 0;
+}
+
+/* Append the postings of term to l, in number order. */
+static int
+search_read_term(MDB_cursor *c, const char *term, size_t tlen,
+    struct search_list *l)
+{
+	uint8_t bk[SEARCH_BKEY_MAX];
+	MDB_val k, v;
+	const uint8_t *p, *end;
+	uint32_t d, delta, code;
+	int mrc;
+
+	k.mv_size = search_block_key(bk, term, tlen, 0);
+	k.mv_data = bk;
+	mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	while (mrc == 0 && search_is_block_of(&k, bk, tlen)) {
+		if (v.mv_size < 4)
+			return MDB_CORRUPTED;
+		d = search_get_be32((const uint8_t *)k.mv_data + tlen + 1);
+		p = (const uint8_t *)v.mv_data + 4;
+		end = (const uint8_t *)v.mv_data + v.mv_size;
+		while (p < end) {
+			if (search_varint_get(&p, end, &delta) != 0 ||
+			    search_varint_get(&p, end, &code) != 0)
+				return MDB_CORRUPTED;
+			d += delta;
+			search_list_push(l, d, code);
+		}
+		mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	return mrc == MDB_NOTFOUND ? 0 : mrc;
+}
+
+/* The union of a and b into out, keeping the larger frequency of each
+ * field for a number in both. */
+static void
+search_union(const struct search_list *a, const struct search_list *b,
+    struct search_list *out)
+{
+	size_t i = 0, j = 0;
+
+	out->count = 0;
+	while (i < a->count || j < b->count) {
+		if (j == b->count || (i < a->count &&
+		    a->v[i].doc < b->v[j].doc)) {
+			search_list_push(out, a->v[i].doc, a->v[i].code);
+			i++;
+		} else if (i == a->count || b->v[j].doc < a->v[i].doc) {
+			search_list_push(out, b->v[j].doc, b->v[j].code);
+			j++;
+		} else {
+			uint32_t ca = a->v[i].code, cb = b->v[j].code;
+			uint32_t tb = (ca >> 2) > (cb >> 2) ? ca >> 2 : cb >> 2;
+			uint32_t tt = (ca & 3) > (cb & 3) ? ca & 3 : cb & 3;
+
+			search_list_push(out, a->v[i].doc, tb << 2 | tt);
+			i++;
+			j++;
+		}
+	}
+}
+
+static void
+search_list_swap(struct search_list *a, struct search_list *b)
+{
+	struct search_list t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/* The postings of a word: the union over its terms. */
+static int
+search_read_word(MDB_cursor *c, struct search_qword *w)
+{
+	struct search_list one = { 0 }, tmp = { 0 };
+	int mrc = 0;
+
+	for (unsigned i = 0; i < w->count && mrc == 0; i++) {
+		one.count = 0;
+		if ((mrc = search_read_term(c, w->term[i], w->term_len[i],
+		    i == 0 ? &w->list : &one)) != 0 || i == 0)
+			continue;
+		search_union(&w->list, &one, &tmp);
+		search_list_swap(&w->list, &tmp);
+	}
+	free(one.v);
+	free(tmp.v);
+	return mrc;
+}
+
+/* Keep in *cand (sorted numbers) those in l. */
+static void
+search_intersect(struct search_list *cand, const struct search_list *l)
+{
+	size_t i = 0, j = 0, n = 0;
+
+	while (i < cand->count && j < l->count) {
+		if (cand->v[i].doc < l->v[j].doc) {
+			i++;
+		} else if (l->v[j].doc < cand->v[i].doc) {
+			j++;
+		} else {
+			cand->v[n++] = cand->v[i];
+			i++;
+			j++;
+		}
+	}
+	cand->count = n;
+}
+
+/* Read the postings of a filter term into l. */
+static int
+search_read_filter(MDB_cursor *c, struct text *t, char what, const char *s,
+    const uint8_t *author, struct search_list *l)
+{
+	char term[SEARCH_TERMKEY_MAX + 1];	/* + the NUL of record_id_hex() */
+	size_t n;
+
+	term[0] = '\1';
+	term[1] = what;
+	if (author != NULL) {
+		record_id_hex(term + 2, author);
+		n = 2 * RECORD_KEY_LEN;
+	} else {
+		n = text_label(t, s, s != NULL ? strlen(s) : 0, term + 2);
+	}
+	return search_read_term(c, term, n + 2, l);
+}
+
+static int
+search_scored_before(const struct search_scored *a,
+    const struct search_scored *b)
+{
+	return a->score > b->score || (a->score == b->score && a->doc < b->doc);
+}
+
+static void
+search_heap_down(struct search_scored *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		struct search_scored tmp;
+
+		if (l < n && search_scored_before(&h[l], &h[m]))
+			m = l;
+		if (r < n && search_scored_before(&h[r], &h[m]))
+			m = r;
+		if (m == i)
+			return;
+		tmp = h[i];
+		h[i] = h[m];
+		h[m] = tmp;
+		i = m;
+	}
+}
+
+/* ---- snippets ---- */
+
+struct search_snip {
+	const struct search_q *q;
+	size_t lead[SEARCH_LEAD_WORDS];	/* starts of recent words */
+	size_t nlead;
+	int found;
+	size_t from;			/* first byte of the excerpt */
+	size_t marks[SEARCH_MARKS_MAX][2];
+	size_t nmarks;
+};
+
+static int
+search_snip_matches(const struct search_q *q, const struct text_word *w)
+{
+	for (size_t i = 0; i < q->count; i++)
+		for (unsigned j = 0; j < q->w[i].count; j++)
+			for (unsigned k = 0; k < w->count; k++)
+				if (q->w[i].term_len[j] == w->term_len[k] &&
+				    memcmp(q->w[i].term[j], w->term[k],
+				    w->term_len[k]) == 0)
+					return 1;
+	return 0;
+}
+
+static int
+search_snip_word(void *ctx, const struct text_word *w)
+{
+	struct search_snip *sn = ctx;
+	int match = search_snip_matches(sn->q, w);
+
+	if (!sn->found) {
+		if (!match) {
+			if (sn->nlead == SEARCH_LEAD_WORDS) {
+				memmove(sn->lead, sn->lead + 1,
+				    (SEARCH_LEAD_WORDS - 1) *
+				    sizeof(sn->lead[0]));
+				sn->nlead--;
+			}
+			sn->lead[sn->nlead++] = w->start;
+			return 0;
+		}
+		sn->found = 1;
+		sn->from = w->start;
+		if (w->start <= SEARCH_LEAD_BYTES)
+			sn->from = 0;
+		else
+			for (size_t i = 0; i < sn->nlead; i++)
+				if (w->start - sn->lead[i] <=
+				    SEARCH_LEAD_BYTES) {
+					sn->from = sn->lead[i];
+					break;
+				}
+	}
+	if (w->start >= sn->from + SEARCH_SNIPPET_MAX)
+		return 1;		/* past the excerpt: stop reading */
+	if (match && sn->nmarks < SEARCH_MARKS_MAX) {
+		sn->marks[sn->nmarks][0] = w->start;
+		sn->marks[sn->nmarks][1] = w->end;
+		sn->nmarks++;
+	}
+	return 0;
+}
+
+/* Bytes of the UTF-8 sequence that starts with c (1 for a stray byte). */
+static size_t
+search_u8len(unsigned char c)
+{
+	if (c >= 0xf0 && c < 0xf8)
+		return 4;
+	if (c >= 0xe0)
+		return c < 0xf0 ? 3 : 1;
+	if (c >= 0xc2)
+		return 2;
+	return 1;
+}
+
+/* Write the excerpt of s that sn found into out, marked; whitespace and
+ * control bytes become single spaces. */
+static void
+search_snip_render(const struct search_snip *sn, const char *s, size_t len,
+    char out[SEARCH_SNIPPET_MAX + 1])
+{
+	size_t pos = sn->from, n = 0, m = 0, cut = 0;
+	int cut_short = 0;
+
+	while (pos < len) {
+		unsigned char c = (unsigned char)s[pos];
+		size_t l;
+
+		if (m < sn->nmarks && pos == sn->marks[m][0]) {
+			l = sn->marks[m][1] - pos;
+			if (n + l + 2 > SEARCH_SNIPPET_MAX) {
+				cut_short = 1;
+				break;
+			}
+			out[n++] = '\1';
+			memcpy(out + n, s + pos, l);
+			n += l;
+			out[n++] = '\2';
+			pos += l;
+			m++;
+			continue;
+		}
+		if (c < 0x20 || c == 0x7f || c == ' ') {
+			if (n > 0 && out[n - 1] != ' ') {
+				if (n + 1 > SEARCH_SNIPPET_MAX) {
+					cut_short = 1;
+					break;
+				}
+				cut = n;
+				out[n++] = ' ';
+			}
+			pos++;
+			continue;
+		}
+		l = search_u8len(c);
+		if (pos + l > len)
+			l = len - pos;
+		if (n + l > SEARCH_SNIPPET_MAX) {
+			cut_short = 1;
+			break;
+		}
+		memcpy(out + n, s + pos, l);
+		n += l;
+		pos += l;
+	}
+	/* Cut short: end on a word boundary when one is near. */
+	if (cut_short && cut > 0 && n - cut < 32)
+		n = cut;
+	while (n > 0 && out[n - 1] == ' ')
+		n--;
+	out[n] = '\0';
+}
+
+/* The snippet of a result: its body around the first matched word, else
+ * its title. */
+static void
+search_snippet(struct text *t, const struct search_q *q,
+    const struct body_kb *a, enum text_lang lang,
+    char out[SEARCH_SNIPPET_MAX + 1])
+{
+	struct search_snip sn;
+
+	memset(&sn, 0, sizeof(sn));
+	sn.q = q;
+	text_words(t, a->text.s, a->text.len, lang, search_snip_word, &sn);
+	if (sn.found) {
+		search_snip_render(&sn, a->text.s, a->text.len, out);
+		return;
+	}
+	memset(&sn, 0, sizeof(sn));
+	sn.q = q;
+	text_words(t, a->title.s, a->title.len, lang, search_snip_word, &sn);
+	if (sn.found) {
+		search_snip_render(&sn, a->title.s, a->title.len, out);
+		return;
+	}
+	sn.from = 0;
+	search_snip_render(&sn, a->text.s, a->text.len, out);
+}
+
+/* ---- the query ---- */
+
+static double
+search_tfnorm(uint32_t tf, uint32_t len, double avg)
+{
+	if (tf == 0)
+		return 0;
+	return tf * (SEARCH_K1 + 1) / (tf + SEARCH_K1 * (1 - SEARCH_B +
+	    SEARCH_B * len / avg));
+}
+
+/* Score the numbers of cand, live ones only, into *out. */
+static int
+search_score(struct store *st, MDB_txn *txn, struct search_q *q,
+    const struct search_list *cand, const struct search_stats_v *s,
+    struct search_scored **out, size_t *nout)
+{
+	double avg_t = s->docs ? (double)s->title_words / s->docs : 1,
+	    avg_b = s->docs ? (double)s->body_words / s->docs : 1;
+	uint32_t lens[256], chunk = UINT32_MAX;
+	uint8_t k5[5];
+	const uint8_t *norms = NULL;
+	struct search_scored *r;
+	size_t n = 0;
+	int mrc;
+
+	if (avg_t <= 0)
+		avg_t = 1;
+	if (avg_b <= 0)
+		avg_b = 1;
+	for (unsigned i = 0; i < 256; i++)
+		lens[i] = search_qlen_bound(i);
+	for (size_t i = 0; i < q->count; i++) {
+		double df = (double)q->w[i].list.count,
+		    nd = s->docs > df ? (double)s->docs : df;
+
+		q->w[i].idf = search_ln(1 + (nd - df + 0.5) / (df + 0.5));
+		q->w[i].at = 0;
+	}
+	r = xcalloc(cand->count ? cand->count : 1, sizeof(*r));
+	k5[0] = 'n';
+	for (size_t c = 0; c < cand->count; c++) {
+		uint32_t doc = cand->v[c].doc;
+		double score = 0;
+		uint8_t qt, qb;
+
+		if (doc / SEARCH_NORMS_CHUNK != chunk) {
+			MDB_val k = { 5, k5 }, v;
+
+			chunk = doc / SEARCH_NORMS_CHUNK;
+			search_be32(k5 + 1, chunk);
+			mrc = mdb_get(txn, st->docs, &k, &v);
+			if (mrc != 0 && mrc != MDB_NOTFOUND) {
+				free(r);
+				return mrc;
+			}
+			norms = mrc == 0 && v.mv_size == 2 *
+			    SEARCH_NORMS_CHUNK ? v.mv_data : NULL;
+		}
+		if (norms == NULL)
+			continue;
+		qt = norms[2 * (doc % SEARCH_NORMS_CHUNK)];
+		qb = norms[2 * (doc % SEARCH_NORMS_CHUNK) + 1];
+		if (qt == SEARCH_NORM_DEAD)
+			continue;	/* taken out, postings left */
+		for (size_t i = 0; i < q->count; i++) {
+			struct search_qword *w = &q->w[i];
+
+			while (w->at < w->list.count &&
+			    w->list.v[w->at].doc < doc)
+				w->at++;
+			if (w->at == w->list.count ||
+			    w->list.v[w->at].doc != doc)
+				continue;
+			score += w->idf * (SEARCH_TITLE_BOOST *
+			    search_tfnorm(w->list.v[w->at].code & 3, lens[qt],
+			    avg_t) + search_tfnorm(w->list.v[w->at].code >> 2,
+			    lens[qb], avg_b));
+		}
+		r[n].doc = doc;
+		r[n].score = score;
+		n++;
+	}
+	*out = r;
+	*nout = n;
+	return 0;
+}
+
+/* The candidates: numbers matching every word, else any word. */
+static void
+search_candidates(struct search_q *q, struct search_list *cand)
+{
+	struct search_list tmp = { 0 };
+	size_t best = 0;
+
+	for (size_t i = 1; i < q->count; i++)
+		if (q->w[i].list.count < q->w[best].list.count)
+			best = i;
+	cand->count = 0;
+	for (size_t j = 0; j < q->w[best].list.count; j++)
+		search_list_push(cand, q->w[best].list.v[j].doc, 0);
+	for (size_t i = 0; i < q->count; i++)
+		if (i != best)
+			search_intersect(cand, &q->w[i].list);
+	if (cand->count > 0 || q->count < 2)
+		return;
+	/* Nothing has every word: any word will do. */
+	for (size_t i = 0; i < q->count; i++) {
+		search_union(cand, &q->w[i].list, &tmp);
+		search_list_swap(cand, &tmp);
+	}
+	free(tmp.v);
+}
+
+/* Fill result r for doc if it is still served; 1 if so, 0 if not. */
+static int
+search_result(struct store *st, MDB_txn *txn, struct text *t,
+    const struct search_q *q, const struct search_scored *sc,
+    struct search_result *r, int *mrcp)
+{
+	uint8_t tsid[STORE_TSID_LEN];
+	struct record_header h;
+	struct search_info in;
+	struct body_kb a;
+	MDB_val k, v;
+	int mrc;
+
+	if ((mrc = search_info_get(st, txn, sc->doc, &in)) != 0) {
+		*mrcp = mrc == MDB_NOTFOUND ? 0 : mrc;
+		return 0;
+	}
+	/* Hidden since it was indexed (its author was removed)? */
+	store_be64(tsid, in.ts);
+	memcpy(tsid + 8, in.revision, RECORD_ID_LEN);
+	k.mv_size = sizeof(tsid);
+	k.mv_data = tsid;
+	if ((mrc = mdb_get(txn, st->items, &k, &v)) != 0 ||
+	    (mrc = search_load(st, txn, in.revision, &h, &a)) != 0) {
+		*mrcp = mrc == MDB_NOTFOUND ? 0 : mrc;
+		return 0;
+	}
+	memset(r, 0, sizeof(*r));
+	memcpy(r->key, in.key, strlen(in.key) + 1);
+	memcpy(r->revision, in.revision, RECORD_ID_LEN);
+	r->score = sc->score;
+	search_snippet(t, q, &a, in.lang, r->snippet);
+	return 1;
+}
+
+static int
+search_run(struct store *st, MDB_txn *txn, struct text *t,
+    struct search_q *q, const struct search_filter *f,
+    struct search_result *out, size_t limit, size_t *count)
+{
+	struct search_list cand = { 0 }, fl = { 0 };
+	struct search_scored *sc = NULL;
+	struct search_stats_v s;
+	MDB_cursor *c;
+	size_t n = 0, found = 0;
+	int mrc;
+
+	if ((mrc = search_stats_get(st, txn, &s)) != 0 ||
+	    (mrc = mdb_cursor_open(txn, st->terms, &c)) != 0)
+		return mrc;
+	for (size_t i = 0; i < q->count && mrc == 0; i++)
+		mrc = search_read_word(c, &q->w[i]);
+	if (mrc == 0)
+		search_candidates(q, &cand);
+	if (f != NULL) {
+		const struct {
+			char what;
+			const char *s;
+		} fs[] = { { 't', f->tag }, { 'c', f->category },
+		    { 'l', f->lang } };
+
+		for (size_t i = 0; i < 3 && mrc == 0; i++) {
+			if (fs[i].s == NULL || fs[i].s[0] == '\0')
+				continue;
+			fl.count = 0;
+			if ((mrc = search_read_filter(c, t, fs[i].what,
+			    fs[i].s, NULL, &fl)) == 0)
+				search_intersect(&cand, &fl);
+		}
+		if (mrc == 0 && f->author != NULL) {
+			fl.count = 0;
+			if ((mrc = search_read_filter(c, t, 'a', NULL,
+			    f->author, &fl)) == 0)
+				search_intersect(&cand, &fl);
+		}
+	}
+	mdb_cursor_close(c);
+	if (mrc == 0)
+		mrc = search_score(st, txn, q, &cand, &s, &sc, &n);
+	free(cand.v);
+	free(fl.v);
+	if (mrc != 0)
+		return mrc;
+	/* Best first: a heap over all, popped until limit results. */
+	for (size_t i = n / 2; i-- > 0;)
+		search_heap_down(sc, n, i);
+	while (n > 0 && found < limit && mrc == 0) {
+		if (search_result(st, txn, t, q, &sc[0], &out[found], &mrc))
+			found++;
+		sc[0] = sc[--n];
+		search_heap_down(sc, n, 0);
+	}
+	free(sc);
+	*count = found;
+	return mrc;
 }
 
 int
@@ -17,21 +1512,79 @@ search_query(struct store *st, const char *query,
     const struct search_filter *f, struct search_result *out, size_t limit,
     size_t *count, struct errbuf *eb)
 {
-	(void)st;
-	(void)query;
-	(void)f;
-	(void)out;
-	(void)limit;
-	(void)eb;
+	size_t len = strlen(query);
+	struct search_q *q;
+	struct text *t;
+	MDB_txn *txn;
+	int mrc;
+
+	if (len > SEARCH_QUERY_MAX)
+		return fail(eb, AMIE_EUSAGE, "search: query of %zu bytes, "
+		    "limit %d", len, SEARCH_QUERY_MAX);
+	if (limit > SEARCH_LIMIT_MAX)
+		return fail(eb, AMIE_EUSAGE, "search: %zu results asked, "
+		    "limit %d", limit, SEARCH_LIMIT_MAX);
+	q = xcalloc(1, sizeof(*q));
+	t = st->text;
+	text_words(t, query, len, TEXT_LANG_ANY, search_q_word, q);
+	if (q->count == 0 || q->too_many) {
+		mrc = q->count == 0;
+		for (size_t i = 0; i < q->count; i++)
+			free(q->w[i].list.v);
+		free(q);
+		if (mrc)
+			return fail(eb, AMIE_EUSAGE,
+			    "search: no words to search for");
+		return fail(eb, AMIE_EUSAGE, "search: more than %d words",
+		    SEARCH_TERMS_MAX);
+	}
 	*count = 0;
+	if ((mrc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) == 0) {
+		if (limit > 0)
+			mrc = search_run(st, txn, t, q, f, out, limit, count);
+		mdb_txn_abort(txn);
+	}
+	for (size_t i = 0; i < q->count; i++)
+		free(q->w[i].list.v);
+	free(q);
+	if (mrc != 0)
+		return store_fail(eb, mrc, "search");
+	return 0;
+}
+
+/* Bytes of the pages of one database.  Exact: neither search database
+ * has duplicates, whose sub-databases mdb_stat() would not count. */
+static int
+search_db_bytes(MDB_txn *txn, MDB_dbi dbi, uint64_t *bytes)
+{
+	MDB_stat ms;
+	int mrc;
+
+	if ((mrc = mdb_stat(txn, dbi, &ms)) != 0)
+		return mrc;
+	*bytes += (uint64_t)(ms.ms_branch_pages + ms.ms_leaf_pages +
+	    ms.ms_overflow_pages) * ms.ms_psize;
 	return 0;
 }
 
 int
-search_reindex(struct store *st, uint64_t *articles, struct errbuf *eb)
+search_stats(struct store *st, uint64_t *bytes, uint64_t *articles,
+    struct errbuf *eb)
 {
-	(void)st;
-	(void)eb;
-	*articles = 0;
+	struct search_stats_v s;
+	MDB_txn *txn;
+	uint64_t b = 0;
+	int mrc;
+
+	if ((mrc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return store_fail(eb, mrc, "search stats");
+	if ((mrc = search_stats_get(st, txn, &s)) == 0 &&
+	    (mrc = search_db_bytes(txn, st->terms, &b)) == 0)
+		mrc = search_db_bytes(txn, st->docs, &b);
+	mdb_txn_abort(txn);
+	if (mrc != 0)
+		return store_fail(eb, mrc, "search stats");
+	*bytes = b;
+	*articles = s.docs;
 	return 0;
 }

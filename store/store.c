@@ -14,6 +14,7 @@
 #include "store/itemset.h"
 #include "store/member.h"
 #include "store/search.h"
+#include "store/text.h"
 
 static void store_load_founder(struct store *st, MDB_txn *txn);
 
@@ -120,6 +121,7 @@ store_open(struct store **out, const char *path,
 	store_load_founder(st, txn);
 	if ((mrc = mdb_txn_commit(txn)) != 0)
 		goto fail_env;
+	st->text = text_new();
 	*out = st;
 	return 0;
 
@@ -135,6 +137,7 @@ store_close(struct store **st)
 {
 	if (*st == NULL)
 		return;
+	text_free(&(*st)->text);
 	mdb_env_close((*st)->env);
 	free(*st);
 	*st = NULL;

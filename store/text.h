@@ -22,7 +22,11 @@
  *      "sauvegardées" folded to "sauvegardees" gives "sauvegarde" while
  *      "sauvegardes" gives "sauvegard".  Indexing both and querying both
  *      makes any accent and case variant of a word share a term.  For
- *      most words (ASCII) the two forms are one.
+ *      most words (ASCII) the two forms are one.  French Snowball also
+ *      takes "ées" off but not "ees", so a word whose folded form ends
+ *      in "ee" or "ees" gets the French term of its accented spelling
+ *      too: "sauvegardees", typed without accents, then finds
+ *      "sauvegardes".
  *   4. A document is stemmed in its own language (TEXT_LANG_FR or
  *      TEXT_LANG_EN); a query, or a document whose language is neither,
  *      with both stemmers (TEXT_LANG_ANY), so up to TEXT_FORMS_MAX terms
@@ -45,7 +49,7 @@
 
 #define TEXT_TERM_MAX		64	/* bytes of one term */
 #define TEXT_WORD_SRC_MAX	256	/* bytes of one word of the text */
-#define TEXT_FORMS_MAX		4	/* terms of one word */
+#define TEXT_FORMS_MAX		5	/* terms of one word */
 
 enum text_lang {
 	TEXT_LANG_ANY = 0,	/* both stemmers: queries, other languages */
@@ -55,10 +59,10 @@ enum text_lang {
 
 /* One word as the callback of text_words() sees it. */
 struct text_word {
-	size_t start;			/* byte offset of the word in the text */
+	size_t start;			/* byte offset of the word */
 	size_t end;			/* just after its last byte */
 	uint32_t position;		/* 0 for the first word, and so on */
-	unsigned count;			/* terms in term[], 1 to TEXT_FORMS_MAX */
+	unsigned count;			/* terms in term[], at least 1 */
 	uint8_t term_len[TEXT_FORMS_MAX];
 	const char *term[TEXT_FORMS_MAX];	/* not NUL-terminated */
 };

@@ -163,8 +163,10 @@ tombstone_apply(struct store *st, MDB_txn *txn, const struct record_header *h,
 		if (tombstone_header(st, txn, h->refs[i], &th) != 0)
 			continue;
 		oklen = tombstone_objkey(ok, th.kind, th.key);
+		/* Out of the index while the indexed text can still be read. */
 		if ((mrc = store_put(txn, st->deleted, ok, oklen, id,
-		    RECORD_ID_LEN, 0)) != 0)
+		    RECORD_ID_LEN, 0)) != 0 ||
+		    (mrc = search_article_changed(st, txn, th.key)) != 0)
 			return mrc;
 		/* Collect the revisions first: purging writes to records. */
 		k.mv_size = oklen;
@@ -189,8 +191,6 @@ tombstone_apply(struct store *st, MDB_txn *txn, const struct record_header *h,
 				return mrc;
 			}
 		free(revs);
-		if ((mrc = search_article_changed(st, txn, th.key)) != 0)
-			return mrc;
 	}
 	return 0;
 }

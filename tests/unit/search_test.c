@@ -1,0 +1,661 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* store/search.c: the index, through the public ingest path. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "proto/body.h"
+#include "proto/xmalloc.h"
+#include "store/internal.h"
+#include "store/search.h"
+#include "tests/unit/test.h"
+
+#define TS0 1764320000000ull
+
+struct fixture {
+	char dir[64];
+	uint8_t pk[32], sk[64], net[32];
+	struct store *st;
+};
+
+/* One article to sign. */
+struct art {
+	const char *key;
+	uint64_t ts;
+	const char *title;
+	const char *text;
+	const char *lang;
+	const char *category;
+	const char *tags[4];
+	const uint8_t (*refs)[32];
+	uint32_t nrefs;
+};
+
+static void
+fx_rm(const char *dir)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+}
+
+static struct body_str
+fx_str(const char *s)
+{
+	struct body_str b = { s ? s : "", s ? (uint32_t)strlen(s) : 0 };
+
+	return b;
+}
+
+static void
+fx_ingest(struct fixture *f, const uint8_t *buf, size_t len)
+{
+	struct store_in in = { buf, len };
+	struct store_out o;
+	struct errbuf eb;
+
+	if (store_ingest(f->st, &in, 1, TS0 + 10000000, &o, &eb) != 0 ||
+	    !o.stored) {
+		fprintf(stderr, "ingest: %s %s\n", eb.msg, o.reason);
+		abort();
+	}
+}
+
+/* Sign and ingest the article a; its revision id in id. */
+static void
+fx_put(struct fixture *f, const struct art *a, uint8_t id[32])
+{
+	struct record_header h;
+	struct body_kb b;
+	struct mpw body, out;
+	uint8_t *buf, idbuf[32];
+	size_t len;
+
+	memset(&b, 0, sizeof(b));
+	b.title = fx_str(a->title);
+	b.text = fx_str(a->text);
+	b.lang = fx_str(a->lang);
+	b.category = fx_str(a->category);
+	for (size_t i = 0; i < 4 && a->tags[i] != NULL; i++)
+		b.tags[b.tags_count++] = fx_str(a->tags[i]);
+	mpw_init(&body, RECORD_BODY_MAX);
+	mpw_init(&out, RECORD_ENCODED_MAX);
+	body_kb_encode(&b, &body);
+	memset(&h, 0, sizeof(h));
+	memcpy(h.kind, "kb", 2);
+	memcpy(h.key, a->key, strlen(a->key));
+	memcpy(h.author, f->pk, 32);
+	h.ts = a->ts;
+	h.refs_count = a->nrefs;
+	if (a->nrefs)
+		memcpy(h.refs, a->refs, a->nrefs * 32);
+	if (record_sign(&h, body.buf, body.len, f->sk, f->net, &out,
+	    id ? id : idbuf, NULL) != 0)
+		abort();
+	buf = mpw_take(&out, &len);
+	mpw_release(&body);
+	fx_ingest(f, buf, len);
+	free(buf);
+}
+
+static void
+fx_open(struct fixture *f)
+{
+	struct record_header h;
+	struct body_charter c;
+	struct mpw body, out;
+	struct errbuf eb;
+	struct record r;
+	uint8_t id[32], *buf;
+	size_t len;
+
+	memset(f, 0, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/amie-search-test.XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		abort();
+	crypto_sign_keypair(f->pk, f->sk);
+	if (store_open(&f->st, f->dir, f->pk, &eb) != 0)
+		abort();
+	mpw_init(&body, RECORD_BODY_MAX);
+	mpw_init(&out, RECORD_ENCODED_MAX);
+	c.name = fx_str("Fed");
+	memcpy(c.founder, f->pk, 32);
+	c.admit_quorum = c.remove_quorum = 1;
+	body_charter_encode(&c, &body);
+	memset(&h, 0, sizeof(h));
+	memcpy(h.kind, "charter", 7);
+	memcpy(h.author, f->pk, 32);
+	h.ts = TS0;
+	if (record_sign(&h, body.buf, body.len, f->sk, NULL, &out, id,
+	    NULL) != 0)
+		abort();
+	buf = mpw_take(&out, &len);
+	mpw_release(&body);
+	record_decode(&r, buf, len, NULL);
+	record_network_id(f->net, r.header, r.header_len);
+	fx_ingest(f, buf, len);
+	free(buf);
+}
+
+static void
+fx_close(struct fixture *f)
+{
+	store_close(&f->st);
+	fx_rm(f->dir);
+}
+
+/* Run query; the keys found, space-separated, in keys. */
+static int
+fx_search(struct fixture *f, const char *query, const struct search_filter *flt,
+    char *keys, size_t cap, struct search_result *res)
+{
+	struct search_result r[SEARCH_LIMIT_MAX];
+	struct errbuf eb;
+	size_t n = 0;
+	int rc;
+
+	keys[0] = '\0';
+	if ((rc = search_query(f->st, query, flt, r, 20, &n, &eb)) != 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			strncat(keys, " ", cap - strlen(keys) - 1);
+		strncat(keys, r[i].key, cap - strlen(keys) - 1);
+	}
+	if (res != NULL && n > 0)
+		*res = r[0];
+	return 0;
+}
+
+static void
+fx_corpus(struct fixture *f)
+{
+	static const struct art arts[] = {
+		{ "imp", TS0 + 1, "Imprimantes réseau",
+		    "Pour fixer l'adresse IP d'une imprimante, réserver le "
+		    "bail DHCP sur la box.", "fr", "materiel",
+		    { "impression", "Réseau" }, NULL, 0 },
+		{ "elec", TS0 + 2, "Coupure d'électricité",
+		    "Après une coupure d'électricité, vérifier que les "
+		    "sauvegardes ont repris et que l'onduleur est chargé.",
+		    "fr", "serveur", { "onduleur" }, NULL, 0 },
+		{ "sauv", TS0 + 3, "Sauvegardes",
+		    "Les données sauvegardées sont chiffrées. Mise en "
+		    "œuvre "
+		    "du pare-feu sur le serveur.", "fr", "serveur",
+		    { "sauvegarde" }, NULL, 0 },
+		{ "print", TS0 + 4, "Sharing printers",
+		    "When printing fails, restart the spooler and print a "
+		    "test page from the shared printer.", "en", "hardware",
+		    { "printer" }, NULL, 0 },
+		{ "body", TS0 + 5, "Le poste de travail",
+		    "Si le poste ne démarre plus, vérifier les sauvegardes "
+		    "avant de réinstaller.", "fr", "poste", { NULL }, NULL,
+		    0 },
+	};
+
+	for (size_t i = 0; i < sizeof(arts) / sizeof(arts[0]); i++)
+		fx_put(f, &arts[i], NULL);
+}
+
+TEST(imprimante_reseau_finds_imprimantes_reseau)
+{
+	struct fixture f;
+	char keys[256];
+
+	fx_open(&f);
+	fx_corpus(&f);
+	CHECK_EQ_INT(fx_search(&f, "imprimante reseau", NULL, keys,
+	    sizeof(keys), NULL), 0);
+	CHECK_STR(keys, "imp");
+	CHECK_EQ_INT(fx_search(&f, "IMPRIMANTES Réseaux", NULL, keys,
+	    sizeof(keys), NULL), 0);
+	CHECK_STR(keys, "imp");
+	fx_close(&f);
+}
+
+TEST(accent_and_case_variants_give_identical_lists)
+{
+	static const char *const elec[] = { "électricité", "electricite",
+	    "ÉLECTRICITÉ", "Electricite" };
+	static const char *const sauv[] = { "SAUVEGARDÉES", "sauvegardes",
+	    "sauvegardees", "Sauvegardées" };
+	struct fixture f;
+	char first[256], keys[256];
+
+	fx_open(&f);
+	fx_corpus(&f);
+	CHECK_EQ_INT(fx_search(&f, elec[0], NULL, first, sizeof(first),
+	    NULL), 0);
+	CHECK_STR(first, "elec");
+	for (size_t i = 1; i < 4; i++) {
+		CHECK_EQ_INT(fx_search(&f, elec[i], NULL, keys, sizeof(keys),
+		    NULL), 0);
+		CHECK_STR(keys, first);
+	}
+	CHECK_EQ_INT(fx_search(&f, sauv[0], NULL, first, sizeof(first),
+	    NULL), 0);
+	/* The title match first; all three articles. */
+	CHECK(strncmp(first, "sauv ", 5) == 0);
+	CHECK(strstr(first, "elec") != NULL && strstr(first, "body") != NULL);
+	for (size_t i = 1; i < 4; i++) {
+		CHECK_EQ_INT(fx_search(&f, sauv[i], NULL, keys, sizeof(keys),
+		    NULL), 0);
+		CHECK_STR(keys, first);
+	}
+	fx_close(&f);
+}
+
+TEST(oeuvre_finds_the_ligature_and_pare_feu_splits)
+{
+	struct fixture f;
+	char keys[256];
+
+	fx_open(&f);
+	fx_corpus(&f);
+	CHECK_EQ_INT(fx_search(&f, "oeuvre", NULL, keys, sizeof(keys), NULL),
+	    0);
+	CHECK_STR(keys, "sauv");
+	CHECK_EQ_INT(fx_search(&f, "ŒUVRE", NULL, keys, sizeof(keys), NULL),
+	    0);
+	CHECK_STR(keys, "sauv");
+	CHECK_EQ_INT(fx_search(&f, "pare feu", NULL, keys, sizeof(keys),
+	    NULL), 0);
+	CHECK_STR(keys, "sauv");
+	CHECK_EQ_INT(fx_search(&f, "feu", NULL, keys, sizeof(keys), NULL), 0);
+	CHECK_STR(keys, "sauv");
+	fx_close(&f);
+}
+
+TEST(english_plurals_and_ing_forms_match)
+{
+	static const char *const q[] = { "printer", "printers", "print",
+	    "printing", "PRINTS", "share", "shared" };
+	struct fixture f;
+	char keys[256];
+
+	fx_open(&f);
+	fx_corpus(&f);
+	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+		CHECK_EQ_INT(fx_search(&f, q[i], NULL, keys, sizeof(keys),
+		    NULL), 0);
+		CHECK_STR(keys, "print");
+	}
+	fx_close(&f);
+}
+
+TEST(a_title_match_ranks_above_a_body_only_match)
+{
+	static const struct art a[] = {
+		{ "b1", TS0 + 1, "Poste", "Le routeur et le routeur, encore "
+		    "le routeur.", "fr", NULL, { NULL }, NULL, 0 },
+		{ "t1", TS0 + 2, "Routeur", "Redémarrer la box.", "fr", NULL,
+		    { NULL }, NULL, 0 },
+	};
+	struct search_result r[4];
+	struct fixture f;
+	struct errbuf eb;
+	size_t n = 0;
+
+	fx_open(&f);
+	fx_put(&f, &a[0], NULL);
+	fx_put(&f, &a[1], NULL);
+	CHECK_EQ_INT(search_query(f.st, "routeurs", NULL, r, 4, &n, &eb), 0);
+	REQUIRE(n == 2);
+	CHECK_STR(r[0].key, "t1");
+	CHECK_STR(r[1].key, "b1");
+	CHECK(r[0].score > r[1].score && r[1].score > 0);
+	fx_close(&f);
+}
+
+TEST(all_words_must_match_else_any_word)
+{
+	struct fixture f;
+	char keys[256];
+
+	fx_open(&f);
+	fx_corpus(&f);
+	/* "imprimante" and "sauvegardes" are never in one article. */
+	CHECK_EQ_INT(fx_search(&f, "imprimante serveur", NULL, keys,
+	    sizeof(keys), NULL), 0);
+	CHECK(strstr(keys, "imp") != NULL && strstr(keys, "sauv") != NULL);
+	CHECK_EQ_INT(fx_search(&f, "sauvegardes onduleur", NULL, keys,
+	    sizeof(keys), NULL), 0);
+	CHECK_STR(keys, "elec");
+	CHECK_EQ_INT(fx_search(&f, "zzyzx", NULL, keys, sizeof(keys), NULL),
+	    0);
+	CHECK_STR(keys, "");
+	fx_close(&f);
+}
+
+TEST(filters_on_tag_category_lang_and_author)
+{
+	struct search_filter flt;
+	struct fixture f;
+	uint8_t other[32];
+	char keys[256];
+
+	fx_open(&f);
+	fx_corpus(&f);
+	memset(&flt, 0, sizeof(flt));
+	flt.tag = "sauvegarde";
+	CHECK_EQ_INT(fx_search(&f, "sauvegardes", &flt, keys, sizeof(keys),
+	    NULL), 0);
+	CHECK_STR(keys, "sauv");
+	flt.tag = "RESEAU";
+	CHECK_EQ_INT(fx_search(&f, "imprimante", &flt, keys, sizeof(keys),
+	    NULL), 0);
+	CHECK_STR(keys, "imp");
+	flt.tag = NULL;
+	flt.category = "serveur";
+	CHECK_EQ_INT(fx_search(&f, "sauvegardes", &flt, keys, sizeof(keys),
+	    NULL), 0);
+	CHECK(strstr(keys, "body") == NULL && strstr(keys, "sauv") != NULL &&
+	    strstr(keys, "elec") != NULL);
+	flt.category = "";
+	flt.lang = "en";
+	CHECK_EQ_INT(fx_search(&f, "print sauvegardes", &flt, keys,
+	    sizeof(keys), NULL), 0);
+	CHECK_STR(keys, "print");
+	flt.lang = NULL;
+	flt.author = f.pk;
+	CHECK_EQ_INT(fx_search(&f, "printer", &flt, keys, sizeof(keys), NULL),
+	    0);
+	CHECK_STR(keys, "print");
+	memset(other, 7, sizeof(other));
+	flt.author = other;
+	CHECK_EQ_INT(fx_search(&f, "printer", &flt, keys, sizeof(keys), NULL),
+	    0);
+	CHECK_STR(keys, "");
+	fx_close(&f);
+}
+
+TEST(a_new_revision_replaces_the_old_text)
+{
+	struct art a = { "rev", TS0 + 1, "Ancien titre", "alpha bravo", "fr",
+	    NULL, { NULL }, NULL, 0 };
+	struct search_result r;
+	struct fixture f;
+	uint8_t id1[32], id2[32];
+	char keys[256];
+
+	fx_open(&f);
+	fx_put(&f, &a, id1);
+	CHECK_EQ_INT(fx_search(&f, "alpha", NULL, keys, sizeof(keys), &r), 0);
+	CHECK_STR(keys, "rev");
+	CHECK(memcmp(r.revision, id1, 32) == 0);
+	a.ts = TS0 + 2;
+	a.title = "Nouveau titre";
+	a.text = "charlie delta";
+	a.refs = (const uint8_t (*)[32])id1;
+	a.nrefs = 1;
+	fx_put(&f, &a, id2);
+	CHECK_EQ_INT(fx_search(&f, "alpha", NULL, keys, sizeof(keys), NULL),
+	    0);
+	CHECK_STR(keys, "");
+	CHECK_EQ_INT(fx_search(&f, "ancien", NULL, keys, sizeof(keys), NULL),
+	    0);
+	CHECK_STR(keys, "");
+	CHECK_EQ_INT(fx_search(&f, "delta nouveau", NULL, keys, sizeof(keys),
+	    &r), 0);
+	CHECK_STR(keys, "rev");
+	CHECK(memcmp(r.revision, id2, 32) == 0);
+	fx_close(&f);
+}
+
+TEST(with_two_heads_the_winner_is_indexed)
+{
+	struct art a = { "conf", TS0 + 1, "Base", "origine", "fr", NULL,
+	    { NULL }, NULL, 0 };
+	struct fixture f;
+	uint8_t id1[32], ida[32], idb[32];
+	struct search_result r;
+	char keys[256];
+
+	fx_open(&f);
+	fx_put(&f, &a, id1);
+	a.refs = (const uint8_t (*)[32])id1;
+	a.nrefs = 1;
+	a.ts = TS0 + 5;
+	a.text = "gagnant";
+	fx_put(&f, &a, ida);
+	a.ts = TS0 + 3;
+	a.text = "perdant";
+	fx_put(&f, &a, idb);
+	CHECK_EQ_INT(fx_search(&f, "gagnant", NULL, keys, sizeof(keys), &r),
+	    0);
+	CHECK_STR(keys, "conf");
+	CHECK(memcmp(r.revision, ida, 32) == 0);
+	CHECK_EQ_INT(fx_search(&f, "perdant", NULL, keys, sizeof(keys), NULL),
+	    0);
+	CHECK_STR(keys, "");
+	CHECK_EQ_INT(fx_search(&f, "origine", NULL, keys, sizeof(keys), NULL),
+	    0);
+	CHECK_STR(keys, "");
+	fx_close(&f);
+}
+
+TEST(a_deleted_article_leaves_the_index)
+{
+	static const uint8_t tomb[32] = { 1 };
+	struct art a = { "gone", TS0 + 1, "Titre", "éphémère", "fr", NULL,
+	    { NULL }, NULL, 0 };
+	struct fixture f;
+	uint64_t bytes, n;
+	struct errbuf eb;
+	char keys[256];
+	MDB_txn *txn;
+
+	fx_open(&f);
+	fx_put(&f, &a, NULL);
+	CHECK_EQ_INT(fx_search(&f, "ephemere", NULL, keys, sizeof(keys),
+	    NULL), 0);
+	CHECK_STR(keys, "gone");
+	/* As a tombstone does: mark it deleted, call the hook. */
+	REQUIRE(mdb_txn_begin(f.st->env, NULL, 0, &txn) == 0);
+	CHECK_EQ_INT(store_put(txn, f.st->deleted, "kb\0gone", 7, tomb, 32,
+	    0), 0);
+	CHECK_EQ_INT(search_article_changed(f.st, txn, "gone"), 0);
+	CHECK_EQ_INT(mdb_txn_commit(txn), 0);
+	CHECK_EQ_INT(fx_search(&f, "ephemere", NULL, keys, sizeof(keys),
+	    NULL), 0);
+	CHECK_STR(keys, "");
+	CHECK_EQ_INT(search_stats(f.st, &bytes, &n, &eb), 0);
+	CHECK_EQ_INT(n, 0);
+	fx_close(&f);
+}
+
+/* Every result of a few queries, as one string. */
+static void
+fx_results(struct fixture *f, char *out, size_t cap)
+{
+	static const char *const q[] = { "sauvegardes", "imprimante",
+	    "printing", "serveur chiffrées", "électricité onduleur",
+	    "gagnant" };
+	struct search_result r[10];
+	struct errbuf eb;
+	size_t n;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+		n = 0;
+		CHECK_EQ_INT(search_query(f->st, q[i], NULL, r, 10, &n, &eb),
+		    0);
+		for (size_t j = 0; j < n; j++) {
+			char line[512];
+
+			snprintf(line, sizeof(line), "%.128s %.6f %.240s|",
+			    r[j].key, r[j].score, r[j].snippet);
+			strncat(out, line, cap - strlen(out) - 1);
+		}
+		strncat(out, "\n", cap - strlen(out) - 1);
+	}
+}
+
+TEST(the_index_survives_reopening_and_reindex_gives_the_same)
+{
+	struct art a = { "conf", TS0 + 10, "Base", "origine", "fr", NULL,
+	    { NULL }, NULL, 0 };
+	char before[8192], after[8192];
+	struct fixture f;
+	struct errbuf eb;
+	uint8_t id1[32];
+	uint64_t n = 0, bytes = 0, n2 = 0;
+
+	fx_open(&f);
+	fx_corpus(&f);
+	fx_put(&f, &a, id1);
+	a.refs = (const uint8_t (*)[32])id1;
+	a.nrefs = 1;
+	a.ts = TS0 + 11;
+	a.text = "gagnant serveur";
+	fx_put(&f, &a, NULL);
+	fx_results(&f, before, sizeof(before));
+	CHECK(strstr(before, "conf") != NULL);
+	store_close(&f.st);
+	REQUIRE(store_open(&f.st, f.dir, f.pk, &eb) == 0);
+	fx_results(&f, after, sizeof(after));
+	CHECK_STR(after, before);
+	CHECK_EQ_INT(search_reindex(f.st, &n, &eb), 0);
+	CHECK_EQ_INT(n, 6);
+	fx_results(&f, after, sizeof(after));
+	CHECK_STR(after, before);
+	CHECK_EQ_INT(search_stats(f.st, &bytes, &n2, &eb), 0);
+	CHECK_EQ_INT(n2, 6);
+	CHECK(bytes > 0);
+	fx_close(&f);
+}
+
+TEST(taking_out_the_first_posting_of_a_block_keeps_the_others)
+{
+	struct art a = { "x1", TS0 + 1, "Un", "commun alpha", "fr", NULL,
+	    { NULL }, NULL, 0 };
+	struct search_filter flt;
+	struct fixture f;
+	struct errbuf eb;
+	uint8_t id1[32];
+	uint64_t n;
+	char keys[256];
+
+	fx_open(&f);
+	fx_put(&f, &a, id1);
+	a.key = "x2";
+	a.ts = TS0 + 2;
+	a.text = "commun beta";
+	fx_put(&f, &a, NULL);
+	a.key = "x3";
+	a.ts = TS0 + 3;
+	a.text = "commun gamma";
+	fx_put(&f, &a, NULL);
+	a.key = "x1";
+	a.ts = TS0 + 4;
+	a.text = "delta";
+	a.refs = (const uint8_t (*)[32])id1;
+	a.nrefs = 1;
+	fx_put(&f, &a, NULL);
+	memset(&flt, 0, sizeof(flt));
+	flt.author = f.pk;
+	for (int pass = 0; pass < 2; pass++) {
+		CHECK_EQ_INT(fx_search(&f, "commun", NULL, keys, sizeof(keys),
+		    NULL), 0);
+		CHECK_STR(keys, "x2 x3");
+		CHECK_EQ_INT(fx_search(&f, "commun", &flt, keys, sizeof(keys),
+		    NULL), 0);
+		CHECK_STR(keys, "x2 x3");
+		CHECK_EQ_INT(fx_search(&f, "delta un", &flt, keys,
+		    sizeof(keys), NULL), 0);
+		CHECK_STR(keys, "x1");
+		CHECK_EQ_INT(search_reindex(f.st, &n, &eb), 0);
+		CHECK_EQ_INT(n, 3);
+	}
+	fx_close(&f);
+}
+
+TEST(empty_and_oversized_queries_are_usage_errors)
+{
+	char big[SEARCH_QUERY_MAX + 2], keys[64];
+	struct search_result r[2];
+	struct fixture f;
+	struct errbuf eb;
+	size_t n = 0;
+
+	fx_open(&f);
+	fx_corpus(&f);
+	CHECK_EQ_INT(search_query(f.st, "", NULL, r, 2, &n, &eb),
+	    AMIE_EUSAGE);
+	CHECK_EQ_INT(search_query(f.st, "  -- ", NULL, r, 2, &n, &eb),
+	    AMIE_EUSAGE);
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	CHECK_EQ_INT(search_query(f.st, big, NULL, r, 2, &n, &eb),
+	    AMIE_EUSAGE);
+	CHECK_EQ_INT(search_query(f.st, "imprimante", NULL, r,
+	    SEARCH_LIMIT_MAX + 1, &n, &eb), AMIE_EUSAGE);
+	CHECK_EQ_INT(fx_search(&f, "a b c d e f g h i j k l m n o p q r s t u "
+	    "v w x y z aa bb cc dd ee ff gg", NULL, keys, sizeof(keys), NULL),
+	    AMIE_EUSAGE);
+	fx_close(&f);
+}
+
+TEST(the_snippet_marks_the_matched_words)
+{
+	struct art a = { "long", TS0 + 1, "Réseau",
+	    "Introduction. Ce texte parle de beaucoup de choses avant "
+	    "d'en venir au fait, avec des phrases longues et inutiles qui "
+	    "remplissent l'espace, encore et encore, jusqu'à ce que "
+	    "l'imprimante apparaisse enfin au milieu du texte, suivie "
+	    "d'autres phrases sur l'Imprimante et le réseau, et d'une fin "
+	    "qui n'a plus rien à voir avec le sujet de départ mais qui "
+	    "allonge encore et toujours ce corps de texte bien au-delà de "
+	    "la taille d'un extrait.", "fr", NULL, { NULL }, NULL, 0 };
+	struct search_result r;
+	struct fixture f;
+	char keys[64];
+	const char *s;
+
+	fx_open(&f);
+	fx_put(&f, &a, NULL);
+	CHECK_EQ_INT(fx_search(&f, "imprimantes", NULL, keys, sizeof(keys),
+	    &r), 0);
+	REQUIRE(strcmp(keys, "long") == 0);
+	CHECK(strlen(r.snippet) <= SEARCH_SNIPPET_MAX);
+	CHECK(strstr(r.snippet, "\1imprimante\2 apparaisse") != NULL);
+	CHECK(strstr(r.snippet, "\1Imprimante\2") != NULL);
+	CHECK(strncmp(r.snippet, "Introduction", 12) != 0);
+	/* Every \1 has its \2, and the cut is on a UTF-8 boundary. */
+	s = r.snippet;
+	CHECK(strchr(s, '\1') != NULL);
+	for (int open = 0; *s != '\0'; s++) {
+		if (*s == '\1') {
+			CHECK(!open);
+			open = 1;
+		} else if (*s == '\2') {
+			CHECK(open);
+			open = 0;
+		}
+	}
+	/* A title-only match gives the title. */
+	CHECK_EQ_INT(fx_search(&f, "réseaux", NULL, keys, sizeof(keys), &r),
+	    0);
+	CHECK(strstr(r.snippet, "\1réseau\2") != NULL);
+	fx_close(&f);
+}
+
+TESTS(T(imprimante_reseau_finds_imprimantes_reseau),
+    T(accent_and_case_variants_give_identical_lists),
+    T(oeuvre_finds_the_ligature_and_pare_feu_splits),
+    T(english_plurals_and_ing_forms_match),
+    T(a_title_match_ranks_above_a_body_only_match),
+    T(all_words_must_match_else_any_word),
+    T(filters_on_tag_category_lang_and_author),
+    T(a_new_revision_replaces_the_old_text),
+    T(with_two_heads_the_winner_is_indexed),
+    T(a_deleted_article_leaves_the_index),
+    T(the_index_survives_reopening_and_reindex_gives_the_same),
+    T(taking_out_the_first_posting_of_a_block_keeps_the_others),
+    T(empty_and_oversized_queries_are_usage_errors),
+    T(the_snippet_marks_the_matched_words))
