@@ -34,7 +34,8 @@ LDFLAGS_ALL = $(SAN_FLAGS) $(LDFLAGS)
 
 PROTO_LIBS  = $(shell pkg-config --libs libsodium $(MSGPACK_PC) 2>/dev/null)
 STORE_LIBS  = $(shell pkg-config --libs lmdb 2>/dev/null || echo -llmdb) \
-              $(shell pkg-config --libs libutf8proc 2>/dev/null || echo -lutf8proc) -lstemmer
+              $(shell pkg-config --libs libutf8proc 2>/dev/null || echo -lutf8proc) -lstemmer \
+              -pthread
 DAEMON_LIBS = $(shell pkg-config --libs libzmq inih libsystemd 2>/dev/null) -lpthread
 CLI_LIBS    = $(shell pkg-config --libs libzmq jansson 2>/dev/null)
 

@@ -21,7 +21,10 @@
 #include "store/store.h"
 
 #define BENCH_BATCH 1000
-#define BENCH_TARGET 0.6
+#define BENCH_TARGET 0.6	/* of the bare verify rate, one core */
+#define BENCH_TARGET2 0.7	/* of twice that, on two threads */
+#define BENCH_THREADS 2
+#define BENCH_RUNS 2
 
 struct bench_rec {
 	uint8_t *buf;
@@ -60,30 +63,110 @@ bench_sign(struct bench_rec *r, const char *kind, const char *key,
 	r->buf = mpw_take(&w, &r->len);
 }
 
+/* Seconds to verify the n signatures in a bare loop, or -1 if one
+ * does not verify. */
+static double
+bench_verify(const struct bench_rec *recs, size_t n, const uint8_t net[32])
+{
+	struct record_header h;
+	struct record rec;
+	double t0 = bench_now();
+	int bad = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t id[32], m[74];
+
+		record_decode(&rec, recs[i].buf, recs[i].len, NULL);
+		record_id(id, rec.header, rec.header_len);
+		memcpy(m, "amie/sig/1", 10);
+		memcpy(m + 10, net, 32);
+		memcpy(m + 42, id, 32);
+		record_header_decode(&h, rec.header, rec.header_len, NULL);
+		bad |= crypto_sign_verify_detached(rec.sig, m, sizeof(m),
+		    h.author);
+	}
+	return bad ? -1 : bench_now() - t0;
+}
+
+/*
+ * Ingest the charter, then the n records in batches of BENCH_BATCH, into
+ * a fresh store verifying on threads threads.  Returns the seconds the
+ * records took, or -1.  Fills stats if not NULL.
+ */
+static double
+bench_ingest(const struct bench_rec *recs, size_t n,
+    const struct bench_rec *charter, unsigned threads, uint64_t ts0,
+    struct store_stats *stats)
+{
+	char dir[] = "/tmp/amie-bench.XXXXXX", cmd[128];
+	struct store_in *in = xcalloc(BENCH_BATCH, sizeof(*in));
+	struct store_out *out = xcalloc(BENCH_BATCH, sizeof(*out));
+	uint8_t self[32] = { 0 };
+	size_t stored = 0;
+	struct store *st;
+	struct errbuf eb;
+	double t0, s = -1;
+
+	if (mkdtemp(dir) == NULL || store_open(&st, dir, self, &eb) != 0) {
+		fprintf(stderr, "bench: cannot open a store\n");
+		goto out;
+	}
+	store_set_verify_threads(st, threads);
+	in[0].buf = charter->buf;
+	in[0].len = charter->len;
+	store_ingest(st, in, 1, ts0 + n + 1, out, &eb);
+	t0 = bench_now();
+	for (size_t i = 0; i < n; i += BENCH_BATCH) {
+		size_t k = n - i < BENCH_BATCH ? n - i : BENCH_BATCH;
+
+		for (size_t j = 0; j < k; j++) {
+			in[j].buf = recs[i + j].buf;
+			in[j].len = recs[i + j].len;
+		}
+		if (store_ingest(st, in, k, ts0 + n + 1, out, &eb) != 0) {
+			fprintf(stderr, "bench: %s\n", eb.msg);
+			store_close(&st);
+			goto out;
+		}
+		for (size_t j = 0; j < k; j++)
+			stored += out[j].stored;
+	}
+	s = bench_now() - t0;
+	if (stats != NULL)
+		store_stats(st, stats, &eb);
+	store_close(&st);
+	if (stored != n) {
+		fprintf(stderr, "bench: stored %zu of %zu\n", stored, n);
+		s = -1;
+	}
+out:
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "bench: could not remove %s\n", dir);
+	free(in);
+	free(out);
+	return s;
+}
+
 int
 main(void)
 {
 	const char *scale_env = getenv("BENCH_SCALE");
 	size_t n = scale_env ? strtoul(scale_env, NULL, 10) : 100000;
 	uint8_t pk[32], sk[64], net[32];
-	char dir[] = "/tmp/amie-bench.XXXXXX", cmd[128], key[40], text[200];
+	char key[40], text[200];
 	struct bench_rec charter, *recs;
-	struct store_in *in;
-	struct store_out *out;
 	struct store_stats stats;
 	struct body_charter ch;
 	struct body_kb a;
-	struct store *st;
 	struct record rec;
-	struct record_header h;
 	struct mpw body;
-	struct errbuf eb;
 	uint64_t ts0 = 1764320000000ull;
-	size_t bytes = 0, stored = 0;
-	double t0, verify_s, ingest_s, verify_rate, ingest_rate;
-	int bad = 0;
+	size_t bytes = 0;
+	double verify_s, ingest_s, ingest2_s, verify_rate, ingest_rate;
+	double ingest2_rate;
 
-	if (sodium_init() < 0 || n == 0 || mkdtemp(dir) == NULL)
+	if (sodium_init() < 0 || n == 0)
 		return 1;
 	crypto_sign_keypair(pk, sk);
 	mpw_init(&body, RECORD_BODY_MAX);
@@ -118,81 +201,53 @@ main(void)
 		bytes += recs[i].len;
 	}
 
-	/* The limit: verify every signature, nothing else, one core. */
-	t0 = bench_now();
-	for (size_t i = 0; i < n; i++) {
-		uint8_t id[32], m[74];
+	/*
+	 * The limit (verify every signature, nothing else, one core) and the
+	 * real path are each run BENCH_RUNS times, alternating, and the best
+	 * time of each is kept: the machine is shared, and this way a busy
+	 * moment does not decide the ratio.
+	 */
+	verify_s = ingest_s = ingest2_s = 1e9;
+	for (int run = 0; run < BENCH_RUNS; run++) {
+		double v, i1, i2;
 
-		record_decode(&rec, recs[i].buf, recs[i].len, NULL);
-		record_id(id, rec.header, rec.header_len);
-		memcpy(m, "amie/sig/1", 10);
-		memcpy(m + 10, net, 32);
-		memcpy(m + 42, id, 32);
-		record_header_decode(&h, rec.header, rec.header_len, NULL);
-		bad |= crypto_sign_verify_detached(rec.sig, m, sizeof(m),
-		    h.author);
-	}
-	verify_s = bench_now() - t0;
-	if (bad) {
-		fprintf(stderr, "bench: a signature did not verify\n");
-		return 1;
-	}
-
-	/* The real path: store_ingest in batches, on disk. */
-	if (store_open(&st, dir, pk, &eb) != 0) {
-		fprintf(stderr, "bench: %s\n", eb.msg);
-		return 1;
-	}
-	in = xcalloc(BENCH_BATCH, sizeof(*in));
-	out = xcalloc(BENCH_BATCH, sizeof(*out));
-	in[0].buf = charter.buf;
-	in[0].len = charter.len;
-	store_ingest(st, in, 1, ts0 + n + 1, out, &eb);
-	t0 = bench_now();
-	for (size_t i = 0; i < n; i += BENCH_BATCH) {
-		size_t k = n - i < BENCH_BATCH ? n - i : BENCH_BATCH;
-
-		for (size_t j = 0; j < k; j++) {
-			in[j].buf = recs[i + j].buf;
-			in[j].len = recs[i + j].len;
-		}
-		if (store_ingest(st, in, k, ts0 + n + 1, out, &eb) != 0) {
-			fprintf(stderr, "bench: %s\n", eb.msg);
+		if ((v = bench_verify(recs, n, net)) < 0) {
+			fprintf(stderr, "bench: a signature did not verify\n");
 			return 1;
 		}
-		for (size_t j = 0; j < k; j++)
-			stored += out[j].stored;
-	}
-	ingest_s = bench_now() - t0;
-	store_stats(st, &stats, &eb);
-	store_close(&st);
-	if (stored != n) {
-		fprintf(stderr, "bench: stored %zu of %zu\n", stored, n);
-		return 1;
+		if ((i1 = bench_ingest(recs, n, &charter, 1, ts0,
+		    &stats)) < 0 ||
+		    (i2 = bench_ingest(recs, n, &charter, BENCH_THREADS, ts0,
+		    NULL)) < 0)
+			return 1;
+		verify_s = v < verify_s ? v : verify_s;
+		ingest_s = i1 < ingest_s ? i1 : ingest_s;
+		ingest2_s = i2 < ingest2_s ? i2 : ingest2_s;
 	}
 
 	verify_rate = (double)n / verify_s;
 	ingest_rate = (double)n / ingest_s;
+	ingest2_rate = (double)n / ingest2_s;
 	printf("bare Ed25519 verify, 1 core\t%.0f\trecords/s\t-\t-\t-\t-\n",
 	    verify_rate);
 	printf("store ingest, 1 core (%zu records)\t%.0f\trecords/s\t%.0f\t%.2f\t>= %.2f\t%s\n",
 	    n, ingest_rate, verify_rate, ingest_rate / verify_rate,
 	    BENCH_TARGET, ingest_rate / verify_rate >= BENCH_TARGET ?
 	    "pass" : "FAIL");
+	printf("store ingest, %d threads (%zu records)\t%.0f\trecords/s\t%.0f\t%.2f\t>= %.2f\t%s\n",
+	    BENCH_THREADS, n, ingest2_rate, BENCH_THREADS * verify_rate,
+	    ingest2_rate / (BENCH_THREADS * verify_rate), BENCH_TARGET2,
+	    ingest2_rate / (BENCH_THREADS * verify_rate) >= BENCH_TARGET2 ?
+	    "pass" : "FAIL");
 	printf("record size (encoded)\t%.0f\tbytes\t-\t-\t-\t-\n",
 	    (double)bytes / (double)n);
 	printf("store bytes on disk per record\t%.0f\tbytes\t-\t-\t-\t-\n",
 	    (double)stats.used_bytes / (double)n);
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "bench: could not remove %s\n", dir);
 	for (size_t i = 0; i < n; i++)
 		free(recs[i].buf);
 	free(recs);
 	free(charter.buf);
-	free(in);
-	free(out);
 	mpw_release(&body);
 	return 0;
 }

@@ -31,7 +31,6 @@
 #define BENCH_BATCH	1000
 #define BENCH_QUERIES	1000
 #define BENCH_VOCAB	20000	/* words per language */
-#define BENCH_BUILD_TARGET 0.25	/* of the bare pipeline rate */
 #define BENCH_SIZE_TARGET 1.0	/* of the text size */
 #define BENCH_P99_MS	5.0
 
@@ -385,10 +384,9 @@ main(void)
 	    n, pipe_rate);
 	printf("text pipeline, new one per article\t%.0f\tarticles/s\t-\t-\t-\t-\n",
 	    (double)n / cold_s);
-	printf("kb ingest + index, 1 core (%zu articles)\t%.0f\tarticles/s\t%.0f\t%.2f\t>= %.2f\t%s\n",
-	    n, build_rate, pipe_rate, build_rate / pipe_rate,
-	    BENCH_BUILD_TARGET, build_rate / pipe_rate >= BENCH_BUILD_TARGET ?
-	    "pass" : "FAIL");
+	/* The issue sets no target here: the ratio is printed. */
+	printf("kb ingest + index, 1 core (%zu articles)\t%.0f\tarticles/s\t%.0f\t%.2f\t(printed)\t-\n",
+	    n, build_rate, pipe_rate, build_rate / pipe_rate);
 	printf("kb text indexed (title + body)\t%.0f\tbytes/article\t-\t-\t-\t-\n",
 	    (double)text_bytes / (double)n);
 	printf("search index (LMDB pages)\t%.0f\tbytes/article\t%.0f\t%.2f\t<= %.2f\t%s\n",

@@ -43,6 +43,7 @@ struct store {
 	size_t map_size;
 	unsigned snapshots;	/* itemset snapshots open: no remapping */
 	struct text *text;	/* search.c's pipeline, kept warm */
+	unsigned verify_threads;	/* for ingest, 1 to STORE_THREADS_MAX */
 	uint8_t self[RECORD_KEY_LEN];
 	int has_founder;		/* founder below is known */
 	uint8_t founder[RECORD_KEY_LEN];	/* of the stored charter */

@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <lmdb.h>
 #include <sodium.h>
@@ -122,6 +124,11 @@ store_open(struct store **out, const char *path,
 	if ((mrc = mdb_txn_commit(txn)) != 0)
 		goto fail_env;
 	st->text = text_new();
+	{
+		long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+		store_set_verify_threads(st, cores > 0 ? (unsigned)cores : 1);
+	}
 	*out = st;
 	return 0;
 
@@ -317,11 +324,140 @@ store_insert(struct store *st, MDB_txn *txn, const uint8_t *buf, size_t len,
 	return store_put(txn, st->authors, h->author, RECORD_KEY_LEN, ts, 8, 0);
 }
 
+/*
+ * Ingest steps 1 to 4 need no store but the duplicate lookup, so a batch
+ * is verified first, on up to st->verify_threads threads: each thread
+ * owns a slice of the pre array and reads only the immutable inputs.
+ * The single writer then runs steps 5 and 6 in one transaction, skipping
+ * the signature check of what a thread already verified.
+ */
+enum store_pre_state {
+	STORE_PRE_NONE = 0,	/* not looked at: the writer does it all */
+	STORE_PRE_TODO,		/* to verify */
+	STORE_PRE_OK,
+	STORE_PRE_BAD
+};
+
+struct store_pre {
+	enum store_pre_state state;
+	int code;
+	uint8_t network_id[32];
+	char reason[ERRBUF_LEN];
+};
+
+struct store_verify_job {
+	const struct store_in *in;
+	struct store_pre *pre;
+	size_t begin, end;
+	uint64_t now_ms;
+};
+
+static void *
+store_verify_run(void *arg)
+{
+	struct store_verify_job *j = arg;
+
+	for (size_t i = j->begin; i < j->end; i++) {
+		struct store_pre *p = &j->pre[i];
+		struct record_header h;
+		uint8_t id[RECORD_ID_LEN];
+		struct record r;
+		struct errbuf e;
+
+		if (p->state != STORE_PRE_TODO)
+			continue;
+		errbuf_clear(&e);
+		if (record_decode(&r, j->in[i].buf, j->in[i].len, &e) != 0 ||
+		    record_check(&r, &h, id, &e) != 0) {
+			p->state = STORE_PRE_NONE;	/* the writer says why */
+			continue;
+		}
+		if (strcmp(h.kind, "charter") == 0)
+			record_network_id(p->network_id, r.header,
+			    r.header_len);
+		p->code = record_verify(&r, &h, id, p->network_id, j->now_ms,
+		    &e);
+		p->state = p->code == 0 ? STORE_PRE_OK : STORE_PRE_BAD;
+		memcpy(p->reason, e.msg, sizeof(p->reason));
+	}
+	return NULL;
+}
+
+/*
+ * Mark the records of the batch to verify (decodable, not stored yet,
+ * with a known network id) and verify them on worker threads.  Returns 0,
+ * or an LMDB code from the lookups (then pre stays all NONE).
+ */
+static int
+store_preverify(struct store *st, const struct store_in *in, size_t count,
+    uint64_t now_ms, struct store_pre *pre)
+{
+	struct store_verify_job jobs[STORE_THREADS_MAX];
+	pthread_t threads[STORE_THREADS_MAX];
+	uint8_t net[32];
+	unsigned n = st->verify_threads, started = 0;
+	size_t todo = 0;
+	int has_net, mrc;
+	MDB_txn *txn;
+
+	if ((mrc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return mrc;
+	has_net = store_meta_get(st, txn, "network_id", net, 32) == 0;
+	for (size_t i = 0; i < count && !has_net; i++) {
+		struct record_header h;
+		uint8_t id[RECORD_ID_LEN];
+		struct record r;
+
+		if (record_decode(&r, in[i].buf, in[i].len, NULL) == 0 &&
+		    record_check(&r, &h, id, NULL) == 0 &&
+		    strcmp(h.kind, "charter") == 0) {
+			record_network_id(net, r.header, r.header_len);
+			has_net = 1;
+		}
+	}
+	for (size_t i = 0; i < count; i++) {
+		uint8_t id[RECORD_ID_LEN];
+		struct record_header h;
+		struct record r;
+		MDB_val k = { RECORD_ID_LEN, id }, v;
+
+		if (!has_net || record_decode(&r, in[i].buf, in[i].len,
+		    NULL) != 0 || record_check(&r, &h, id, NULL) != 0 ||
+		    mdb_get(txn, st->records, &k, &v) == 0)
+			continue;
+		pre[i].state = STORE_PRE_TODO;
+		memcpy(pre[i].network_id, net, 32);
+		todo++;
+	}
+	mdb_txn_abort(txn);
+	if (todo == 0)
+		return 0;
+	if (n > todo)
+		n = (unsigned)todo;
+	for (unsigned t = 0; t < n; t++) {
+		jobs[t].in = in;
+		jobs[t].pre = pre;
+		jobs[t].begin = count * t / n;
+		jobs[t].end = count * (t + 1) / n;
+		jobs[t].now_ms = now_ms;
+		/* The calling thread takes the last slice itself. */
+		if (t + 1 < n && pthread_create(&threads[t], NULL,
+		    store_verify_run, &jobs[t]) == 0)
+			started = t + 1;
+		else if (t + 1 < n)
+			store_verify_run(&jobs[t]);
+	}
+	store_verify_run(&jobs[n - 1]);
+	for (unsigned t = 0; t < started; t++)
+		pthread_join(threads[t], NULL);
+	return 0;
+}
+
 /* One record through steps 1 to 6 inside txn.  Returns an LMDB code
  * (the batch must stop) or 0 with the outcome in o. */
 static int
 store_ingest_one(struct store *st, MDB_txn *txn, const struct store_in *in,
-    uint64_t now_ms, struct store_out *o)
+    uint64_t now_ms, const struct store_pre *pre, struct store_out *o)
 {
 	uint8_t network_id[32];
 	const uint8_t *buf = in->buf;
@@ -364,9 +500,19 @@ store_ingest_one(struct store *st, MDB_txn *txn, const struct store_in *in,
 	}
 	if (is_charter)
 		record_network_id(network_id, r.header, r.header_len);
-	if ((o->code = record_verify(&r, &h, o->id, network_id, now_ms,
-	    &e)) != 0 ||
-	    (o->code = store_rules_check(st, txn, &r, &h, is_charter, &e)) != 0)
+	if (pre != NULL && pre->state == STORE_PRE_BAD) {
+		o->code = pre->code;
+		memcpy(e.msg, pre->reason, sizeof(e.msg));
+		goto refused;
+	}
+	/* A record verified on a worker thread, for this very network id,
+	 * needs no second look. */
+	if (!(pre != NULL && pre->state == STORE_PRE_OK &&
+	    sodium_memcmp(pre->network_id, network_id, 32) == 0) &&
+	    (o->code = record_verify(&r, &h, o->id, network_id, now_ms,
+	    &e)) != 0)
+		goto refused;
+	if ((o->code = store_rules_check(st, txn, &r, &h, is_charter, &e)) != 0)
 		goto refused;
 
 	/* A revision of a deleted article is kept without its body. */
@@ -446,30 +592,51 @@ int
 store_ingest(struct store *st, const struct store_in *in, size_t count,
     uint64_t now_ms, struct store_out *out, struct errbuf *eb)
 {
+	struct store_pre *pre = NULL;
 	MDB_txn *txn;
 	int mrc, rc;
 
 	assert(count <= STORE_BATCH_MAX);
+	if (st->verify_threads > 1 && count >= STORE_PARALLEL_MIN) {
+		pre = xcalloc(count, sizeof(*pre));
+		if (store_preverify(st, in, count, now_ms, pre) != 0)
+			memset(pre, 0, count * sizeof(*pre));
+	}
 	for (;;) {
-		if ((mrc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
+		if ((mrc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0) {
+			free(pre);
 			return store_fail(eb, mrc, "begin");
+		}
 		for (size_t i = 0; i < count; i++) {
 			if ((mrc = store_ingest_one(st, txn, &in[i], now_ms,
-			    &out[i])) != 0)
+			    pre != NULL ? &pre[i] : NULL, &out[i])) != 0)
 				break;
 		}
 		if (mrc == 0)
 			mrc = mdb_txn_commit(txn);
 		else
 			mdb_txn_abort(txn);
-		if (mrc == 0)
+		if (mrc == 0) {
+			free(pre);
 			return 0;
+		}
 		store_reload_founder(st);
-		if (mrc != MDB_MAP_FULL)
+		if (mrc != MDB_MAP_FULL) {
+			free(pre);
 			return store_fail(eb, mrc, "ingest");
-		if ((rc = store_grow(st, eb)) != 0)
+		}
+		if ((rc = store_grow(st, eb)) != 0) {
+			free(pre);
 			return rc;
+		}
 	}
+}
+
+void
+store_set_verify_threads(struct store *st, unsigned n)
+{
+	st->verify_threads = n < 1 ? 1 : n > STORE_THREADS_MAX ?
+	    STORE_THREADS_MAX : n;
 }
 
 int

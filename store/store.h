@@ -40,6 +40,8 @@
 #define STORE_BATCH_MAX		4096	/* records in one transaction */
 #define STORE_HEADS_MAX		64	/* heads reported per object */
 #define STORE_PREFIX_MIN	4	/* shortest object id prefix */
+#define STORE_THREADS_MAX	16	/* verifying threads of one ingest */
+#define STORE_PARALLEL_MIN	16	/* smaller batches verify in line */
 
 struct store;
 
@@ -93,6 +95,13 @@ void store_close(struct store **st);
  */
 int store_ingest(struct store *st, const struct store_in *in, size_t count,
     uint64_t now_ms, struct store_out *out, struct errbuf *eb);
+
+/*
+ * Verify signatures of an ingest batch on n threads (the calling one
+ * included); the default is the number of online cores.  1 keeps all
+ * the work on the calling thread.
+ */
+void store_set_verify_threads(struct store *st, unsigned n);
 
 /* Copy this node's network id to out: 0, or AMIE_ENOTFOUND before a
  * charter is stored. */

@@ -375,6 +375,53 @@ TEST(records_survive_reopening)
 }
 
 
+TEST(verifying_threads_give_the_same_outcome_as_one)
+{
+	struct fixture f1, f2;
+	struct store_in in[40];
+	struct store_out o1[40], o2[40];
+	struct errbuf eb;
+	uint8_t *bufs[40], id[32], pk[32], sk[64];
+	size_t lens[40];
+
+	fx_open(&f1, 1);
+	fx_open(&f2, 0);
+	/* Both stores of the same federation: f2 gets f1's charter. */
+	memcpy(pk, f1.pk, 32);
+	memcpy(sk, f1.sk, 64);
+	REQUIRE(fx_ingest1(&f2, f1.charter, f1.charter_len, &o1[0]) == 0);
+	for (size_t i = 0; i < 40; i++) {
+		char key[16];
+
+		snprintf(key, sizeof(key), "p%zu", i);
+		bufs[i] = fx_sign(pk, sk, f1.net, "kb", key, TS0 + 1 + i, NULL,
+		    0, 20, &lens[i], id);
+	}
+	bufs[7][lens[7] - 1] ^= 1;		/* a body that lies */
+	free(bufs[9]);
+	bufs[9] = xmalloc(lens[8]);		/* a duplicate in the batch */
+	memcpy(bufs[9], bufs[8], lens[8]);
+	lens[9] = lens[8];
+	for (size_t i = 0; i < 40; i++)
+		in[i] = (struct store_in){ bufs[i], lens[i] };
+	store_set_verify_threads(f1.st, 1);
+	store_set_verify_threads(f2.st, 2);
+	CHECK_EQ_INT(store_ingest(f1.st, in, 40, TS0 + 1000000, o1, &eb), 0);
+	CHECK_EQ_INT(store_ingest(f2.st, in, 40, TS0 + 1000000, o2, &eb), 0);
+	for (size_t i = 0; i < 40; i++) {
+		CHECK_EQ_INT(o1[i].code, o2[i].code);
+		CHECK_EQ_INT(o1[i].stored, o2[i].stored);
+		CHECK_STR(o2[i].reason, o1[i].reason);
+	}
+	CHECK_EQ_INT(o2[7].code, AMIE_ESIG);
+	CHECK_EQ_INT(o2[9].stored, 0);
+	CHECK_EQ_INT(fx_records(&f1), fx_records(&f2));
+	for (size_t i = 0; i < 40; i++)
+		free(bufs[i]);
+	fx_close(&f1);
+	fx_close(&f2);
+}
+
 TESTS(T(ingest_is_idempotent),
     T(a_refused_record_leaves_the_rest_of_its_batch),
     T(refuses_records_before_a_charter),
@@ -384,4 +431,5 @@ TESTS(T(ingest_is_idempotent),
     T(winner_on_equal_ts_is_the_lowest_id),
     T(finds_objects_by_unique_prefix),
     T(map_grows_when_full),
-    T(records_survive_reopening))
+    T(records_survive_reopening),
+    T(verifying_threads_give_the_same_outcome_as_one))
