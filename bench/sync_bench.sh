@@ -123,6 +123,25 @@ t1=$(now_ms)
 RATE=$(awk -v n="$N" -v ms="$((t1 - t0))" 'BEGIN{printf "%.0f", n * 1000 / ms}')
 row "bare Ed25519 verify, 1 core (same records)" "$VERIFY" "records/s" "-" "-" "-" "-"
 row "initial sync of $N records" "$RATE" "records/s" "$VERIFY" "$(awk -v a="$RATE" -v l="$VERIFY" 'BEGIN{printf "%.2f", a/l}')" ">= 0.50" "$(awk -v a="$RATE" -v l="$VERIFY" 'BEGIN{print (a/l >= 0.5) ? "pass" : "FAIL"}')"
+# Search through the command line, process start included, on A's
+# articles.
+i=0
+: >"$T/lat"
+for q in imprimante "bail dhcp" reseau poste "changement de box" \
+    imprimantes reserver "port du reseau" article box; do
+	j=0
+	while [ $j -lt 10 ]; do
+		t0=$(now_ms)
+		"$AMIE" --dir "$T/A" kb search $q >/dev/null 2>&1
+		echo $(($(now_ms) - t0)) >>"$T/lat"
+		j=$((j + 1))
+	done
+done
+P50=$(sort -n "$T/lat" | awk '{a[NR] = $1} END {print a[int(NR * 0.5)]}')
+P99=$(sort -n "$T/lat" | awk '{a[NR] = $1} END {print a[int(NR * 0.99)]}')
+row "kb search through the CLI, p50 (100 queries)" "$P50" "ms" "-" "-" "(printed)" "-"
+row "kb search through the CLI, p99" "$P99" "ms" "-" "-" "(printed)" "-"
+
 for p in $PIDS; do kill -TERM "$p"; done
 wait
 PIDS=""

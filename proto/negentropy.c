@@ -421,6 +421,7 @@ client_idlist(struct neg *n, const uint8_t *ids, size_t count, size_t lower,
 		hit = NULL;
 		if (count > 0) {
 			memcpy(key.id, item.id, NEG_ID_LEN);
+			key.seen = 0;
 			hit = bsearch(&key, n->slots, count, sizeof(*n->slots),
 			    slot_cmp);
 		}

@@ -333,7 +333,7 @@ store_insert(struct store *st, MDB_txn *txn, const uint8_t *buf, size_t len,
  */
 enum store_pre_state {
 	STORE_PRE_NONE = 0,	/* not looked at: the writer does it all */
-	STORE_PRE_TODO,		/* to verify */
+	STORE_PRE_PENDING,		/* to verify */
 	STORE_PRE_OK,
 	STORE_PRE_BAD
 };
@@ -364,7 +364,7 @@ store_verify_run(void *arg)
 		struct record r;
 		struct errbuf e;
 
-		if (p->state != STORE_PRE_TODO)
+		if (p->state != STORE_PRE_PENDING)
 			continue;
 		errbuf_clear(&e);
 		if (record_decode(&r, j->in[i].buf, j->in[i].len, &e) != 0 ||
@@ -425,7 +425,7 @@ store_preverify(struct store *st, const struct store_in *in, size_t count,
 		    NULL) != 0 || record_check(&r, &h, id, NULL) != 0 ||
 		    mdb_get(txn, st->records, &k, &v) == 0)
 			continue;
-		pre[i].state = STORE_PRE_TODO;
+		pre[i].state = STORE_PRE_PENDING;
 		memcpy(pre[i].network_id, net, 32);
 		todo++;
 	}
