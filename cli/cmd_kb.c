@@ -68,14 +68,34 @@ struct cmd_kb_args {
 	int positional;			/* index of the first operand */
 };
 
-/* Parse the options; -1 to go on, or an exit code. */
+/*
+ * Parse the options; -1 to go on, or an exit code.  allowed names the
+ * long options this subcommand takes, separated by spaces (--dir and
+ * --help go everywhere): an option another subcommand takes is a usage
+ * error here, not something silently ignored.
+ */
 static int
-cmd_kb_parse(struct cli *c, struct cmd_kb_args *a, int argc, char **argv)
+cmd_kb_parse(struct cli *c, struct cmd_kb_args *a, int argc, char **argv,
+    const char *allowed)
 {
-	int ch;
+	int ch, li;
 
 	memset(a, 0, sizeof(*a));
-	while ((ch = getopt_long(argc, argv, "h", cmd_kb_opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "h", cmd_kb_opts, &li)) != -1) {
+		if (ch != 'h' && ch != '?' && ch != CMD_KB_OPT_DIR) {
+			const char *name = cmd_kb_opts[li].name, *p = allowed;
+			size_t len = strlen(name);
+			int ok = 0;
+
+			while ((p = strstr(p, name)) != NULL && !ok) {
+				ok = (p == allowed || p[-1] == ' ') &&
+				    (p[len] == ' ' || p[len] == '\0');
+				p += len;
+			}
+			if (!ok)
+				return cli_error(c, CLI_EXIT_USAGE,
+				    "--%s does not apply here", name);
+		}
 		switch (ch) {
 		case CMD_KB_OPT_DIR: c->dir_opt = optarg; break;
 		case CMD_KB_OPT_JSON: c->json = 1; break;
@@ -243,7 +263,7 @@ cmd_kb_check_lang(const struct cli *c, const struct cmd_kb_args *a)
  */
 static int
 cmd_kb_revise(int argc, char **argv, const char *cmd, const char *prog,
-    const char *usage)
+    const char *usage, const char *allowed)
 {
 	struct cli c = { .prog = prog };
 	struct cmd_kb_args a;
@@ -253,7 +273,8 @@ cmd_kb_revise(int argc, char **argv, const char *cmd, const char *prog,
 	size_t text_len = 0;
 	int rc;
 
-	if ((rc = cmd_kb_parse(&c, &a, argc, argv)) >= 0 ||
+	if ((rc = cmd_kb_parse(&c, &a, argc, argv,
+	    allowed)) >= 0 ||
 	    (rc = cmd_kb_check_lang(&c, &a)) >= 0)
 		return rc;
 	if (argc - a.positional < 1 || argc - a.positional > 2)
@@ -280,14 +301,15 @@ static int
 cmd_kb_edit(int argc, char **argv)
 {
 	return cmd_kb_revise(argc, argv, "kb.edit", "amie kb edit",
-	    "amie kb edit ID [options] [FILE|-]");
+	    "amie kb edit ID [options] [FILE|-]", "title tag lang category");
 }
 
 static int
 cmd_kb_resolve(int argc, char **argv)
 {
 	return cmd_kb_revise(argc, argv, "kb.resolve", "amie kb resolve",
-	    "amie kb resolve ID [--keep REV | FILE|-]");
+	    "amie kb resolve ID [--keep REV | FILE|-]",
+	    "title tag lang category keep");
 }
 
 /* Write the len bytes at s (and a final newline if missing) to a new
@@ -383,7 +405,8 @@ cmd_kb_add(int argc, char **argv)
 	const char *file = NULL;
 	int rc;
 
-	if ((rc = cmd_kb_parse(&c, &a, argc, argv)) >= 0)
+	if ((rc = cmd_kb_parse(&c, &a, argc, argv,
+	    "title tag lang category")) >= 0)
 		return rc;
 	if (a.title == NULL)
 		return cli_error(&c, CLI_EXIT_USAGE, "--title is required");
@@ -484,7 +507,8 @@ cmd_kb_show(int argc, char **argv)
 	uint32_t body_len, conflicts;
 	int rc, bold;
 
-	if ((rc = cmd_kb_parse(&c, &a, argc, argv)) >= 0)
+	if ((rc = cmd_kb_parse(&c, &a, argc, argv,
+	    "json raw")) >= 0)
 		return rc;
 	if (argc - a.positional != 1)
 		return cli_error(&c, CLI_EXIT_USAGE, "which article? amie kb "
@@ -548,7 +572,8 @@ cmd_kb_list(int argc, char **argv)
 	uint32_t n;
 	int rc;
 
-	if ((rc = cmd_kb_parse(&c, &a, argc, argv)) >= 0)
+	if ((rc = cmd_kb_parse(&c, &a, argc, argv,
+	    "json tag category")) >= 0)
 		return rc;
 	if (argc != a.positional)
 		return cli_error(&c, CLI_EXIT_USAGE, "unexpected operand '%s'",
@@ -608,8 +633,8 @@ cmd_kb_list(int argc, char **argv)
 		rc = 0;
 	}
 	if (n == 0 && rc == 0) {
-		fprintf(stderr, "amie: no articles%s; add one with amie kb "
-		    "add --title T FILE\n", a.tags_count || a.category ?
+		fprintf(stderr, "%s: no articles%s; add one with amie kb "
+		    "add --title T FILE\n", c.prog, a.tags_count || a.category ?
 		    " match" : " yet");
 		rc = CLI_EXIT_NOTFOUND;
 	}
@@ -747,7 +772,8 @@ cmd_kb_search_json(const struct cli_reply *r)
 			free(s);
 		}
 	}
-	json_dumpf(root, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+	json_dumpf(root, stdout, JSON_INDENT(2) | JSON_SORT_KEYS |
+	    JSON_REAL_PRECISION(6));
 	fputc('\n', stdout);
 	json_decref(root);
 	return 0;
@@ -764,11 +790,14 @@ cmd_kb_search(int argc, char **argv)
 	uint8_t author[32];
 	int rc, color, fields;
 
-	if ((rc = cmd_kb_parse(&c, &a, argc, argv)) >= 0 ||
+	if ((rc = cmd_kb_parse(&c, &a, argc, argv,
+	    "json tag category lang author limit")) >= 0 ||
 	    (rc = cmd_kb_check_lang(&c, &a)) >= 0)
 		return rc;
 	if (argc == a.positional)
 		return cli_error(&c, CLI_EXIT_USAGE, "amie kb search WORDS...");
+	if (a.tags_count > 1)
+		return cli_error(&c, CLI_EXIT_USAGE, "one --tag at most");
 	for (int i = a.positional; i < argc; i++) {
 		if (strlen(query) + strlen(argv[i]) + 2 > 1024)
 			return cli_error(&c, CLI_EXIT_USAGE,
@@ -822,8 +851,8 @@ cmd_kb_search(int argc, char **argv)
 	else
 		cmd_kb_each(&r, "results", cmd_kb_search_row, &color);
 	if (rc == 0 && cmd_kb_count(&r.m, "results") == 0) {
-		fprintf(stderr, "amie: nothing matches '%s'; try fewer or other "
-		    "words, or drop a filter\n", query);
+		fprintf(stderr, "%s: nothing matches '%s'; try fewer or other "
+		    "words, or drop a filter\n", c.prog, query);
 		rc = CLI_EXIT_NOTFOUND;
 	}
 	cli_reply_release(&r);
@@ -857,7 +886,8 @@ cmd_kb_history(int argc, char **argv)
 	struct cli_reply r;
 	int rc;
 
-	if ((rc = cmd_kb_parse(&c, &a, argc, argv)) >= 0)
+	if ((rc = cmd_kb_parse(&c, &a, argc, argv,
+	    "json")) >= 0)
 		return rc;
 	if (argc - a.positional != 1)
 		return cli_error(&c, CLI_EXIT_USAGE, "amie kb history ID");
@@ -885,7 +915,8 @@ cmd_kb_diff(int argc, char **argv)
 	int rc, nrev, status;
 	pid_t pid;
 
-	if ((rc = cmd_kb_parse(&c, &a, argc, argv)) >= 0)
+	if ((rc = cmd_kb_parse(&c, &a, argc, argv,
+	    "")) >= 0)
 		return rc;
 	nrev = argc - a.positional - 1;
 	if (nrev < 0 || nrev > 2)
@@ -963,14 +994,20 @@ cmd_kb_conflicts(int argc, char **argv)
 	struct cli_reply r;
 	int rc;
 
-	if ((rc = cmd_kb_parse(&c, &a, argc, argv)) >= 0)
+	if ((rc = cmd_kb_parse(&c, &a, argc, argv,
+	    "json")) >= 0)
 		return rc;
+	if (argc != a.positional)
+		return cli_error(&c, CLI_EXIT_USAGE, "unexpected '%s'",
+		    argv[a.positional]);
 	if ((rc = cmd_kb_simple(&c, "kb.conflicts", NULL, &r)) != 0)
 		return rc;
 	if (c.json)
 		rc = cli_print_json(&r);
-	else if (cmd_kb_each(&r, "conflicts", cmd_kb_conflict_row, NULL) == 0) {
-		fprintf(stderr, "amie: no conflicts\n");
+	else
+		cmd_kb_each(&r, "conflicts", cmd_kb_conflict_row, NULL);
+	if (rc == 0 && cmd_kb_count(&r.m, "conflicts") == 0) {
+		fprintf(stderr, "%s: no conflicts\n", c.prog);
 		rc = CLI_EXIT_NOTFOUND;
 	}
 	cli_reply_release(&r);
@@ -987,7 +1024,8 @@ cmd_kb_rm(int argc, char **argv)
 	char id[RECORD_KEY_MAX + 1];
 	int rc;
 
-	if ((rc = cmd_kb_parse(&c, &a, argc, argv)) >= 0)
+	if ((rc = cmd_kb_parse(&c, &a, argc, argv,
+	    "reason")) >= 0)
 		return rc;
 	if (argc - a.positional != 1)
 		return cli_error(&c, CLI_EXIT_USAGE, "amie kb rm ID [--reason "
@@ -1009,8 +1047,8 @@ cmd_kb_rm(int argc, char **argv)
 		return rc;
 	cli_reply_str(&r, "id", id, sizeof(id));
 	printf("%s\n", id);
-	fprintf(stderr, "amie: article %.8s deleted; the deletion spreads with "
-	    "the next sync\n", id);
+	fprintf(stderr, "%s: article %.8s deleted; connected peers get the "
+	    "deletion at once, the others at their next sync\n", c.prog, id);
 	cli_reply_release(&r);
 	return 0;
 }
@@ -1023,8 +1061,12 @@ cmd_kb_reindex(int argc, char **argv)
 	struct cli_reply r;
 	int rc;
 
-	if ((rc = cmd_kb_parse(&c, &a, argc, argv)) >= 0)
+	if ((rc = cmd_kb_parse(&c, &a, argc, argv,
+	    "json")) >= 0)
 		return rc;
+	if (argc != a.positional)
+		return cli_error(&c, CLI_EXIT_USAGE, "unexpected '%s'",
+		    argv[a.positional]);
 	if (cli_color(stderr))
 		fprintf(stderr, "amie: rebuilding the search index...\n");
 	if ((rc = cmd_kb_simple(&c, "kb.reindex", NULL, &r)) != 0)

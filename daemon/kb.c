@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 #include <stddef.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sodium.h>
 
@@ -87,6 +88,14 @@ static int
 kb_str_is(const struct body_str *s, const char *c)
 {
 	return s->len == strlen(c) && memcmp(s->s, c, s->len) == 0;
+}
+
+/* Tags and categories match whatever the case of ASCII letters, as in
+ * search. */
+static int
+kb_label_is(const struct body_str *s, const char *c)
+{
+	return s->len == strlen(c) && strncasecmp(s->s, c, s->len) == 0;
 }
 
 /*
@@ -308,8 +317,8 @@ kb_list_one(void *ctx, const char *key, const struct store_head *heads,
 	if (kb_view_load(l->node, key, &v, l->eb) != 0)
 		return 0;	/* skip what cannot be shown */
 	for (uint32_t i = 0; i < v.a.tags_count && !match; i++)
-		match = kb_str_is(&v.a.tags[i], l->tag);
-	if (l->category[0] != '\0' && !kb_str_is(&v.a.category, l->category))
+		match = kb_label_is(&v.a.tags[i], l->tag);
+	if (l->category[0] != '\0' && !kb_label_is(&v.a.category, l->category))
 		match = 0;
 	if (match) {
 		mpw_map(w, 8);

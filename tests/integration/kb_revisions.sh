@@ -25,6 +25,12 @@ expect_code 65 "$AMIE" --dir "$T/A" kb edit "$X" --tag "two words"
 expect_code 65 "$AMIE" --dir "$T/A" kb edit "$X" --lang de
 expect_code 65 "$AMIE" --dir "$T/A" kb edit "$X" --title ""
 [ "$(records A)" = "$before" ] || fail "bad input wrote a record"
+# An option of another subcommand is a usage error, not ignored.
+expect_code 64 "$AMIE" --dir "$T/A" kb edit "$X" --keep abcd --title Y
+grep -q -- "--keep does not apply here" "$T/err" || fail "edit --keep: $(cat "$T/err")"
+expect_code 64 "$AMIE" --dir "$T/A" kb list --lang en
+expect_code 64 "$AMIE" --dir "$T/A" kb conflicts extra
+[ "$(records A)" = "$before" ] || fail "a usage error wrote a record"
 
 wait_for 30 same_records A B || fail "A and B differ before the split"
 # Apart: B edits while A is stopped, then A while B is stopped.
