@@ -335,8 +335,8 @@ cmd_fed_member_main(int argc, char **argv)
 		return rc;
 	cli_reply_str(&r, "id", id, sizeof(id));
 	printf("%s\n", id);
-	fprintf(stderr, "amie: removal of %.7s signed; it spreads with the "
-	    "next sync\n", id);
+	fprintf(stderr, "%s: removal of %.7s signed; connected peers get it at "
+	    "once, the others at their next sync\n", c.prog, id);
 	cli_reply_release(&r);
 	return 0;
 }
