@@ -65,6 +65,7 @@
 #define SEARCH_LEAD_BYTES	60	/* context before the first match */
 #define SEARCH_LEAD_WORDS	12
 #define SEARCH_MARKS_MAX	32
+#define SEARCH_TFN_MAX		16	/* body frequencies remembered */
 
 struct search_stats_v {
 	uint64_t docs;
@@ -162,18 +163,6 @@ search_varint_get(const uint8_t **p, const uint8_t *end, uint32_t *v)
 }
 
 /* Word counts to a byte: exact below 32, then steps of about 6%. */
-static uint32_t
-search_qlen_bound(unsigned q)
-{
-	uint32_t b = 32;
-
-	if (q < 32)
-		return q;
-	for (unsigned i = 32; i < q; i++)
-		b += b / 16 > 0 ? b / 16 : 1;
-	return b;
-}
-
 static uint8_t
 search_qlen(uint32_t words)
 {
@@ -894,7 +883,7 @@ search_reindex(struct store *st, uint64_t *articles, struct errbuf *eb)
 		/* As store_ingest() does: double the map and retry. */
 		if (st->snapshots > 0)
 			return fail(eb, AMIE_EAGAIN,
-			    "search: store full while a sync reads it; "
+			    "store full while a sync reads it; "
 			    "retry later");
 		if (st->map_size * 2 > STORE_MAP_MAX)
 			return fail(eb, AMIE_EIO, "store: map would pass %zu "
@@ -925,7 +914,7 @@ struct search_qword {
 	uint8_t term_len[TEXT_FORMS_MAX];
 	char term[TEXT_FORMS_MAX][TEXT_TERM_MAX];
 	struct search_list list;
-	size_t at;			/* scoring cursor in list */
+	size_t at;			/* evaluation cursor in list */
 	double idf;
 };
 
@@ -933,6 +922,7 @@ struct search_q {
 	struct search_qword w[SEARCH_TERMS_MAX];
 	size_t count;
 	int too_many;
+	struct search_list scratch[TEXT_FORMS_MAX];	/* one per term */
 };
 
 struct search_scored {
@@ -940,16 +930,27 @@ struct search_scored {
 	double score;
 };
 
+/* Make room for more postings in l. */
 static void
-search_list_push(struct search_list *l, uint32_t doc, uint32_t code)
+search_list_reserve(struct search_list *l, size_t more)
 {
-	if (l->count == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 64;
-		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
-	}
-	l->v[l->count].doc = doc;
-	l->v[l->count].code = code;
-	l->count++;
+	size_t cap = l->cap ? l->cap : 64;
+
+	if (l->cap - l->count >= more)
+		return;
+	while (cap - l->count < more)
+		cap *= 2;
+	l->v = xrealloc(l->v, cap * sizeof(*l->v));
+	l->cap = cap;
+}
+
+static void
+search_list_swap(struct search_list *a, struct search_list *b)
+{
+	struct search_list t = *a;
+
+	*a = *b;
+	*b = t;
 }
 
 static int
@@ -978,6 +979,16 @@ search_q_word(void *ctx, const struct text_word *w)
 	return 0;
 }
 
+static void
+search_q_free(struct search_q *q)
+{
+	for (size_t i = 0; i < q->count; i++)
+		free(q->w[i].list.v);
+	for (size_t i = 0; i < TEXT_FORMS_MAX; i++)
+		free(q->scratch[i].v);
+	free(q);
+}
+
 /* Append the postings of term to l, in number order. */
 static int
 search_read_term(MDB_cursor *c, const char *term, size_t tlen,
@@ -987,14 +998,31 @@ search_read_term(MDB_cursor *c, const char *term, size_t tlen,
 	MDB_val k, v;
 	const uint8_t *p, *end;
 	uint32_t d, delta, code;
+	size_t bytes = 0;
 	int mrc;
 
+	/* Two walks over the blocks: a posting takes 2 bytes at least, so
+	 * their sizes bound the list, which then grows once. */
 	k.mv_size = search_block_key(bk, term, tlen, 0);
 	k.mv_data = bk;
 	mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 	while (mrc == 0 && search_is_block_of(&k, bk, tlen)) {
 		if (v.mv_size < 4)
 			return MDB_CORRUPTED;
+		bytes += v.mv_size - 4;
+		mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	if (mrc != 0 && mrc != MDB_NOTFOUND)
+		return mrc;
+	if (bytes == 0)
+		return 0;
+	search_list_reserve(l, bytes / 2);
+	k.mv_size = search_block_key(bk, term, tlen, 0);
+	k.mv_data = bk;
+	mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	while (mrc == 0 && search_is_block_of(&k, bk, tlen)) {
+		struct search_post *o = l->v + l->count;
+
 		d = search_get_be32((const uint8_t *)k.mv_data + tlen + 1);
 		p = (const uint8_t *)v.mv_data + 4;
 		end = (const uint8_t *)v.mv_data + v.mv_size;
@@ -1003,89 +1031,130 @@ search_read_term(MDB_cursor *c, const char *term, size_t tlen,
 			    search_varint_get(&p, end, &code) != 0)
 				return MDB_CORRUPTED;
 			d += delta;
-			search_list_push(l, d, code);
+			o->doc = d;
+			o->code = code;
+			o++;
 		}
+		l->count = (size_t)(o - l->v);
+		assert(l->count <= l->cap);
 		mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
 	}
 	return mrc == MDB_NOTFOUND ? 0 : mrc;
 }
 
-/* The union of a and b into out, keeping the larger frequency of each
- * field for a number in both. */
-static void
-search_union(const struct search_list *a, const struct search_list *b,
-    struct search_list *out)
-{
-	size_t i = 0, j = 0;
-
-	out->count = 0;
-	while (i < a->count || j < b->count) {
-		if (j == b->count || (i < a->count &&
-		    a->v[i].doc < b->v[j].doc)) {
-			search_list_push(out, a->v[i].doc, a->v[i].code);
-			i++;
-		} else if (i == a->count || b->v[j].doc < a->v[i].doc) {
-			search_list_push(out, b->v[j].doc, b->v[j].code);
-			j++;
-		} else {
-			uint32_t ca = a->v[i].code, cb = b->v[j].code;
-			uint32_t tb = (ca >> 2) > (cb >> 2) ? ca >> 2 : cb >> 2;
-			uint32_t tt = (ca & 3) > (cb & 3) ? ca & 3 : cb & 3;
-
-			search_list_push(out, a->v[i].doc, tb << 2 | tt);
-			i++;
-			j++;
-		}
-	}
-}
-
-static void
-search_list_swap(struct search_list *a, struct search_list *b)
-{
-	struct search_list t = *a;
-
-	*a = *b;
-	*b = t;
-}
-
-/* The postings of a word: the union over its terms. */
+/* The postings of a word: the union over its terms, keeping the larger
+ * frequency of each field for a number in several. */
 static int
-search_read_word(MDB_cursor *c, struct search_qword *w)
+search_read_word(MDB_cursor *c, struct search_qword *w,
+    struct search_list scratch[TEXT_FORMS_MAX])
 {
-	struct search_list one = { 0 }, tmp = { 0 };
-	int mrc = 0;
+	size_t at[TEXT_FORMS_MAX] = { 0 }, total = 0;
+	unsigned lists = 0, one = 0;
+	int mrc;
 
-	for (unsigned i = 0; i < w->count && mrc == 0; i++) {
-		one.count = 0;
+	assert(w->count <= TEXT_FORMS_MAX);
+	for (unsigned i = 0; i < w->count; i++) {
+		scratch[i].count = 0;
 		if ((mrc = search_read_term(c, w->term[i], w->term_len[i],
-		    i == 0 ? &w->list : &one)) != 0 || i == 0)
-			continue;
-		search_union(&w->list, &one, &tmp);
-		search_list_swap(&w->list, &tmp);
-	}
-	free(one.v);
-	free(tmp.v);
-	return mrc;
-}
-
-/* Keep in *cand (sorted numbers) those in l. */
-static void
-search_intersect(struct search_list *cand, const struct search_list *l)
-{
-	size_t i = 0, j = 0, n = 0;
-
-	while (i < cand->count && j < l->count) {
-		if (cand->v[i].doc < l->v[j].doc) {
-			i++;
-		} else if (l->v[j].doc < cand->v[i].doc) {
-			j++;
-		} else {
-			cand->v[n++] = cand->v[i];
-			i++;
-			j++;
+		    &scratch[i])) != 0)
+			return mrc;
+		total += scratch[i].count;
+		if (scratch[i].count > 0) {
+			lists++;
+			one = i;
 		}
 	}
-	cand->count = n;
+	w->list.count = 0;
+	if (lists <= 1) {
+		if (lists == 1)
+			search_list_swap(&w->list, &scratch[one]);
+		return 0;
+	}
+	search_list_reserve(&w->list, total);
+	for (;;) {
+		struct search_post *o = w->list.v + w->list.count;
+		const struct search_list *la;
+		uint32_t doc = 0, next = 0, tb = 0, tt = 0;
+		unsigned a = TEXT_FORMS_MAX;
+		int more = 0;
+
+		/* The list with the first number (a), and the first number
+		 * of the others (next, if more). */
+		for (unsigned i = 0; i < w->count; i++) {
+			uint32_t d;
+
+			if (at[i] == scratch[i].count)
+				continue;
+			d = scratch[i].v[at[i]].doc;
+			if (a == TEXT_FORMS_MAX) {
+				a = i;
+				doc = d;
+			} else if (d < doc) {
+				next = doc;
+				more = 1;
+				a = i;
+				doc = d;
+			} else if (!more || d < next) {
+				next = d;
+				more = 1;
+			}
+		}
+		if (a == TEXT_FORMS_MAX)
+			return 0;
+		/* The run of a before the others: copied as it is. */
+		la = &scratch[a];
+		while (at[a] < la->count && (!more || la->v[at[a]].doc < next))
+			*o++ = la->v[at[a]++];
+		w->list.count = (size_t)(o - w->list.v);
+		if (!more || at[a] == la->count || la->v[at[a]].doc != next)
+			continue;
+		/* A number of several terms. */
+		for (unsigned i = 0; i < w->count; i++) {
+			uint32_t code;
+
+			if (at[i] == scratch[i].count ||
+			    scratch[i].v[at[i]].doc != next)
+				continue;
+			code = scratch[i].v[at[i]++].code;
+			if (code >> 2 > tb)
+				tb = code >> 2;
+			if ((code & 3) > tt)
+				tt = code & 3;
+		}
+		o->doc = next;
+		o->code = tb << 2 | tt;
+		w->list.count++;
+	}
+}
+
+/* Move *at forward to the first posting of l at or past doc, galloping:
+ * 1 if that posting is doc's. */
+static int
+search_seek(const struct search_list *l, size_t *at, uint32_t doc)
+{
+	size_t lo = *at, hi, step = 1;
+
+	if (lo == l->count || l->v[lo].doc >= doc)
+		return lo < l->count && l->v[lo].doc == doc;
+	/* v[lo] is before doc: find hi past lo with v[hi] at or past it. */
+	hi = lo + 1;
+	while (hi < l->count && l->v[hi].doc < doc) {
+		lo = hi;
+		step *= 2;
+		hi = lo + step;
+	}
+	if (hi > l->count)
+		hi = l->count;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (l->v[mid].doc < doc)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	*at = hi;
+	return hi < l->count && l->v[hi].doc == doc;
 }
 
 /* Read the postings of a filter term into l. */
@@ -1114,24 +1183,14 @@ search_scored_before(const struct search_scored *a,
 	return a->score > b->score || (a->score == b->score && a->doc < b->doc);
 }
 
-static void
-search_heap_down(struct search_scored *h, size_t n, size_t i)
+static int
+search_scored_cmp(const void *x, const void *y)
 {
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-		struct search_scored tmp;
+	const struct search_scored *a = x, *b = y;
 
-		if (l < n && search_scored_before(&h[l], &h[m]))
-			m = l;
-		if (r < n && search_scored_before(&h[r], &h[m]))
-			m = r;
-		if (m == i)
-			return;
-		tmp = h[i];
-		h[i] = h[m];
-		h[m] = tmp;
-		i = m;
-	}
+	if (search_scored_before(a, b))
+		return -1;
+	return search_scored_before(b, a);
 }
 
 /* ---- snippets ---- */
@@ -1298,116 +1357,294 @@ search_snippet(struct text *t, const struct search_q *q,
 
 /* ---- the query ---- */
 
+/* The best candidates so far: a heap of at most cap, the worst on top. */
+struct search_top {
+	struct search_scored *v;
+	size_t count, cap;
+};
+
+/* One evaluation of a query over its postings. */
+struct search_eval {
+	struct store *st;
+	MDB_txn *txn;
+	struct search_q *q;
+	struct search_list *filter;	/* numbers every result has */
+	size_t nfilter;
+	size_t filter_at[4];
+	/* The BM25 length part of each quantised length, per field, and
+	 * the frequency parts of small frequencies (0: not yet known). */
+	double norm_title[256];
+	double norm_body[256];
+	double tfn_title[4][256];
+	double tfn_body[SEARCH_TFN_MAX][256];
+	uint32_t chunk;			/* of norms, UINT32_MAX for none */
+	const uint8_t *norms;		/* valid until the txn ends */
+	size_t scored;			/* candidates given a score */
+	struct search_top top;
+};
+
+static void
+search_top_up(struct search_scored *h, size_t i)
+{
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+		struct search_scored tmp;
+
+		if (!search_scored_before(&h[p], &h[i]))
+			return;
+		tmp = h[i];
+		h[i] = h[p];
+		h[p] = tmp;
+		i = p;
+	}
+}
+
+static void
+search_top_down(struct search_scored *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		struct search_scored tmp;
+
+		if (l < n && search_scored_before(&h[m], &h[l]))
+			m = l;
+		if (r < n && search_scored_before(&h[m], &h[r]))
+			m = r;
+		if (m == i)
+			return;
+		tmp = h[i];
+		h[i] = h[m];
+		h[m] = tmp;
+		i = m;
+	}
+}
+
+/* Keep (doc, score) if it is among the cap best so far. */
+static void
+search_top_add(struct search_top *t, uint32_t doc, double score)
+{
+	struct search_scored s = { doc, score };
+
+	if (t->count < t->cap) {
+		t->v[t->count] = s;
+		search_top_up(t->v, t->count++);
+	} else if (search_scored_before(&s, &t->v[0])) {
+		t->v[0] = s;
+		search_top_down(t->v, t->count, 0);
+	}
+}
+
 static double
-search_tfnorm(uint32_t tf, uint32_t len, double avg)
+search_tfnorm(uint32_t tf, double norm)
 {
 	if (tf == 0)
 		return 0;
-	return tf * (SEARCH_K1 + 1) / (tf + SEARCH_K1 * (1 - SEARCH_B +
-	    SEARCH_B * len / avg));
+	return tf * (SEARCH_K1 + 1) / (tf + norm);
 }
 
-/* Score the numbers of cand, live ones only, into *out. */
+/* search_tfnorm() of a field, remembered in tfn for small tf. */
+static double
+search_tfnorm_of(double (*tfn)[256], uint32_t tf, uint32_t tf_max,
+    const double norm[256], uint8_t len)
+{
+	if (tf == 0)
+		return 0;
+	if (tf >= tf_max)
+		return search_tfnorm(tf, norm[len]);
+	if (tfn[tf][len] == 0)
+		tfn[tf][len] = search_tfnorm(tf, norm[len]);
+	return tfn[tf][len];
+}
+
+/* Score doc, which has all the words, or any in the fallback, if it
+ * passes the filters and is live.  The word cursors stand at doc or past
+ * it.  Returns 0 or an LMDB code. */
 static int
-search_score(struct store *st, MDB_txn *txn, struct search_q *q,
-    const struct search_list *cand, const struct search_stats_v *s,
-    struct search_scored **out, size_t *nout)
+search_eval_doc(struct search_eval *e, uint32_t doc)
+{
+	struct search_q *q = e->q;
+	double score = 0;
+	uint8_t qt, qb;
+	int mrc;
+
+	for (size_t i = 0; i < e->nfilter; i++)
+		if (!search_seek(&e->filter[i], &e->filter_at[i], doc))
+			return 0;
+	if (doc / SEARCH_NORMS_CHUNK != e->chunk) {
+		uint8_t k5[5];
+		MDB_val k = { 5, k5 }, v;
+
+		e->chunk = doc / SEARCH_NORMS_CHUNK;
+		k5[0] = 'n';
+		search_be32(k5 + 1, e->chunk);
+		mrc = mdb_get(e->txn, e->st->docs, &k, &v);
+		if (mrc != 0 && mrc != MDB_NOTFOUND)
+			return mrc;
+		e->norms = mrc == 0 && v.mv_size == 2 * SEARCH_NORMS_CHUNK ?
+		    v.mv_data : NULL;
+	}
+	if (e->norms == NULL)
+		return 0;
+	qt = e->norms[2 * (doc % SEARCH_NORMS_CHUNK)];
+	qb = e->norms[2 * (doc % SEARCH_NORMS_CHUNK) + 1];
+	if (qt == SEARCH_NORM_DEAD)
+		return 0;	/* taken out, postings left */
+	for (size_t i = 0; i < q->count; i++) {
+		const struct search_qword *w = &q->w[i];
+		uint32_t code;
+
+		if (w->at == w->list.count || w->list.v[w->at].doc != doc)
+			continue;
+		code = w->list.v[w->at].code;
+		score += w->idf * (SEARCH_TITLE_BOOST *
+		    search_tfnorm_of(e->tfn_title, code & 3, 4, e->norm_title,
+		    qt) + search_tfnorm_of(e->tfn_body, code >> 2,
+		    SEARCH_TFN_MAX, e->norm_body, qb));
+	}
+	e->scored++;
+	search_top_add(&e->top, doc, score);
+	return 0;
+}
+
+/* Score the numbers that have every word, driven by the rarest; *all
+ * says whether there were any, before filters and liveness. */
+static int
+search_eval_and(struct search_eval *e, int *all)
+{
+	struct search_q *q = e->q;
+	size_t order[SEARCH_TERMS_MAX], n = q->count;
+	struct search_qword *drive;
+	int mrc;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t j = i;
+
+		while (j > 0 && q->w[order[j - 1]].list.count >
+		    q->w[i].list.count) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = i;
+	}
+	drive = &q->w[order[0]];
+	*all = 0;
+	for (drive->at = 0; drive->at < drive->list.count; drive->at++) {
+		uint32_t doc = drive->list.v[drive->at].doc;
+		size_t j;
+
+		for (j = 1; j < n; j++)
+			if (!search_seek(&q->w[order[j]].list,
+			    &q->w[order[j]].at, doc))
+				break;
+		if (j < n) {
+			if (q->w[order[j]].at == q->w[order[j]].list.count)
+				break;		/* nothing further has it */
+			continue;
+		}
+		*all = 1;
+		if ((mrc = search_eval_doc(e, doc)) != 0)
+			return mrc;
+	}
+	return 0;
+}
+
+/* Score the numbers that have any word. */
+static int
+search_eval_or(struct search_eval *e)
+{
+	struct search_q *q = e->q;
+	int mrc;
+
+	for (size_t i = 0; i < q->count; i++)
+		q->w[i].at = 0;
+	for (;;) {
+		uint32_t doc = UINT32_MAX;
+		int any = 0;
+
+		for (size_t i = 0; i < q->count; i++) {
+			const struct search_qword *w = &q->w[i];
+
+			if (w->at < w->list.count && (!any ||
+			    w->list.v[w->at].doc < doc)) {
+				doc = w->list.v[w->at].doc;
+				any = 1;
+			}
+		}
+		if (!any)
+			return 0;
+		if ((mrc = search_eval_doc(e, doc)) != 0)
+			return mrc;
+		for (size_t i = 0; i < q->count; i++) {
+			struct search_qword *w = &q->w[i];
+
+			if (w->at < w->list.count &&
+			    w->list.v[w->at].doc == doc)
+				w->at++;
+		}
+	}
+}
+
+/* The cap best candidates into e->top, best first: those with every
+ * word, else (two words or more, none has all) those with any. */
+static int
+search_eval(struct search_eval *e, size_t cap)
+{
+	int mrc, all;
+
+	for (size_t i = 0; i < e->q->count; i++)
+		e->q->w[i].at = 0;
+	memset(e->filter_at, 0, sizeof(e->filter_at));
+	e->chunk = UINT32_MAX;
+	e->norms = NULL;
+	e->scored = 0;
+	e->top.count = 0;
+	if (cap > e->top.cap) {
+		e->top.v = xrealloc(e->top.v, cap * sizeof(*e->top.v));
+		e->top.cap = cap;
+	}
+	mrc = search_eval_and(e, &all);
+	if (mrc == 0 && !all && e->q->count >= 2)
+		mrc = search_eval_or(e);
+	if (mrc != 0)
+		return mrc;
+	qsort(e->top.v, e->top.count, sizeof(*e->top.v), search_scored_cmp);
+	return 0;
+}
+
+/* Set up e for q: word weights and length norms. */
+static void
+search_eval_init(struct search_eval *e, struct store *st, MDB_txn *txn,
+    struct search_q *q, const struct search_stats_v *s)
 {
 	double avg_t = s->docs ? (double)s->title_words / s->docs : 1,
 	    avg_b = s->docs ? (double)s->body_words / s->docs : 1;
-	uint32_t lens[256], chunk = UINT32_MAX;
-	uint8_t k5[5];
-	const uint8_t *norms = NULL;
-	struct search_scored *r;
-	size_t n = 0;
-	int mrc;
+	uint32_t len = 32;
 
+	memset(e, 0, sizeof(*e));
+	e->st = st;
+	e->txn = txn;
+	e->q = q;
 	if (avg_t <= 0)
 		avg_t = 1;
 	if (avg_b <= 0)
 		avg_b = 1;
-	for (unsigned i = 0; i < 256; i++)
-		lens[i] = search_qlen_bound(i);
+	for (unsigned i = 0; i < 256; i++) {
+		/* The least word count of quantised length i. */
+		if (i <= 32)
+			len = i;
+		else
+			len += len / 16 > 0 ? len / 16 : 1;
+		e->norm_title[i] = SEARCH_K1 * (1 - SEARCH_B + SEARCH_B *
+		    len / avg_t);
+		e->norm_body[i] = SEARCH_K1 * (1 - SEARCH_B + SEARCH_B *
+		    len / avg_b);
+	}
 	for (size_t i = 0; i < q->count; i++) {
 		double df = (double)q->w[i].list.count,
 		    nd = s->docs > df ? (double)s->docs : df;
 
 		q->w[i].idf = search_ln(1 + (nd - df + 0.5) / (df + 0.5));
-		q->w[i].at = 0;
 	}
-	r = xcalloc(cand->count ? cand->count : 1, sizeof(*r));
-	k5[0] = 'n';
-	for (size_t c = 0; c < cand->count; c++) {
-		uint32_t doc = cand->v[c].doc;
-		double score = 0;
-		uint8_t qt, qb;
-
-		if (doc / SEARCH_NORMS_CHUNK != chunk) {
-			MDB_val k = { 5, k5 }, v;
-
-			chunk = doc / SEARCH_NORMS_CHUNK;
-			search_be32(k5 + 1, chunk);
-			mrc = mdb_get(txn, st->docs, &k, &v);
-			if (mrc != 0 && mrc != MDB_NOTFOUND) {
-				free(r);
-				return mrc;
-			}
-			norms = mrc == 0 && v.mv_size == 2 *
-			    SEARCH_NORMS_CHUNK ? v.mv_data : NULL;
-		}
-		if (norms == NULL)
-			continue;
-		qt = norms[2 * (doc % SEARCH_NORMS_CHUNK)];
-		qb = norms[2 * (doc % SEARCH_NORMS_CHUNK) + 1];
-		if (qt == SEARCH_NORM_DEAD)
-			continue;	/* taken out, postings left */
-		for (size_t i = 0; i < q->count; i++) {
-			struct search_qword *w = &q->w[i];
-
-			while (w->at < w->list.count &&
-			    w->list.v[w->at].doc < doc)
-				w->at++;
-			if (w->at == w->list.count ||
-			    w->list.v[w->at].doc != doc)
-				continue;
-			score += w->idf * (SEARCH_TITLE_BOOST *
-			    search_tfnorm(w->list.v[w->at].code & 3, lens[qt],
-			    avg_t) + search_tfnorm(w->list.v[w->at].code >> 2,
-			    lens[qb], avg_b));
-		}
-		r[n].doc = doc;
-		r[n].score = score;
-		n++;
-	}
-	*out = r;
-	*nout = n;
-	return 0;
-}
-
-/* The candidates: numbers matching every word, else any word. */
-static void
-search_candidates(struct search_q *q, struct search_list *cand)
-{
-	struct search_list tmp = { 0 };
-	size_t best = 0;
-
-	for (size_t i = 1; i < q->count; i++)
-		if (q->w[i].list.count < q->w[best].list.count)
-			best = i;
-	cand->count = 0;
-	for (size_t j = 0; j < q->w[best].list.count; j++)
-		search_list_push(cand, q->w[best].list.v[j].doc, 0);
-	for (size_t i = 0; i < q->count; i++)
-		if (i != best)
-			search_intersect(cand, &q->w[i].list);
-	if (cand->count > 0 || q->count < 2)
-		return;
-	/* Nothing has every word: any word will do. */
-	for (size_t i = 0; i < q->count; i++) {
-		search_union(cand, &q->w[i].list, &tmp);
-		search_list_swap(cand, &tmp);
-	}
-	free(tmp.v);
 }
 
 /* Fill result r for doc if it is still served; 1 if so, 0 if not. */
@@ -1450,20 +1687,18 @@ search_run(struct store *st, MDB_txn *txn, struct text *t,
     struct search_q *q, const struct search_filter *f,
     struct search_result *out, size_t limit, size_t *count)
 {
-	struct search_list cand = { 0 }, fl = { 0 };
-	struct search_scored *sc = NULL;
+	struct search_list fl[4] = { { 0 } };
 	struct search_stats_v s;
+	struct search_eval e;
 	MDB_cursor *c;
-	size_t n = 0, found = 0;
+	size_t nfl = 0, found = 0, done = 0, cap;
 	int mrc;
 
 	if ((mrc = search_stats_get(st, txn, &s)) != 0 ||
 	    (mrc = mdb_cursor_open(txn, st->terms, &c)) != 0)
 		return mrc;
 	for (size_t i = 0; i < q->count && mrc == 0; i++)
-		mrc = search_read_word(c, &q->w[i]);
-	if (mrc == 0)
-		search_candidates(q, &cand);
+		mrc = search_read_word(c, &q->w[i], q->scratch);
 	if (f != NULL) {
 		const struct {
 			char what;
@@ -1474,35 +1709,34 @@ search_run(struct store *st, MDB_txn *txn, struct text *t,
 		for (size_t i = 0; i < 3 && mrc == 0; i++) {
 			if (fs[i].s == NULL || fs[i].s[0] == '\0')
 				continue;
-			fl.count = 0;
-			if ((mrc = search_read_filter(c, t, fs[i].what,
-			    fs[i].s, NULL, &fl)) == 0)
-				search_intersect(&cand, &fl);
+			mrc = search_read_filter(c, t, fs[i].what, fs[i].s,
+			    NULL, &fl[nfl++]);
 		}
-		if (mrc == 0 && f->author != NULL) {
-			fl.count = 0;
-			if ((mrc = search_read_filter(c, t, 'a', NULL,
-			    f->author, &fl)) == 0)
-				search_intersect(&cand, &fl);
-		}
+		if (mrc == 0 && f->author != NULL)
+			mrc = search_read_filter(c, t, 'a', NULL, f->author,
+			    &fl[nfl++]);
 	}
 	mdb_cursor_close(c);
-	if (mrc == 0)
-		mrc = search_score(st, txn, q, &cand, &s, &sc, &n);
-	free(cand.v);
-	free(fl.v);
-	if (mrc != 0)
-		return mrc;
-	/* Best first: a heap over all, popped until limit results. */
-	for (size_t i = n / 2; i-- > 0;)
-		search_heap_down(sc, n, i);
-	while (n > 0 && found < limit && mrc == 0) {
-		if (search_result(st, txn, t, q, &sc[0], &out[found], &mrc))
-			found++;
-		sc[0] = sc[--n];
-		search_heap_down(sc, n, 0);
+	search_eval_init(&e, st, txn, q, &s);
+	e.filter = fl;
+	e.nfilter = nfl;
+	/* The best few are enough unless many of them are no longer
+	 * served (search_result()): then again with more. */
+	cap = 2 * limit;
+	while (mrc == 0 && (mrc = search_eval(&e, cap)) == 0) {
+		for (size_t i = done; i < e.top.count && found < limit &&
+		    mrc == 0; i++)
+			if (search_result(st, txn, t, q, &e.top.v[i],
+			    &out[found], &mrc))
+				found++;
+		done = e.top.count;
+		if (found == limit || e.scored <= e.top.count)
+			break;
+		cap = 4 * cap < e.scored ? 4 * cap : e.scored;
 	}
-	free(sc);
+	free(e.top.v);
+	for (size_t i = 0; i < nfl; i++)
+		free(fl[i].v);
 	*count = found;
 	return mrc;
 }
@@ -1519,23 +1753,21 @@ search_query(struct store *st, const char *query,
 	int mrc;
 
 	if (len > SEARCH_QUERY_MAX)
-		return fail(eb, AMIE_EUSAGE, "search: query of %zu bytes, "
+		return fail(eb, AMIE_EUSAGE, "query of %zu bytes, "
 		    "limit %d", len, SEARCH_QUERY_MAX);
 	if (limit > SEARCH_LIMIT_MAX)
-		return fail(eb, AMIE_EUSAGE, "search: %zu results asked, "
+		return fail(eb, AMIE_EUSAGE, "%zu results asked, "
 		    "limit %d", limit, SEARCH_LIMIT_MAX);
 	q = xcalloc(1, sizeof(*q));
 	t = st->text;
 	text_words(t, query, len, TEXT_LANG_ANY, search_q_word, q);
 	if (q->count == 0 || q->too_many) {
 		mrc = q->count == 0;
-		for (size_t i = 0; i < q->count; i++)
-			free(q->w[i].list.v);
-		free(q);
+		search_q_free(q);
 		if (mrc)
 			return fail(eb, AMIE_EUSAGE,
-			    "search: no words to search for");
-		return fail(eb, AMIE_EUSAGE, "search: more than %d words",
+			    "no words to search for");
+		return fail(eb, AMIE_EUSAGE, "more than %d words",
 		    SEARCH_TERMS_MAX);
 	}
 	*count = 0;
@@ -1544,9 +1776,7 @@ search_query(struct store *st, const char *query,
 			mrc = search_run(st, txn, t, q, f, out, limit, count);
 		mdb_txn_abort(txn);
 	}
-	for (size_t i = 0; i < q->count; i++)
-		free(q->w[i].list.v);
-	free(q);
+	search_q_free(q);
 	if (mrc != 0)
 		return store_fail(eb, mrc, "search");
 	return 0;

@@ -25,9 +25,12 @@
 #define TEXT_NORM_MAX	1024
 
 /* The word cache: the terms of recent short words, by their bytes in
- * the text and the language.  Text follows Zipf's law, so most words
- * are found here and skip utf8proc and the stemmers. */
-#define TEXT_CACHE_SLOTS	8192	/* a power of two */
+ * the text and the language, in sets of TEXT_CACHE_WAYS slots kept in
+ * order of use.  Text follows Zipf's law, so most words are found here
+ * and skip utf8proc and the stemmers; the sets keep the frequent words
+ * of a large vocabulary from pushing each other out. */
+#define TEXT_CACHE_SLOTS	32768	/* a power of two */
+#define TEXT_CACHE_WAYS		4	/* slots of a set, a power of two */
 #define TEXT_CACHE_SRC_MAX	24	/* bytes of a word cached */
 #define TEXT_CACHE_TERMS_MAX	72	/* bytes of its terms */
 
@@ -312,13 +315,13 @@ text_next_cp(const char *s, size_t len, utf8proc_int32_t *cp)
 	return n > 0 ? (size_t)n : 0;
 }
 
-static struct text_cached *
-text_cache_slot(struct text *t, const char *s, size_t len,
+/* The first slot of the set of word s (len bytes) in lang; its other
+ * slot is the next one.  A set holds its most recently used word first. */
+static size_t
+text_cache_set(struct text *t, const char *s, size_t len,
     enum text_lang lang)
 {
 	uint32_t h = 2166136261u ^ (uint32_t)lang;
-
-	struct text_cached *c;
 
 	/* Not zeroed (the pages would all be touched for every article
 	 * indexed): a bitmap says which slots hold a word. */
@@ -329,45 +332,65 @@ text_cache_slot(struct text *t, const char *s, size_t len,
 	}
 	for (size_t i = 0; i < len; i++)
 		h = (h ^ (uint8_t)s[i]) * 16777619u;
-	h &= TEXT_CACHE_SLOTS - 1;
-	c = &t->cache[h];
-	if ((t->cache_used[h / 64] & (uint64_t)1 << (h % 64)) == 0) {
-		c->lang = 0;
-		t->cache_used[h / 64] |= (uint64_t)1 << (h % 64);
-	}
-	return c;
+	return (h & (TEXT_CACHE_SLOTS / TEXT_CACHE_WAYS - 1)) *
+	    TEXT_CACHE_WAYS;
 }
 
-/* Fill w from the cache: 1 if the word was there. */
 static int
-text_cache_get(struct text *t, struct text_cached *c, const char *s,
-    size_t len, enum text_lang lang, struct text_word *w)
+text_cache_is_used(const struct text *t, size_t slot)
 {
+	return (t->cache_used[slot / 64] >> (slot % 64) & 1) != 0;
+}
+
+/* Fill w from the cache: 1 if the word was there.  The terms point into
+ * the cache, unchanged until the next word. */
+static int
+text_cache_get(struct text *t, size_t set, const char *s, size_t len,
+    enum text_lang lang, struct text_word *w)
+{
+	struct text_cached *c = NULL, tmp;
 	size_t off = 0;
 
-	if (c->lang != lang + 1 || c->src_len != len ||
-	    memcmp(c->src, s, len) != 0)
-		return 0;
-	w->count = c->count;
-	for (unsigned i = 0; i < c->count; i++) {
-		memcpy(t->terms[i], c->terms + off, c->term_len[i]);
-		w->term[i] = t->terms[i];
-		w->term_len[i] = c->term_len[i];
-		off += c->term_len[i];
+	for (size_t i = set; i < set + TEXT_CACHE_WAYS; i++) {
+		c = &t->cache[i];
+		if (!text_cache_is_used(t, i) || c->lang != lang + 1 ||
+		    c->src_len != len || memcmp(c->src, s, len) != 0)
+			continue;
+		/* Most recently used first. */
+		tmp = *c;
+		memmove(&t->cache[set + 1], &t->cache[set],
+		    (i - set) * sizeof(*c));
+		t->cache[set] = tmp;
+		c = &t->cache[set];
+		w->count = c->count;
+		for (unsigned j = 0; j < c->count; j++) {
+			w->term[j] = c->terms + off;
+			w->term_len[j] = c->term_len[j];
+			off += c->term_len[j];
+		}
+		return 1;
 	}
-	return 1;
+	return 0;
 }
 
+/* Put the word s (len bytes) with the terms of w first in its set,
+ * pushing out the least recently used. */
 static void
-text_cache_put(struct text_cached *c, const char *s, size_t len,
+text_cache_put(struct text *t, size_t set, const char *s, size_t len,
     enum text_lang lang, const struct text_word *w)
 {
-	size_t off = 0;
+	struct text_cached *c = &t->cache[set];
+	size_t off = 0, used = 0;
 
 	for (unsigned i = 0; i < w->count; i++)
 		off += w->term_len[i];
 	if (off > TEXT_CACHE_TERMS_MAX)
 		return;
+	while (used < TEXT_CACHE_WAYS - 1 && text_cache_is_used(t, set + used))
+		used++;
+	memmove(&t->cache[set + 1], &t->cache[set], used * sizeof(*c));
+	for (size_t i = set; i <= set + used; i++)
+		t->cache_used[i / 64] |= (uint64_t)1 << (i % 64);
 	off = 0;
 	for (unsigned i = 0; i < w->count; i++) {
 		memcpy(c->terms + off, w->term[i], w->term_len[i]);
@@ -390,14 +413,14 @@ text_word(struct text *t, const char *s, size_t start, size_t end,
 	utf8proc_int32_t cp;
 	int rc;
 
-	struct text_cached *c = NULL;
+	size_t set = SIZE_MAX;
 
 	memset(&w, 0, sizeof(w));
 	w.start = start;
 	w.end = end;
 	if (len <= TEXT_CACHE_SRC_MAX) {
-		c = text_cache_slot(t, s + start, len, lang);
-		if (text_cache_get(t, c, s + start, len, lang, &w)) {
+		set = text_cache_set(t, s + start, len, lang);
+		if (text_cache_get(t, set, s + start, len, lang, &w)) {
 			w.position = t->position++;
 			return w.count > 0 ? fn(ctx, &w) : 0;
 		}
@@ -410,8 +433,8 @@ text_word(struct text *t, const char *s, size_t start, size_t end,
 			    b;
 		}
 		text_forms(t, &w, lang, t->norm, len);
-		if (c != NULL)
-			text_cache_put(c, s + start, len, lang, &w);
+		if (set != SIZE_MAX)
+			text_cache_put(t, set, s + start, len, lang, &w);
 		w.position = t->position++;
 		return w.count > 0 ? fn(ctx, &w) : 0;
 	}
@@ -434,8 +457,9 @@ text_word(struct text *t, const char *s, size_t start, size_t end,
 		    &cp)) > 0 && text_is_word_cp(cp))
 			i += n;
 		text_forms(t, &w, lang, t->norm + ps, i - ps);
-		if (c != NULL && ps == 0 && i == len)
-			text_cache_put(c, s + start, end - start, lang, &w);
+		if (set != SIZE_MAX && ps == 0 && i == len)
+			text_cache_put(t, set, s + start, end - start, lang,
+			    &w);
 		if (w.count == 0)
 			continue;
 		w.position = t->position++;
