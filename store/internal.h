@@ -21,6 +21,7 @@
 #define STORE_OBJKEY_MAX (RECORD_KIND_MAX + 1 + RECORD_KEY_MAX)
 #define STORE_TSID_LEN (8 + RECORD_ID_LEN)
 
+struct search_pending;
 struct text;
 
 struct store {
@@ -43,6 +44,9 @@ struct store {
 	size_t map_size;
 	unsigned snapshots;	/* itemset snapshots open: no remapping */
 	struct text *text;	/* search.c's pipeline, kept warm */
+	/* search.c: postings of the write transaction not yet written;
+	 * NULL when none (always so between transactions). */
+	struct search_pending *search_pending;
 	unsigned verify_threads;	/* for ingest, 1 to STORE_THREADS_MAX */
 	uint8_t self[RECORD_KEY_LEN];
 	int has_founder;		/* founder below is known */
@@ -104,3 +108,16 @@ int tombstone_deleted_txn(struct store *st, MDB_txn *txn, const char *kind,
  * Returns an LMDB code.
  */
 int search_article_changed(struct store *st, MDB_txn *txn, const char *key);
+
+/*
+ * search.c, at the end of a write transaction that indexed articles:
+ * search_article_changed() keeps the new postings in memory, and the
+ * index is complete only once they are written.  search_flush() writes
+ * them into txn and empties the accumulator, even when it fails; it
+ * returns an LMDB code (MDB_MAP_FULL: abort, grow, retry) and must run
+ * before every commit of such a transaction.  search_discard() empties
+ * it without writing and frees its memory; call it whenever such a
+ * transaction is aborted, and before the store is freed.
+ */
+int search_flush(struct store *st, MDB_txn *txn);
+void search_discard(struct store *st);

@@ -22,6 +22,9 @@
  * tf, 3)).  An article indexed now has the greatest number, so it
  * appends to the last block of each of its terms, rewritten in place
  * (MDB_CURRENT: no delete, so pages do not get rebalanced half empty).
+ * The appends of a transaction wait in memory (st->search_pending) and
+ * are written together before it commits, one seek per term rather than
+ * per posting; see "postings waiting" below.
  * Filters are terms too, of bytes no word has: "\1l" lang, "\1c"
  * category, "\1t" tag (labels, text_label()), "\1a" author (64 hex
  * digits).  Postings take 2 or 3 bytes: the index is smaller than the
@@ -479,17 +482,203 @@ search_is_block_of(const MDB_val *k, const uint8_t *bk, size_t tlen)
 	return k->mv_size == tlen + 5 && memcmp(k->mv_data, bk, tlen + 1) == 0;
 }
 
-/* Append the posting (doc, code) to term; doc is above every number the
- * term has. */
+/* ---- postings waiting for the end of the transaction ---- */
+
+/*
+ * The postings of the articles indexed in a write transaction wait in
+ * st->search_pending, per term, and go to `terms` together (one seek per
+ * term) in search_flush(), before the commit or when they pass
+ * SEARCH_PENDING_MAX bytes.  Numbers only grow, so each term's list is in
+ * number order and above everything `terms` has.  An article taken out
+ * while its postings wait is only marked dead: search_flush() skips it.
+ */
+#define SEARCH_PENDING_MAX	(8u << 20)	/* bytes, then flushed early */
+
+struct search_ppost {
+	uint32_t doc;
+	uint32_t code;
+	uint32_t next;			/* index + 1 in the pool, or 0 */
+};
+
+struct search_pterm {
+	uint32_t head, tail;		/* index + 1 in the pool */
+	uint8_t len;
+	char term[SEARCH_TERMKEY_MAX];
+};
+
+struct search_pending {
+	struct search_pterm *v;
+	size_t count, cap;
+	uint32_t *slots;		/* index + 1 in v, 0 for free */
+	size_t nslots;
+	struct search_ppost *pool;
+	size_t npool, poolcap;
+	uint32_t *dead;			/* numbers taken out, waiting */
+	size_t ndead, deadcap;
+	uint32_t first;			/* the least number waiting */
+};
+
+static struct search_pending *
+search_pending_of(struct store *st)
+{
+	if (st->search_pending == NULL)
+		st->search_pending = xcalloc(1, sizeof(*st->search_pending));
+	return st->search_pending;
+}
+
+/* Bytes held, to bound the accumulator. */
+static size_t
+search_pending_bytes(const struct search_pending *p)
+{
+	return p->cap * sizeof(*p->v) + p->nslots * sizeof(*p->slots) +
+	    p->poolcap * sizeof(*p->pool) + p->deadcap * sizeof(*p->dead);
+}
+
+/* Are the postings of doc waiting here (and nowhere in `terms`)? */
 static int
-search_post_add(MDB_cursor *c, const char *term, size_t tlen, uint32_t doc,
-    uint32_t code)
+search_pending_has(const struct search_pending *p, uint32_t doc)
+{
+	return p != NULL && p->npool > 0 && doc >= p->first;
+}
+
+static void
+search_pending_rehash(struct search_pending *p, size_t nslots)
+{
+	free(p->slots);
+	p->slots = xcalloc(nslots, sizeof(*p->slots));
+	p->nslots = nslots;
+	for (size_t i = 0; i < p->count; i++) {
+		size_t j = search_hash(p->v[i].term, p->v[i].len) &
+		    (nslots - 1);
+
+		while (p->slots[j] != 0)
+			j = (j + 1) & (nslots - 1);
+		p->slots[j] = (uint32_t)i + 1;
+	}
+}
+
+/* Append the posting (doc, code) to term; doc is above every number
+ * waiting. */
+static void
+search_pending_add(struct search_pending *p, const char *term, size_t len,
+    uint32_t doc, uint32_t code)
+{
+	struct search_pterm *e = NULL;
+	struct search_ppost *pp;
+	size_t j;
+
+	assert(len > 0 && len <= SEARCH_TERMKEY_MAX);
+	if (p->npool == 0)
+		p->first = doc;
+	if (2 * (p->count + 1) > p->nslots)
+		search_pending_rehash(p, p->nslots ? 2 * p->nslots : 1024);
+	j = search_hash(term, len) & (p->nslots - 1);
+	while (p->slots[j] != 0) {
+		e = &p->v[p->slots[j] - 1];
+		if (e->len == len && memcmp(e->term, term, len) == 0)
+			break;
+		e = NULL;
+		j = (j + 1) & (p->nslots - 1);
+	}
+	if (p->npool == p->poolcap) {
+		p->poolcap = p->poolcap ? 2 * p->poolcap : 4096;
+		p->pool = xrealloc(p->pool, p->poolcap * sizeof(*p->pool));
+	}
+	pp = &p->pool[p->npool++];
+	pp->doc = doc;
+	pp->code = code;
+	pp->next = 0;
+	if (e != NULL) {
+		assert(p->pool[e->tail - 1].doc < doc);
+		p->pool[e->tail - 1].next = (uint32_t)p->npool;
+		e->tail = (uint32_t)p->npool;
+		return;
+	}
+	if (p->count == p->cap) {
+		p->cap = p->cap ? 2 * p->cap : 512;
+		p->v = xrealloc(p->v, p->cap * sizeof(*p->v));
+	}
+	e = &p->v[p->count];
+	e->head = e->tail = (uint32_t)p->npool;
+	e->len = (uint8_t)len;
+	memcpy(e->term, term, len);
+	p->slots[j] = (uint32_t)++p->count;
+}
+
+/* Doc, waiting, was taken out: its postings are not to be written. */
+static void
+search_pending_kill(struct search_pending *p, uint32_t doc)
+{
+	if (p->ndead == p->deadcap) {
+		p->deadcap = p->deadcap ? 2 * p->deadcap : 16;
+		p->dead = xrealloc(p->dead, p->deadcap * sizeof(*p->dead));
+	}
+	p->dead[p->ndead++] = doc;
+}
+
+static int
+search_u32_cmp(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* Is doc dead?  p->dead is sorted. */
+static int
+search_pending_is_dead(const struct search_pending *p, uint32_t doc)
+{
+	size_t lo = 0, hi = p->ndead;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->dead[mid] == doc)
+			return 1;
+		if (p->dead[mid] < doc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* As LMDB sorts the block keys of the terms. */
+static int
+search_pterm_cmp(const void *x, const void *y)
+{
+	const struct search_pterm *a = x, *b = y;
+	size_t n = a->len < b->len ? a->len : b->len;
+	int c = memcmp(a->term, b->term, n);
+
+	return c != 0 ? c : (int)a->len - (int)b->len;
+}
+
+/* Write the block b of n bytes under the key bk: in place over the block
+ * the cursor stands on (no delete, so no rebalancing of half-empty
+ * pages), or as a new one. */
+static int
+search_block_put(MDB_cursor *c, uint8_t *bk, size_t bklen, uint8_t *b,
+    size_t n, int in_place)
+{
+	MDB_val k = { bklen, bk }, v = { n, b };
+
+	return mdb_cursor_put(c, &k, &v, in_place ? MDB_CURRENT :
+	    MDB_NOOVERWRITE);
+}
+
+/* Append the live postings waiting for e to its last block, then to new
+ * blocks as each fills; they are above every number the term has. */
+static int
+search_post_append(MDB_cursor *c, const struct search_pending *p,
+    const struct search_pterm *e)
 {
 	uint8_t bk[SEARCH_BKEY_MAX], b[SEARCH_BLOCK_MAX + 16];
-	size_t bklen = search_block_key(bk, term, tlen, UINT32_MAX), n;
+	size_t bklen = search_block_key(bk, e->term, e->len, UINT32_MAX);
+	size_t n = 0;
 	MDB_val k = { bklen, bk }, v;
-	uint32_t last;
-	int mrc;
+	uint32_t last = 0;
+	int mrc, in_place = 0, dirty = 0;
 
 	/* The last block of term: the key before the first one past it. */
 	mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
@@ -499,37 +688,88 @@ search_post_add(MDB_cursor *c, const char *term, size_t tlen, uint32_t doc,
 		mrc = mdb_cursor_get(c, &k, &v, MDB_LAST);
 	if (mrc != 0 && mrc != MDB_NOTFOUND)
 		return mrc;
-	if (mrc == 0 && search_is_block_of(&k, bk, tlen)) {
+	if (mrc == 0 && search_is_block_of(&k, bk, e->len)) {
 		if (v.mv_size < 4 || v.mv_size > SEARCH_BLOCK_MAX)
 			return MDB_CORRUPTED;
 		last = search_get_be32(v.mv_data);
-		if (doc <= last)
-			return MDB_CORRUPTED;
 		n = v.mv_size;
-		if (n + search_varint_len(doc - last) +
-		    search_varint_len(code) <= SEARCH_BLOCK_MAX) {
-			memcpy(b, v.mv_data, n);
-			search_be32(b, doc);
-			n += search_varint_put(b + n, doc - last);
-			n += search_varint_put(b + n, code);
-			/* LMDB copies the key: not from its own page. */
-			memcpy(bk, k.mv_data, k.mv_size);
-			k.mv_data = bk;
-			v.mv_size = n;
-			v.mv_data = b;
-			/* In place: no delete, so no rebalancing of
-			 * half-empty pages. */
-			return mdb_cursor_put(c, &k, &v, MDB_CURRENT);
-		}
+		memcpy(b, v.mv_data, n);
+		/* LMDB copies the key: not from its own page. */
+		memcpy(bk, k.mv_data, k.mv_size);
+		bklen = k.mv_size;
+		in_place = 1;
 	}
-	search_be32(b, doc);
-	n = 4 + search_varint_put(b + 4, 0);
-	n += search_varint_put(b + n, code);
-	k.mv_size = search_block_key(bk, term, tlen, doc);
-	k.mv_data = bk;
-	v.mv_size = n;
-	v.mv_data = b;
-	return mdb_cursor_put(c, &k, &v, MDB_NOOVERWRITE);
+	for (uint32_t at = e->head; at != 0; at = p->pool[at - 1].next) {
+		const struct search_ppost *pp = &p->pool[at - 1];
+
+		if (p->ndead > 0 && search_pending_is_dead(p, pp->doc))
+			continue;
+		if (n > 0) {
+			if (pp->doc <= last)
+				return MDB_CORRUPTED;
+			if (n + search_varint_len(pp->doc - last) +
+			    search_varint_len(pp->code) <= SEARCH_BLOCK_MAX) {
+				search_be32(b, pp->doc);
+				n += search_varint_put(b + n, pp->doc - last);
+				n += search_varint_put(b + n, pp->code);
+				last = pp->doc;
+				dirty = 1;
+				continue;
+			}
+			if (dirty && (mrc = search_block_put(c, bk, bklen, b,
+			    n, in_place)) != 0)
+				return mrc;
+			in_place = 0;
+		}
+		/* A new block, starting at this number. */
+		search_be32(b, pp->doc);
+		n = 4 + search_varint_put(b + 4, 0);
+		n += search_varint_put(b + n, pp->code);
+		bklen = search_block_key(bk, e->term, e->len, pp->doc);
+		last = pp->doc;
+		dirty = 1;
+	}
+	if (dirty)
+		return search_block_put(c, bk, bklen, b, n, in_place);
+	return 0;
+}
+
+void
+search_discard(struct store *st)
+{
+	struct search_pending *p = st->search_pending;
+
+	if (p == NULL)
+		return;
+	free(p->v);
+	free(p->slots);
+	free(p->pool);
+	free(p->dead);
+	free(p);
+	st->search_pending = NULL;
+}
+
+int
+search_flush(struct store *st, MDB_txn *txn)
+{
+	struct search_pending *p = st->search_pending;
+	MDB_cursor *c;
+	int mrc = 0;
+
+	if (p == NULL)
+		return 0;
+	/* In key order: neighbouring terms share pages. */
+	qsort(p->v, p->count, sizeof(*p->v), search_pterm_cmp);
+	if (p->ndead > 0)
+		qsort(p->dead, p->ndead, sizeof(*p->dead), search_u32_cmp);
+	if (p->count > 0 && (mrc = mdb_cursor_open(txn, st->terms,
+	    &c)) == 0) {
+		for (size_t i = 0; i < p->count && mrc == 0; i++)
+			mrc = search_post_append(c, p, &p->v[i]);
+		mdb_cursor_close(c);
+	}
+	search_discard(st);
+	return mrc;
 }
 
 /* Take doc out of the postings of term, if it is there. */
@@ -676,7 +916,12 @@ search_doc_remove(struct store *st, MDB_txn *txn, struct text *t,
 	uint32_t tw, bw;
 	int mrc;
 
-	if ((mrc = search_load(st, txn, in->revision, &h, &a)) == 0) {
+	if (search_pending_has(st->search_pending, doc)) {
+		/* Never written: its postings wait, and are dropped. */
+		search_pending_kill(st->search_pending, doc);
+		mrc = 0;
+	} else if ((mrc = search_load(st, txn, in->revision, &h,
+	    &a)) == 0) {
 		search_acc_article(acc, t, h.author, &a, in->lang, &tw, &bw);
 		if ((mrc = mdb_cursor_open(txn, st->terms, &c)) != 0)
 			return mrc;
@@ -718,7 +963,7 @@ search_doc_add(struct store *st, MDB_txn *txn, struct text *t,
 	struct record_header h;
 	struct search_info in;
 	struct body_kb a;
-	MDB_cursor *c;
+	struct search_pending *p;
 	uint32_t doc;
 	int mrc;
 
@@ -734,14 +979,10 @@ search_doc_add(struct store *st, MDB_txn *txn, struct text *t,
 	memcpy(in.key, key, klen + 1);
 	search_acc_article(acc, t, h.author, &a, in.lang, &in.title_words,
 	    &in.body_words);
-	if ((mrc = mdb_cursor_open(txn, st->terms, &c)) != 0)
-		return mrc;
-	for (size_t i = 0; i < acc->count && mrc == 0; i++)
-		mrc = search_post_add(c, acc->v[i].term, acc->v[i].len, doc,
+	p = search_pending_of(st);
+	for (size_t i = 0; i < acc->count; i++)
+		search_pending_add(p, acc->v[i].term, acc->v[i].len, doc,
 		    search_code(acc->v[i].tf_title, acc->v[i].tf_body));
-	mdb_cursor_close(c);
-	if (mrc != 0)
-		return mrc;
 	kk[0] = 'k';
 	memcpy(kk + 1, key, klen);
 	search_be32(d4, doc);
@@ -753,6 +994,8 @@ search_doc_add(struct store *st, MDB_txn *txn, struct text *t,
 	s->docs++;
 	s->title_words += in.title_words;
 	s->body_words += in.body_words;
+	if (search_pending_bytes(p) > SEARCH_PENDING_MAX)
+		return search_flush(st, txn);
 	return 0;
 }
 
@@ -832,6 +1075,7 @@ search_reindex_txn(struct store *st, MDB_txn *txn, uint64_t *articles)
 	MDB_val k, v;
 	int mrc;
 
+	assert(st->search_pending == NULL);	/* flushed or discarded */
 	if ((mrc = mdb_drop(txn, st->terms, 0)) != 0 ||
 	    (mrc = mdb_drop(txn, st->docs, 0)) != 0 ||
 	    (mrc = mdb_cursor_open(txn, st->heads, &c)) != 0)
@@ -857,6 +1101,8 @@ search_reindex_txn(struct store *st, MDB_txn *txn, uint64_t *articles)
 	search_acc_release(&acc);
 	if (mrc != 0 && mrc != MDB_NOTFOUND)
 		return mrc;
+	if ((mrc = search_flush(st, txn)) != 0)
+		return mrc;
 	*articles = s.docs;
 	return search_stats_put(st, txn, &s);
 }
@@ -872,10 +1118,12 @@ search_reindex(struct store *st, uint64_t *articles, struct errbuf *eb)
 		if ((mrc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
 			return store_fail(eb, mrc, "reindex");
 		mrc = search_reindex_txn(st, txn, &n);
-		if (mrc == 0)
+		if (mrc == 0) {
 			mrc = mdb_txn_commit(txn);
-		else
+		} else {
 			mdb_txn_abort(txn);
+			search_discard(st);
+		}
 		if (mrc == 0)
 			break;
 		if (mrc != MDB_MAP_FULL)

@@ -145,6 +145,7 @@ store_close(struct store **st)
 	if (*st == NULL)
 		return;
 	text_free(&(*st)->text);
+	search_discard(*st);
 	mdb_env_close((*st)->env);
 	free(*st);
 	*st = NULL;
@@ -613,9 +614,13 @@ store_ingest(struct store *st, const struct store_in *in, size_t count,
 				break;
 		}
 		if (mrc == 0)
+			mrc = search_flush(st, txn);
+		if (mrc == 0) {
 			mrc = mdb_txn_commit(txn);
-		else
+		} else {
 			mdb_txn_abort(txn);
+			search_discard(st);
+		}
 		if (mrc == 0) {
 			free(pre);
 			return 0;
