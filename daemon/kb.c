@@ -368,6 +368,19 @@ kb_handle_list(struct node *n, const struct ctl_request *req, struct mpw *w,
 	return rc;
 }
 
+/* The heads of v as refs (at most RECORD_REFS_MAX); their number. */
+static uint32_t
+kb_heads_refs(const struct kb_view *v,
+    uint8_t refs[RECORD_REFS_MAX][RECORD_ID_LEN])
+{
+	uint32_t n = (uint32_t)(v->heads_count < RECORD_REFS_MAX ?
+	    v->heads_count : RECORD_REFS_MAX);
+
+	for (uint32_t i = 0; i < n; i++)
+		memcpy(refs[i], v->heads[i].id, RECORD_ID_LEN);
+	return n;
+}
+
 /* A revision of the article, decoded; buf owns the bytes. */
 struct kb_rev {
 	uint8_t *buf;
@@ -481,10 +494,7 @@ kb_handle_rm(struct node *n, const struct ctl_request *req, struct mpw *w,
 	} else if (rc != 0) {
 		return rc;
 	}
-	nrefs = (uint32_t)(v.heads_count < RECORD_REFS_MAX ? v.heads_count :
-	    RECORD_REFS_MAX);
-	for (uint32_t i = 0; i < nrefs; i++)
-		memcpy(refs[i], v.heads[i].id, RECORD_ID_LEN);
+	nrefs = kb_heads_refs(&v, refs);
 	mpw_init(&body, RECORD_BODY_MAX);
 	body_tombstone_encode(&t, &body);
 	rc = node_write(n, "tombstone", "", (const uint8_t (*)[32])refs, nrefs,
@@ -698,10 +708,7 @@ kb_handle_resolve(struct node *n, const struct ctl_request *req,
 		return rc;
 	}
 	a = kept.a;
-	nrefs = (uint32_t)(v.heads_count < RECORD_REFS_MAX ? v.heads_count :
-	    RECORD_REFS_MAX);
-	for (uint32_t i = 0; i < nrefs; i++)
-		memcpy(refs[i], v.heads[i].id, RECORD_ID_LEN);
+	nrefs = kb_heads_refs(&v, refs);
 	if ((rc = kb_args(req, &a, eb)) == 0)
 		rc = kb_write(n, key, &a, (const uint8_t (*)[32])refs, nrefs, w,
 		    eb);
