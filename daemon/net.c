@@ -86,10 +86,17 @@ struct link {
 };
 
 /* A key we back off from after it misbehaved or failed. */
+/*
+ * A key we back off from.  After a failure (unreachable, silent) we only
+ * stop connecting to it for a while: its own connections to us are
+ * welcome, since it may reach us where we cannot reach it.  After
+ * misbehaviour (a penalty) we also drop what it sends meanwhile.
+ */
 struct net_backoff {
 	uint8_t key[32];
 	uint64_t until_ms;
 	uint64_t delay_ms;
+	int penalty;
 	char reason[128];
 };
 
@@ -227,6 +234,15 @@ net_backed_off(struct net *net, const uint8_t key[32])
 	return b != NULL && b->until_ms > net->tick_ms;
 }
 
+/* 1 while key serves a penalty: its messages are dropped. */
+static int
+net_penalized(struct net *net, const uint8_t key[32])
+{
+	struct net_backoff *b = net_backoff_find(net, key, 0);
+
+	return b != NULL && b->penalty && b->until_ms > net->tick_ms;
+}
+
 /* How net_link_drop() treats the key: not at all, a failure (backed off
  * exponentially) or misbehaviour (a fixed, long penalty). */
 #define NET_DROP_QUIET 0
@@ -244,8 +260,12 @@ net_backoff_add(struct net *net, const uint8_t key[32], const char *reason,
 		b->delay_ms = NET_BACKOFF_MAX_MS;
 	if (how == NET_DROP_PENALTY && b->delay_ms < NET_PENALTY_MS)
 		b->delay_ms = NET_PENALTY_MS;
+	/* A penalty lasts its whole term, whatever fails meanwhile. */
+	if (how == NET_DROP_PENALTY || b->until_ms <= net->tick_ms)
+		b->penalty = how == NET_DROP_PENALTY;
 	b->until_ms = net->tick_ms + b->delay_ms;
-	snprintf(b->reason, sizeof(b->reason), "%s", reason);
+	if (b->penalty == (how == NET_DROP_PENALTY))
+		snprintf(b->reason, sizeof(b->reason), "%s", reason);
 }
 
 /* Send the message in w on link l. */
@@ -932,7 +952,7 @@ net_router_recv(struct net *net)
 				log_msg(LOG_INFO, "net: dropped %s from a "
 				    "key that is not a member",
 				    wire_type_name(m.type));
-		} else if (!net_backed_off(net, member->ed)) {
+		} else if (!net_penalized(net, member->ed)) {
 			struct link *l = net_inbound_link(net, member->ed, rid,
 			    (size_t)rid_len);
 
