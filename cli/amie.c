@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "cli/cli.h"
+#include "cli/i18n.h"
 
 #ifndef AMIE_VERSION
 #define AMIE_VERSION "0.1.0"
@@ -54,6 +55,8 @@ main(int argc, char **argv)
 	int first = 1;
 
 	setlocale(LC_ALL, "");
+	bindtextdomain(AMIE_TEXTDOMAIN, AMIE_LOCALEDIR);
+	textdomain(AMIE_TEXTDOMAIN);
 	if (sodium_init() < 0) {
 		fprintf(stderr, "amie: libsodium failed to initialise\n");
 		return CLI_EXIT_UNAVAILABLE;
