@@ -10,7 +10,7 @@ BENCH_SCALE ?= 100000
 
 DEBS = libzmq3-dev libsodium-dev libmsgpack-dev liblmdb-dev libjansson-dev \
        libutf8proc-dev libstemmer-dev libinih-dev libsystemd-dev \
-       pkg-config scdoc clang
+       libqrencode-dev gettext locales python3 pkg-config scdoc clang
 
 MSGPACK_PC := $(shell pkg-config --exists msgpack-c 2>/dev/null && echo msgpack-c || echo msgpack)
 
@@ -37,7 +37,7 @@ STORE_LIBS  = $(shell pkg-config --libs lmdb 2>/dev/null || echo -llmdb) \
               $(shell pkg-config --libs libutf8proc 2>/dev/null || echo -lutf8proc) -lstemmer \
               -pthread
 DAEMON_LIBS = $(shell pkg-config --libs libzmq inih libsystemd 2>/dev/null) -lpthread
-CLI_LIBS    = $(shell pkg-config --libs libzmq jansson 2>/dev/null)
+CLI_LIBS    = $(shell pkg-config --libs libzmq jansson libqrencode 2>/dev/null)
 
 ifeq ($(V),1)
 Q =
@@ -77,12 +77,21 @@ TOOLS_BIN  = $(TOOLS_SRC:tests/tools/%.c=$(B)/tests/tools/%)
 MAN_SRC = $(wildcard docs/*.scd)
 MAN_OUT = $(MAN_SRC:docs/%.scd=$(B)/man/%)
 
+# Message catalogues: po/LL.po becomes $(B)/locale/LL/LC_MESSAGES/amie.mo.
+# The installed amie looks in $(PREFIX)/share/locale; the one in $(B)/
+# does too, unless AMIE_LOCALEDIR names another tree (the tests give it
+# $(B)/locale).  `make po` refreshes po/amie.pot from cli/*.c and merges
+# it into every po/LL.po.
+PO_SRC = $(wildcard po/*.po)
+MO_OUT = $(PO_SRC:po/%.po=$(B)/locale/%/LC_MESSAGES/amie.mo)
+LOCALEDIR = $(PREFIX)/share/locale
+
 layer_of = $(if $(wildcard proto/$(1).c),proto,$(if $(wildcard store/$(1).c),store,$(if $(wildcard daemon/$(1).c),daemon,$(if $(wildcard cli/$(1).c),cli,proto))))
 
-.PHONY: all test check fuzz bench format install clean deps demo help layering units
+.PHONY: all test check fuzz bench format install install-po clean deps demo help layering units po FORCE
 .DEFAULT_GOAL := all
 
-all: $(AMIED) $(AMIE) $(MAN_OUT)
+all: $(AMIED) $(AMIE) $(MAN_OUT) $(MO_OUT)
 
 help:
 	@echo "make            build amied, amie and the man pages into $(B)/"
@@ -93,26 +102,59 @@ help:
 	@echo "make bench      optimised benchmarks, ratios against measured limits"
 	@echo "make demo       a node end to end in a temporary directory"
 	@echo "make format     apply .clang-format"
+	@echo "make po         refresh po/amie.pot from cli/*.c, merge it into po/*.po"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 	@echo "make clean      remove build outputs"
 
+# Packages, then the French locale the translation tests run under
+# (glibc only knows the locales generated on the machine).
 deps:
 	@missing=""; for p in $(DEBS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
-	if [ -z "$$missing" ]; then exit 0; fi; \
-	echo "amie needs these Debian packages:$$missing" >&2; \
-	if [ "$$(id -u)" = 0 ]; then \
-	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >&2; \
-	else \
-	  echo "run as root:  sudo apt-get install$$missing" >&2; exit 1; \
+	if [ -n "$$missing" ]; then \
+	  echo "amie needs these Debian packages:$$missing" >&2; \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >&2 || exit 1; \
+	  else \
+	    echo "run as root:  sudo apt-get install$$missing" >&2; exit 1; \
+	  fi; \
+	fi; \
+	if ! locale -a 2>/dev/null | grep -qix 'fr_FR\.utf-\{0,1\}8'; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "generating the fr_FR.UTF-8 locale" >&2; \
+	    localedef -i fr_FR -c -f UTF-8 fr_FR.UTF-8 >&2 || \
+	      echo "warning: no fr_FR.UTF-8 locale; the French tests will be skipped" >&2; \
+	  else \
+	    echo "note: the French tests need fr_FR.UTF-8: sudo localedef -i fr_FR -f UTF-8 fr_FR.UTF-8" >&2; \
+	  fi; \
 	fi
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+# amie.o holds the installed catalogue directory: rebuilt when PREFIX
+# changes.
+$(B)/prefix: FORCE
+	@mkdir -p $(B)
+	@echo '$(LOCALEDIR)' | cmp -s - $@ || echo '$(LOCALEDIR)' > $@
+$(B)/cli/amie.o: $(B)/prefix
+$(B)/cli/amie.o: CFLAGS_ALL += -DAMIE_LOCALEDIR='"$(LOCALEDIR)"'
+
+$(B)/locale/%/LC_MESSAGES/amie.mo: po/%.po
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  MSGFMT  $<")
+	$(Q)msgfmt --check -o $@ $<
+
+po:
+	xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ \
+	  --add-comments=TRANSLATORS --add-location=file --package-name=amie \
+	  --msgid-bugs-address= -o po/amie.pot $(sort $(wildcard cli/*.c))
+	for p in $(PO_SRC); do msgmerge --quiet --update --backup=none \
+	  --previous $$p po/amie.pot || exit 1; done
 
 $(LIBPROTO): $(PROTO_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -167,7 +209,7 @@ layering: $(PROTO_OBJ)
 	@bad=$$(nm -u $(PROTO_OBJ) | awk '{print $$2}' | sed 's/@.*//' | grep -Ex '$(FORBIDDEN_IN_PROTO)' | sort -u); \
 	if [ -n "$$bad" ]; then echo "layering: proto/ calls I/O functions: $$bad" >&2; exit 1; fi
 
-units: $(AMIED) $(AMIE) $(UNIT_BIN) $(FUZZ_REPLAY) $(TOOLS_BIN) $(MAN_OUT) layering
+units: $(AMIED) $(AMIE) $(MO_OUT) $(UNIT_BIN) $(FUZZ_REPLAY) $(TOOLS_BIN) $(MAN_OUT) layering
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory units
@@ -203,13 +245,19 @@ demo: deps
 format:
 	clang-format -i $(wildcard */*.c */*.h tests/*/*.c tests/*/*.h)
 
-install: all
+install: all install-po
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 	  $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0755 $(AMIED) $(AMIE) $(DESTDIR)$(PREFIX)/bin/
 	for m in $(MAN_OUT); do \
 	  s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
 	  install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
+
+install-po: $(MO_OUT)
+	for m in $(MO_OUT); do \
+	  l=$${m#$(B)/locale/}; l=$${l%%/*}; \
+	  install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES; \
+	  install -m 0644 $$m $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/amie.mo; done
 
 clean:
 	rm -rf build build-asan build-bench build-fuzz

@@ -23,28 +23,29 @@ static const struct {
 	int (*fn)(int, char **);
 	const char *help;
 } amie_commands[] = {
-	{ "init", cmd_init_main, "create a node (and a federation)" },
-	{ "status", cmd_status_main, "this node, its federation and records" },
-	{ "id", cmd_id_main, "this node's id" },
-	{ "invite", cmd_fed_invite_main, "print an invite code for a new Amie" },
-	{ "join", cmd_fed_join_main, "join a federation with an invite code" },
-	{ "members", cmd_fed_members_main, "the federation's members" },
-	{ "member", cmd_fed_member_main, "member remove ID --reason R" },
-	{ "peers", cmd_fed_peers_main, "connected peers, last sync, traffic" },
-	{ "sync", cmd_fed_sync_main, "reconcile now with connected peers" },
-	{ "kb", cmd_kb_main, "knowledge base: add, show, list" },
+	{ "init", cmd_init_main, N_("create a node (and a federation)") },
+	{ "status", cmd_status_main, N_("this node, its federation and records") },
+	{ "id", cmd_id_main, N_("this node's id") },
+	{ "invite", cmd_fed_invite_main, N_("print an invite code for a new Amie") },
+	{ "join", cmd_fed_join_main, N_("join a federation with an invite code") },
+	{ "members", cmd_fed_members_main, N_("the federation's members") },
+	{ "member", cmd_fed_member_main, N_("member remove ID --reason R") },
+	{ "peers", cmd_fed_peers_main, N_("connected peers, last sync, traffic") },
+	{ "sync", cmd_fed_sync_main, N_("reconcile now with connected peers") },
+	{ "kb", cmd_kb_main, N_("knowledge base: add, show, list") },
 };
 
 static void
 amie_usage(FILE *f)
 {
-	fprintf(f, "usage: amie [--dir DIR] COMMAND [ARGS]\n\ncommands:\n");
+	fputs(_("usage: amie [--dir DIR] COMMAND [ARGS]\n\ncommands:\n"), f);
 	for (size_t i = 0; i < sizeof(amie_commands) / sizeof(amie_commands[0]);
 	    i++)
 		fprintf(f, "  %-8s %s\n", amie_commands[i].name,
-		    amie_commands[i].help);
-	fprintf(f, "\n`amie COMMAND --help` tells more; amie(1) has it all.\n"
-	    "The node directory is --dir, $AMIE_DIR, or $XDG_DATA_HOME/amie.\n");
+		    _(amie_commands[i].help));
+	fputs(_("\n`amie COMMAND --help` tells more; amie(1) has it all.\n"
+	    "The node directory is --dir, $AMIE_DIR, or $XDG_DATA_HOME/amie.\n"),
+	    f);
 }
 
 int
@@ -54,11 +55,16 @@ main(int argc, char **argv)
 	char *status_argv[2] = { status_arg, NULL };
 	int first = 1;
 
+	const char *localedir = getenv("AMIE_LOCALEDIR");
+
 	setlocale(LC_ALL, "");
-	bindtextdomain(AMIE_TEXTDOMAIN, AMIE_LOCALEDIR);
+	/* AMIE_LOCALEDIR runs an uninstalled amie with its own catalogues
+	 * (the tests use $(B)/locale). */
+	bindtextdomain(AMIE_TEXTDOMAIN, localedir != NULL && localedir[0] !=
+	    '\0' ? localedir : AMIE_LOCALEDIR);
 	textdomain(AMIE_TEXTDOMAIN);
 	if (sodium_init() < 0) {
-		fprintf(stderr, "amie: libsodium failed to initialise\n");
+		fputs(_("amie: libsodium failed to initialise\n"), stderr);
 		return CLI_EXIT_UNAVAILABLE;
 	}
 	/* `amie --dir DIR CMD ...` is `amie CMD --dir DIR ...`. */
@@ -82,7 +88,7 @@ main(int argc, char **argv)
 	    i++)
 		if (strcmp(argv[first], amie_commands[i].name) == 0)
 			return amie_commands[i].fn(argc - first, argv + first);
-	fprintf(stderr, "amie: unknown command '%s'\n", argv[first]);
+	fprintf(stderr, _("amie: unknown command '%s'\n"), argv[first]);
 	amie_usage(stderr);
 	return CLI_EXIT_USAGE;
 }

@@ -13,7 +13,67 @@
 #include <zmq.h>
 
 #include "cli/cli.h"
+#include "cli/color.h"
+#include "cli/i18n.h"
 #include "proto/xmalloc.h"
+
+/*
+ * What the daemon reports comes in English (its messages are formatted
+ * with ids and numbers, and logged).  A French user sees the messages in
+ * cli_daemon_msgs translated whole when they come back exactly, and any
+ * other with the class of its code in French before the English detail.
+ * The table is here for xgettext: the lookup is gettext(eb->msg).
+ */
+static const char *const cli_daemon_msgs[] = {
+	N_("amied is stopping"),
+	N_("sync did not finish in time; it goes on in the background"),
+	N_("this node has no federation to invite to"),
+	N_("the inviter's answer does not make this node a member of its "
+	    "federation"),
+	N_("this node already belongs to a federation"),
+	N_("invite: expired"),
+	N_("invite: unknown secret"),
+	N_("invite: already used"),
+	N_("a join is in progress"),
+	N_("this node has no federation"),
+	N_("this node has no federation yet: join one with amie join CODE, "
+	    "or found one with amie init --federation NAME in a new "
+	    "directory"),
+	N_("no peer is connected"),
+	N_("too many syncs waiting"),
+	N_("no record with that id"),
+	N_("store: full while a sync reads it; retry later"),
+	N_("store full while a sync reads it; retry later"),
+	N_("which article?"),
+	N_("search: which words?"),
+	N_("no words to search for"),
+	N_("title: an article needs a title"),
+	N_("tags: an empty tag"),
+	N_("author: not a member of this federation"),
+	N_("member: no member or proposed member with that key"),
+	N_("tombstone: only the author of an article deletes it"),
+	N_("tombstone: only articles can be deleted"),
+};
+
+/* The class of each AMIE_E* code, for the prefix of untranslated
+ * messages. */
+static const char *const cli_code_labels[AMIE_ERR_COUNT] = {
+	[AMIE_EPROTO] = N_("malformed data"),
+	[AMIE_ELIMIT] = N_("over a limit"),
+	[AMIE_ESIG] = N_("bad signature"),
+	[AMIE_EREFUSED] = N_("refused"),
+	[AMIE_ENOTFOUND] = N_("not found"),
+	[AMIE_EAMBIGUOUS] = N_("ambiguous id"),
+	[AMIE_EIO] = N_("system error"),
+	[AMIE_EPERM] = N_("permission denied"),
+	[AMIE_ECONFIG] = N_("configuration error"),
+	[AMIE_EAGAIN] = N_("temporary failure"),
+	[AMIE_EUNAVAIL] = N_("unreachable"),
+	[AMIE_EUSAGE] = N_("bad request"),
+};
+
+/* The last message cli_call() wrote itself, already translated. */
+static char cli_local_msg[ERRBUF_LEN];
 
 int
 cli_dir(struct cli *c)
@@ -33,9 +93,10 @@ cli_dir(struct cli *c)
 		    home);
 	else
 		return cli_error(c, CLI_EXIT_USAGE,
-		    "no node directory: use --dir DIR or set AMIE_DIR");
+		    _("no node directory: use --dir DIR or set AMIE_DIR"));
 	if (n < 0 || (size_t)n >= sizeof(c->dir) - 32)
-		return cli_error(c, CLI_EXIT_USAGE, "node directory too long");
+		return cli_error(c, CLI_EXIT_USAGE,
+		    _("node directory too long"));
 	return 0;
 }
 
@@ -80,7 +141,20 @@ cli_error(const struct cli *c, int exit, const char *fmt, ...)
 int
 cli_fail(const struct cli *c, const struct errbuf *eb)
 {
-	return cli_error(c, cli_exit_code(eb->code), "%s", eb->msg);
+	const char *t = gettext(eb->msg), *label;
+	int exit = cli_exit_code(eb->code);
+
+	(void)cli_daemon_msgs;
+	if (t != eb->msg || strcmp(eb->msg, cli_local_msg) == 0 ||
+	    eb->code <= 0 || eb->code >= AMIE_ERR_COUNT ||
+	    cli_code_labels[eb->code] == NULL)
+		return cli_error(c, exit, "%s", t);
+	/* Only when the catalogue has a translation for the class: in
+	 * English the message stands alone, as the daemon wrote it. */
+	label = gettext(cli_code_labels[eb->code]);
+	if (label == cli_code_labels[eb->code])
+		return cli_error(c, exit, "%s", eb->msg);
+	return cli_error(c, exit, _("%s: %s"), label, eb->msg);
 }
 
 /* Is a daemon listening on path?  0 if so (or if we cannot tell), else
@@ -105,15 +179,35 @@ cli_daemon_probe(const char *path)
 	return e == ECONNREFUSED || e == ENOENT || e == EACCES ? e : 0;
 }
 
+/* Note that eb holds a message of our own, already translated. */
+static int
+cli_local(struct errbuf *eb, int rc)
+{
+	snprintf(cli_local_msg, sizeof(cli_local_msg), "%s", eb->msg);
+	return rc;
+}
+
+static uint64_t
+cli_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 int
-cli_call(const struct cli *c, const struct mpw *req, struct cli_reply *r,
+cli_call_ticking(const struct cli *c, const struct mpw *req,
+    struct cli_reply *r, void (*tick)(void *ctx), void *ctx, int tick_ms,
     struct errbuf *eb)
 {
 	char path[CLI_PATH_MAX + 16], ep[CLI_PATH_MAX + 32];
 	int timeout = c->timeout_ms ? c->timeout_ms : CLI_TIMEOUT_MS;
 	int linger = 0, rc = 0;
+	const char *why = NULL;
 	int64_t maxmsg = CTL_MSG_MAX + 64;
-	void *ctx, *sock;
+	uint64_t deadline;
+	void *ctx0, *sock;
 	zmq_msg_t m;
 
 	snprintf(path, sizeof(path), "%s/amied.sock", c->dir);
@@ -123,22 +217,48 @@ cli_call(const struct cli *c, const struct mpw *req, struct cli_reply *r,
 	case EACCES:
 		return fail(eb, AMIE_EPERM, "%s: %s", path, strerror(EACCES));
 	default:
-		return fail(eb, AMIE_EUNAVAIL,
-		    "amied is not running for %s; start it with: amied --dir %s",
-		    c->dir, c->dir);
+		return cli_local(eb, fail(eb, AMIE_EUNAVAIL,
+		    _("amied is not running for %s; start it with: amied "
+		    "--dir %s"), c->dir, c->dir));
 	}
+	if (tick == NULL || tick_ms <= 0)
+		tick_ms = timeout;
 	snprintf(ep, sizeof(ep), "ipc://%s", path);
-	ctx = zmq_ctx_new();
-	sock = zmq_socket(ctx, ZMQ_REQ);
+	ctx0 = zmq_ctx_new();
+	sock = zmq_socket(ctx0, ZMQ_REQ);
 	zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger));
-	zmq_setsockopt(sock, ZMQ_RCVTIMEO, &timeout, sizeof(timeout));
 	zmq_setsockopt(sock, ZMQ_SNDTIMEO, &timeout, sizeof(timeout));
 	zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
 	zmq_msg_init(&m);
+	deadline = cli_now_ms() + (uint64_t)timeout;
 	if (zmq_connect(sock, ep) != 0 || zmq_send(sock, req->buf, req->len,
-	    0) < 0 || zmq_msg_recv(&m, sock, 0) < 0) {
-		rc = fail(eb, AMIE_EUNAVAIL, "amied at %s did not answer: %s",
-		    path, zmq_strerror(zmq_errno()));
+	    0) < 0)
+		why = zmq_strerror(zmq_errno());
+	/* Wait in steps of tick_ms, calling tick between them. */
+	while (why == NULL) {
+		zmq_pollitem_t it = { sock, 0, ZMQ_POLLIN, 0 };
+		uint64_t now = cli_now_ms();
+		long wait;
+
+		if (now >= deadline) {
+			why = strerror(EAGAIN);
+			break;
+		}
+		wait = (long)(deadline - now);
+		if (wait > tick_ms)
+			wait = tick_ms;
+		if (zmq_poll(&it, 1, wait) < 0 && zmq_errno() != EINTR)
+			why = zmq_strerror(zmq_errno());
+		else if (it.revents & ZMQ_POLLIN) {
+			if (zmq_msg_recv(&m, sock, ZMQ_DONTWAIT) < 0)
+				why = zmq_strerror(zmq_errno());
+			break;
+		} else if (tick != NULL)
+			tick(ctx);
+	}
+	if (why != NULL) {
+		rc = cli_local(eb, fail(eb, AMIE_EUNAVAIL,
+		    _("amied at %s did not answer: %s"), path, why));
 		goto out;
 	}
 	r->len = zmq_msg_size(&m);
@@ -152,8 +272,15 @@ cli_call(const struct cli *c, const struct mpw *req, struct cli_reply *r,
 out:
 	zmq_msg_close(&m);
 	zmq_close(sock);
-	zmq_ctx_term(ctx);
+	zmq_ctx_term(ctx0);
 	return rc;
+}
+
+int
+cli_call(const struct cli *c, const struct mpw *req, struct cli_reply *r,
+    struct errbuf *eb)
+{
+	return cli_call_ticking(c, req, r, NULL, NULL, 0, eb);
 }
 
 void
@@ -256,7 +383,7 @@ cli_print_json(const struct cli_reply *r)
 	mpr_init(&rd, r->buf, r->len);
 	if ((j = cli_json_value(&rd, 0)) == NULL || !json_is_object(j)) {
 		json_decref(j);
-		fprintf(stderr, "amie: the daemon's reply is malformed\n");
+		fprintf(stderr, "%s", _("amie: the daemon's reply is malformed\n"));
 		return CLI_EXIT_DATAERR;
 	}
 	json_object_set_new(j, "schema", json_integer(1));
@@ -280,7 +407,24 @@ cli_time(char out[32], uint64_t ms)
 int
 cli_color(FILE *f)
 {
-	const char *nc = getenv("NO_COLOR");
+	return color_is_on(f);
+}
 
-	return isatty(fileno(f)) && (nc == NULL || nc[0] == '\0');
+/* The width on a terminal of the UTF-8 string s: its code points. */
+static size_t
+cli_width(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+void
+cli_pad(FILE *f, const char *s, size_t width)
+{
+	fputs(s, f);
+	for (size_t n = cli_width(s); n < width; n++)
+		fputc(' ', f);
 }

@@ -50,7 +50,12 @@ int cli_dir(struct cli *c);
 /* The exit code for an AMIE_E* code. */
 int cli_exit_code(int code);
 
-/* Print "amie: message" on stderr and return the exit code for eb. */
+/*
+ * Print "PROG: message" on stderr and return the exit code for eb.  A
+ * message the catalogue knows (the CLI's own, and the frequent fixed
+ * ones of the daemon) is printed translated; any other keeps its English
+ * detail after the translated class of its code (none in English).
+ */
 int cli_fail(const struct cli *c, const struct errbuf *eb);
 
 /* Print "PROG: message" on stderr and return exit. */
@@ -64,6 +69,15 @@ int cli_error(const struct cli *c, int exit, const char *fmt, ...)
  * when no daemon answers, or the daemon's error code with its message.
  */
 int cli_call(const struct cli *c, const struct mpw *req, struct cli_reply *r,
+    struct errbuf *eb);
+
+/*
+ * cli_call(), calling tick(ctx) about every tick_ms while the daemon has
+ * not answered (to draw progress, or to ask the daemon for it on another
+ * connection).  tick may be NULL.
+ */
+int cli_call_ticking(const struct cli *c, const struct mpw *req,
+    struct cli_reply *r, void (*tick)(void *ctx), void *ctx, int tick_ms,
     struct errbuf *eb);
 
 void cli_reply_release(struct cli_reply *r);
@@ -85,7 +99,13 @@ int cli_print_json(const struct cli_reply *r);
 /* Format ms since 1970 as "YYYY-MM-DD HH:MM" in local time. */
 void cli_time(char out[32], uint64_t ms);
 
-/* 1 when f is a terminal and NO_COLOR is unset. */
+/*
+ * Print the UTF-8 string s on f, then spaces up to width columns: printf's
+ * "%-8s" counts bytes, and translations have accents.
+ */
+void cli_pad(FILE *f, const char *s, size_t width);
+
+/* 1 when colour is on for f: color_is_on() of cli/color.h. */
 int cli_color(FILE *f);
 
 /* Subcommands: argc/argv start at the subcommand's name. */

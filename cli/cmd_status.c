@@ -9,11 +9,13 @@
 #include <sodium.h>
 
 #include "cli/cli.h"
+#include "cli/color.h"
+#include "cli/i18n.h"
 #include "proto/keyfile.h"
 #include "proto/nodeid.h"
 
 /* Parse the options every read command takes; returns -1 to go on, or an
- * exit code. */
+ * exit code.  usage is untranslated (N_). */
 static int
 cmd_status_opts(struct cli *c, int argc, char **argv, const char *usage)
 {
@@ -29,12 +31,12 @@ cmd_status_opts(struct cli *c, int argc, char **argv, const char *usage)
 		switch (ch) {
 		case 'd': c->dir_opt = optarg; break;
 		case 'j': c->json = 1; break;
-		case 'h': fputs(usage, stdout); return 0;
-		default: fputs(usage, stderr); return CLI_EXIT_USAGE;
+		case 'h': fputs(_(usage), stdout); return 0;
+		default: fputs(_(usage), stderr); return CLI_EXIT_USAGE;
 		}
 	}
 	if (optind != argc) {
-		fputs(usage, stderr);
+		fputs(_(usage), stderr);
 		return CLI_EXIT_USAGE;
 	}
 	return cli_dir(c) == 0 ? -1 : CLI_EXIT_USAGE;
@@ -44,12 +46,22 @@ static void
 cmd_status_size(char out[32], uint64_t bytes)
 {
 	if (bytes >= (uint64_t)1 << 30)
-		snprintf(out, 32, "%.1f GiB", (double)bytes / (1 << 30));
+		snprintf(out, 32, _("%.1f GiB"), (double)bytes / (1 << 30));
 	else if (bytes >= (uint64_t)1 << 20)
-		snprintf(out, 32, "%.1f MiB", (double)bytes / (1 << 20));
+		snprintf(out, 32, _("%.1f MiB"), (double)bytes / (1 << 20));
 	else
-		snprintf(out, 32, "%llu KiB",
+		snprintf(out, 32, _("%llu KiB"),
 		    (unsigned long long)(bytes >> 10));
+}
+
+/* A label of amie status, in bold on a colour terminal, then the column. */
+static void
+cmd_status_label(const char *label)
+{
+	fputs(color_start(stdout, COLOR_BOLD), stdout);
+	cli_pad(stdout, label, 11);
+	fputs(color_end(stdout), stdout);
+	fputc(' ', stdout);
 }
 
 int
@@ -64,8 +76,8 @@ cmd_status_main(int argc, char **argv)
 	int rc;
 
 	rc = cmd_status_opts(&c, argc, argv,
-	    "usage: amie status [--json] [--dir DIR]\n"
-	    "This node: its id, federation, members, peers and records.\n");
+	    N_("usage: amie status [--json] [--dir DIR]\n"
+	    "This node: its id, federation, members, peers and records.\n"));
 	if (rc >= 0)
 		return rc;
 	mpw_init(&req, CTL_MSG_MAX);
@@ -88,17 +100,23 @@ cmd_status_main(int argc, char **argv)
 	cli_reply_str(&r, "federation", fed, sizeof(fed));
 	cli_reply_str(&r, "network_id", net, sizeof(net));
 	cmd_status_size(size, cli_reply_uint(&r, "disk_bytes"));
-	printf("node        %s\n", id);
-	printf("name        %s%s%s\n", name, region[0] ? ", " : "", region);
+	cmd_status_label(_("node"));
+	printf("%s\n", id);
+	cmd_status_label(_("name"));
+	printf("%s%s%s\n", name, region[0] ? ", " : "", region);
+	cmd_status_label(_("federation"));
 	if (fed[0] != '\0')
-		printf("federation  %s (network %.16s)\n", fed, net);
+		printf(_("%s (network %.16s)\n"), fed, net);
 	else
-		printf("federation  none yet (found one: amie init --federation NAME)\n");
-	printf("members     %llu\n",
-	    (unsigned long long)cli_reply_uint(&r, "members"));
-	printf("peers       %llu connected\n",
+		fputs(_("none yet (found one: amie init --federation NAME)\n"),
+		    stdout);
+	cmd_status_label(_("members"));
+	printf("%llu\n", (unsigned long long)cli_reply_uint(&r, "members"));
+	cmd_status_label(_("peers"));
+	printf(_("%llu connected\n"),
 	    (unsigned long long)cli_reply_uint(&r, "peers_connected"));
-	printf("records     %llu (%s in use)\n",
+	cmd_status_label(_("records"));
+	printf(_("%llu (%s in use)\n"),
 	    (unsigned long long)cli_reply_uint(&r, "records"), size);
 	cli_reply_release(&r);
 	return 0;
@@ -115,15 +133,15 @@ cmd_id_main(int argc, char **argv)
 	int fd, rc;
 
 	rc = cmd_status_opts(&c, argc, argv,
-	    "usage: amie id [--json] [--dir DIR]\n"
-	    "Print this node's id; works while amied is stopped.\n");
+	    N_("usage: amie id [--json] [--dir DIR]\n"
+	    "Print this node's id; works while amied is stopped.\n"));
 	if (rc >= 0)
 		return rc;
 	snprintf(path, sizeof(path), "%s/node.key", c.dir);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return cli_error(&c, errno == EACCES ? CLI_EXIT_NOPERM :
 		    CLI_EXIT_CONFIG, "%s: %s%s", path, strerror(errno),
-		    errno == ENOENT ? " (run amie init first)" : "");
+		    errno == ENOENT ? _(" (run amie init first)") : "");
 	len = read(fd, buf, sizeof(buf));
 	close(fd);
 	errbuf_clear(&eb);
