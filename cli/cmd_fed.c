@@ -6,8 +6,14 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <qrencode.h>
 
 #include "cli/cli.h"
+#include "cli/color.h"
+#include "cli/i18n.h"
+#include "cli/progress.h"
 #include "proto/invitecode.h"
 #include "proto/nodeid.h"
 
@@ -19,6 +25,7 @@ enum {
 	CMD_FED_REASON,
 	CMD_FED_WAIT,
 	CMD_FED_TIMEOUT,
+	CMD_FED_QR,
 };
 
 static const struct option cmd_fed_opts[] = {
@@ -29,6 +36,7 @@ static const struct option cmd_fed_opts[] = {
 	{ "reason", required_argument, NULL, CMD_FED_REASON },
 	{ "wait", no_argument, NULL, CMD_FED_WAIT },
 	{ "timeout", required_argument, NULL, CMD_FED_TIMEOUT },
+	{ "qr", no_argument, NULL, CMD_FED_QR },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -36,12 +44,12 @@ static const struct option cmd_fed_opts[] = {
 struct cmd_fed_args {
 	const char *expires, *reason;
 	unsigned long uses, timeout_s;
-	int wait;
+	int wait, qr;
 	int positional;
 };
 
 /* Parse options; -1 to go on, or an exit code.  allowed lists the
- * option codes this command takes. */
+ * option codes this command takes; usage is untranslated (N_). */
 static int
 cmd_fed_parse(struct cli *c, struct cmd_fed_args *a, int argc, char **argv,
     const char *usage, const int *allowed)
@@ -58,7 +66,7 @@ cmd_fed_parse(struct cli *c, struct cmd_fed_args *a, int argc, char **argv,
 		for (const int *p = allowed; *p != 0 && !ok; p++)
 			ok = *p == ch;
 		if (!ok || ch == '?') {
-			fputs(usage, stderr);
+			fputs(_(usage), stderr);
 			return CLI_EXIT_USAGE;
 		}
 		switch (ch) {
@@ -67,6 +75,7 @@ cmd_fed_parse(struct cli *c, struct cmd_fed_args *a, int argc, char **argv,
 		case CMD_FED_EXPIRES: a->expires = optarg; break;
 		case CMD_FED_REASON: a->reason = optarg; break;
 		case CMD_FED_WAIT: a->wait = 1; break;
+		case CMD_FED_QR: a->qr = 1; break;
 		case CMD_FED_USES:
 		case CMD_FED_TIMEOUT: {
 			unsigned long v = strtoul(optarg, &end, 10);
@@ -74,7 +83,7 @@ cmd_fed_parse(struct cli *c, struct cmd_fed_args *a, int argc, char **argv,
 			if (*optarg == '\0' || *end != '\0' || v == 0 ||
 			    v > 86400)
 				return cli_error(c, CLI_EXIT_USAGE,
-				    "%s: a positive number, not '%s'",
+				    _("%s: a positive number, not '%s'"),
 				    ch == CMD_FED_USES ? "--uses" : "--timeout",
 				    optarg);
 			if (ch == CMD_FED_USES)
@@ -84,7 +93,7 @@ cmd_fed_parse(struct cli *c, struct cmd_fed_args *a, int argc, char **argv,
 			break;
 		}
 		case 'h':
-			fputs(usage, stdout);
+			fputs(_(usage), stdout);
 			return 0;
 		}
 	}
@@ -109,15 +118,54 @@ cmd_fed_call(const struct cli *c, struct mpw *req, struct cli_reply *r)
 	return 0;
 }
 
-#define CMD_FED_INVITE_USAGE \
-	"usage: amie invite [--expires 48h] [--uses N] [--dir DIR]\n" \
+#define CMD_FED_INVITE_USAGE N_( \
+	"usage: amie invite [--expires 48h] [--uses N] [--qr] [--dir DIR]\n" \
 	"Print a one-time invite code for a new Amie; give it to them by a\n" \
-	"channel you trust, then compare the safety code by phone.\n"
+	"channel you trust, then compare the safety code by phone.  With\n" \
+	"--qr, also draw it as a QR code on stderr.\n")
+
+/*
+ * Draw text as a QR code on f with UTF-8 half blocks, two rows of modules
+ * per line, and a quiet zone of QR_MARGIN modules.  Light modules are the
+ * blocks, as qrencode -t UTF8 draws them, for a dark terminal.  Returns
+ * 0, or -1 if libqrencode cannot encode it.
+ */
+#define CMD_FED_QR_MARGIN 2
+
+static int
+cmd_fed_qr(FILE *f, const char *text)
+{
+	static const char *const half[4] = { "\u2588", "\u2580", "\u2584",
+		" " };
+	QRcode *q = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+	int w, m = CMD_FED_QR_MARGIN;
+
+	if (q == NULL)
+		return -1;
+	w = q->width;
+	for (int y = -m; y < w + m; y += 2) {
+		for (int x = -m; x < w + m; x++) {
+			/* Are the modules at (x, y) and (x, y + 1)
+			 * dark?  Outside the code: light. */
+			int top = 0, bot = 0;
+
+			if (x >= 0 && x < w && y >= 0 && y < w)
+				top = q->data[y * w + x] & 1;
+			if (x >= 0 && x < w && y + 1 >= 0 && y + 1 < w)
+				bot = q->data[(y + 1) * w + x] & 1;
+			fputs(half[top * 2 + bot], f);
+		}
+		fputc('\n', f);
+	}
+	QRcode_free(q);
+	return 0;
+}
 
 int
 cmd_fed_invite_main(int argc, char **argv)
 {
-	static const int allowed[] = { CMD_FED_EXPIRES, CMD_FED_USES, 0 };
+	static const int allowed[] = { CMD_FED_EXPIRES, CMD_FED_USES,
+		CMD_FED_QR, 0 };
 	struct cli c = { .prog = "amie invite" };
 	struct cmd_fed_args a;
 	struct cli_reply r;
@@ -129,7 +177,7 @@ cmd_fed_invite_main(int argc, char **argv)
 	    allowed)) >= 0)
 		return rc;
 	if (a.positional != argc)
-		return cli_error(&c, CLI_EXIT_USAGE, "unexpected '%s'",
+		return cli_error(&c, CLI_EXIT_USAGE, _("unexpected '%s'"),
 		    argv[a.positional]);
 	mpw_init(&req, CTL_MSG_MAX);
 	mpw_map(&req, 1 + (a.expires != NULL) + 1);
@@ -145,22 +193,121 @@ cmd_fed_invite_main(int argc, char **argv)
 		return rc;
 	cli_reply_str(&r, "code", code, sizeof(code));
 	cli_time(when, cli_reply_uint(&r, "expires"));
+	/* The code alone on stdout, for scripts; the QR for people. */
 	printf("%s\n", code);
-	fprintf(stderr, "amie: valid until %s for %llu use(s). The new Amie "
-	    "runs: amie join CODE\n", when,
+	fflush(stdout);
+	if (a.qr && cmd_fed_qr(stderr, code) != 0)
+		fputs(_("amie: the code does not fit in a QR code\n"), stderr);
+	fprintf(stderr, _("amie: valid until %s for %llu use(s). The new Amie "
+	    "runs: amie join CODE\n"), when,
 	    (unsigned long long)cli_reply_uint(&r, "uses"));
 	cli_reply_release(&r);
 	return 0;
 }
 
-#define CMD_FED_JOIN_USAGE \
-	"usage: amie join CODE [--json] [--dir DIR]\n" \
-	"Join the federation of the node that printed CODE (amie invite).\n"
+/* The records of c's node, from amie status; 0 if it does not say. */
+static int
+cmd_fed_records(const struct cli *c, uint64_t *records)
+{
+	struct cli s = *c;
+	struct cli_reply r;
+	struct errbuf eb;
+	struct mpw req;
+	int rc;
+
+	s.timeout_ms = 2000;
+	mpw_init(&req, CTL_MSG_MAX);
+	mpw_map(&req, 1);
+	mpw_cstr(&req, "cmd");
+	mpw_cstr(&req, "status");
+	errbuf_clear(&eb);
+	rc = cli_call(&s, &req, &r, &eb);
+	mpw_release(&req);
+	if (rc != 0)
+		return rc;
+	*records = cli_reply_uint(&r, "records");
+	cli_reply_release(&r);
+	return 0;
+}
+
+#define CMD_FED_POLL_MS 500	/* how often a sync's progress asks status */
+
+/* A sync being waited for, and its progress on a terminal. */
+struct cmd_fed_watch {
+	const struct cli *c;
+	struct progress p;
+	uint64_t polled_ms;
+};
+
+static void
+cmd_fed_watch_tick(void *ctx)
+{
+	struct cmd_fed_watch *w = ctx;
+	struct timespec ts;
+	uint64_t now, records = w->p.done;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	if (now - w->polled_ms >= CMD_FED_POLL_MS) {
+		w->polled_ms = now;
+		cmd_fed_records(w->c, &records);
+	}
+	progress_update(&w->p, records);
+}
+
+/*
+ * Ask the node of c to sync with its peers (wait: and answer when done,
+ * within timeout_s) and put the reply in r.  While waiting on a
+ * terminal, the record count grows on stderr.  0 or an exit code.
+ */
+static int
+cmd_fed_sync(const struct cli *c, unsigned long timeout_s, int wait,
+    struct cli_reply *r)
+{
+	struct cli s = *c;
+	struct cmd_fed_watch w;
+	struct errbuf eb;
+	struct mpw req;
+	uint64_t records = 0;
+	int rc;
+
+	s.timeout_ms = (int)(timeout_s * 1000 + 5000);
+	memset(&w, 0, sizeof(w));
+	w.c = c;
+	progress_start(&w.p, _("syncing"), _("records"), 0, 0);
+	if (wait && progress_is_on(&w.p) && cmd_fed_records(c, &records) == 0)
+		progress_start(&w.p, _("syncing"), _("records"), 0, records);
+	mpw_init(&req, CTL_MSG_MAX);
+	mpw_map(&req, 3);
+	mpw_cstr(&req, "cmd");
+	mpw_cstr(&req, "sync");
+	mpw_cstr(&req, "timeout");
+	mpw_uint(&req, timeout_s);
+	mpw_cstr(&req, "wait");
+	mpw_bool(&req, wait);
+	errbuf_clear(&eb);
+	if ((rc = mpw_finish(&req, "request", &eb)) == 0)
+		rc = cli_call_ticking(&s, &req, r, wait &&
+		    progress_is_on(&w.p) ? cmd_fed_watch_tick : NULL, &w,
+		    PROGRESS_REDRAW_MS, &eb);
+	mpw_release(&req);
+	progress_end(&w.p);
+	if (rc != 0)
+		return cli_fail(c, &eb);
+	return 0;
+}
+
+#define CMD_FED_JOIN_USAGE N_( \
+	"usage: amie join CODE [--wait] [--timeout SEC] [--json] [--dir DIR]\n" \
+	"Join the federation of the node that printed CODE (amie invite).\n" \
+	"With --wait, then wait for the first sync (exit 75 if not done\n" \
+	"within SEC seconds, default 60).\n")
 
 int
 cmd_fed_join_main(int argc, char **argv)
 {
-	static const int allowed[] = { CMD_FED_JSON, 0 };
+	static const int allowed[] = { CMD_FED_JSON, CMD_FED_WAIT,
+		CMD_FED_TIMEOUT, 0 };
 	struct cli c = { .prog = "amie join", .timeout_ms = 30000 };
 	struct cmd_fed_args a;
 	struct invitecode ic;
@@ -174,7 +321,8 @@ cmd_fed_join_main(int argc, char **argv)
 	    allowed)) >= 0)
 		return rc;
 	if (argc - a.positional != 1)
-		return cli_error(&c, CLI_EXIT_USAGE, "amie join CODE");
+		return cli_error(&c, CLI_EXIT_USAGE, _("which code? amie join "
+		    "CODE"));
 	/* A mistyped code fails here, before any connection. */
 	errbuf_clear(&eb);
 	if (invitecode_parse(&ic, argv[a.positional], &eb) != 0)
@@ -189,23 +337,63 @@ cmd_fed_join_main(int argc, char **argv)
 		return rc;
 	if (c.json) {
 		rc = cli_print_json(&r);
-		cli_reply_release(&r);
-		return rc;
+	} else {
+		cli_reply_str(&r, "federation", fed, sizeof(fed));
+		cli_reply_str(&r, "inviter", who, sizeof(who));
+		cli_reply_str(&r, "safety_code", safety, sizeof(safety));
+		printf("%s\n", fed);
+		fprintf(stderr, _("amie: joined the federation %s through "
+		    "%.7s\namie: safety code %s: check by phone that the "
+		    "inviter sees the same (amie members)\n"), fed, who,
+		    safety);
 	}
-	cli_reply_str(&r, "federation", fed, sizeof(fed));
-	cli_reply_str(&r, "inviter", who, sizeof(who));
-	cli_reply_str(&r, "safety_code", safety, sizeof(safety));
-	printf("%s\n", fed);
-	fprintf(stderr, "amie: joined the federation %s through %.7s\n"
-	    "amie: safety code %s: check by phone that the inviter sees the "
-	    "same (amie members)\n", fed, who, safety);
 	cli_reply_release(&r);
-	return 0;
+	if (rc == 0 && a.wait) {
+		uint64_t records = 0;
+
+		if ((rc = cmd_fed_sync(&c, a.timeout_s, 1, &r)) != 0)
+			return rc;
+		cli_reply_release(&r);
+		cmd_fed_records(&c, &records);
+		fprintf(stderr, _("amie: first sync done: %llu records\n"),
+		    (unsigned long long)records);
+	}
+	return rc;
 }
 
-#define CMD_FED_MEMBERS_USAGE \
+#define CMD_FED_MEMBERS_USAGE N_( \
 	"usage: amie members [--json] [--dir DIR]\n" \
-	"The federation's members, their state and safety codes.\n"
+	"The federation's members, their state and safety codes.\n")
+
+/* A state word of the daemon, translated for people. */
+static const char *
+cmd_fed_state(const char *state)
+{
+	static const char *const names[][2] = {
+		{ "current", N_("current") },
+		{ "pending", N_("pending") },
+		{ "removed", N_("removed") },
+		{ "connected", N_("connected") },
+		{ "connecting", N_("connecting") },
+		{ "backoff", N_("backoff") },
+		{ "in", N_("in") },
+		{ "out", N_("out") },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(state, names[i][0]) == 0)
+			return _(names[i][1]);
+	return state;
+}
+
+/* Print the state word in its colour, padded to width columns. */
+static void
+cmd_fed_print_state(const char *state, size_t width)
+{
+	fputs(color_start(stdout, color_of_state(state)), stdout);
+	cli_pad(stdout, cmd_fed_state(state), width);
+	fputs(color_end(stdout), stdout);
+}
 
 /* Walk the array field key of r: fn for each map in it. */
 static uint32_t
@@ -252,12 +440,19 @@ cmd_fed_member_row(const struct mpmap *m)
 	cmd_fed_str(m, "safety_code", safety, sizeof(safety));
 	mpmap_bool(m, "self", &self, NULL);
 	mpmap_bool(m, "founder", &founder, NULL);
-	if (!header++)
-		printf("%-7s  %-8s %-6s  %s\n", "ID", "STATE", "SAFETY",
-		    "NAME");
-	printf("%.7s  %-8s %-6s  %s%s%s%s%s\n", id, state,
-	    self ? "(this)" : safety, name[0] ? name : "?",
-	    region[0] ? ", " : "", region, founder ? "  [founder]" : "", "");
+	if (!header++) {
+		fputs(color_start(stdout, COLOR_BOLD), stdout);
+		cli_pad(stdout, _("ID"), 9);
+		cli_pad(stdout, _("STATE"), 12);
+		cli_pad(stdout, _("SAFETY"), 10);
+		fputs(_("NAME"), stdout);
+		fprintf(stdout, "%s\n", color_end(stdout));
+	}
+	printf("%.7s  ", id);
+	cmd_fed_print_state(state, 12);
+	cli_pad(stdout, self ? _("(this)") : safety, 10);
+	printf("%s%s%s%s\n", name[0] ? name : "?", region[0] ? ", " : "",
+	    region, founder ? _("  [founder]") : "");
 }
 
 int
@@ -282,17 +477,17 @@ cmd_fed_members_main(int argc, char **argv)
 	if (c.json)
 		rc = cli_print_json(&r);
 	else if (cmd_fed_each(&r, "members", cmd_fed_member_row) == 0) {
-		fprintf(stderr, "amie: no members: this node has no "
-		    "federation yet\n");
+		fputs(_("amie: no members: this node has no federation yet\n"),
+		    stderr);
 		rc = CLI_EXIT_NOTFOUND;
 	}
 	cli_reply_release(&r);
 	return rc;
 }
 
-#define CMD_FED_MEMBER_USAGE \
+#define CMD_FED_MEMBER_USAGE N_( \
 	"usage: amie member remove ID --reason retired|compromised [--dir DIR]\n" \
-	"Sign the removal of a member (ID: its node id or 4+ characters of it).\n"
+	"Sign the removal of a member (ID: its node id or 4+ characters of it).\n")
 
 int
 cmd_fed_member_main(int argc, char **argv)
@@ -306,7 +501,7 @@ cmd_fed_member_main(int argc, char **argv)
 	int rc;
 
 	if (argc < 2 || strcmp(argv[1], "remove") != 0) {
-		fputs(CMD_FED_MEMBER_USAGE, argc >= 2 &&
+		fputs(_(CMD_FED_MEMBER_USAGE), argc >= 2 &&
 		    strcmp(argv[1], "--help") == 0 ? stdout : stderr);
 		return argc >= 2 && strcmp(argv[1], "--help") == 0 ? 0 :
 		    CLI_EXIT_USAGE;
@@ -317,12 +512,13 @@ cmd_fed_member_main(int argc, char **argv)
 	    allowed)) >= 0)
 		return rc;
 	if (argc - a.positional != 1 || a.reason == NULL)
-		return cli_error(&c, CLI_EXIT_USAGE,
-		    "amie member remove ID --reason retired|compromised");
+		return cli_error(&c, CLI_EXIT_USAGE, "%s",
+		    _("which member, and why? amie member remove ID --reason "
+		    "retired|compromised"));
 	if (strcmp(a.reason, "retired") != 0 &&
 	    strcmp(a.reason, "compromised") != 0)
 		return cli_error(&c, CLI_EXIT_USAGE,
-		    "--reason: retired or compromised, not '%s'", a.reason);
+		    _("--reason: retired or compromised, not '%s'"), a.reason);
 	mpw_init(&req, CTL_MSG_MAX);
 	mpw_map(&req, 3);
 	mpw_cstr(&req, "cmd");
@@ -335,15 +531,15 @@ cmd_fed_member_main(int argc, char **argv)
 		return rc;
 	cli_reply_str(&r, "id", id, sizeof(id));
 	printf("%s\n", id);
-	fprintf(stderr, "%s: removal of %.7s signed; connected peers get it at "
-	    "once, the others at their next sync\n", c.prog, id);
+	fprintf(stderr, _("%s: removal of %.7s signed; connected peers get it "
+	    "at once, the others at their next sync\n"), c.prog, id);
 	cli_reply_release(&r);
 	return 0;
 }
 
-#define CMD_FED_PEERS_USAGE \
+#define CMD_FED_PEERS_USAGE N_( \
 	"usage: amie peers [--json] [--dir DIR]\n" \
-	"Connected peers: direction, last sync, records sent and received.\n"
+	"Connected peers: direction, last sync, records sent and received.\n")
 
 static void
 cmd_fed_peer_row(const struct mpmap *m)
@@ -363,11 +559,17 @@ cmd_fed_peer_row(const struct mpmap *m)
 	if (last > 0)
 		cli_time(when, last);
 	else
-		snprintf(when, sizeof(when), "never");
-	printf("%.7s  %-3s  %-10s  %-16s  sync %s  sent %llu  received "
-	    "%llu%s%s\n", id, dir, state, name[0] ? name : "?", when,
-	    (unsigned long long)sent,
-	    (unsigned long long)recv, err[0] ? "  last error: " : "", err);
+		snprintf(when, sizeof(when), "%s", _("never"));
+	printf("%.7s  ", id);
+	cli_pad(stdout, cmd_fed_state(dir), 9);
+	cmd_fed_print_state(state, 12);
+	cli_pad(stdout, name[0] ? name : "?", 16);
+	printf(_("  sync %s  sent %llu  received %llu"), when,
+	    (unsigned long long)sent, (unsigned long long)recv);
+	if (err[0] != '\0')
+		printf(_("  last error: %s%s%s"), color_start(stdout, COLOR_BAD),
+		    err, color_end(stdout));
+	printf("\n");
 }
 
 int
@@ -392,17 +594,17 @@ cmd_fed_peers_main(int argc, char **argv)
 	if (c.json)
 		rc = cli_print_json(&r);
 	else if (cmd_fed_each(&r, "peers", cmd_fed_peer_row) == 0) {
-		fprintf(stderr, "amie: no peer connected\n");
+		fputs(_("amie: no peer connected\n"), stderr);
 		rc = CLI_EXIT_NOTFOUND;
 	}
 	cli_reply_release(&r);
 	return rc;
 }
 
-#define CMD_FED_SYNC_USAGE \
+#define CMD_FED_SYNC_USAGE N_( \
 	"usage: amie sync [--wait] [--timeout SEC] [--json] [--dir DIR]\n" \
 	"Reconcile now with every connected peer; with --wait, return when\n" \
-	"done (exit 75 if not done within SEC seconds, default 60).\n"
+	"done (exit 75 if not done within SEC seconds, default 60).\n")
 
 int
 cmd_fed_sync_main(int argc, char **argv)
@@ -412,28 +614,18 @@ cmd_fed_sync_main(int argc, char **argv)
 	struct cli c = { .prog = "amie sync" };
 	struct cmd_fed_args a;
 	struct cli_reply r;
-	struct mpw req;
 	int rc;
 
 	if ((rc = cmd_fed_parse(&c, &a, argc, argv, CMD_FED_SYNC_USAGE,
 	    allowed)) >= 0)
 		return rc;
-	c.timeout_ms = (int)(a.timeout_s * 1000 + 5000);
-	mpw_init(&req, CTL_MSG_MAX);
-	mpw_map(&req, 3);
-	mpw_cstr(&req, "cmd");
-	mpw_cstr(&req, "sync");
-	mpw_cstr(&req, "timeout");
-	mpw_uint(&req, a.timeout_s);
-	mpw_cstr(&req, "wait");
-	mpw_bool(&req, a.wait);
-	if ((rc = cmd_fed_call(&c, &req, &r)) != 0)
+	if ((rc = cmd_fed_sync(&c, a.timeout_s, a.wait, &r)) != 0)
 		return rc;
 	if (c.json)
 		rc = cli_print_json(&r);
 	else
-		fprintf(stderr, "amie: %s with %llu peer(s)\n",
-		    a.wait ? "synced" : "sync started",
+		fprintf(stderr, a.wait ? _("amie: synced with %llu peer(s)\n") :
+		    _("amie: sync started with %llu peer(s)\n"),
 		    (unsigned long long)cli_reply_uint(&r, "peers"));
 	cli_reply_release(&r);
 	return rc;

@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "cli/cli.h"
+#include "cli/i18n.h"
 #include "proto/body.h"
 #include "proto/keyfile.h"
 #include "proto/nodeid.h"
@@ -26,12 +27,11 @@
 static void
 cmd_init_usage(FILE *f)
 {
-	fprintf(f,
-	    "usage: amie init --name NAME [--region R] [--listen tcp://HOST:PORT]\n"
+	fputs(_("usage: amie init --name NAME [--region R] [--listen tcp://HOST:PORT]\n"
 	    "                 [--federation FED] [--dir DIR]\n"
 	    "Create a node directory: key, configuration and, with --federation,\n"
 	    "the charter of a new federation founded by this node.\n"
-	    "Prints the node id on stdout.\n");
+	    "Prints the node id on stdout.\n"), f);
 }
 
 /* mkdir -p with mode 0700 for what it creates. */
@@ -159,35 +159,37 @@ cmd_init_main(int argc, char **argv)
 	}
 	if (optind != argc || name == NULL) {
 		if (name == NULL)
-			cli_error(&c, CLI_EXIT_USAGE, "--name is required");
+			cli_error(&c, CLI_EXIT_USAGE, "%s",
+			    _("--name is required"));
 		cmd_init_usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
 	if (name[0] == '\0' || !cmd_init_value_ok(name, BODY_NAME_MAX) ||
 	    !cmd_init_value_ok(region, BODY_NAME_MAX))
 		return cli_error(&c, CLI_EXIT_DATAERR,
-		    "--name and --region: one line of at most %d bytes",
+		    _("--name and --region: one line of at most %d bytes"),
 		    BODY_NAME_MAX);
 	if (strncmp(listen, "tcp://", 6) != 0 || !cmd_init_value_ok(listen, 200))
 		return cli_error(&c, CLI_EXIT_DATAERR,
-		    "--listen: expected tcp://HOST:PORT, got '%s'", listen);
+		    _("--listen: expected tcp://HOST:PORT, got '%s'"), listen);
 	if (fed != NULL && (fed[0] == '\0' ||
 	    !cmd_init_value_ok(fed, BODY_NAME_MAX)))
 		return cli_error(&c, CLI_EXIT_DATAERR,
-		    "--federation: one line of 1 to %d bytes", BODY_NAME_MAX);
+		    _("--federation: one line of 1 to %d bytes"), BODY_NAME_MAX);
 	if ((rc = cli_dir(&c)) != 0)
 		return rc;
 	snprintf(path, sizeof(path), "%s/node.key", c.dir);
 	if (stat(path, &sb) == 0)
 		return cli_error(&c, CLI_EXIT_CONFIG,
-		    "%s is already a node (it has a node.key)", c.dir);
+		    _("%s is already a node (it has a node.key)"), c.dir);
 	if (cmd_init_mkdirs(c.dir) != 0)
 		return cli_error(&c, CLI_EXIT_CONFIG, "%s: %s", c.dir,
 		    strerror(errno));
 
 	sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
 	if (sk == NULL)
-		return cli_error(&c, CLI_EXIT_TEMPFAIL, "out of memory");
+		return cli_error(&c, CLI_EXIT_TEMPFAIL, "%s",
+		    _("out of memory"));
 	randombytes_buf(seed, sizeof(seed));
 	crypto_sign_seed_keypair(pk, sk, seed);
 	keyfile_format(keytext, seed);
@@ -217,9 +219,9 @@ cmd_init_main(int argc, char **argv)
 	}
 	nodeid_format(id, pk);
 	printf("%s\n", id);
-	fprintf(stderr, "amie: node %s created in %s\n", name, c.dir);
+	fprintf(stderr, _("amie: node %s created in %s\n"), name, c.dir);
 	if (fed != NULL)
-		fprintf(stderr, "amie: it founds the federation %s\n", fed);
-	fprintf(stderr, "amie: start it with: amied --dir %s\n", c.dir);
+		fprintf(stderr, _("amie: it founds the federation %s\n"), fed);
+	fprintf(stderr, _("amie: start it with: amied --dir %s\n"), c.dir);
 	return 0;
 }

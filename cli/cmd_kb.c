@@ -10,24 +10,27 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/color.h"
+#include "cli/i18n.h"
+#include "cli/progress.h"
 #include "proto/body.h"
 #include "proto/nodeid.h"
 #include "proto/record.h"
 #include "proto/xmalloc.h"
 
-#define CMD_KB_USAGE \
+#define CMD_KB_USAGE N_( \
 	"usage: amie kb add --title T [--tag X]... [--lang fr|en] [--category C] [FILE|-]\n" \
 	"       amie kb edit ID [--title T] [--tag X]... [--lang fr|en] [--category C] [FILE|-]\n" \
 	"       amie kb show ID [--raw] [--json]\n" \
 	"       amie kb list [--tag X] [--category C] [--json]\n" \
 	"       amie kb search WORDS... [--tag X] [--category C] [--lang L] [--author ID] [--limit N] [--json]\n" \
 	"       amie kb history ID [--json]\n" \
-	"       amie kb diff ID [REV [REV]]\n" \
+	"       amie kb diff ID [REV [REV]] [--json]\n" \
 	"       amie kb conflicts [--json]\n" \
 	"       amie kb resolve ID [--keep REV | FILE|-]\n" \
 	"       amie kb rm ID [--reason TEXT]\n" \
-	"       amie kb reindex\n" \
-	"Options common to all: --dir DIR, --help.\n"
+	"       amie kb reindex [--json]\n" \
+	"Options common to all: --dir DIR, --help.\n")
 
 enum {
 	CMD_KB_OPT_DIR = 256,
@@ -94,7 +97,7 @@ cmd_kb_parse(struct cli *c, struct cmd_kb_args *a, int argc, char **argv,
 			}
 			if (!ok)
 				return cli_error(c, CLI_EXIT_USAGE,
-				    "--%s does not apply here", name);
+				    _("--%s does not apply here"), name);
 		}
 		switch (ch) {
 		case CMD_KB_OPT_DIR: c->dir_opt = optarg; break;
@@ -113,25 +116,26 @@ cmd_kb_parse(struct cli *c, struct cmd_kb_args *a, int argc, char **argv,
 			if (*optarg == '\0' || *end != '\0' || a->limit == 0 ||
 			    a->limit > 100)
 				return cli_error(c, CLI_EXIT_USAGE,
-				    "--limit: 1 to 100, not '%s'", optarg);
+				    _("--limit: 1 to 100, not '%s'"), optarg);
 			break;
 		}
 		case CMD_KB_OPT_TAG:
 			if (a->tags_count == RECORD_TAGS_MAX)
 				return cli_error(c, CLI_EXIT_DATAERR,
-				    "--tag: at most %d tags", RECORD_TAGS_MAX);
+				    _("--tag: at most %d tags"), RECORD_TAGS_MAX);
 			if (optarg[0] == '\0' || strpbrk(optarg, " \t\r\n,")
 			    != NULL || strlen(optarg) > BODY_TAG_MAX)
 				return cli_error(c, CLI_EXIT_DATAERR,
-				    "--tag '%s': one word of 1 to %d bytes, no "
-				    "spaces or commas", optarg, BODY_TAG_MAX);
+				    _("--tag '%s': one word of 1 to %d bytes, "
+				    "no spaces or commas"), optarg,
+				    BODY_TAG_MAX);
 			a->tags[a->tags_count++] = optarg;
 			break;
 		case 'h':
-			fputs(CMD_KB_USAGE, stdout);
+			fputs(_(CMD_KB_USAGE), stdout);
 			return 0;
 		default:
-			fputs(CMD_KB_USAGE, stderr);
+			fputs(_(CMD_KB_USAGE), stderr);
 			return CLI_EXIT_USAGE;
 		}
 	}
@@ -169,13 +173,13 @@ cmd_kb_read(const struct cli *c, const char *path, char **out, size_t *len)
 	if (n > RECORD_BODY_MAX) {
 		free(buf);
 		return cli_error(c, CLI_EXIT_DATAERR,
-		    "%s: body: over %d bytes, the limit of an article", path,
+		    _("%s: body: over %d bytes, the limit of an article"), path,
 		    RECORD_BODY_MAX);
 	}
 	if (mp_utf8_check((const uint8_t *)buf, n) != 0) {
 		free(buf);
 		return cli_error(c, CLI_EXIT_DATAERR,
-		    "%s: body: not UTF-8 text", path);
+		    _("%s: body: not UTF-8 text"), path);
 	}
 	*out = buf;
 	*len = n;
@@ -252,7 +256,7 @@ cmd_kb_check_lang(const struct cli *c, const struct cmd_kb_args *a)
 	if (a->lang != NULL && strcmp(a->lang, "fr") != 0 &&
 	    strcmp(a->lang, "en") != 0)
 		return cli_error(c, CLI_EXIT_DATAERR,
-		    "--lang: fr or en, not '%s'", a->lang);
+		    _("--lang: fr or en, not '%s'"), a->lang);
 	return -1;
 }
 
@@ -278,7 +282,8 @@ cmd_kb_revise(int argc, char **argv, const char *cmd, const char *prog,
 	    (rc = cmd_kb_check_lang(&c, &a)) >= 0)
 		return rc;
 	if (argc - a.positional < 1 || argc - a.positional > 2)
-		return cli_error(&c, CLI_EXIT_USAGE, "%s", usage);
+		return cli_error(&c, CLI_EXIT_USAGE, _("which article? %s"),
+		    usage);
 	if (argc - a.positional == 2 &&
 	    (rc = cmd_kb_read(&c, argv[a.positional + 1], &text,
 	    &text_len)) != 0)
@@ -286,7 +291,7 @@ cmd_kb_revise(int argc, char **argv, const char *cmd, const char *prog,
 	if (strcmp(cmd, "kb.edit") == 0 && text == NULL && a.title == NULL &&
 	    a.lang == NULL && a.category == NULL && a.tags_count == 0)
 		return cli_error(&c, CLI_EXIT_USAGE,
-		    "nothing to change: give FILE, - or an option");
+		    _("nothing to change: give FILE, - or an option"));
 	cmd_kb_request(&req, cmd, argv[a.positional], &a, text, text_len);
 	free(text);
 	if ((rc = cmd_kb_call(&c, &req, &r)) != 0)
@@ -341,9 +346,9 @@ cmd_kb_tempfile(char *path, size_t cap, const char *s, size_t len)
 static int
 cmd_kb_edit_text(const struct cli *c, char **text, size_t *len)
 {
-	static const char tmpl[] =
-	    "#! Write the article in Markdown below, then save and quit.\n"
-	    "#! Lines starting with #! are dropped; an empty text cancels.\n";
+	const char *tmpl =
+	    _("#! Write the article in Markdown below, then save and quit.\n"
+	    "#! Lines starting with #! are dropped; an empty text cancels.\n");
 	const char *ed = getenv("VISUAL");
 	char path[512], *buf, *o;
 	int status, rc;
@@ -353,9 +358,9 @@ cmd_kb_edit_text(const struct cli *c, char **text, size_t *len)
 		ed = getenv("EDITOR");
 	if (ed == NULL || ed[0] == '\0')
 		ed = "vi";
-	if (cmd_kb_tempfile(path, sizeof(path), tmpl, sizeof(tmpl) - 1) != 0)
-		return cli_error(c, CLI_EXIT_TEMPFAIL, "cannot make a "
-		    "temporary file");
+	if (cmd_kb_tempfile(path, sizeof(path), tmpl, strlen(tmpl)) != 0)
+		return cli_error(c, CLI_EXIT_TEMPFAIL, "%s",
+		    _("cannot make a temporary file"));
 	if ((pid = fork()) == 0) {
 		execlp("sh", "sh", "-c", "exec $0 \"$1\"", ed, path,
 		    (char *)NULL);
@@ -364,7 +369,7 @@ cmd_kb_edit_text(const struct cli *c, char **text, size_t *len)
 	if (pid < 0 || waitpid(pid, &status, 0) != pid ||
 	    !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		unlink(path);
-		return cli_error(c, CLI_EXIT_TEMPFAIL, "the editor %s failed",
+		return cli_error(c, CLI_EXIT_TEMPFAIL, _("the editor %s failed"),
 		    ed);
 	}
 	rc = cmd_kb_read(c, path, &buf, len);
@@ -386,8 +391,8 @@ cmd_kb_edit_text(const struct cli *c, char **text, size_t *len)
 	*len = (size_t)(o - buf);
 	if (*len == 0) {
 		free(buf);
-		return cli_error(c, CLI_EXIT_USAGE, "empty text: nothing "
-		    "written");
+		return cli_error(c, CLI_EXIT_USAGE, "%s",
+		    _("empty text: nothing written"));
 	}
 	*text = buf;
 	return 0;
@@ -409,11 +414,13 @@ cmd_kb_add(int argc, char **argv)
 	    "title tag lang category")) >= 0)
 		return rc;
 	if (a.title == NULL)
-		return cli_error(&c, CLI_EXIT_USAGE, "--title is required");
+		return cli_error(&c, CLI_EXIT_USAGE, "%s",
+		    _("--title is required"));
 	if ((rc = cmd_kb_check_lang(&c, &a)) >= 0)
 		return rc;
 	if (argc - a.positional > 1)
-		return cli_error(&c, CLI_EXIT_USAGE, "one FILE at most");
+		return cli_error(&c, CLI_EXIT_USAGE, "%s",
+		    _("one FILE at most"));
 	if (argc - a.positional == 1)
 		file = argv[a.positional];
 	else if (!isatty(STDIN_FILENO))
@@ -482,8 +489,8 @@ cmd_kb_render(const char *s, size_t len)
 		while (j < end && s[j] == '#')
 			j++;
 		if (j > i && j < end && s[j] == ' ') {
-			printf("\033[1m%.*s\033[0m", (int)(end - j - 1),
-			    s + j + 1);
+			printf("%s%.*s%s", color_start(stdout, COLOR_BOLD),
+			    (int)(end - j - 1), s + j + 1, color_end(stdout));
 		} else {
 			fwrite(s + i, 1, end - i, stdout);
 		}
@@ -511,8 +518,8 @@ cmd_kb_show(int argc, char **argv)
 	    "json raw")) >= 0)
 		return rc;
 	if (argc - a.positional != 1)
-		return cli_error(&c, CLI_EXIT_USAGE, "which article? amie kb "
-		    "show ID");
+		return cli_error(&c, CLI_EXIT_USAGE, "%s",
+		    _("which article? amie kb show ID"));
 	mpw_init(&req, CTL_MSG_MAX);
 	mpw_map(&req, 2);
 	mpw_cstr(&req, "cmd");
@@ -534,11 +541,14 @@ cmd_kb_show(int argc, char **argv)
 	cli_time(when, cli_reply_uint(&r, "updated"));
 	conflicts = cmd_kb_count(&r.m, "conflicts");
 	bold = cli_color(stdout);
-	printf("%s%s%s\n", bold ? "\033[1m" : "", title, bold ? "\033[0m" : "");
-	printf("id %s  lang %s%s%s  by %.7s  %s\n", id, lang,
-	    cat[0] ? "  category " : "", cat, author, when);
+	printf("%s%s%s\n", color_start(stdout, COLOR_BOLD), title,
+	    color_end(stdout));
+	printf(_("id %s  lang %s"), id, lang);
+	if (cat[0] != '\0')
+		printf(_("  category %s"), cat);
+	printf(_("  by %.7s  %s\n"), author, when);
 	if (cmd_kb_count(&r.m, "tags") > 0) {
-		printf("tags ");
+		fputs(_("tags "), stdout);
 		cmd_kb_print_strs(&r.m, "tags", ", ");
 		printf("\n");
 	}
@@ -552,7 +562,7 @@ cmd_kb_show(int argc, char **argv)
 			printf("\n");
 	}
 	if (conflicts > 0) {
-		printf("\nconflict: %u other head revision(s), not shown: ",
+		printf(_("\nconflict: %u other head revision(s), not shown: "),
 		    conflicts);
 		cmd_kb_print_strs(&r.m, "conflicts", " ");
 		printf("\n");
@@ -576,10 +586,11 @@ cmd_kb_list(int argc, char **argv)
 	    "json tag category")) >= 0)
 		return rc;
 	if (argc != a.positional)
-		return cli_error(&c, CLI_EXIT_USAGE, "unexpected operand '%s'",
+		return cli_error(&c, CLI_EXIT_USAGE, _("unexpected operand '%s'"),
 		    argv[a.positional]);
 	if (a.tags_count > 1)
-		return cli_error(&c, CLI_EXIT_USAGE, "one --tag at most");
+		return cli_error(&c, CLI_EXIT_USAGE, "%s",
+		    _("one --tag at most"));
 	mpw_init(&req, CTL_MSG_MAX);
 	mpw_map(&req, 1 + (a.category != NULL) + (a.tags_count > 0));
 	if (a.category != NULL) {
@@ -597,7 +608,8 @@ cmd_kb_list(int argc, char **argv)
 	if (mpmap_reader(&r.m, "articles", &rd, NULL) != 0 ||
 	    mpr_array(&rd, &n, UINT32_MAX, "articles", NULL) != 0) {
 		cli_reply_release(&r);
-		return cli_error(&c, CLI_EXIT_DATAERR, "malformed reply");
+		return cli_error(&c, CLI_EXIT_DATAERR, "%s",
+		    _("malformed reply"));
 	}
 	if (c.json) {
 		rc = cli_print_json(&r);
@@ -622,7 +634,8 @@ cmd_kb_list(int argc, char **argv)
 				mpmap_uint(&m, "updated", &ts, NULL);
 				cli_time(when, ts);
 			}
-			printf("%.8s  %s  %s", id, when, title);
+			printf("%s%.8s  %s%s  %s", color_start(stdout,
+			    COLOR_DIM), id, when, color_end(stdout), title);
 			if (cmd_kb_count(&m, "tags") > 0) {
 				printf("  [");
 				cmd_kb_print_strs(&m, "tags", ", ");
@@ -633,9 +646,10 @@ cmd_kb_list(int argc, char **argv)
 		rc = 0;
 	}
 	if (n == 0 && rc == 0) {
-		fprintf(stderr, "%s: no articles%s; add one with amie kb "
-		    "add --title T FILE\n", c.prog, a.tags_count || a.category ?
-		    " match" : " yet");
+		fprintf(stderr, a.tags_count || a.category ?
+		    _("%s: no articles match; add one with amie kb add --title "
+		    "T FILE\n") : _("%s: no articles yet; add one with amie kb "
+		    "add --title T FILE\n"), c.prog);
 		rc = CLI_EXIT_NOTFOUND;
 	}
 	cli_reply_release(&r);
@@ -698,9 +712,10 @@ cmd_kb_snippet(const char *s, int color)
 {
 	for (; *s != '\0'; s++) {
 		if (*s == '\x01')
-			fputs(color ? "\033[1m" : "", stdout);
+			fputs(color ? color_start(stdout, COLOR_MATCH) : "",
+			    stdout);
 		else if (*s == '\x02')
-			fputs(color ? "\033[0m" : "", stdout);
+			fputs(color ? color_end(stdout) : "", stdout);
 		else if (*s == '\n')
 			fputc(' ', stdout);
 		else
@@ -720,8 +735,11 @@ cmd_kb_search_row(void *ctx, const struct mpmap *m)
 	cmd_kb_field(m, "title", title, sizeof(title));
 	cmd_kb_field(m, "snippet", snippet, sizeof(snippet));
 	mpmap_uint(m, "score_milli", &score, NULL);
-	printf("%.8s  %5.2f  %s%s%s\n          ", id, (double)score / 1000.0,
-	    color ? "\033[1m" : "", title, color ? "\033[0m" : "");
+	printf("%s%.8s%s  %5.2f  %s%s%s\n          ",
+	    color ? color_start(stdout, COLOR_DIM) : "", id,
+	    color ? color_end(stdout) : "", (double)score / 1000.0,
+	    color ? color_start(stdout, COLOR_BOLD) : "", title,
+	    color ? color_end(stdout) : "");
 	cmd_kb_snippet(snippet, color);
 	printf("\n");
 }
@@ -795,25 +813,28 @@ cmd_kb_search(int argc, char **argv)
 	    (rc = cmd_kb_check_lang(&c, &a)) >= 0)
 		return rc;
 	if (argc == a.positional)
-		return cli_error(&c, CLI_EXIT_USAGE, "amie kb search WORDS...");
+		return cli_error(&c, CLI_EXIT_USAGE, "%s",
+		    _("search for what? amie kb search WORDS..."));
 	if (a.tags_count > 1)
-		return cli_error(&c, CLI_EXIT_USAGE, "one --tag at most");
+		return cli_error(&c, CLI_EXIT_USAGE, "%s",
+		    _("one --tag at most"));
 	for (int i = a.positional; i < argc; i++) {
 		if (strlen(query) + strlen(argv[i]) + 2 > 1024)
 			return cli_error(&c, CLI_EXIT_USAGE,
-			    "the query is over 1024 bytes");
+			    "%s", _("the query is over 1024 bytes"));
 		if (query[0] != '\0')
 			strcat(query, " ");
 		strcat(query, argv[i]);
 	}
 	if (mp_utf8_check((const uint8_t *)query, strlen(query)) != 0)
-		return cli_error(&c, CLI_EXIT_DATAERR, "the query is not UTF-8");
+		return cli_error(&c, CLI_EXIT_DATAERR, "%s",
+		    _("the query is not UTF-8"));
 	if (a.author != NULL) {
 		struct errbuf eb;
 
 		if (nodeid_parse(author, a.author, &eb) != 0)
-			return cli_error(&c, CLI_EXIT_USAGE, "--author: %s "
-			    "(give the whole node id)", eb.msg);
+			return cli_error(&c, CLI_EXIT_USAGE, _("--author: %s "
+			    "(give the whole node id)"), eb.msg);
 	}
 	fields = 2 + (a.author != NULL) + (a.category != NULL) +
 	    (a.lang != NULL) + (a.limit > 0) + (a.tags_count > 0);
@@ -851,8 +872,8 @@ cmd_kb_search(int argc, char **argv)
 	else
 		cmd_kb_each(&r, "results", cmd_kb_search_row, &color);
 	if (rc == 0 && cmd_kb_count(&r.m, "results") == 0) {
-		fprintf(stderr, "%s: nothing matches '%s'; try fewer or other "
-		    "words, or drop a filter\n", c.prog, query);
+		fprintf(stderr, _("%s: nothing matches '%s'; try fewer or "
+		    "other words, or drop a filter\n"), c.prog, query);
 		rc = CLI_EXIT_NOTFOUND;
 	}
 	cli_reply_release(&r);
@@ -874,8 +895,9 @@ cmd_kb_history_row(void *ctx, const struct mpmap *m)
 	mpmap_uint(m, "updated", &ts, NULL);
 	mpmap_bool(m, "head", &head, NULL);
 	cli_time(when, ts);
-	printf("%.12s  %s  %.7s  %s%s\n", rev, when, author, title,
-	    head ? "  (head)" : "");
+	printf("%s%.12s  %s%s  %.7s  %s%s\n", color_start(stdout, COLOR_DIM),
+	    rev, when, color_end(stdout), author, title, head ? _("  (head)") :
+	    "");
 }
 
 static int
@@ -890,7 +912,8 @@ cmd_kb_history(int argc, char **argv)
 	    "json")) >= 0)
 		return rc;
 	if (argc - a.positional != 1)
-		return cli_error(&c, CLI_EXIT_USAGE, "amie kb history ID");
+		return cli_error(&c, CLI_EXIT_USAGE, "%s",
+		    _("which article? amie kb history ID"));
 	if ((rc = cmd_kb_simple(&c, "kb.history", argv[a.positional],
 	    &r)) != 0)
 		return rc;
@@ -916,12 +939,12 @@ cmd_kb_diff(int argc, char **argv)
 	pid_t pid;
 
 	if ((rc = cmd_kb_parse(&c, &a, argc, argv,
-	    "")) >= 0)
+	    "json")) >= 0)
 		return rc;
 	nrev = argc - a.positional - 1;
 	if (nrev < 0 || nrev > 2)
-		return cli_error(&c, CLI_EXIT_USAGE, "amie kb diff ID [REV "
-		    "[REV]]");
+		return cli_error(&c, CLI_EXIT_USAGE, "%s",
+		    _("which article? amie kb diff ID [REV [REV]]"));
 	mpw_init(&req, CTL_MSG_MAX);
 	mpw_map(&req, 2 + (uint32_t)nrev);
 	mpw_cstr(&req, "cmd");
@@ -938,10 +961,15 @@ cmd_kb_diff(int argc, char **argv)
 	}
 	if ((rc = cmd_kb_call(&c, &req, &r)) != 0)
 		return rc;
+	if (c.json) {
+		rc = cli_print_json(&r);
+		cli_reply_release(&r);
+		return rc;
+	}
 	cli_reply_str(&r, "from_revision", rev, sizeof(rev));
-	snprintf(la, sizeof(la), "revision %.12s", rev);
+	snprintf(la, sizeof(la), _("revision %.12s"), rev);
 	cli_reply_str(&r, "to_revision", rev, sizeof(rev));
-	snprintf(lb, sizeof(lb), "revision %.12s", rev);
+	snprintf(lb, sizeof(lb), _("revision %.12s"), rev);
 	rc = CLI_EXIT_TEMPFAIL;
 	fa[0] = fb[0] = '\0';
 	if (mpmap_str(&r.m, "from_body", &body, &blen, UINT32_MAX, NULL) == 0 &&
@@ -953,7 +981,7 @@ cmd_kb_diff(int argc, char **argv)
 		cli_reply_str(&r, "from_title", ta, sizeof(ta));
 		cli_reply_str(&r, "to_title", tb, sizeof(tb));
 		if (strcmp(ta, tb) != 0)
-			printf("title: %s\n    -> %s\n", ta, tb);
+			printf(_("title: %s\n    -> %s\n"), ta, tb);
 		fflush(stdout);
 		/* diff(1) from diffutils, which every Debian has. */
 		if ((pid = fork()) == 0) {
@@ -965,7 +993,8 @@ cmd_kb_diff(int argc, char **argv)
 		    WIFEXITED(status) && WEXITSTATUS(status) <= 1)
 			rc = 0;
 		else
-			cli_error(&c, CLI_EXIT_TEMPFAIL, "diff(1) failed");
+			cli_error(&c, CLI_EXIT_TEMPFAIL, "%s",
+			    _("diff(1) failed"));
 	}
 	if (fa[0] != '\0')
 		unlink(fa);
@@ -983,7 +1012,7 @@ cmd_kb_conflict_row(void *ctx, const struct mpmap *m)
 	(void)ctx;
 	cmd_kb_field(m, "id", id, sizeof(id));
 	cmd_kb_field(m, "title", title, sizeof(title));
-	printf("%.8s  %u heads  %s\n", id, cmd_kb_count(m, "heads"), title);
+	printf(_("%.8s  %u heads  %s\n"), id, cmd_kb_count(m, "heads"), title);
 }
 
 static int
@@ -998,7 +1027,7 @@ cmd_kb_conflicts(int argc, char **argv)
 	    "json")) >= 0)
 		return rc;
 	if (argc != a.positional)
-		return cli_error(&c, CLI_EXIT_USAGE, "unexpected '%s'",
+		return cli_error(&c, CLI_EXIT_USAGE, _("unexpected '%s'"),
 		    argv[a.positional]);
 	if ((rc = cmd_kb_simple(&c, "kb.conflicts", NULL, &r)) != 0)
 		return rc;
@@ -1007,7 +1036,7 @@ cmd_kb_conflicts(int argc, char **argv)
 	else
 		cmd_kb_each(&r, "conflicts", cmd_kb_conflict_row, NULL);
 	if (rc == 0 && cmd_kb_count(&r.m, "conflicts") == 0) {
-		fprintf(stderr, "%s: no conflicts\n", c.prog);
+		fprintf(stderr, _("%s: no conflicts\n"), c.prog);
 		rc = CLI_EXIT_NOTFOUND;
 	}
 	cli_reply_release(&r);
@@ -1028,11 +1057,12 @@ cmd_kb_rm(int argc, char **argv)
 	    "reason")) >= 0)
 		return rc;
 	if (argc - a.positional != 1)
-		return cli_error(&c, CLI_EXIT_USAGE, "amie kb rm ID [--reason "
-		    "TEXT]");
+		return cli_error(&c, CLI_EXIT_USAGE, "%s",
+		    _("which article? amie kb rm ID [--reason TEXT]"));
 	if (a.reason != NULL && mp_utf8_check((const uint8_t *)a.reason,
 	    strlen(a.reason)) != 0)
-		return cli_error(&c, CLI_EXIT_DATAERR, "--reason: not UTF-8");
+		return cli_error(&c, CLI_EXIT_DATAERR, "%s",
+		    _("--reason: not UTF-8"));
 	mpw_init(&req, CTL_MSG_MAX);
 	mpw_map(&req, 2 + (a.reason != NULL));
 	mpw_cstr(&req, "cmd");
@@ -1047,10 +1077,18 @@ cmd_kb_rm(int argc, char **argv)
 		return rc;
 	cli_reply_str(&r, "id", id, sizeof(id));
 	printf("%s\n", id);
-	fprintf(stderr, "%s: article %.8s deleted; connected peers get the "
-	    "deletion at once, the others at their next sync\n", c.prog, id);
+	fprintf(stderr, _("%s: article %.8s deleted; connected peers get the "
+	    "deletion at once, the others at their next sync\n"), c.prog, id);
 	cli_reply_release(&r);
 	return 0;
+}
+
+static void
+cmd_kb_spin(void *ctx)
+{
+	struct progress *p = ctx;
+
+	progress_update(p, p->done);
 }
 
 static int
@@ -1059,22 +1097,36 @@ cmd_kb_reindex(int argc, char **argv)
 	struct cli c = { .prog = "amie kb reindex", .timeout_ms = 600000 };
 	struct cmd_kb_args a;
 	struct cli_reply r;
+	struct progress p;
+	struct errbuf eb;
+	struct mpw req;
 	int rc;
 
 	if ((rc = cmd_kb_parse(&c, &a, argc, argv,
 	    "json")) >= 0)
 		return rc;
 	if (argc != a.positional)
-		return cli_error(&c, CLI_EXIT_USAGE, "unexpected '%s'",
+		return cli_error(&c, CLI_EXIT_USAGE, _("unexpected '%s'"),
 		    argv[a.positional]);
-	if (cli_color(stderr))
-		fprintf(stderr, "amie: rebuilding the search index...\n");
-	if ((rc = cmd_kb_simple(&c, "kb.reindex", NULL, &r)) != 0)
-		return rc;
+	/* The daemon reports no progress while it reindexes: a spinner
+	 * with the time spent says it is alive. */
+	progress_start(&p, _("rebuilding the search index"), "", 0, 0);
+	mpw_init(&req, CTL_MSG_MAX);
+	mpw_map(&req, 1);
+	mpw_cstr(&req, "cmd");
+	mpw_cstr(&req, "kb.reindex");
+	errbuf_clear(&eb);
+	if ((rc = mpw_finish(&req, "request", &eb)) == 0)
+		rc = cli_call_ticking(&c, &req, &r, progress_is_on(&p) ?
+		    cmd_kb_spin : NULL, &p, PROGRESS_REDRAW_MS, &eb);
+	mpw_release(&req);
+	progress_end(&p);
+	if (rc != 0)
+		return cli_fail(&c, &eb);
 	if (c.json)
 		rc = cli_print_json(&r);
 	else
-		fprintf(stderr, "amie: %llu articles indexed\n",
+		fprintf(stderr, _("amie: %llu articles indexed\n"),
 		    (unsigned long long)cli_reply_uint(&r, "articles"));
 	cli_reply_release(&r);
 	return rc;
@@ -1102,13 +1154,13 @@ cmd_kb_main(int argc, char **argv)
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
-		fputs(CMD_KB_USAGE, argc < 2 ? stderr : stdout);
+		fputs(_(CMD_KB_USAGE), argc < 2 ? stderr : stdout);
 		return argc < 2 ? CLI_EXIT_USAGE : 0;
 	}
 	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++)
 		if (strcmp(argv[1], sub[i].name) == 0)
 			return sub[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "amie kb: unknown command '%s'\n%s", argv[1],
-	    CMD_KB_USAGE);
+	fprintf(stderr, _("amie kb: unknown command '%s'\n"), argv[1]);
+	fputs(_(CMD_KB_USAGE), stderr);
 	return CLI_EXIT_USAGE;
 }
