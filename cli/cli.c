@@ -410,8 +410,7 @@ cli_color(FILE *f)
 	return color_is_on(f);
 }
 
-/* The width on a terminal of the UTF-8 string s: its code points. */
-static size_t
+size_t
 cli_width(const char *s)
 {
 	size_t n = 0;

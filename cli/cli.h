@@ -99,6 +99,9 @@ int cli_print_json(const struct cli_reply *r);
 /* Format ms since 1970 as "YYYY-MM-DD HH:MM" in local time. */
 void cli_time(char out[32], uint64_t ms);
 
+/* The width of the UTF-8 string s on a terminal: its code points. */
+size_t cli_width(const char *s);
+
 /*
  * Print the UTF-8 string s on f, then spaces up to width columns: printf's
  * "%-8s" counts bytes, and translations have accents.

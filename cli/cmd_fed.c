@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <qrencode.h>
 
@@ -274,9 +275,12 @@ cmd_fed_sync(const struct cli *c, unsigned long timeout_s, int wait,
 	s.timeout_ms = (int)(timeout_s * 1000 + 5000);
 	memset(&w, 0, sizeof(w));
 	w.c = c;
-	progress_start(&w.p, _("syncing"), _("records"), 0, 0);
-	if (wait && progress_is_on(&w.p) && cmd_fed_records(c, &records) == 0)
+	if (wait) {
+		/* The count to start from, for a terminal only. */
+		if (isatty(STDERR_FILENO))
+			cmd_fed_records(c, &records);
 		progress_start(&w.p, _("syncing"), _("records"), 0, records);
+	}
 	mpw_init(&req, CTL_MSG_MAX);
 	mpw_map(&req, 3);
 	mpw_cstr(&req, "cmd");

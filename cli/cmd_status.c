@@ -56,10 +56,10 @@ cmd_status_size(char out[32], uint64_t bytes)
 
 /* A label of amie status, in bold on a colour terminal, then the column. */
 static void
-cmd_status_label(const char *label)
+cmd_status_label(const char *label, size_t width)
 {
 	fputs(color_start(stdout, COLOR_BOLD), stdout);
-	cli_pad(stdout, label, 11);
+	cli_pad(stdout, label, width);
 	fputs(color_end(stdout), stdout);
 	fputc(' ', stdout);
 }
@@ -70,6 +70,8 @@ cmd_status_main(int argc, char **argv)
 	struct cli c = { .prog = "amie status" };
 	char id[NODEID_LEN + 1], name[256], region[256], fed[256], net[80];
 	char size[32];
+	const char *label[6];
+	size_t width = 0;
 	struct cli_reply r;
 	struct errbuf eb;
 	struct mpw req;
@@ -100,22 +102,32 @@ cmd_status_main(int argc, char **argv)
 	cli_reply_str(&r, "federation", fed, sizeof(fed));
 	cli_reply_str(&r, "network_id", net, sizeof(net));
 	cmd_status_size(size, cli_reply_uint(&r, "disk_bytes"));
-	cmd_status_label(_("node"));
+	/* Labels in a column as wide as the widest translation. */
+	label[0] = _("node");
+	label[1] = _("name");
+	label[2] = _("federation");
+	label[3] = _("members");
+	label[4] = _("peers");
+	label[5] = _("records");
+	for (size_t i = 0; i < 6; i++)
+		if (cli_width(label[i]) > width)
+			width = cli_width(label[i]);
+	cmd_status_label(label[0], width);
 	printf("%s\n", id);
-	cmd_status_label(_("name"));
+	cmd_status_label(label[1], width);
 	printf("%s%s%s\n", name, region[0] ? ", " : "", region);
-	cmd_status_label(_("federation"));
+	cmd_status_label(label[2], width);
 	if (fed[0] != '\0')
 		printf(_("%s (network %.16s)\n"), fed, net);
 	else
 		fputs(_("none yet (found one: amie init --federation NAME)\n"),
 		    stdout);
-	cmd_status_label(_("members"));
+	cmd_status_label(label[3], width);
 	printf("%llu\n", (unsigned long long)cli_reply_uint(&r, "members"));
-	cmd_status_label(_("peers"));
+	cmd_status_label(label[4], width);
 	printf(_("%llu connected\n"),
 	    (unsigned long long)cli_reply_uint(&r, "peers_connected"));
-	cmd_status_label(_("records"));
+	cmd_status_label(label[5], width);
 	printf(_("%llu (%s in use)\n"),
 	    (unsigned long long)cli_reply_uint(&r, "records"), size);
 	cli_reply_release(&r);

@@ -28,6 +28,8 @@ progress_columns(void)
 	return 80;
 }
 
+static void progress_draw(struct progress *p, uint64_t now);
+
 void
 progress_start(struct progress *p, const char *label, const char *unit,
     uint64_t total, uint64_t done)
@@ -39,6 +41,9 @@ progress_start(struct progress *p, const char *label, const char *unit,
 	p->done = p->first = done;
 	p->start_ms = progress_now_ms();
 	p->on = isatty(STDERR_FILENO);
+	/* Drawn at once: work that ends quickly still says what it was. */
+	if (p->on)
+		progress_draw(p, p->start_ms);
 }
 
 int

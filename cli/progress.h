@@ -29,7 +29,8 @@ struct progress {
 /*
  * Start showing progress of the work label (already translated; it must
  * outlive p's use) counted in unit, out of total (0 when unknown), from
- * done already done.  Decides once whether stderr is a terminal.
+ * done already done.  Decides once whether stderr is a terminal, and if
+ * so draws the first line at once.
  */
 void progress_start(struct progress *p, const char *label, const char *unit,
     uint64_t total, uint64_t done);
