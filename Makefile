@@ -149,10 +149,14 @@ $(B)/locale/%/LC_MESSAGES/amie.mo: po/%.po
 	@$(if $(Q),echo "  MSGFMT  $<")
 	$(Q)msgfmt --check -o $@ $<
 
+# po/amie.pot is rewritten only when a message changed, not for its date.
 po:
+	@mkdir -p $(B)
 	xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ \
 	  --add-comments=TRANSLATORS --add-location=file --package-name=amie \
-	  --msgid-bugs-address= -o po/amie.pot $(sort $(wildcard cli/*.c))
+	  --msgid-bugs-address=amie -o $(B)/amie.pot $(sort $(wildcard cli/*.c))
+	diff -q -I '^"POT-Creation-Date' $(B)/amie.pot po/amie.pot >/dev/null 2>&1 || \
+	  cp $(B)/amie.pot po/amie.pot
 	for p in $(PO_SRC); do msgmerge --quiet --update --backup=none \
 	  --previous $$p po/amie.pot || exit 1; done
 
