@@ -148,7 +148,20 @@ grep -q "$(printf '\r')rebuilding" "$T/tty" || fail "kb reindex shows no progres
 "$AMIE" --dir "$T/A" kb reindex >"$T/out" 2>"$T/err" || fail "kb reindex"
 grep -q "rebuilding" "$T/err" && fail "kb reindex progress on a non-terminal"
 
+# join --wait: returns once the first sync is done, with its progress on
+# a terminal.
+new_node D
+ra=$(records A)
+CODE=$("$AMIE" --dir "$T/A" invite 2>/dev/null)
+tty "$AMIE" --dir "$T/D" join "$CODE" --wait
+grep -q "first sync done" "$T/tty" || fail "join --wait: $(cat "$T/tty")"
+grep -q "$(printf '\r')syncing" "$T/tty" || fail "join --wait shows no progress"
+rd=$(records D)
+[ -n "$rd" ] && [ "$rd" -ge "$ra" ] ||
+    fail "after join --wait D has $rd records, A had $ra"
+
 stop_node "$PID_A"
 stop_node "$PID_B"
 stop_node "$PID_C"
+stop_node "$PID_D"
 finish
