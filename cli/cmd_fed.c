@@ -125,13 +125,14 @@ cmd_fed_call(const struct cli *c, struct mpw *req, struct cli_reply *r)
 	"channel you trust, then compare the safety code by phone.  With\n" \
 	"--qr, also draw it as a QR code on stderr.\n")
 
+#define CMD_FED_QR_MARGIN 2	/* modules of quiet zone around a QR code */
+
 /*
  * Draw text as a QR code on f with UTF-8 half blocks, two rows of modules
- * per line, and a quiet zone of QR_MARGIN modules.  Light modules are the
- * blocks, as qrencode -t UTF8 draws them, for a dark terminal.  Returns
- * 0, or -1 if libqrencode cannot encode it.
+ * per line, in a quiet zone of CMD_FED_QR_MARGIN modules.  Light modules
+ * are the blocks, as qrencode -t UTF8 draws them, for a dark terminal.
+ * Returns 0, or -1 if libqrencode cannot encode it.
  */
-#define CMD_FED_QR_MARGIN 2
 
 static int
 cmd_fed_qr(FILE *f, const char *text)
@@ -206,7 +207,8 @@ cmd_fed_invite_main(int argc, char **argv)
 	return 0;
 }
 
-/* The records of c's node, from amie status; 0 if it does not say. */
+/* Put the record count of c's node, from its status, in *records.
+ * Returns 0, or an AMIE_E* code with *records untouched. */
 static int
 cmd_fed_records(const struct cli *c, uint64_t *records)
 {
