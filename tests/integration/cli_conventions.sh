@@ -11,9 +11,9 @@ command -v script >/dev/null || { echo "script(1) is needed" >&2; exit 77; }
 export TERM=xterm
 unset NO_COLOR
 
-# tty COMMAND...: run the command on a pseudo-terminal (stdout and stderr
+# on_tty COMMAND...: run the command on a pseudo-terminal (stdout and stderr
 # both), its output in $T/tty.
-tty() {
+on_tty() {
 	script -qec "$*" /dev/null >"$T/tty" 2>&1 </dev/null
 }
 
@@ -61,7 +61,7 @@ assert j.get("schema") == 1, "schema is %r" % j.get("schema")
 ' "$T/json" 2>"$T/py" || fail "$cmd --json: $(tail -1 "$T/py")"
 	has_escape "$T/json" && fail "$cmd --json has escape sequences"
 	# Also on a terminal: JSON never carries colour.
-	tty "$AMIE" --dir "$T/A" $cmd --json
+	on_tty "$AMIE" --dir "$T/A" $cmd --json
 	has_escape "$T/tty" && fail "$cmd --json on a terminal has escapes"
 done <"$T/reads"
 
@@ -93,16 +93,16 @@ grep -q "Amies du Nord" "$T/out" || fail "amie alone: no status: $(cat "$T/out")
 # NO_COLOR none, and never through a pipe.
 for cmd in status members peers "kb search imprimante" "kb show $ID" \
     "kb list"; do
-	tty "$AMIE" --dir "$T/A" $cmd
+	on_tty "$AMIE" --dir "$T/A" $cmd
 	has_escape "$T/tty" || fail "$cmd on a terminal has no colour"
-	tty env NO_COLOR=1 "$AMIE" --dir "$T/A" $cmd
+	on_tty env NO_COLOR=1 "$AMIE" --dir "$T/A" $cmd
 	has_escape "$T/tty" && fail "$cmd with NO_COLOR=1 has escapes"
 	grep -q . "$T/tty" || fail "$cmd with NO_COLOR=1 printed nothing"
 	# shellcheck disable=SC2086
 	"$AMIE" --dir "$T/A" $cmd >"$T/out" 2>&1
 	has_escape "$T/out" && fail "$cmd through a pipe has escapes"
 done
-tty env NO_COLOR= "$AMIE" --dir "$T/A" status
+on_tty env NO_COLOR= "$AMIE" --dir "$T/A" status
 has_escape "$T/tty" || fail "an empty NO_COLOR should not turn colour off"
 
 # invite --qr: the code alone on stdout, the QR code on stderr.
@@ -132,7 +132,7 @@ new_node C
 
 # Progress: drawn on stderr on a terminal (carriage returns, the line
 # cleared at the end), never when stderr is a file or a pipe.
-tty "$AMIE" --dir "$T/A" sync --wait
+on_tty "$AMIE" --dir "$T/A" sync --wait
 grep -q "$(printf '\r')syncing" "$T/tty" ||
     fail "sync --wait on a terminal shows no progress: $(od -c "$T/tty" | head)"
 grep -q "$(printf '\033')\[K" "$T/tty" || fail "the progress line is not cleared"
@@ -140,10 +140,10 @@ grep -q "$(printf '\033')\[K" "$T/tty" || fail "the progress line is not cleared
 grep -q "$(printf '\r')" "$T/err" && fail "progress drawn on a non-terminal stderr"
 grep -q "syncing" "$T/err" && fail "progress label on a non-terminal stderr"
 # stdout on a terminal, stderr to a file: no progress anywhere.
-tty "$AMIE" --dir "$T/A" sync --wait "2>$T/err2"
+on_tty "$AMIE" --dir "$T/A" sync --wait "2>$T/err2"
 grep -q "syncing" "$T/tty" && fail "progress went to stdout"
 grep -q "syncing" "$T/err2" && fail "progress drawn on a file"
-tty "$AMIE" --dir "$T/A" kb reindex
+on_tty "$AMIE" --dir "$T/A" kb reindex
 grep -q "$(printf '\r')rebuilding" "$T/tty" || fail "kb reindex shows no progress"
 "$AMIE" --dir "$T/A" kb reindex >"$T/out" 2>"$T/err" || fail "kb reindex"
 grep -q "rebuilding" "$T/err" && fail "kb reindex progress on a non-terminal"
@@ -153,7 +153,7 @@ grep -q "rebuilding" "$T/err" && fail "kb reindex progress on a non-terminal"
 new_node D
 ra=$(records A)
 CODE=$("$AMIE" --dir "$T/A" invite 2>/dev/null)
-tty "$AMIE" --dir "$T/D" join "$CODE" --wait
+on_tty "$AMIE" --dir "$T/D" join "$CODE" --wait
 grep -q "first sync done" "$T/tty" || fail "join --wait: $(cat "$T/tty")"
 grep -q "$(printf '\r')syncing" "$T/tty" || fail "join --wait shows no progress"
 rd=$(records D)
