@@ -130,7 +130,8 @@ cli_error(const struct cli *c, int exit, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", c->prog ? c->prog : "amie");
+	/* TRANSLATORS: the command's name before a message. */
+	fprintf(stderr, _("%s: "), c->prog ? c->prog : "amie");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
