@@ -282,8 +282,7 @@ cmd_kb_revise(int argc, char **argv, const char *cmd, const char *prog,
 	    (rc = cmd_kb_check_lang(&c, &a)) >= 0)
 		return rc;
 	if (argc - a.positional < 1 || argc - a.positional > 2)
-		return cli_error(&c, CLI_EXIT_USAGE, _("which article? %s"),
-		    usage);
+		return cli_error(&c, CLI_EXIT_USAGE, _("usage: %s"), usage);
 	if (argc - a.positional == 2 &&
 	    (rc = cmd_kb_read(&c, argv[a.positional + 1], &text,
 	    &text_len)) != 0)
