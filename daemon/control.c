@@ -8,6 +8,7 @@
 
 #include <zmq.h>
 
+#include "daemon/admin.h"
 #include "daemon/control.h"
 #include "daemon/kb.h"
 #include "daemon/log.h"
@@ -54,6 +55,7 @@ static const struct {
 	{ "sync", net_handle_sync },
 	{ "members", members_handle_list },
 	{ "member.remove", members_handle_remove },
+	{ "check", admin_handle_check },
 };
 
 control_fn
