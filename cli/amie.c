@@ -34,6 +34,8 @@ static const struct {
 	{ "sync", cmd_fed_sync_main, "reconcile now with connected peers" },
 	{ "kb", cmd_kb_main, "knowledge base: add, show, list" },
 	{ "check", cmd_check_main, "verify the store's records and indexes" },
+	{ "backup", cmd_backup_main, "hot copy of the store to a file" },
+	{ "restore", cmd_restore_main, "put a backup in place (node stopped)" },
 };
 
 static void

@@ -100,5 +100,7 @@ int cmd_fed_member_main(int argc, char **argv);
 int cmd_fed_peers_main(int argc, char **argv);
 int cmd_fed_sync_main(int argc, char **argv);
 int cmd_check_main(int argc, char **argv);
+int cmd_backup_main(int argc, char **argv);
+int cmd_restore_main(int argc, char **argv);
 
 #endif

@@ -1,11 +1,20 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
 
 #include "daemon/admin.h"
 #include "daemon/log.h"
+#include "proto/keyfile.h"
 #include "proto/xmalloc.h"
+#include "store/backup.h"
 #include "store/check.h"
 
 struct admin_problems {
@@ -71,5 +80,167 @@ admin_handle_check(struct node *n, const struct ctl_request *req, struct mpw *w,
 	mpw_cstr(w, "records");
 	mpw_uint(w, s.records);
 	free(p);
+	return 0;
+}
+
+int
+admin_handle_backup(struct node *n, const struct ctl_request *req,
+    struct mpw *w, struct errbuf *eb)
+{
+	char path[NODE_PATH_MAX];
+	uint64_t bytes;
+	int rc, force = 0;
+
+	if ((rc = mpmap_cstr(&req->args, "path", path, sizeof(path),
+	    eb)) != 0)
+		return rc;
+	rc = mpmap_bool(&req->args, "force", &force, eb);
+	if (rc != 0 && rc != AMIE_ENOTFOUND)
+		return rc;
+	if (path[0] != '/')
+		return fail(eb, AMIE_EUSAGE, "backup: path must be absolute");
+	if ((rc = backup_write(n->store, path, force, &bytes, eb)) != 0)
+		return rc;
+	log_msg(LOG_NOTICE, "backup: %s written (%llu bytes)", path,
+	    (unsigned long long)bytes);
+	mpw_map(w, 2);
+	mpw_cstr(w, "bytes");
+	mpw_uint(w, bytes);
+	mpw_cstr(w, "path");
+	mpw_cstr(w, path);
+	return 0;
+}
+
+static int
+admin_exit(int code)
+{
+	switch (code) {
+	case AMIE_OK:
+		return 0;
+	case AMIE_EUSAGE:
+		return 64;
+	case AMIE_EAGAIN:
+	case AMIE_EIO:
+		return 75;
+	case AMIE_EPERM:
+		return 77;
+	case AMIE_ECONFIG:
+		return 78;
+	default:
+		return 65;
+	}
+}
+
+static void
+admin_restore_problem(void *ctx, const char *db, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "amie restore: check: %s: %s\n", db, msg);
+}
+
+/* The public key of DIR/node.key in pk: 0, or -1. */
+static int
+admin_node_key(const char *dir, uint8_t pk[RECORD_KEY_LEN])
+{
+	char path[NODE_PATH_MAX + 16], buf[KEYFILE_LEN + 1];
+	uint8_t seed[KEYFILE_SEED_LEN], sk[crypto_sign_SECRETKEYBYTES];
+	ssize_t len;
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, NODE_KEY_FILE);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	len = read(fd, buf, sizeof(buf));
+	close(fd);
+	rc = len > 0 ? keyfile_parse(seed, buf, (size_t)len, NULL) : -1;
+	sodium_memzero(buf, sizeof(buf));
+	if (rc != 0)
+		return -1;
+	crypto_sign_seed_keypair(pk, sk, seed);
+	sodium_memzero(seed, sizeof(seed));
+	sodium_memzero(sk, sizeof(sk));
+	return 0;
+}
+
+/* The network id of the node in dir: its store's, else its charter
+ * file's.  0, or -1 when neither says. */
+static int
+admin_node_network(const char *dir, const uint8_t pk[RECORD_KEY_LEN],
+    uint8_t net[32])
+{
+	char path[NODE_PATH_MAX + 32];
+	uint8_t buf[RECORD_ENCODED_MAX];
+	struct store *st;
+	struct record r;
+	struct errbuf eb;
+	struct stat sb;
+	ssize_t len;
+	int fd, rc = -1;
+
+	snprintf(path, sizeof(path), "%s/%s/data.mdb", dir, NODE_STORE_DIR);
+	if (stat(path, &sb) == 0) {
+		snprintf(path, sizeof(path), "%s/%s", dir, NODE_STORE_DIR);
+		if (store_open(&st, path, pk, &eb) == 0) {
+			rc = store_network_id(st, net) == 0 ? 0 : -1;
+			store_close(&st);
+			if (rc == 0)
+				return 0;
+		}
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, NODE_CHARTER_FILE);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	len = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (len <= 0 || record_decode(&r, buf, (size_t)len, NULL) != 0)
+		return -1;
+	record_network_id(net, r.header, r.header_len);
+	return 0;
+}
+
+int
+admin_restore_main(const char *dir, const char *file, int force)
+{
+	char path[NODE_PATH_MAX + 32];
+	uint8_t pk[RECORD_KEY_LEN], net[32];
+	struct backup_info info;
+	struct errbuf eb;
+	int lock, rc, has_net, has_key;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, NODE_LOCK_FILE);
+	if ((lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		fprintf(stderr, "amie restore: %s: %s\n", path,
+		    strerror(errno));
+		return errno == EACCES ? 77 : 78;
+	}
+	if (flock(lock, LOCK_EX | LOCK_NB) != 0) {
+		fprintf(stderr, "amie restore: amied is running on %s; stop "
+		    "it first (systemctl stop amied, or kill its pid)\n", dir);
+		close(lock);
+		return 75;
+	}
+	has_key = admin_node_key(dir, pk) == 0;
+	has_net = admin_node_network(dir, pk, net) == 0;
+	if (!has_net && !has_key) {
+		fprintf(stderr, "amie restore: %s has neither a store, a "
+		    "charter nor a node key: run amie init first\n", dir);
+		close(lock);
+		return 78;
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, NODE_STORE_DIR);
+	errbuf_clear(&eb);
+	rc = backup_restore(path, file, has_net ? net : NULL,
+	    has_key ? pk : NULL, force, admin_restore_problem, NULL, &info,
+	    &eb);
+	close(lock);
+	if (rc != 0) {
+		fprintf(stderr, "amie %s\n", eb.msg);
+		return admin_exit(rc);
+	}
+	fprintf(stderr, "amie restore: %s restored: %llu records, %llu "
+	    "problems; the replaced store, if any, is in %s%s (remove it "
+	    "once amie check passes)\n", file,
+	    (unsigned long long)info.records,
+	    (unsigned long long)info.check.problems, path, BACKUP_OLD_SUFFIX);
 	return 0;
 }

@@ -20,4 +20,23 @@
 int admin_handle_check(struct node *n, const struct ctl_request *req,
     struct mpw *reply, struct errbuf *eb);
 
+/*
+ * "backup": path (absolute; written by the daemon, so a directory its
+ * user may write), force (optional bool: replace an existing file).
+ * Reply: path, bytes.  Returns 0, AMIE_EUSAGE (relative path, or the file
+ * exists), AMIE_EPERM or AMIE_EIO.
+ */
+int admin_handle_backup(struct node *n, const struct ctl_request *req,
+    struct mpw *reply, struct errbuf *eb);
+
+/*
+ * `amied --restore FILE [--force]`, run by `amie restore` on a stopped
+ * node: take the node's lock (refused while amied runs), then
+ * backup_restore() the store of dir from file, checked against the
+ * federation of the current store (or of DIR/charter.amie, or the
+ * membership of this node's key).  Prints what it did on stderr and
+ * returns the exit status (0, 64, 65, 75, 77, 78).
+ */
+int admin_restore_main(const char *dir, const char *file, int force);
+
 #endif

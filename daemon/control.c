@@ -56,6 +56,7 @@ static const struct {
 	{ "members", members_handle_list },
 	{ "member.remove", members_handle_remove },
 	{ "check", admin_handle_check },
+	{ "backup", admin_handle_backup },
 };
 
 control_fn
