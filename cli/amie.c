@@ -36,6 +36,8 @@ static const struct {
 	{ "check", cmd_check_main, "verify the store's records and indexes" },
 	{ "backup", cmd_backup_main, "hot copy of the store to a file" },
 	{ "restore", cmd_restore_main, "put a backup in place (node stopped)" },
+	{ "export", cmd_export_main, "write records to a bundle file" },
+	{ "import", cmd_import_main, "verify and store a bundle's records" },
 };
 
 static void

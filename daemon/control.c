@@ -9,6 +9,7 @@
 #include <zmq.h>
 
 #include "daemon/admin.h"
+#include "daemon/bundle.h"
 #include "daemon/control.h"
 #include "daemon/kb.h"
 #include "daemon/log.h"
@@ -57,6 +58,7 @@ static const struct {
 	{ "member.remove", members_handle_remove },
 	{ "check", admin_handle_check },
 	{ "backup", admin_handle_backup },
+	{ "export", bundle_handle_export },
 };
 
 control_fn
