@@ -38,6 +38,7 @@ static const struct {
 	{ "restore", cmd_restore_main, "put a backup in place (node stopped)" },
 	{ "export", cmd_export_main, "write records to a bundle file" },
 	{ "import", cmd_import_main, "verify and store a bundle's records" },
+	{ "doctor", cmd_doctor_main, "look for problems, say how to fix them" },
 };
 
 static void

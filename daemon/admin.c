@@ -13,9 +13,11 @@
 #include "daemon/admin.h"
 #include "daemon/log.h"
 #include "proto/keyfile.h"
+#include "proto/nodeid.h"
 #include "proto/xmalloc.h"
 #include "store/backup.h"
 #include "store/check.h"
+#include "store/member.h"
 
 struct admin_problems {
 	size_t count;
@@ -242,5 +244,93 @@ admin_restore_main(const char *dir, const char *file, int force)
 	    "once amie check passes)\n", file,
 	    (unsigned long long)info.records,
 	    (unsigned long long)info.check.problems, path, BACKUP_OLD_SUFFIX);
+	return 0;
+}
+
+struct admin_skew {
+	struct node *node;
+	uint64_t now;
+	size_t count;
+	struct {
+		uint64_t ahead_ms;
+		char id[NODEID_LEN + 1];
+		char name[BODY_NAME_MAX + 1];
+		int self;
+	} v[ADMIN_SKEW_MAX];
+};
+
+static int
+admin_skew_member(void *ctx, const struct member_info *m)
+{
+	struct admin_skew *s = ctx;
+	int self = memcmp(m->key, s->node->pk, RECORD_KEY_LEN) == 0;
+	uint64_t ts = 0;
+
+	if (s->count == ADMIN_SKEW_MAX ||
+	    store_last_ts(s->node->store, m->key, &ts, NULL) != 0 ||
+	    ts <= s->now + (self ? 1000 : ADMIN_SKEW_MS))
+		return 0;
+	s->v[s->count].ahead_ms = ts - s->now;
+	nodeid_format(s->v[s->count].id, m->key);
+	snprintf(s->v[s->count].name, sizeof(s->v[s->count].name), "%s",
+	    m->name);
+	s->v[s->count].self = self;
+	s->count++;
+	return 0;
+}
+
+int
+admin_handle_doctor(struct node *n, const struct ctl_request *req,
+    struct mpw *w, struct errbuf *eb)
+{
+	struct store_health h;
+	struct admin_skew *s;
+	int rc;
+
+	(void)req;
+	if ((rc = store_health(n->store, &h, eb)) != 0)
+		return rc;
+	if (h.stale_cleared > 0)
+		log_msg(LOG_NOTICE, "doctor: cleared %d stale reader slots",
+		    h.stale_cleared);
+	s = xcalloc(1, sizeof(*s));
+	s->node = n;
+	s->now = node_now_ms();
+	if ((rc = member_list(n->store, admin_skew_member, s, eb)) != 0 &&
+	    rc != AMIE_ENOTFOUND) {
+		free(s);
+		return rc;
+	}
+	mpw_map(w, 9);
+	mpw_cstr(w, "advertise");
+	mpw_cstr(w, n->conf.advertise);
+	mpw_cstr(w, "clock");
+	mpw_array(w, (uint32_t)s->count);
+	for (size_t i = 0; i < s->count; i++) {
+		mpw_map(w, 4);
+		mpw_cstr(w, "ahead_ms");
+		mpw_uint(w, s->v[i].ahead_ms);
+		mpw_cstr(w, "id");
+		mpw_cstr(w, s->v[i].id);
+		mpw_cstr(w, "name");
+		mpw_cstr(w, s->v[i].name);
+		mpw_cstr(w, "self");
+		mpw_bool(w, s->v[i].self);
+	}
+	mpw_cstr(w, "listen");
+	mpw_cstr(w, n->conf.listen);
+	mpw_cstr(w, "map_bytes");
+	mpw_uint(w, h.map_bytes);
+	mpw_cstr(w, "max_bytes");
+	mpw_uint(w, h.max_bytes);
+	mpw_cstr(w, "readers_max");
+	mpw_uint(w, h.readers_max);
+	mpw_cstr(w, "readers_used");
+	mpw_uint(w, h.readers_used);
+	mpw_cstr(w, "stale_cleared");
+	mpw_uint(w, (uint64_t)h.stale_cleared);
+	mpw_cstr(w, "used_bytes");
+	mpw_uint(w, h.used_bytes);
+	free(s);
 	return 0;
 }

@@ -29,6 +29,22 @@ int admin_handle_check(struct node *n, const struct ctl_request *req,
 int admin_handle_backup(struct node *n, const struct ctl_request *req,
     struct mpw *reply, struct errbuf *eb);
 
+#define ADMIN_SKEW_MS		60000	/* a member's records this far ahead */
+#define ADMIN_SKEW_MAX		64	/* members listed in clock */
+
+/*
+ * "doctor": no arguments.  Reply: listen, advertise (the configured
+ * endpoints), map_bytes, used_bytes, max_bytes (the LMDB map), readers_used,
+ * readers_max, stale_cleared (reader slots of dead processes freed now),
+ * and clock: the members whose latest record is dated more than
+ * ADMIN_SKEW_MS ahead of this machine's clock (this node itself: more
+ * than 1 s), as maps {ahead_ms, id, name, self}.  Peers do not send their
+ * time (HELLO and PONG carry none), so this is the only sign of skew: a
+ * clock behind ours shows nothing.
+ */
+int admin_handle_doctor(struct node *n, const struct ctl_request *req,
+    struct mpw *reply, struct errbuf *eb);
+
 /*
  * `amied --restore FILE [--force]`, run by `amie restore` on a stopped
  * node: take the node's lock (refused while amied runs), then

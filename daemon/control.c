@@ -59,6 +59,7 @@ static const struct {
 	{ "check", admin_handle_check },
 	{ "backup", admin_handle_backup },
 	{ "export", bundle_handle_export },
+	{ "doctor", admin_handle_doctor },
 };
 
 control_fn
