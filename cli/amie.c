@@ -33,6 +33,12 @@ static const struct {
 	{ "peers", cmd_fed_peers_main, N_("connected peers, last sync, traffic") },
 	{ "sync", cmd_fed_sync_main, N_("reconcile now with connected peers") },
 	{ "kb", cmd_kb_main, N_("knowledge base: add, show, list") },
+	{ "check", cmd_check_main, N_("verify the store's records and indexes") },
+	{ "backup", cmd_backup_main, N_("hot copy of the store to a file") },
+	{ "restore", cmd_restore_main, N_("put a backup in place (node stopped)") },
+	{ "export", cmd_export_main, N_("write records to a bundle file") },
+	{ "import", cmd_import_main, N_("verify and store a bundle's records") },
+	{ "doctor", cmd_doctor_main, N_("look for problems, say how to fix them") },
 };
 
 static void
