@@ -151,6 +151,10 @@ $(B)/tests/unit/%_test: $(B)/tests/unit/%_test.o $$(DEPS_$$(call layer_of,$$*))
 $(B)/tests/fuzz/%_fuzz: $(B)/tests/fuzz/%_fuzz.o $(B)/tests/fuzz/replay.o $(LIBSTORE) $(LIBPROTO)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(STORE_LIBS) $(PROTO_LIBS)
 
+# The amied.conf parser lives in daemon/ and needs inih.
+$(B)/tests/fuzz/config_fuzz: $(B)/tests/fuzz/config_fuzz.o $(B)/tests/fuzz/replay.o $(LIBDAEMON) $(LIBSTORE) $(LIBPROTO)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(DAEMON_LIBS) $(STORE_LIBS) $(PROTO_LIBS)
+
 $(B)/bench/%_bench: $(B)/bench/%_bench.o $(LIBSTORE) $(LIBPROTO)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(STORE_LIBS) $(PROTO_LIBS) -lpthread
 
@@ -183,9 +187,10 @@ FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -O1 -g -I. -fsanitize=fuzzer,address,undefi
 fuzz: deps
 	@mkdir -p build-fuzz
 	$(Q)for f in $(FUZZ_SRC); do \
-	  n=$$(basename $$f .c); t=$${n%_fuzz}; \
+	  n=$$(basename $$f .c); t=$${n%_fuzz}; extra=; \
+	  [ $$t = config ] && extra="daemon/config.c daemon/log.c -linih"; \
 	  clang $(FUZZ_CFLAGS) -o build-fuzz/$$n $$f $(PROTO_SRC) $(STORE_SRC) \
-	    $(PROTO_LIBS) $(STORE_LIBS) || exit 1; \
+	    $$extra $(PROTO_LIBS) $(STORE_LIBS) || exit 1; \
 	  mkdir -p tests/fuzz/corpus/$$t build-fuzz/new-$$t; \
 	  echo "fuzz $$t for $(FUZZ_TIME)s"; \
 	  ./build-fuzz/$$n -max_total_time=$(FUZZ_TIME) -max_len=65536 \

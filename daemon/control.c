@@ -14,6 +14,7 @@
 #include "daemon/members.h"
 #include "daemon/net.h"
 #include "daemon/ingest.h"
+#include "daemon/reload.h"
 #include "daemon/status.h"
 #include "proto/xmalloc.h"
 
@@ -54,6 +55,7 @@ static const struct {
 	{ "sync", net_handle_sync },
 	{ "members", members_handle_list },
 	{ "member.remove", members_handle_remove },
+	{ "daemon.reload", reload_handle },
 };
 
 control_fn
