@@ -33,6 +33,7 @@ static const struct {
 	{ "peers", cmd_fed_peers_main, "connected peers, last sync, traffic" },
 	{ "sync", cmd_fed_sync_main, "reconcile now with connected peers" },
 	{ "kb", cmd_kb_main, "knowledge base: add, show, list" },
+	{ "daemon", cmd_daemon_main, "daemon reload: reload amied.conf" },
 };
 
 static void

@@ -49,6 +49,9 @@ reload_run(struct node *n, struct mpw *reply, struct errbuf *eb)
 		return rc;
 	}
 	count = config_diff(&n->conf, &next, ch);
+	/* The new level first, so that its own change shows when it is
+	 * raised. */
+	log_set_level(next.log_level);
 	/* The peer socket stays bound where it is until the next start. */
 	memcpy(next.listen, n->conf.listen, sizeof(next.listen));
 	for (size_t i = 0; i < count; i++) {
@@ -66,7 +69,6 @@ reload_run(struct node *n, struct mpw *reply, struct errbuf *eb)
 	if (count == 0)
 		log_msg(LOG_NOTICE, "reload: %s: no change", path);
 	n->conf = next;
-	log_set_level(n->conf.log_level);
 	if (node_info && n->net != NULL)
 		net_write_node_info(n->net);
 	if (reply != NULL)
