@@ -4,13 +4,19 @@
 B        ?= build
 PREFIX   ?= /usr/local
 DESTDIR  ?=
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 CC       ?= cc
 FUZZ_TIME ?= 30
 BENCH_SCALE ?= 100000
 
 DEBS = libzmq3-dev libsodium-dev libmsgpack-dev liblmdb-dev libjansson-dev \
        libutf8proc-dev libstemmer-dev libinih-dev libsystemd-dev \
-       pkg-config scdoc clang
+       pkg-config scdoc clang \
+       systemd man-db
 
 MSGPACK_PC := $(shell pkg-config --exists msgpack-c 2>/dev/null && echo msgpack-c || echo msgpack)
 
@@ -93,7 +99,8 @@ help:
 	@echo "make bench      optimised benchmarks, ratios against measured limits"
 	@echo "make demo       a node end to end in a temporary directory"
 	@echo "make format     apply .clang-format"
-	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
+	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR): binaries, man pages,"
+	@echo "                systemd unit, sysusers.d entry, bash completion"
 	@echo "make clean      remove build outputs"
 
 deps:
@@ -208,13 +215,20 @@ demo: deps
 format:
 	clang-format -i $(wildcard */*.c */*.h tests/*/*.c tests/*/*.h)
 
+# The unit names the binaries where they are installed (BINDIR, without
+# DESTDIR).  SYSTEMDUNITDIR and SYSUSERSDIR under /usr/local are on
+# systemd's search paths; a package sets PREFIX=/usr.
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
-	  $(DESTDIR)$(PREFIX)/share/man/man8
-	install -m 0755 $(AMIED) $(AMIE) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSTEMDUNITDIR) \
+	  $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0755 $(AMIED) $(AMIE) $(DESTDIR)$(BINDIR)/
 	for m in $(MAN_OUT); do \
-	  s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
-	  install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
+	  s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
+	  install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; done
+	sed 's|@BINDIR@|$(BINDIR)|g' dist/amied.service.in >$(B)/amied.service
+	install -m 0644 $(B)/amied.service $(DESTDIR)$(SYSTEMDUNITDIR)/amied.service
+	install -m 0644 dist/amie.sysusers $(DESTDIR)$(SYSUSERSDIR)/amie.conf
+	install -m 0644 dist/amie.bash $(DESTDIR)$(BASHCOMPDIR)/amie
 
 clean:
 	rm -rf build build-asan build-bench build-fuzz
