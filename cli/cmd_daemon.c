@@ -95,7 +95,9 @@ cmd_daemon_main(int argc, char **argv)
 		case 'd': c.dir_opt = optarg; break;
 		case 'j': c.json = 1; break;
 		case 'h': fputs(_(CMD_DAEMON_USAGE), stdout); return 0;
-		default: fputs(_(CMD_DAEMON_USAGE), stderr); return CLI_EXIT_USAGE;
+		default:
+			fputs(_(CMD_DAEMON_USAGE), stderr);
+			return CLI_EXIT_USAGE;
 		}
 	}
 	if (optind != argc) {

@@ -41,7 +41,8 @@ amied_usage(FILE *f)
 	fprintf(f,
 	    "usage: amied [-t | -T] [--dir DIR]\n"
 	    "Run the amie node of DIR in the foreground.\n"
-	    "  -t, --check-config  check DIR/amied.conf and exit (78 on an error)\n"
+	    "  -t, --check-config  check DIR/amied.conf and exit, 78 on an "
+	    "error\n"
 	    "  -T, --print-config  print the configuration in effect and exit\n"
 	    "DIR defaults to $AMIE_DIR, then $XDG_DATA_HOME/amie.\n"
 	    "SIGHUP reloads amied.conf; amied(8) tells more.\n");

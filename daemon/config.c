@@ -216,7 +216,8 @@ config_set(struct config_parse *p, const struct config_key *k,
 	case CONFIG_ENDPOINT:
 		if (!(len == 0 && k->empty_ok) &&
 		    !config_endpoint_is_valid(value)) {
-			config_error(p, "%s: expected tcp://HOST:PORT", k->name);
+			config_error(p, "%s: expected tcp://HOST:PORT",
+			    k->name);
 			return 0;
 		}
 		break;

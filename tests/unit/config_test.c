@@ -64,7 +64,8 @@ TEST(errors_name_the_line_and_the_reason)
 	} cases[] = {
 		{ "[node]\nname = x\ncolour = blue\n",
 		    "amied.conf:3: unknown key [node] colour" },
-		{ "[node]\n[nodes]\n", "amied.conf:2: unknown section [nodes]" },
+		{ "[node]\n[nodes]\n",
+		    "amied.conf:2: unknown section [nodes]" },
 		{ "\n[log]\nlevel = loud\n", "amied.conf:3: level: 'loud' is "
 		    "not one of error, warning, notice, info, debug" },
 		{ "[node]\nlisten = udp://x:1\n",
@@ -80,18 +81,22 @@ TEST(errors_name_the_line_and_the_reason)
 		{ "[sync]\nmax_peers = -1\n",
 		    "amied.conf:2: max_peers: expected a number from 0 to 64" },
 		{ "[sync]\ninterval = 0\n",
-		    "amied.conf:2: interval: expected a number from 1 to 86400" },
+		    "amied.conf:2: interval: expected a number from 1 to "
+		    "86400" },
 		{ "[sync]\ninterval = 5s\n",
-		    "amied.conf:2: interval: expected a number from 1 to 86400" },
+		    "amied.conf:2: interval: expected a number from 1 to "
+		    "86400" },
 		{ "[limits]\npeer_bytes_per_sec = 1000\n",
-		    "amied.conf:2: peer_bytes_per_sec: expected 0 (no limit) or "
-		    "a number from 1048576 to 1073741824" },
+		    "amied.conf:2: peer_bytes_per_sec: expected 0 (no limit) "
+		    "or a number from 1048576 to 1073741824" },
 		{ "[sync]\ninterval = 5\n\ninterval = 6\n",
-		    "amied.conf:4: [sync] interval: already set on line 2" },
+		    "amied.conf:4: [sync] interval: already set on line "
+		    "2" },
 		{ "[node]\nname\n",
 		    "amied.conf:2: expected [section] or key = value" },
 		{ "name = x\n", "amied.conf:1: unknown key [] name" },
-		{ "[node]\nname = \xff\n", "amied.conf:2: name: not UTF-8 text" },
+		{ "[node]\nname = \xff\n",
+		    "amied.conf:2: name: not UTF-8 text" },
 		{ "[node]\nbad line\nfoo = 1\n",
 		    "amied.conf:2: expected [section] or key = value" },
 		{ "[node]\nfoo = 1\nbad line\n",
