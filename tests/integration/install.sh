@@ -8,9 +8,12 @@
 
 S="$T/stage"
 P=/usr/local
-# Not the jobserver of a calling make.
+# Not the jobserver of a calling make.  Should a source be newer than the
+# build in $B, make rebuilds it: with the sanitizers if $B has them.
 unset MAKEFLAGS MFLAGS MAKELEVEL
-make --no-print-directory -s install B="$B" DESTDIR="$S" PREFIX="$P" \
+san=
+grep -q __asan_init "$AMIED" 2>/dev/null && san=SAN=1
+make --no-print-directory -s install B="$B" $san DESTDIR="$S" PREFIX="$P" \
     >"$T/make.out" 2>&1 || fail "make install: $(cat "$T/make.out")"
 
 # check_file PATH MODE: installed, with that mode.
