@@ -4,13 +4,19 @@
 B        ?= build
 PREFIX   ?= /usr/local
 DESTDIR  ?=
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 CC       ?= cc
 FUZZ_TIME ?= 30
 BENCH_SCALE ?= 100000
 
 DEBS = libzmq3-dev libsodium-dev libmsgpack-dev liblmdb-dev libjansson-dev \
        libutf8proc-dev libstemmer-dev libinih-dev libsystemd-dev \
-       libqrencode-dev gettext locales python3 pkg-config scdoc clang
+       libqrencode-dev gettext locales python3 pkg-config scdoc clang \
+       systemd man-db
 
 MSGPACK_PC := $(shell pkg-config --exists msgpack-c 2>/dev/null && echo msgpack-c || echo msgpack)
 
@@ -103,7 +109,8 @@ help:
 	@echo "make demo       a node end to end in a temporary directory"
 	@echo "make format     apply .clang-format"
 	@echo "make po         refresh po/amie.pot from cli/*.c, merge it into po/*.po"
-	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
+	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR): binaries, man pages,"
+	@echo "                systemd unit, sysusers.d entry, bash completion"
 	@echo "make clean      remove build outputs"
 
 # Packages, then the French locale the translation tests run under
@@ -197,6 +204,10 @@ $(B)/tests/unit/%_test: $(B)/tests/unit/%_test.o $$(DEPS_$$(call layer_of,$$*))
 $(B)/tests/fuzz/%_fuzz: $(B)/tests/fuzz/%_fuzz.o $(B)/tests/fuzz/replay.o $(LIBSTORE) $(LIBPROTO)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(STORE_LIBS) $(PROTO_LIBS)
 
+# The amied.conf parser lives in daemon/ and needs inih.
+$(B)/tests/fuzz/config_fuzz: $(B)/tests/fuzz/config_fuzz.o $(B)/tests/fuzz/replay.o $(LIBDAEMON) $(LIBSTORE) $(LIBPROTO)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(DAEMON_LIBS) $(STORE_LIBS) $(PROTO_LIBS)
+
 $(B)/bench/%_bench: $(B)/bench/%_bench.o $(LIBSTORE) $(LIBPROTO)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(STORE_LIBS) $(PROTO_LIBS) -lpthread
 
@@ -229,9 +240,10 @@ FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -O1 -g -I. -fsanitize=fuzzer,address,undefi
 fuzz: deps
 	@mkdir -p build-fuzz
 	$(Q)for f in $(FUZZ_SRC); do \
-	  n=$$(basename $$f .c); t=$${n%_fuzz}; \
+	  n=$$(basename $$f .c); t=$${n%_fuzz}; extra=; \
+	  [ $$t = config ] && extra="daemon/config.c daemon/log.c -linih"; \
 	  clang $(FUZZ_CFLAGS) -o build-fuzz/$$n $$f $(PROTO_SRC) $(STORE_SRC) \
-	    $(PROTO_LIBS) $(STORE_LIBS) || exit 1; \
+	    $$extra $(PROTO_LIBS) $(STORE_LIBS) || exit 1; \
 	  mkdir -p tests/fuzz/corpus/$$t build-fuzz/new-$$t; \
 	  echo "fuzz $$t for $(FUZZ_TIME)s"; \
 	  ./build-fuzz/$$n -max_total_time=$(FUZZ_TIME) -max_len=65536 \
@@ -249,13 +261,20 @@ demo: deps
 format:
 	clang-format -i $(wildcard */*.c */*.h tests/*/*.c tests/*/*.h)
 
+# The unit names the binaries where they are installed (BINDIR, without
+# DESTDIR).  SYSTEMDUNITDIR and SYSUSERSDIR under /usr/local are on
+# systemd's search paths; a package sets PREFIX=/usr.
 install: all install-po
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
-	  $(DESTDIR)$(PREFIX)/share/man/man8
-	install -m 0755 $(AMIED) $(AMIE) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSTEMDUNITDIR) \
+	  $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0755 $(AMIED) $(AMIE) $(DESTDIR)$(BINDIR)/
 	for m in $(MAN_OUT); do \
-	  s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
-	  install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
+	  s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
+	  install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; done
+	sed 's|@BINDIR@|$(BINDIR)|g' dist/amied.service.in >$(B)/amied.service
+	install -m 0644 $(B)/amied.service $(DESTDIR)$(SYSTEMDUNITDIR)/amied.service
+	install -m 0644 dist/amie.sysusers $(DESTDIR)$(SYSUSERSDIR)/amie.conf
+	install -m 0644 dist/amie.bash $(DESTDIR)$(BASHCOMPDIR)/amie
 
 install-po: $(MO_OUT)
 	for m in $(MO_OUT); do \

@@ -39,6 +39,7 @@ static const struct {
 	{ "export", cmd_export_main, N_("write records to a bundle file") },
 	{ "import", cmd_import_main, N_("verify and store a bundle's records") },
 	{ "doctor", cmd_doctor_main, N_("look for problems, say how to fix them") },
+	{ "daemon", cmd_daemon_main, N_("daemon reload: reload amied.conf") },
 };
 
 static void

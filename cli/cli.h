@@ -128,5 +128,6 @@ int cmd_restore_main(int argc, char **argv);
 int cmd_export_main(int argc, char **argv);
 int cmd_import_main(int argc, char **argv);
 int cmd_doctor_main(int argc, char **argv);
+int cmd_daemon_main(int argc, char **argv);
 
 #endif

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * amied: the node daemon.  Runs in the foreground, logs to stderr with
- * priority prefixes, tells systemd when it is ready, and on SIGTERM or
- * SIGINT finishes the request (and so the transaction) in progress and
- * exits 0.  It exits non-zero only when it cannot start.
+ * priority prefixes, tells systemd when it is ready, reloads amied.conf
+ * on SIGHUP, and on SIGTERM or SIGINT finishes the request (and so the
+ * transaction) in progress and exits 0.  It exits non-zero only when it
+ * cannot start.  `amied -t` checks the configuration and `amied -T`
+ * prints it, defaults included, without starting the node.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,6 +27,7 @@
 #include "daemon/log.h"
 #include "daemon/net.h"
 #include "daemon/node.h"
+#include "daemon/reload.h"
 #include "proto/nodeid.h"
 
 #define AMIED_EXIT_USAGE 64
@@ -37,10 +40,14 @@ static void
 amied_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: amied [--dir DIR]\n"
+	    "usage: amied [-t | -T] [--dir DIR]\n"
 	    "       amied [--dir DIR] --restore FILE [--force]\n"
 	    "Run the amie node of DIR in the foreground.\n"
-	    "DIR defaults to $AMIE_DIR, then $XDG_DATA_HOME/amie.\n");
+	    "  -t, --check-config  check DIR/amied.conf and exit, 78 on an "
+	    "error\n"
+	    "  -T, --print-config  print the configuration in effect and exit\n"
+	    "DIR defaults to $AMIE_DIR, then $XDG_DATA_HOME/amie.\n"
+	    "SIGHUP reloads amied.conf; amied(8) tells more.\n");
 }
 
 static int
@@ -79,6 +86,28 @@ amied_dir(char *out, size_t cap, const char *opt)
 	return n < 0 || (size_t)n >= cap ? -1 : 0;
 }
 
+/* amied -t and -T: check or print DIR/amied.conf. */
+static int
+amied_config(const char *dir, int print)
+{
+	char path[NODE_PATH_MAX + sizeof(NODE_CONF_FILE) + 1];
+	struct config conf;
+	struct errbuf eb;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, NODE_CONF_FILE);
+	errbuf_clear(&eb);
+	if ((rc = config_load(&conf, path, &eb)) != 0) {
+		fprintf(stderr, "amied: %s\n", eb.msg);
+		return amied_exit_code(rc);
+	}
+	if (print)
+		config_print(&conf, stdout);
+	else
+		fprintf(stderr, "amied: %s: configuration ok\n", path);
+	return fflush(stdout) == 0 ? 0 : AMIED_EXIT_TEMPFAIL;
+}
+
 static int
 amied_run(struct node *n, struct control *ctl, int sigfd)
 {
@@ -112,8 +141,12 @@ amied_run(struct node *n, struct control *ctl, int sigfd)
 			if (read(sigfd, &si, sizeof(si)) != sizeof(si))
 				continue;
 			if (si.ssi_signo == SIGHUP) {
-				log_msg(LOG_INFO, "SIGHUP: nothing to reload "
-				    "in this version");
+				struct errbuf eb;
+
+				log_msg(LOG_NOTICE, "SIGHUP: reloading %s",
+				    NODE_CONF_FILE);
+				errbuf_clear(&eb);
+				reload_run(n, NULL, &eb);
 				continue;
 			}
 			log_msg(LOG_NOTICE, "%s: stopping",
@@ -128,6 +161,8 @@ main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "dir", required_argument, NULL, 'd' },
+		{ "check-config", no_argument, NULL, 't' },
+		{ "print-config", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "restore", required_argument, NULL, 'R' },
 		{ "force", no_argument, NULL, 'F' },
@@ -143,12 +178,16 @@ main(int argc, char **argv)
 	struct node n;
 	sigset_t mask;
 	void *zctx;
-	int c, sigfd, rc;
+	int c, sigfd, rc, config_only = 0;
 
-	while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:htT", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			dir_opt = optarg;
+			break;
+		case 't':
+		case 'T':
+			config_only = c;
 			break;
 		case 'h':
 			amied_usage(stdout);
@@ -172,6 +211,8 @@ main(int argc, char **argv)
 		log_msg(LOG_ERR, "no node directory: use --dir DIR");
 		return AMIED_EXIT_USAGE;
 	}
+	if (config_only != 0)
+		return amied_config(dir, config_only == 'T');
 	umask(077);
 	if (sodium_init() < 0) {
 		log_msg(LOG_ERR, "libsodium failed to initialise");

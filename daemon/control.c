@@ -16,6 +16,7 @@
 #include "daemon/members.h"
 #include "daemon/net.h"
 #include "daemon/ingest.h"
+#include "daemon/reload.h"
 #include "daemon/status.h"
 #include "proto/xmalloc.h"
 
@@ -60,6 +61,7 @@ static const struct {
 	{ "backup", admin_handle_backup },
 	{ "export", bundle_handle_export },
 	{ "doctor", admin_handle_doctor },
+	{ "daemon.reload", reload_handle },
 };
 
 control_fn

@@ -13,22 +13,31 @@ log_set_level(int max_prio)
 	log_max_prio = max_prio;
 }
 
+static const struct {
+	const char *name;
+	int prio;
+} log_levels[] = {
+	{ "error", LOG_ERR }, { "warning", LOG_WARNING },
+	{ "notice", LOG_NOTICE }, { "info", LOG_INFO },
+	{ "debug", LOG_DEBUG },
+};
+
 int
 log_level_parse(const char *s)
 {
-	static const struct {
-		const char *name;
-		int prio;
-	} levels[] = {
-		{ "error", LOG_ERR }, { "warning", LOG_WARNING },
-		{ "notice", LOG_NOTICE }, { "info", LOG_INFO },
-		{ "debug", LOG_DEBUG },
-	};
-
-	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
-		if (strcmp(s, levels[i].name) == 0)
-			return levels[i].prio;
+	for (size_t i = 0; i < sizeof(log_levels) / sizeof(log_levels[0]); i++)
+		if (strcmp(s, log_levels[i].name) == 0)
+			return log_levels[i].prio;
 	return -1;
+}
+
+const char *
+log_level_name(int prio)
+{
+	for (size_t i = 0; i < sizeof(log_levels) / sizeof(log_levels[0]); i++)
+		if (prio <= log_levels[i].prio)
+			return log_levels[i].name;
+	return "debug";
 }
 
 void

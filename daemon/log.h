@@ -16,6 +16,9 @@ void log_set_level(int max_prio);
  * or -1. */
 int log_level_parse(const char *s);
 
+/* The name of priority prio for log_level_parse(), or "debug" past it. */
+const char *log_level_name(int prio);
+
 /* Log one line at priority prio. */
 void log_msg(int prio, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

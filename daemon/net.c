@@ -1102,7 +1102,7 @@ net_zap_recv(struct net *net)
 }
 
 /* Write our node.info when it is missing or differs from the config. */
-static void
+void
 net_write_node_info(struct net *net)
 {
 	struct node *n = net->node;

@@ -78,6 +78,13 @@ void net_tick(struct net *net);
 void net_record_stored(struct net *net, const char *kind,
     const uint8_t id[RECORD_ID_LEN]);
 
+/*
+ * Publish a new node.info record of this node if its name, region,
+ * contact or advertised endpoint differ from the configuration (after a
+ * reload); logs why it could not.
+ */
+void net_write_node_info(struct net *net);
+
 /* Control commands (see daemon/control.h for the handler contract). */
 int net_handle_invite(struct node *n, const struct ctl_request *req,
     struct mpw *reply, struct errbuf *eb);
