@@ -33,6 +33,7 @@ static const struct {
 	{ "peers", cmd_fed_peers_main, "connected peers, last sync, traffic" },
 	{ "sync", cmd_fed_sync_main, "reconcile now with connected peers" },
 	{ "kb", cmd_kb_main, "knowledge base: add, show, list" },
+	{ "contract", cmd_contract_main, "contracts, time logged, usage" },
 };
 
 static void

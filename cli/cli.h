@@ -99,5 +99,6 @@ int cmd_fed_members_main(int argc, char **argv);
 int cmd_fed_member_main(int argc, char **argv);
 int cmd_fed_peers_main(int argc, char **argv);
 int cmd_fed_sync_main(int argc, char **argv);
+int cmd_contract_main(int argc, char **argv);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include <zmq.h>
 
+#include "daemon/contract.h"
 #include "daemon/control.h"
 #include "daemon/kb.h"
 #include "daemon/log.h"
@@ -54,6 +55,13 @@ static const struct {
 	{ "sync", net_handle_sync },
 	{ "members", members_handle_list },
 	{ "member.remove", members_handle_remove },
+	{ "contract.add", contract_handle_add },
+	{ "contract.edit", contract_handle_edit },
+	{ "contract.end", contract_handle_end },
+	{ "contract.list", contract_handle_list },
+	{ "contract.show", contract_handle_show },
+	{ "contract.log", contract_handle_log },
+	{ "contract.usage", contract_handle_usage },
 };
 
 control_fn

@@ -121,3 +121,14 @@ int search_article_changed(struct store *st, MDB_txn *txn, const char *key);
  */
 int search_flush(struct store *st, MDB_txn *txn);
 void search_discard(struct store *st);
+
+/*
+ * work.c, inside the ingest transaction: work_is_kind() says whether
+ * kind is one of the Amie's work (contract, intervention, tech, swap.*);
+ * work_check() is ingest step 5 for those kinds (who may write them,
+ * private bodies encrypted, swap records naming stored targets).
+ * Returns 0, AMIE_EREFUSED with the reason, or AMIE_EIO.
+ */
+int work_is_kind(const char *kind);
+int work_check(struct store *st, MDB_txn *txn, const struct record *r,
+    const struct record_header *h, struct errbuf *eb);
