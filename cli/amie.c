@@ -34,6 +34,7 @@ static const struct {
 	{ "sync", cmd_fed_sync_main, "reconcile now with connected peers" },
 	{ "kb", cmd_kb_main, "knowledge base: add, show, list" },
 	{ "contract", cmd_contract_main, "contracts, time logged, usage" },
+	{ "tech", cmd_tech_main, "technicians: add, edit, list, show" },
 };
 
 static void

@@ -16,6 +16,7 @@
 #include "daemon/net.h"
 #include "daemon/ingest.h"
 #include "daemon/status.h"
+#include "daemon/tech.h"
 #include "proto/xmalloc.h"
 
 #define CONTROL_FRAMES_MAX 3	/* identity, delimiter, request */
@@ -62,6 +63,10 @@ static const struct {
 	{ "contract.show", contract_handle_show },
 	{ "contract.log", contract_handle_log },
 	{ "contract.usage", contract_handle_usage },
+	{ "tech.add", tech_handle_add },
+	{ "tech.edit", tech_handle_edit },
+	{ "tech.list", tech_handle_list },
+	{ "tech.show", tech_handle_show },
 };
 
 control_fn
