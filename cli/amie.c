@@ -35,6 +35,7 @@ static const struct {
 	{ "kb", cmd_kb_main, "knowledge base: add, show, list" },
 	{ "contract", cmd_contract_main, "contracts, time logged, usage" },
 	{ "tech", cmd_tech_main, "technicians: add, edit, list, show" },
+	{ "swap", cmd_swap_main, "lend technicians; the time bank" },
 };
 
 static void

@@ -16,6 +16,7 @@
 #include "daemon/net.h"
 #include "daemon/ingest.h"
 #include "daemon/status.h"
+#include "daemon/swap.h"
 #include "daemon/tech.h"
 #include "proto/xmalloc.h"
 
@@ -67,6 +68,12 @@ static const struct {
 	{ "tech.edit", tech_handle_edit },
 	{ "tech.list", tech_handle_list },
 	{ "tech.show", tech_handle_show },
+	{ "swap.request", swap_handle_request },
+	{ "swap.offer", swap_handle_offer },
+	{ "swap.accept", swap_handle_accept },
+	{ "swap.done", swap_handle_done },
+	{ "swap.list", swap_handle_list },
+	{ "swap.ledger", swap_handle_ledger },
 };
 
 control_fn
