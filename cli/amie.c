@@ -36,6 +36,7 @@ static const struct {
 	{ "contract", cmd_contract_main, "contracts, time logged, usage" },
 	{ "tech", cmd_tech_main, "technicians: add, edit, list, show" },
 	{ "swap", cmd_swap_main, "lend technicians; the time bank" },
+	{ "key", cmd_key_main, "key export FILE: for disaster recovery" },
 };
 
 static void

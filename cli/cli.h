@@ -102,5 +102,6 @@ int cmd_fed_sync_main(int argc, char **argv);
 int cmd_contract_main(int argc, char **argv);
 int cmd_tech_main(int argc, char **argv);
 int cmd_swap_main(int argc, char **argv);
+int cmd_key_main(int argc, char **argv);
 
 #endif
