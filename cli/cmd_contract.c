@@ -183,8 +183,8 @@ cmd_contract_fields(const struct cli *c, const struct cmd_contract_args *a,
 	if (a->renewal != NULL)
 		request_str(r, "renewal", a->renewal);
 	if (a->hours != NULL) {
-		if (hours_parse(a->hours, WORKBODY_MONTH_MINUTES_MAX, &v) != 0 ||
-		    v == 0)
+		if (hours_parse(a->hours, WORKBODY_MONTH_MINUTES_MAX,
+		    &v) != 0 || v == 0)
 			return cli_error(c, CLI_EXIT_DATAERR,
 			    _("--hours-per-month: '%s', expected hours "
 			    "above 0 and at most %d (decimals: 1.5)"),

@@ -186,8 +186,8 @@ cmd_swap_offer(int argc, char **argv)
 	if ((rc = cmd_swap_parse(&c, &a, argc, argv, "tech hours note")) >= 0)
 		return rc;
 	if (argc - a.positional != 1 || a.tech == NULL)
-		return cli_error(&c, CLI_EXIT_USAGE, _("amie swap offer REQUEST "
-		    "--tech T --hours H"));
+		return cli_error(&c, CLI_EXIT_USAGE, _("amie swap offer "
+		    "REQUEST --tech T --hours H"));
 	request_init(&r, "swap.offer");
 	if ((rc = cmd_swap_hours(&c, &a, 1, &r)) >= 0)
 		return rc;

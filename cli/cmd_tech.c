@@ -252,8 +252,8 @@ cmd_tech_list(int argc, char **argv)
 	if ((rc = cmd_tech_parse(&c, &a, argc, argv, "skill region json")) >= 0)
 		return rc;
 	if (argc != a.positional || a.skills.count > 1 || a.regions.count > 1)
-		return cli_error(&c, CLI_EXIT_USAGE, _("amie tech list [--skill "
-		    "S] [--region R] [--json]"));
+		return cli_error(&c, CLI_EXIT_USAGE, _("amie tech list "
+		    "[--skill S] [--region R] [--json]"));
 	request_init(&r, "tech.list");
 	if (a.skills.count > 0)
 		request_str(&r, "skill", a.skills.w[0]);

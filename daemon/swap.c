@@ -515,17 +515,17 @@ swap_put_str(struct mpw *w, const char *key, const struct body_str *s)
 	mpw_str(w, s->s, s->len);
 }
 
-/* The offers of request key as an array. */
+/* The offers of request key as an array (the first SWAP_OFFERS_SHOWN). */
 static void
 swap_put_offers(struct node *n, struct mpw *w, const char *key)
 {
 	struct store_head *revs;
-	struct swap_rec o[WORKBODY_WORDS_MAX];
-	struct workbody_swap_offer b[WORKBODY_WORDS_MAX];
+	struct swap_rec o[SWAP_OFFERS_SHOWN];
+	struct workbody_swap_offer b[SWAP_OFFERS_SHOWN];
 	size_t count = 0, got = 0;
 
 	(void)swap_revs(n, "swap.offer", key, &revs, &count, NULL);
-	for (size_t i = 0; i < count && got < WORKBODY_WORDS_MAX; i++) {
+	for (size_t i = 0; i < count && got < SWAP_OFFERS_SHOWN; i++) {
 		if (swap_rec_load(n, revs[i].id, &o[got], NULL) != 0)
 			continue;
 		if (workbody_swap_offer_decode(&b[got], o[got].rec.body,

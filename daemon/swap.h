@@ -19,6 +19,7 @@
 #include "daemon/control.h"
 
 #define SWAP_ID_BYTES 8		/* random bytes of a new request id */
+#define SWAP_OFFERS_SHOWN 32	/* offers listed per request */
 
 /* swap.request: skills (array), from, to, minutes, optional region and
  * note.  Reply: id, revision. */

@@ -236,6 +236,6 @@ work_check(struct store *st, MDB_txn *txn, const struct record *r,
 			    "borrowing Amie confirms the hours");
 		return 0;
 	}
-	return fail(eb, AMIE_EREFUSED, "kind: '%s' is not known to this version",
+	return fail(eb, AMIE_EREFUSED, "kind: '%s' is not a work kind",
 	    h->kind);
 }
