@@ -33,10 +33,10 @@ static const struct {
 	{ "peers", cmd_fed_peers_main, "connected peers, last sync, traffic" },
 	{ "sync", cmd_fed_sync_main, "reconcile now with connected peers" },
 	{ "kb", cmd_kb_main, "knowledge base: add, show, list" },
-	{ "contract", cmd_contract_main, "contracts, time logged, usage" },
-	{ "tech", cmd_tech_main, "technicians: add, edit, list, show" },
-	{ "swap", cmd_swap_main, "lend technicians; the time bank" },
-	{ "key", cmd_key_main, "key export FILE: for disaster recovery" },
+	{ "contract", cmd_contract_main, N_("contracts, time logged, usage") },
+	{ "tech", cmd_tech_main, N_("technicians: add, edit, list, show") },
+	{ "swap", cmd_swap_main, N_("lend technicians; the time bank") },
+	{ "key", cmd_key_main, N_("key export FILE: for disaster recovery") },
 };
 
 static void

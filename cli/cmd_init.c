@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "cli/cli.h"
+#include "cli/i18n.h"
 #include "cli/passphrase.h"
 #include "proto/body.h"
 #include "proto/keyexport.h"
@@ -222,11 +223,11 @@ cmd_init_main(int argc, char **argv)
 		return cli_error(&c, CLI_EXIT_DATAERR,
 		    "--federation: one line of 1 to %d bytes", BODY_NAME_MAX);
 	if (restore != NULL && fed != NULL)
-		return cli_error(&c, CLI_EXIT_USAGE, "--restore-key re-creates "
-		    "a member of its federation: no --federation");
+		return cli_error(&c, CLI_EXIT_USAGE, _("--restore-key "
+		    "re-creates a member of its federation: no --federation"));
 	if (pfile != NULL && restore == NULL)
-		return cli_error(&c, CLI_EXIT_USAGE, "--passphrase-file goes "
-		    "with --restore-key");
+		return cli_error(&c, CLI_EXIT_USAGE, _("--passphrase-file goes "
+		    "with --restore-key"));
 	if ((rc = cli_dir(&c)) != 0)
 		return rc;
 	snprintf(path, sizeof(path), "%s/node.key", c.dir);
@@ -281,9 +282,10 @@ cmd_init_main(int argc, char **argv)
 	if (fed != NULL)
 		fprintf(stderr, "amie: it founds the federation %s\n", fed);
 	if (restore != NULL)
-		fprintf(stderr, "amie: key restored from %s; once amied runs, "
-		    "join with a fresh invite (amie join CODE) and sync: "
-		    "contracts come back from the other members\n", restore);
+		fprintf(stderr, _("amie: key restored from %s; once amied "
+		    "runs, join with a fresh invite (amie join CODE) and "
+		    "sync: contracts come back from the other members\n"),
+		    restore);
 	fprintf(stderr, "amie: start it with: amied --dir %s\n", c.dir);
 	return 0;
 }
