@@ -126,6 +126,17 @@ contract_today(void)
 	return date_of_ms(node_now_ms());
 }
 
+/* The last day the contract runs, or -1 when open: an active contract
+ * renewed tacitly runs on after its end date, until contract end. */
+static int32_t
+contract_last_day(const struct workbody_contract *c)
+{
+	if (workbody_str_is(&c->status, "active") &&
+	    workbody_str_is(&c->renewal, "tacit"))
+		return -1;
+	return c->end_day;
+}
+
 /* An optional string argument into s; 0, or an error other than
  * absence. */
 static int
@@ -713,8 +724,8 @@ contract_handle_log(struct node *n, const struct ctl_request *req,
 	if ((rc = date_parse(&iv.day, iv.date.s, iv.date.len, "date",
 	    eb)) != 0)
 		goto out;
-	if (iv.day < v.c.start_day || (v.c.end_day >= 0 &&
-	    iv.day > v.c.end_day && !workbody_str_is(&v.c.renewal, "tacit"))) {
+	if (iv.day < v.c.start_day || (contract_last_day(&v.c) >= 0 &&
+	    iv.day > contract_last_day(&v.c))) {
 		rc = fail(eb, AMIE_EPROTO, "date: %.*s is outside the contract "
 		    "(%.*s to %.*s)", (int)iv.date.len, iv.date.s,
 		    (int)v.c.start.len, v.c.start.s, (int)v.c.end.len,
@@ -779,8 +790,10 @@ struct contract_usage {
 static int
 contract_runs_in(const struct workbody_contract *c, int32_t m)
 {
+	int32_t last = contract_last_day(c);
+
 	return c->start_day <= date_month_last(m) &&
-	    (c->end_day < 0 || c->end_day >= date_month_first(m));
+	    (last < 0 || last >= date_month_first(m));
 }
 
 static void
@@ -789,10 +802,11 @@ contract_usage_compute(const struct workbody_contract *c,
     struct contract_usage *u)
 {
 	int32_t first = date_month_of(c->start_day), last = m;
+	int32_t last_day = contract_last_day(c);
 
 	memset(u, 0, sizeof(*u));
-	if (c->end_day >= 0 && date_month_of(c->end_day) < last)
-		last = date_month_of(c->end_day);
+	if (last_day >= 0 && date_month_of(last_day) < last)
+		last = date_month_of(last_day);
 	if (last >= first)
 		u->months = (uint32_t)(last - first + 1);
 	u->total_committed = (uint64_t)u->months * c->minutes_per_month;

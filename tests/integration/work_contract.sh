@@ -89,6 +89,22 @@ wait_for 30 held_on_a || fail "A does not hold B's contract"
 grep -q Mairie "$T/a.json" && fail "A lists B's contract"
 expect_code 1 "$AMIE" --dir "$T/A" contract show "$CB"
 
+# Tacit renewal: a contract not ended runs on after its end date, until
+# contract end sets its last day.
+C3=$("$AMIE" --dir "$T/A" contract add --member "Mairie" --hours-per-month 1 \
+    --start 2026-01-01 --end 2026-01-31) || fail "contract add 3"
+log "$C3" --minutes 30 --date 2026-03-05 --summary "Apres l'echeance"
+"$AMIE" --dir "$T/A" contract usage "$C3" --month 2026-03 --csv >"$T/c3.csv" ||
+    fail "usage C3"
+grep -q ",1.00,1.00,0.50,0.50,3,3.00,0.50,2.50\$" "$T/c3.csv" ||
+    fail "tacit renewal: $(cat "$T/c3.csv")"
+expect_code 0 "$AMIE" --dir "$T/A" contract end "$C3" --date 2026-02-28
+expect_code 65 "$AMIE" --dir "$T/A" contract log "$C3" --minutes 30 \
+    --date 2026-03-06 --summary "Trop tard"
+"$AMIE" --dir "$T/A" contract usage --month 2026-03 --csv >"$T/march.csv" ||
+    fail "usage March"
+grep -q "$C3" "$T/march.csv" && fail "an ended contract still runs in March"
+
 stop_node "$PID_A"
 stop_node "$PID_B"
 finish
