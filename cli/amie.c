@@ -40,6 +40,10 @@ static const struct {
 	{ "import", cmd_import_main, N_("verify and store a bundle's records") },
 	{ "doctor", cmd_doctor_main, N_("look for problems, say how to fix them") },
 	{ "daemon", cmd_daemon_main, N_("daemon reload: reload amied.conf") },
+	{ "contract", cmd_contract_main, N_("contracts, time logged, usage") },
+	{ "tech", cmd_tech_main, N_("technicians: add, edit, list, show") },
+	{ "swap", cmd_swap_main, N_("lend technicians; the time bank") },
+	{ "key", cmd_key_main, N_("key export FILE: for disaster recovery") },
 };
 
 static void

@@ -129,5 +129,9 @@ int cmd_export_main(int argc, char **argv);
 int cmd_import_main(int argc, char **argv);
 int cmd_doctor_main(int argc, char **argv);
 int cmd_daemon_main(int argc, char **argv);
+int cmd_contract_main(int argc, char **argv);
+int cmd_tech_main(int argc, char **argv);
+int cmd_swap_main(int argc, char **argv);
+int cmd_key_main(int argc, char **argv);
 
 #endif

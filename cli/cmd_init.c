@@ -19,7 +19,9 @@
 
 #include "cli/cli.h"
 #include "cli/i18n.h"
+#include "cli/passphrase.h"
 #include "proto/body.h"
+#include "proto/keyexport.h"
 #include "proto/keyfile.h"
 #include "proto/nodeid.h"
 #include "proto/record.h"
@@ -29,8 +31,10 @@ cmd_init_usage(FILE *f)
 {
 	fputs(_("usage: amie init --name NAME [--region R] [--listen tcp://HOST:PORT]\n"
 	    "                 [--federation FED] [--dir DIR]\n"
+	    "       amie init --restore-key FILE [--passphrase-file PFILE] --name NAME ...\n"
 	    "Create a node directory: key, configuration and, with --federation,\n"
-	    "the charter of a new federation founded by this node.\n"
+	    "the charter of a new federation founded by this node.  With\n"
+	    "--restore-key, the key is the one amie key export wrote to FILE.\n"
 	    "Prints the node id on stdout.\n"), f);
 }
 
@@ -78,6 +82,43 @@ cmd_init_write(const struct cli *c, const char *name, const void *buf,
 		    strerror(e));
 	}
 	close(fd);
+	return 0;
+}
+
+/*
+ * Open the key export at path with its passphrase into seed.  Returns 0
+ * or an exit code after a message.
+ */
+static int
+cmd_init_restore(const struct cli *c, const char *path, const char *pfile,
+    uint8_t seed[KEYFILE_SEED_LEN])
+{
+	char buf[KEYEXPORT_LEN + 1], pass[PASSPHRASE_MAX + 1];
+	struct keyexport x;
+	struct errbuf eb;
+	size_t plen;
+	ssize_t len;
+	int fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return cli_error(c, CLI_EXIT_DATAERR, "%s: %s", path,
+		    strerror(errno));
+	len = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (len < 0)
+		return cli_error(c, CLI_EXIT_DATAERR, "%s: %s", path,
+		    strerror(errno));
+	errbuf_clear(&eb);
+	if (keyexport_parse(&x, buf, (size_t)len, &eb) != 0)
+		return cli_error(c, CLI_EXIT_DATAERR, "%s: %s", path, eb.msg);
+	if ((rc = passphrase_read(c, pfile, 0, pass, sizeof(pass),
+	    &plen)) != 0)
+		return rc;
+	rc = keyexport_open(seed, &x, pass, plen, &eb);
+	sodium_memzero(pass, sizeof(pass));
+	sodium_memzero(&x, sizeof(x));
+	if (rc != 0)
+		return cli_error(c, cli_exit_code(rc), "%s: %s", path, eb.msg);
 	return 0;
 }
 
@@ -134,12 +175,15 @@ cmd_init_main(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "federation", required_argument, NULL, 'f' },
 		{ "dir", required_argument, NULL, 'd' },
+		{ "restore-key", required_argument, NULL, 'k' },
+		{ "passphrase-file", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli c = { .prog = "amie init" };
 	const char *name = NULL, *region = "", *fed = NULL;
 	const char *listen = "tcp://0.0.0.0:4410";
+	const char *restore = NULL, *pfile = NULL;
 	char path[CLI_PATH_MAX + 32], conf[2048], id[NODEID_LEN + 1];
 	char keytext[KEYFILE_LEN];
 	uint8_t seed[KEYFILE_SEED_LEN], pk[32], *sk;
@@ -153,6 +197,8 @@ cmd_init_main(int argc, char **argv)
 		case 'l': listen = optarg; break;
 		case 'f': fed = optarg; break;
 		case 'd': c.dir_opt = optarg; break;
+		case 'k': restore = optarg; break;
+		case 'p': pfile = optarg; break;
 		case 'h': cmd_init_usage(stdout); return 0;
 		default: cmd_init_usage(stderr); return CLI_EXIT_USAGE;
 		}
@@ -176,21 +222,35 @@ cmd_init_main(int argc, char **argv)
 	    !cmd_init_value_ok(fed, BODY_NAME_MAX)))
 		return cli_error(&c, CLI_EXIT_DATAERR,
 		    _("--federation: one line of 1 to %d bytes"), BODY_NAME_MAX);
+	if (restore != NULL && fed != NULL)
+		return cli_error(&c, CLI_EXIT_USAGE, _("--restore-key "
+		    "re-creates a member of its federation: no --federation"));
+	if (pfile != NULL && restore == NULL)
+		return cli_error(&c, CLI_EXIT_USAGE, _("--passphrase-file goes "
+		    "with --restore-key"));
 	if ((rc = cli_dir(&c)) != 0)
 		return rc;
 	snprintf(path, sizeof(path), "%s/node.key", c.dir);
 	if (stat(path, &sb) == 0)
 		return cli_error(&c, CLI_EXIT_CONFIG,
 		    _("%s is already a node (it has a node.key)"), c.dir);
-	if (cmd_init_mkdirs(c.dir) != 0)
+	if (restore != NULL &&
+	    (rc = cmd_init_restore(&c, restore, pfile, seed)) != 0)
+		return rc;
+	if (cmd_init_mkdirs(c.dir) != 0) {
+		sodium_memzero(seed, sizeof(seed));
 		return cli_error(&c, CLI_EXIT_CONFIG, "%s: %s", c.dir,
 		    strerror(errno));
+	}
 
 	sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
-	if (sk == NULL)
+	if (sk == NULL) {
+		sodium_memzero(seed, sizeof(seed));
 		return cli_error(&c, CLI_EXIT_TEMPFAIL, "%s",
 		    _("out of memory"));
-	randombytes_buf(seed, sizeof(seed));
+	}
+	if (restore == NULL)
+		randombytes_buf(seed, sizeof(seed));
 	crypto_sign_seed_keypair(pk, sk, seed);
 	keyfile_format(keytext, seed);
 	sodium_memzero(seed, sizeof(seed));
@@ -222,6 +282,11 @@ cmd_init_main(int argc, char **argv)
 	fprintf(stderr, _("amie: node %s created in %s\n"), name, c.dir);
 	if (fed != NULL)
 		fprintf(stderr, _("amie: it founds the federation %s\n"), fed);
+	if (restore != NULL)
+		fprintf(stderr, _("amie: key restored from %s; once amied "
+		    "runs, join with a fresh invite (amie join CODE) and "
+		    "sync: contracts come back from the other members\n"),
+		    restore);
 	fprintf(stderr, _("amie: start it with: amied --dir %s\n"), c.dir);
 	return 0;
 }

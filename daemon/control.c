@@ -10,6 +10,7 @@
 
 #include "daemon/admin.h"
 #include "daemon/bundle.h"
+#include "daemon/contract.h"
 #include "daemon/control.h"
 #include "daemon/kb.h"
 #include "daemon/log.h"
@@ -18,6 +19,8 @@
 #include "daemon/ingest.h"
 #include "daemon/reload.h"
 #include "daemon/status.h"
+#include "daemon/swap.h"
+#include "daemon/tech.h"
 #include "proto/xmalloc.h"
 
 #define CONTROL_FRAMES_MAX 3	/* identity, delimiter, request */
@@ -62,6 +65,23 @@ static const struct {
 	{ "export", bundle_handle_export },
 	{ "doctor", admin_handle_doctor },
 	{ "daemon.reload", reload_handle },
+	{ "contract.add", contract_handle_add },
+	{ "contract.edit", contract_handle_edit },
+	{ "contract.end", contract_handle_end },
+	{ "contract.list", contract_handle_list },
+	{ "contract.show", contract_handle_show },
+	{ "contract.log", contract_handle_log },
+	{ "contract.usage", contract_handle_usage },
+	{ "tech.add", tech_handle_add },
+	{ "tech.edit", tech_handle_edit },
+	{ "tech.list", tech_handle_list },
+	{ "tech.show", tech_handle_show },
+	{ "swap.request", swap_handle_request },
+	{ "swap.offer", swap_handle_offer },
+	{ "swap.accept", swap_handle_accept },
+	{ "swap.done", swap_handle_done },
+	{ "swap.list", swap_handle_list },
+	{ "swap.ledger", swap_handle_ledger },
 };
 
 control_fn

@@ -944,7 +944,9 @@ net_router_recv(struct net *net)
 			zmq_msg_close(&msg);
 			continue;
 		}
-		if (member == NULL) {
+		/* A member may join again: a node re-created from its
+		 * exported key has lost the federation's records. */
+		if (member == NULL || m.type == WIRE_JOIN) {
 			if (m.type == WIRE_JOIN)
 				net_handle_join_msg(net, rid, (size_t)rid_len,
 				    curve, &m);

@@ -150,3 +150,14 @@ void member_verify(struct store *st, MDB_txn *txn, struct check *ck);
  */
 void search_verify(struct store *st, MDB_txn *txn, struct check *ck,
     uint64_t *articles);
+
+/*
+ * work.c, inside the ingest transaction: work_is_kind() says whether
+ * kind is one of the Amie's work (contract, intervention, tech, swap.*);
+ * work_check() is ingest step 5 for those kinds (who may write them,
+ * private bodies encrypted, swap records naming stored targets).
+ * Returns 0, AMIE_EREFUSED with the reason, or AMIE_EIO.
+ */
+int work_is_kind(const char *kind);
+int work_check(struct store *st, MDB_txn *txn, const struct record *r,
+    const struct record_header *h, struct errbuf *eb);

@@ -236,6 +236,8 @@ store_rules_check(struct store *st, MDB_txn *txn, const struct record *r,
 			return fail_prefix(eb, "kb");
 		return 0;
 	}
+	if (work_is_kind(h->kind))
+		return work_check(st, txn, r, h, eb);
 	return fail(eb, AMIE_EREFUSED, "kind: '%s' is not known to this version",
 	    h->kind);
 }

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * amie key export FILE: the node's key sealed under a passphrase
+ * (proto/keyexport.h), the one file needed to re-create the node after
+ * its disk is lost (amie init --restore-key FILE).  It reads DIR/node.key
+ * itself: no daemon is needed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "cli/cli.h"
+#include "cli/i18n.h"
+#include "cli/passphrase.h"
+#include "proto/keyexport.h"
+#include "proto/keyfile.h"
+
+#define CMD_KEY_USAGE \
+	"usage: amie key export FILE [--passphrase-file PFILE]\n" \
+	"Write this node's key, sealed under a passphrase (asked on the\n" \
+	"terminal, or the first line of PFILE), to the new file FILE.\n" \
+	"Keep it off this machine: amie init --restore-key FILE re-creates\n" \
+	"the node from it.  Options: --dir DIR, --help.\n"
+
+/* Read DIR/node.key into seed; 0 or an exit code. */
+static int
+cmd_key_load(const struct cli *c, uint8_t seed[KEYFILE_SEED_LEN])
+{
+	char path[CLI_PATH_MAX + 16], buf[KEYFILE_LEN + 1];
+	struct errbuf eb;
+	ssize_t len;
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "%s/node.key", c->dir);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return cli_error(c, CLI_EXIT_CONFIG, "%s: %s", path,
+		    strerror(errno));
+	len = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (len < 0)
+		return cli_error(c, CLI_EXIT_CONFIG, "%s: %s", path,
+		    strerror(errno));
+	errbuf_clear(&eb);
+	rc = keyfile_parse(seed, buf, (size_t)len, &eb);
+	sodium_memzero(buf, sizeof(buf));
+	if (rc != 0)
+		return cli_error(c, CLI_EXIT_CONFIG, "%s: %s", path, eb.msg);
+	return 0;
+}
+
+static int
+cmd_key_export(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "passphrase-file", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli c = { .prog = "amie key export" };
+	char pass[PASSPHRASE_MAX + 1], text[KEYEXPORT_LEN];
+	uint8_t seed[KEYFILE_SEED_LEN], salt[KEYEXPORT_SALT_LEN];
+	uint8_t nonce[KEYEXPORT_NONCE_LEN];
+	const char *pfile = NULL;
+	struct errbuf eb;
+	size_t plen;
+	int ch, rc, fd;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': c.dir_opt = optarg; break;
+		case 'p': pfile = optarg; break;
+		case 'h': fputs(CMD_KEY_USAGE, stdout); return 0;
+		default: fputs(CMD_KEY_USAGE, stderr); return CLI_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1)
+		return cli_error(&c, CLI_EXIT_USAGE, _("amie key export FILE"));
+	if ((rc = cli_dir(&c)) != 0)
+		return rc;
+	if ((rc = passphrase_read(&c, pfile, 1, pass, sizeof(pass),
+	    &plen)) != 0)
+		return rc;
+	if (plen < KEYEXPORT_PASS_MIN) {
+		sodium_memzero(pass, sizeof(pass));
+		return cli_error(&c, CLI_EXIT_DATAERR, _("the passphrase needs "
+		    "%d characters at least"), KEYEXPORT_PASS_MIN);
+	}
+	if ((rc = cmd_key_load(&c, seed)) != 0) {
+		sodium_memzero(pass, sizeof(pass));
+		return rc;
+	}
+	randombytes_buf(salt, sizeof(salt));
+	randombytes_buf(nonce, sizeof(nonce));
+	errbuf_clear(&eb);
+	rc = keyexport_seal(text, seed, pass, plen, salt, nonce,
+	    KEYEXPORT_OPS, KEYEXPORT_MEM_KIB, &eb);
+	sodium_memzero(seed, sizeof(seed));
+	sodium_memzero(pass, sizeof(pass));
+	if (rc != 0)
+		return cli_fail(&c, &eb);
+	fd = open(argv[optind], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return cli_error(&c, errno == EEXIST ? CLI_EXIT_DATAERR :
+		    CLI_EXIT_CONFIG, "%s: %s", argv[optind], strerror(errno));
+	if (write(fd, text, sizeof(text)) != (ssize_t)sizeof(text) ||
+	    fsync(fd) != 0) {
+		int e = errno;
+
+		close(fd);
+		unlink(argv[optind]);
+		return cli_error(&c, CLI_EXIT_TEMPFAIL, "%s: %s", argv[optind],
+		    strerror(e));
+	}
+	close(fd);
+	fprintf(stderr, _("%s: key written to %s; keep it and its passphrase "
+	    "apart, away from this machine\n"), c.prog, argv[optind]);
+	return 0;
+}
+
+int
+cmd_key_main(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		fputs(CMD_KEY_USAGE, argc < 2 ? stderr : stdout);
+		return argc < 2 ? CLI_EXIT_USAGE : 0;
+	}
+	if (strcmp(argv[1], "export") == 0)
+		return cmd_key_export(argc - 1, argv + 1);
+	fprintf(stderr, _("amie key: unknown command '%s'\n%s"), argv[1],
+	    CMD_KEY_USAGE);
+	return CLI_EXIT_USAGE;
+}
