@@ -14,7 +14,7 @@
 #include "cli/request.h"
 #include "proto/workbody.h"
 
-#define CMD_CONTRACT_USAGE \
+#define CMD_CONTRACT_USAGE N_( \
 	"usage: amie contract add --member NAME --hours-per-month H --start DATE\n" \
 	"           [--end DATE | --months N] [--renewal tacit|express|none]\n" \
 	"           [--notice-months N] [--fee-per-month EUR] [--contact TEXT]\n" \
@@ -24,7 +24,7 @@
 	"       amie contract end ID [--date DATE]\n" \
 	"       amie contract log ID --minutes N [--date DATE] [--tech T] [--kb ARTICLE]... --summary TEXT\n" \
 	"       amie contract usage [ID] [--month YYYY-MM] [--json | --csv]\n" \
-	"Dates are YYYY-MM-DD.  Options common to all: --dir DIR, --help.\n"
+	"Dates are YYYY-MM-DD.  Options common to all: --dir DIR, --help.\n")
 
 #define CMD_CONTRACT_KB_MAX WORKBODY_KB_MAX
 
@@ -129,10 +129,10 @@ cmd_contract_parse(struct cli *c, struct cmd_contract_args *a, int argc,
 			a->kb[a->kb_count++] = optarg;
 			break;
 		case 'h':
-			fputs(CMD_CONTRACT_USAGE, stdout);
+			fputs(_(CMD_CONTRACT_USAGE), stdout);
 			return 0;
 		default:
-			fputs(CMD_CONTRACT_USAGE, stderr);
+			fputs(_(CMD_CONTRACT_USAGE), stderr);
 			return CLI_EXIT_USAGE;
 		}
 	}
@@ -362,8 +362,8 @@ cmd_contract_print_item(void *ctx, const struct mpmap *m)
 	request_cstr(m, "end", end, sizeof(end));
 	request_cstr(m, "status", status, sizeof(status));
 	hours_format(h, request_int(m, "minutes_per_month"));
-	printf("%.8s  %-24s %6s h/month  %s to %-10s  %s\n", id, member, h,
-	    start, end[0] ? end : "-", status);
+	printf(_("%.8s  %-24s %6s h/month  %s to %-10s  %s\n"), id, member,
+	    h, start, end[0] ? end : "-", status);
 }
 
 static int
@@ -595,13 +595,13 @@ cmd_contract_main(int argc, char **argv)
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
-		fputs(CMD_CONTRACT_USAGE, argc < 2 ? stderr : stdout);
+		fputs(_(CMD_CONTRACT_USAGE), argc < 2 ? stderr : stdout);
 		return argc < 2 ? CLI_EXIT_USAGE : 0;
 	}
 	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++)
 		if (strcmp(argv[1], sub[i].name) == 0)
 			return sub[i].fn(argc - 1, argv + 1);
 	fprintf(stderr, _("amie contract: unknown command '%s'\n%s"), argv[1],
-	    CMD_CONTRACT_USAGE);
+	    _(CMD_CONTRACT_USAGE));
 	return CLI_EXIT_USAGE;
 }

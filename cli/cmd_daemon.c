@@ -7,11 +7,11 @@
 #include "cli/cli.h"
 #include "cli/i18n.h"
 
-#define CMD_DAEMON_USAGE \
+#define CMD_DAEMON_USAGE N_( \
 	"usage: amie daemon reload [--json] [--dir DIR]\n" \
 	"Make amied reload amied.conf and wait for it: prints each changed\n" \
 	"key; exits 78 with the file and line when the file has an error\n" \
-	"(amied then keeps its running configuration).\n"
+	"(amied then keeps its running configuration).\n")
 
 /* Print one entry of the reply's "changed" array on stderr. */
 static void

@@ -19,12 +19,12 @@
 #include "proto/keyexport.h"
 #include "proto/keyfile.h"
 
-#define CMD_KEY_USAGE \
+#define CMD_KEY_USAGE N_( \
 	"usage: amie key export FILE [--passphrase-file PFILE]\n" \
 	"Write this node's key, sealed under a passphrase (asked on the\n" \
 	"terminal, or the first line of PFILE), to the new file FILE.\n" \
 	"Keep it off this machine: amie init --restore-key FILE re-creates\n" \
-	"the node from it.  Options: --dir DIR, --help.\n"
+	"the node from it.  Options: --dir DIR, --help.\n")
 
 /* Read DIR/node.key into seed; 0 or an exit code. */
 static int
@@ -74,8 +74,8 @@ cmd_key_export(int argc, char **argv)
 		switch (ch) {
 		case 'd': c.dir_opt = optarg; break;
 		case 'p': pfile = optarg; break;
-		case 'h': fputs(CMD_KEY_USAGE, stdout); return 0;
-		default: fputs(CMD_KEY_USAGE, stderr); return CLI_EXIT_USAGE;
+		case 'h': fputs(_(CMD_KEY_USAGE), stdout); return 0;
+		default: fputs(_(CMD_KEY_USAGE), stderr); return CLI_EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 1)
@@ -127,12 +127,12 @@ cmd_key_main(int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
-		fputs(CMD_KEY_USAGE, argc < 2 ? stderr : stdout);
+		fputs(_(CMD_KEY_USAGE), argc < 2 ? stderr : stdout);
 		return argc < 2 ? CLI_EXIT_USAGE : 0;
 	}
 	if (strcmp(argv[1], "export") == 0)
 		return cmd_key_export(argc - 1, argv + 1);
 	fprintf(stderr, _("amie key: unknown command '%s'\n%s"), argv[1],
-	    CMD_KEY_USAGE);
+	    _(CMD_KEY_USAGE));
 	return CLI_EXIT_USAGE;
 }

@@ -10,14 +10,14 @@
 #include "proto/nodeid.h"
 #include "proto/workbody.h"
 
-#define CMD_SWAP_USAGE \
+#define CMD_SWAP_USAGE N_( \
 	"usage: amie swap request --skill S... --from DATE --to DATE --hours H [--region R] [--note TEXT]\n" \
 	"       amie swap offer REQUEST --tech T --hours H [--note TEXT]\n" \
 	"       amie swap accept OFFER\n" \
 	"       amie swap done REQUEST --hours H\n" \
 	"       amie swap list [--open] [--json]\n" \
 	"       amie swap ledger [--json | --csv]\n" \
-	"Dates are YYYY-MM-DD.  Options common to all: --dir DIR, --help.\n"
+	"Dates are YYYY-MM-DD.  Options common to all: --dir DIR, --help.\n")
 
 enum {
 	OPT_DIR = 256, OPT_JSON, OPT_CSV, OPT_SKILL, OPT_FROM, OPT_TO,
@@ -99,10 +99,10 @@ cmd_swap_parse(struct cli *c, struct cmd_swap_args *a, int argc, char **argv,
 			a->skills[a->skills_count++] = optarg;
 			break;
 		case 'h':
-			fputs(CMD_SWAP_USAGE, stdout);
+			fputs(_(CMD_SWAP_USAGE), stdout);
 			return 0;
 		default:
-			fputs(CMD_SWAP_USAGE, stderr);
+			fputs(_(CMD_SWAP_USAGE), stderr);
 			return CLI_EXIT_USAGE;
 		}
 	}
@@ -267,7 +267,7 @@ cmd_swap_print_request(void *ctx, const struct mpmap *m)
 	request_cstr(m, "state", state, sizeof(state));
 	hours_format(h, request_int(m, "minutes"));
 	hours_format(g, request_int(m, "given_minutes"));
-	printf("%.8s  %.7s  %s to %s  %6s h  %s", id, amie, from, to, h,
+	printf(_("%.8s  %.7s  %s to %s  %6s h  %s"), id, amie, from, to, h,
 	    state);
 	if (strcmp(state, "done") == 0)
 		printf(_(" (%s h given)"), g);
@@ -388,13 +388,13 @@ cmd_swap_main(int argc, char **argv)
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
-		fputs(CMD_SWAP_USAGE, argc < 2 ? stderr : stdout);
+		fputs(_(CMD_SWAP_USAGE), argc < 2 ? stderr : stdout);
 		return argc < 2 ? CLI_EXIT_USAGE : 0;
 	}
 	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++)
 		if (strcmp(argv[1], sub[i].name) == 0)
 			return sub[i].fn(argc - 1, argv + 1);
 	fprintf(stderr, _("amie swap: unknown command '%s'\n%s"), argv[1],
-	    CMD_SWAP_USAGE);
+	    _(CMD_SWAP_USAGE));
 	return CLI_EXIT_USAGE;
 }

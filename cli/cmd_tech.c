@@ -9,12 +9,12 @@
 #include "proto/nodeid.h"
 #include "proto/workbody.h"
 
-#define CMD_TECH_USAGE \
+#define CMD_TECH_USAGE N_( \
 	"usage: amie tech add NAME --skill S... [--region R]... [--lang fr|en]... [--availability TEXT]\n" \
 	"       amie tech edit ID [--name NAME] [--skill S]... [--region R]... [--lang fr|en]... [--availability TEXT]\n" \
 	"       amie tech list [--skill S] [--region R] [--json]\n" \
 	"       amie tech show ID [--json]\n" \
-	"Options common to all: --dir DIR, --help.\n"
+	"Options common to all: --dir DIR, --help.\n")
 
 enum {
 	OPT_DIR = 256, OPT_JSON, OPT_NAME, OPT_SKILL, OPT_REGION, OPT_LANG,
@@ -107,10 +107,10 @@ cmd_tech_parse(struct cli *c, struct cmd_tech_args *a, int argc, char **argv,
 			rc = cmd_tech_word(c, "lang", &a->langs, optarg);
 			break;
 		case 'h':
-			fputs(CMD_TECH_USAGE, stdout);
+			fputs(_(CMD_TECH_USAGE), stdout);
 			return 0;
 		default:
-			fputs(CMD_TECH_USAGE, stderr);
+			fputs(_(CMD_TECH_USAGE), stderr);
 			return CLI_EXIT_USAGE;
 		}
 		if (rc >= 0)
@@ -334,13 +334,13 @@ cmd_tech_main(int argc, char **argv)
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
-		fputs(CMD_TECH_USAGE, argc < 2 ? stderr : stdout);
+		fputs(_(CMD_TECH_USAGE), argc < 2 ? stderr : stdout);
 		return argc < 2 ? CLI_EXIT_USAGE : 0;
 	}
 	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++)
 		if (strcmp(argv[1], sub[i].name) == 0)
 			return sub[i].fn(argc - 1, argv + 1);
 	fprintf(stderr, _("amie tech: unknown command '%s'\n%s"), argv[1],
-	    CMD_TECH_USAGE);
+	    _(CMD_TECH_USAGE));
 	return CLI_EXIT_USAGE;
 }
