@@ -52,7 +52,7 @@ amie_usage(FILE *f)
 	fputs(_("usage: amie [--dir DIR] COMMAND [ARGS]\n\ncommands:\n"), f);
 	for (size_t i = 0; i < sizeof(amie_commands) / sizeof(amie_commands[0]);
 	    i++)
-		fprintf(f, "  %-8s %s\n", amie_commands[i].name,
+		fprintf(f, "  %-9s %s\n", amie_commands[i].name,
 		    _(amie_commands[i].help));
 	fputs(_("\n`amie COMMAND --help` tells more; amie(1) has it all.\n"
 	    "The node directory is --dir, $AMIE_DIR, or $XDG_DATA_HOME/amie.\n"),
