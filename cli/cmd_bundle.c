@@ -22,6 +22,7 @@
 
 #include "cli/cli.h"
 #include "cli/i18n.h"
+#include "cli/progress.h"
 #include "proto/bundle.h"
 #include "proto/record.h"
 #include "proto/xmalloc.h"
@@ -335,6 +336,7 @@ struct cmd_import {
 	const struct cli *c;
 	uint64_t stored, known, refused;
 	json_t *refusals;
+	struct progress p;	/* on a terminal: records sent so far */
 };
 
 /* Membership records go first, so that a new member's records are not
@@ -444,6 +446,7 @@ cmd_import_all(struct cmd_import *im, const struct cmd_import_rec *recs,
 		if (i > first &&
 		    (rc = cmd_import_batch(im, recs + first, i - first)) != 0)
 			return rc;
+		progress_update(&im->p, i);
 		first = i;
 		bytes = i < n ? recs[i].len + 8 : 0;
 	}
@@ -518,7 +521,9 @@ cmd_import_main(int argc, char **argv)
 	memset(&im, 0, sizeof(im));
 	im.c = &c;
 	im.refusals = json_array();
+	progress_start(&im.p, _("importing"), _("records"), n, 0);
 	rc = cmd_import_all(&im, recs, n);
+	progress_end(&im.p);
 	free(recs);
 	munmap(map, (size_t)sb.st_size);
 	if (rc != 0) {
