@@ -106,8 +106,22 @@ struct net_waiter {
 	uint64_t sessions;		/* reconciliations started for it */
 };
 
+/*
+ * What one key did wrong, kept while its links come and go, for amie
+ * peers: records and messages refused, times it was dropped with a
+ * penalty, and messages over its rate.
+ */
+struct net_tally {
+	uint8_t key[32];
+	uint64_t last_ms;		/* 0: a free slot */
+	uint64_t refused;
+	uint64_t penalties;
+	uint64_t rate_limited;
+};
+
 #define NET_BACKOFFS_MAX 64
 #define NET_WAITERS_MAX 16
+#define NET_TALLIES_MAX 128
 
 struct net {
 	struct node *node;
@@ -122,6 +136,8 @@ struct net {
 	size_t members_count;
 	struct net_backoff backoff[NET_BACKOFFS_MAX];
 	struct net_waiter waiters[NET_WAITERS_MAX];
+	struct net_tally tally[NET_TALLIES_MAX];
+	uint64_t handshakes_refused;	/* by the ZAP handler */
 	uint64_t join_tokens_ms;	/* token bucket: time of a full one */
 	uint64_t tick_ms;
 	int has_federation;
@@ -234,6 +250,27 @@ net_backed_off(struct net *net, const uint8_t key[32])
 	return b != NULL && b->until_ms > net->tick_ms;
 }
 
+/* The tally of key, made (in the least recently used slot) if new. */
+static struct net_tally *
+net_tally_of(struct net *net, const uint8_t key[32])
+{
+	struct net_tally *oldest = &net->tally[0];
+
+	for (size_t i = 0; i < NET_TALLIES_MAX; i++) {
+		if (net->tally[i].last_ms != 0 &&
+		    memcmp(net->tally[i].key, key, 32) == 0) {
+			net->tally[i].last_ms = net->tick_ms ? net->tick_ms : 1;
+			return &net->tally[i];
+		}
+		if (net->tally[i].last_ms < oldest->last_ms)
+			oldest = &net->tally[i];
+	}
+	memset(oldest, 0, sizeof(*oldest));
+	memcpy(oldest->key, key, 32);
+	oldest->last_ms = net->tick_ms ? net->tick_ms : 1;
+	return oldest;
+}
+
 /* 1 while key serves a penalty: its messages are dropped. */
 static int
 net_penalized(struct net *net, const uint8_t key[32])
@@ -266,6 +303,8 @@ net_backoff_add(struct net *net, const uint8_t key[32], const char *reason,
 	b->until_ms = net->tick_ms + b->delay_ms;
 	if (b->penalty == (how == NET_DROP_PENALTY))
 		snprintf(b->reason, sizeof(b->reason), "%s", reason);
+	if (how == NET_DROP_PENALTY)
+		net_tally_of(net, key)->penalties++;
 }
 
 /* Send the message in w on link l. */
@@ -742,6 +781,7 @@ net_take_records(struct link *l, const struct wire_msg *m, int *membership)
 		if (out[i].code == 0)
 			continue;
 		l->errors++;
+		net_tally_of(net, l->key)->refused++;
 		snprintf(l->last_error, sizeof(l->last_error), "%.127s",
 		    out[i].reason);
 		log_msg(LOG_NOTICE, "net: refused a record: %s", out[i].reason);
@@ -887,6 +927,28 @@ net_inbound_link(struct net *net, const uint8_t key[32], const uint8_t *rid,
 	return l;
 }
 
+/*
+ * Checks of a decoded message before it is dispatched, common to both
+ * directions.  Returns 1 to dispatch it, 0 when l was dropped for it.
+ */
+static int
+net_admit(struct link *l, const struct wire_msg *m)
+{
+	char why[128];
+
+	if ((m->type == WIRE_NEG_OPEN || m->type == WIRE_NEG_MSG) &&
+	    m->neg_len > NET_FRAME_LIMIT) {
+		snprintf(why, sizeof(why), "negentropy: frame of %zu bytes, "
+		    "limit %d", m->neg_len, NET_FRAME_LIMIT);
+		log_msg(LOG_NOTICE, "net: refused a message: %s", why);
+		l->errors++;
+		net_tally_of(l->net, l->key)->refused++;
+		net_link_drop(l, why, NET_DROP_PENALTY);
+		return 0;
+	}
+	return 1;
+}
+
 static void
 net_router_recv(struct net *net)
 {
@@ -939,6 +1001,7 @@ net_router_recv(struct net *net)
 				    member->ed, rid, (size_t)rid_len);
 
 				l->errors++;
+				net_tally_of(net, l->key)->refused++;
 				net_link_drop(l, eb.msg, NET_DROP_PENALTY);
 			}
 			zmq_msg_close(&msg);
@@ -957,7 +1020,8 @@ net_router_recv(struct net *net)
 			    (size_t)rid_len);
 
 			l->bytes_received += zmq_msg_size(&msg);
-			net_dispatch(l, &m);
+			if (net_admit(l, &m))
+				net_dispatch(l, &m);
 		}
 		zmq_msg_close(&msg);
 	}
@@ -1033,8 +1097,11 @@ net_dealer_recv(struct link *l)
 		if (wire_decode(&m, zmq_msg_data(&msg), zmq_msg_size(&msg),
 		    &eb) != 0) {
 			l->errors++;
+			net_tally_of(l->net, l->key)->refused++;
+			log_msg(LOG_NOTICE, "net: malformed message from a peer: "
+			    "%s", eb.msg);
 			net_link_drop(l, eb.msg, NET_DROP_PENALTY);
-		} else {
+		} else if (net_admit(l, &m)) {
 			net_dispatch(l, &m);
 		}
 		zmq_msg_close(&msg);
@@ -1083,7 +1150,8 @@ net_zap_recv(struct net *net)
 			status = "200";
 			text = "OK";
 		} else {
-			log_msg(LOG_INFO, "net: refused a handshake from "
+			net->handshakes_refused++;
+			log_msg(LOG_NOTICE, "net: refused a handshake from "
 			    "key %.16s...: not a member, no invite pending",
 			    uid);
 		}
@@ -1727,11 +1795,17 @@ net_handle_join(struct node *n, const struct ctl_request *req,
 	return CONTROL_DEFERRED;
 }
 
-/* One row of amie peers: a link, or a key backed off with no link. */
+static const struct net_tally *net_tally_find(const struct net *net,
+    const uint8_t key[32]);
+static int net_has_link(const struct net *net, const uint8_t key[32]);
+
+/* One row of amie peers: a link, a key backed off with no link, or a key
+ * with refusals on record and no link. */
 static void
 net_peer_row(struct mpw *w, struct net *net, const uint8_t key[32],
     const struct link *l, const char *state, const char *error)
 {
+	const struct net_tally *t = net_tally_find(net, key);
 	struct member_info mi;
 	char id[NODEID_LEN + 1];
 	struct errbuf eb;
@@ -1739,7 +1813,7 @@ net_peer_row(struct mpw *w, struct net *net, const uint8_t key[32],
 	nodeid_format(id, key);
 	if (member_get(net->node->store, key, &mi, &eb) != 0)
 		mi.name[0] = '\0';
-	mpw_map(w, 14);
+	mpw_map(w, 17);
 	mpw_cstr(w, "bytes_received");
 	mpw_uint(w, l != NULL ? l->bytes_received : 0);
 	mpw_cstr(w, "bytes_sent");
@@ -1758,8 +1832,14 @@ net_peer_row(struct mpw *w, struct net *net, const uint8_t key[32],
 	mpw_uint(w, l != NULL ? l->last_sync_ms : 0);
 	mpw_cstr(w, "name");
 	mpw_cstr(w, mi.name);
+	mpw_cstr(w, "penalties");
+	mpw_uint(w, t != NULL ? t->penalties : 0);
+	mpw_cstr(w, "rate_limited");
+	mpw_uint(w, t != NULL ? t->rate_limited : 0);
 	mpw_cstr(w, "received");
 	mpw_uint(w, l != NULL ? l->records_received : 0);
+	mpw_cstr(w, "refused");
+	mpw_uint(w, t != NULL ? t->refused : 0);
 	mpw_cstr(w, "rounds");
 	mpw_uint(w, l != NULL ? l->last_rounds : 0);
 	mpw_cstr(w, "sent");
@@ -1770,6 +1850,17 @@ net_peer_row(struct mpw *w, struct net *net, const uint8_t key[32],
 	mpw_uint(w, l != NULL ? l->wants_sent : 0);
 }
 
+/* The tally of key, or NULL if it has none. */
+static const struct net_tally *
+net_tally_find(const struct net *net, const uint8_t key[32])
+{
+	for (size_t i = 0; i < NET_TALLIES_MAX; i++)
+		if (net->tally[i].last_ms != 0 &&
+		    memcmp(net->tally[i].key, key, 32) == 0)
+			return &net->tally[i];
+	return NULL;
+}
+
 static int
 net_has_link(const struct net *net, const uint8_t key[32])
 {
@@ -1777,6 +1868,14 @@ net_has_link(const struct net *net, const uint8_t key[32])
 		if (!l->dead && !l->joining && memcmp(l->key, key, 32) == 0)
 			return 1;
 	return 0;
+}
+
+/* 1 if tally t needs a row of its own in amie peers. */
+static int
+net_tally_shown_alone(struct net *net, const struct net_tally *t)
+{
+	return t->last_ms != 0 && !net_has_link(net, t->key) &&
+	    !net_backed_off(net, t->key);
 }
 
 int
@@ -1796,7 +1895,12 @@ net_handle_peers(struct node *n, const struct ctl_request *req,
 		if (net->backoff[i].until_ms > net->tick_ms &&
 		    !net_has_link(net, net->backoff[i].key))
 			count++;
-	mpw_map(w, 1);
+	for (size_t i = 0; i < NET_TALLIES_MAX; i++)
+		if (net_tally_shown_alone(net, &net->tally[i]))
+			count++;
+	mpw_map(w, 2);
+	mpw_cstr(w, "handshakes_refused");
+	mpw_uint(w, net->handshakes_refused);
 	mpw_cstr(w, "peers");
 	mpw_array(w, count);
 	for (struct link *l = net->links; l != NULL; l = l->next) {
@@ -1811,6 +1915,11 @@ net_handle_peers(struct node *n, const struct ctl_request *req,
 		    !net_has_link(net, net->backoff[i].key))
 			net_peer_row(w, net, net->backoff[i].key, NULL,
 			    "backoff", net->backoff[i].reason);
+	/* Keys that misbehaved, now with no link and no backoff. */
+	for (size_t i = 0; i < NET_TALLIES_MAX; i++)
+		if (net_tally_shown_alone(net, &net->tally[i]))
+			net_peer_row(w, net, net->tally[i].key, NULL,
+			    "disconnected", "");
 	return 0;
 }
 
