@@ -6,10 +6,15 @@
  *
  *   peertool KEYDIR ENDPOINT SERVER_NODE_ID NETWORK_ID_HEX MODE
  *   peertool mint FOUNDER_DIR NEWDIR NETWORK_ID_HEX
+ *   peertool secrets KEYDIR
  *
  * mint makes a key pair in NEWDIR/node.key (mode 0600), signs a
  * member.add for it with the key of FOUNDER_DIR and hands it to that
  * node's amied over its control socket: a new member, without a node.
+ * secrets prints, one a line, every encoding of KEYDIR's secret key that
+ * could leak into a log: the seed and the 64-byte secret key in hex and in
+ * each base64 variant, and the CurveZMQ secret key in hex and Z85, for
+ * tests that grep logs for them.
  *
  * MODE, after a HELLO (each record mode sends one record in a RECORDS):
  *   hello        only the HELLO, report the answer
@@ -213,6 +218,42 @@ peertool_mint(const char *founder, const char *newdir, const char *nethex)
 	sodium_memzero(fsk, sizeof(fsk));
 	sodium_memzero(sk, sizeof(sk));
 	return rc;
+}
+
+/* Print b in hex and in the four base64 variants, one a line. */
+static void
+peertool_encodings(const uint8_t *b, size_t len)
+{
+	static const int variants[] = { sodium_base64_VARIANT_ORIGINAL,
+		sodium_base64_VARIANT_ORIGINAL_NO_PADDING,
+		sodium_base64_VARIANT_URLSAFE,
+		sodium_base64_VARIANT_URLSAFE_NO_PADDING };
+	char out[256];
+
+	sodium_bin2hex(out, sizeof(out), b, len);
+	printf("%s\n", out);
+	for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
+		sodium_bin2base64(out, sizeof(out), b, len, variants[i]);
+		printf("%s\n", out);
+	}
+}
+
+static int
+peertool_secrets(const char *dir)
+{
+	uint8_t pk[32], sk[64], csk[32];
+	char z85[41];
+
+	peertool_load_key(dir, pk, sk);
+	crypto_sign_ed25519_sk_to_curve25519(csk, sk);
+	peertool_encodings(sk, 32);	/* the seed, as in node.key */
+	peertool_encodings(sk, 64);
+	peertool_encodings(csk, 32);
+	if (zmq_z85_encode(z85, csk, sizeof(csk)) != NULL)
+		printf("%s\n", z85);
+	sodium_memzero(sk, sizeof(sk));
+	sodium_memzero(csk, sizeof(csk));
+	return 0;
 }
 
 /* A kb body, or a malformed one for the body modes. */
@@ -474,9 +515,11 @@ main(int argc, char **argv)
 		peertool_die("libsodium");
 	if (argc == 5 && strcmp(argv[1], "mint") == 0)
 		return peertool_mint(argv[2], argv[3], argv[4]);
+	if (argc == 3 && strcmp(argv[1], "secrets") == 0)
+		return peertool_secrets(argv[2]);
 	if (argc != 6)
 		peertool_die("usage: peertool KEYDIR ENDPOINT SERVER_ID NETID "
-		    "MODE | mint FOUNDER_DIR NEWDIR NETID");
+		    "MODE | mint FOUNDER_DIR NEWDIR NETID | secrets KEYDIR");
 	mode = argv[5];
 	peertool_load_key(argv[1], pk, sk);
 	if (nodeid_parse(server, argv[3], NULL) != 0)
