@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 #include <assert.h>
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <linux/tcp.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <sodium.h>
 
@@ -64,6 +69,7 @@ struct link {
 	void *mon;			/* outbound: its handshake events */
 	uint8_t rid[NET_RID_MAX];	/* inbound: the ROUTER routing id */
 	size_t rid_len;
+	int fd;				/* inbound: its TCP socket, or -1 */
 	char endpoint[BODY_ENDPOINT_MAX + 1];
 	int ready;			/* HELLO seen */
 	int dead;			/* to be freed at the next tick */
@@ -117,6 +123,9 @@ struct net_tally {
 	uint64_t refused;
 	uint64_t penalties;
 	uint64_t rate_limited;
+	/* token buckets, in thousandths of a message and of a byte */
+	uint64_t msg_tokens, byte_tokens, refill_ms;
+	unsigned over;			/* messages past the limit in a row */
 };
 
 #define NET_BACKOFFS_MAX 64
@@ -138,6 +147,9 @@ struct net {
 	struct net_waiter waiters[NET_WAITERS_MAX];
 	struct net_tally tally[NET_TALLIES_MAX];
 	uint64_t handshakes_refused;	/* by the ZAP handler */
+	uint64_t router_resets;		/* by the memory guard */
+	size_t mem_base;		/* RssAnon at start, bytes */
+	uint64_t mem_settle_ms;		/* after a reset: when to look again */
 	uint64_t join_tokens_ms;	/* token bucket: time of a full one */
 	uint64_t tick_ms;
 	int has_federation;
@@ -421,6 +433,7 @@ net_link_new(struct net *net, const uint8_t key[32], int outbound)
 	if (crypto_sign_ed25519_pk_to_curve25519(l->curve, key) != 0)
 		l->dead = 1;	/* not a usable key: freed at the next tick */
 	l->outbound = outbound;
+	l->fd = -1;
 	l->created_ms = l->last_recv_ms = net->tick_ms;
 	l->next = net->links;
 	net->links = l;
@@ -739,8 +752,10 @@ net_answer_have(struct link *l, const struct wire_msg *m)
 	for (uint32_t i = 0; i < m->count; i++)
 		if (!store_has(l->net->node->store, wire_id(m, i)))
 			memcpy(missing[n++], wire_id(m, i), 32);
-	if (n > 0) {
-		for (uint32_t i = 0; i < n; i++)
+	/* Past the bound, the ids come with the next reconciliation. */
+	if (n > 0 && l->need_count < NET_HAVE_NEED_MAX) {
+		for (uint32_t i = 0; i < n && l->need_count <
+		    NET_HAVE_NEED_MAX; i++)
 			net_need_add(l, missing[i]);
 		net_want_more(l);
 	}
@@ -928,6 +943,56 @@ net_inbound_link(struct net *net, const uint8_t key[32], const uint8_t *rid,
 }
 
 /*
+ * Take one message of len bytes from key's token buckets.  Returns 1 to
+ * read it, 0 to drop it unread, -1 to drop the key's links with a penalty
+ * (it kept flooding).
+ */
+static int
+net_rate_admit(struct net *net, const uint8_t key[32], size_t len)
+{
+	struct net_tally *t = net_tally_of(net, key);
+	const uint64_t msg_cap = (uint64_t)NET_PEER_MESSAGES_PER_SEC * 1000;
+	const uint64_t byte_cap = (uint64_t)NET_PEER_BYTES_PER_SEC * 1000;
+	uint64_t now = node_now_ms(), ms;
+	char who[NODEID_LEN + 1];
+
+	if (t->refill_ms == 0) {
+		t->msg_tokens = msg_cap;
+		t->byte_tokens = byte_cap;
+	} else if (now > t->refill_ms) {
+		ms = now - t->refill_ms;
+		t->msg_tokens += ms * NET_PEER_MESSAGES_PER_SEC;
+		t->byte_tokens += ms * NET_PEER_BYTES_PER_SEC;
+		if (t->msg_tokens > msg_cap)
+			t->msg_tokens = msg_cap;
+		if (t->byte_tokens > byte_cap)
+			t->byte_tokens = byte_cap;
+	}
+	t->refill_ms = now;
+	if (t->msg_tokens >= 1000 && t->byte_tokens >= (uint64_t)len * 1000) {
+		t->msg_tokens -= 1000;
+		t->byte_tokens -= (uint64_t)len * 1000;
+		if (t->msg_tokens > msg_cap / 2 &&
+		    t->byte_tokens > byte_cap / 2)
+			t->over = 0;
+		return 1;
+	}
+	t->rate_limited++;
+	if (t->over++ == 0) {
+		net_short(who, key);
+		log_msg(LOG_NOTICE, "net: %s is over %u messages/s or %u "
+		    "bytes/s: dropping its messages", who,
+		    NET_PEER_MESSAGES_PER_SEC, NET_PEER_BYTES_PER_SEC);
+	}
+	if (t->over < NET_PEER_OVER_MAX)
+		return 0;
+	t->over = 0;
+	return -1;
+}
+
+#define NET_FLOODING "flooding: over its rate of messages or bytes"
+
+/*
  * Checks of a decoded message before it is dispatched, common to both
  * directions.  Returns 1 to dispatch it, 0 when l was dropped for it.
  */
@@ -959,10 +1024,10 @@ net_router_recv(struct net *net)
 	zmq_msg_t msg;
 	const char *uid;
 	size_t n = 0;
-	int rid_len, more;
+	int rid_len, more, budget = NET_RECV_BUDGET, rate;
 	size_t sz = sizeof(more);
 
-	for (;;) {
+	while (budget-- > 0) {
 		rid_len = zmq_recv(net->router, rid, sizeof(rid),
 		    ZMQ_DONTWAIT);
 		if (rid_len < 0)
@@ -991,6 +1056,20 @@ net_router_recv(struct net *net)
 			continue;
 		}
 		member = net_member_by_curve(net, curve);
+		/* Penalised or over its rate: dropped before it costs more. */
+		if (member != NULL && net_penalized(net, member->ed)) {
+			zmq_msg_close(&msg);
+			continue;
+		}
+		if (member != NULL && (rate = net_rate_admit(net, member->ed,
+		    zmq_msg_size(&msg))) <= 0) {
+			if (rate < 0)
+				net_link_drop(net_inbound_link(net, member->ed,
+				    rid, (size_t)rid_len), NET_FLOODING,
+				    NET_DROP_PENALTY);
+			zmq_msg_close(&msg);
+			continue;
+		}
 		errbuf_clear(&eb);
 		if (wire_decode(&m, zmq_msg_data(&msg), zmq_msg_size(&msg),
 		    &eb) != 0) {
@@ -1019,6 +1098,7 @@ net_router_recv(struct net *net)
 			struct link *l = net_inbound_link(net, member->ed, rid,
 			    (size_t)rid_len);
 
+			l->fd = zmq_msg_get(&msg, ZMQ_SRCFD);
 			l->bytes_received += zmq_msg_size(&msg);
 			if (net_admit(l, &m))
 				net_dispatch(l, &m);
@@ -1085,12 +1165,21 @@ net_dealer_recv(struct link *l)
 	struct wire_msg m;
 	struct errbuf eb;
 	zmq_msg_t msg;
+	int budget = NET_RECV_BUDGET, rate;
 
-	while (!l->dead) {
+	while (!l->dead && budget-- > 0) {
 		zmq_msg_init(&msg);
 		if (zmq_msg_recv(&msg, l->sock, ZMQ_DONTWAIT) < 0) {
 			zmq_msg_close(&msg);
 			return;
+		}
+		if (!l->joining && (rate = net_rate_admit(l->net, l->key,
+		    zmq_msg_size(&msg))) <= 0) {
+			if (rate < 0)
+				net_link_drop(l, NET_FLOODING,
+				    NET_DROP_PENALTY);
+			zmq_msg_close(&msg);
+			continue;
 		}
 		errbuf_clear(&eb);
 		l->bytes_received += zmq_msg_size(&msg);
@@ -1208,12 +1297,141 @@ net_write_node_info(struct net *net)
 	mpw_release(&body);
 }
 
+/* Make and bind the ROUTER.  Returns 0 or AMIE_ECONFIG. */
+static int
+net_router_open(struct net *net, struct errbuf *eb)
+{
+	int linger = 0, sndhwm = NET_HWM, rcvhwm = NET_RCVHWM, server = 1;
+	int enforce = 1, rc;
+	int64_t maxmsg = WIRE_MSG_MAX;
+	const char *listen = net->node->conf.listen;
+
+	net->router = zmq_socket(net->zctx, ZMQ_ROUTER);
+	zmq_setsockopt(net->router, ZMQ_LINGER, &linger, sizeof(linger));
+	zmq_setsockopt(net->router, ZMQ_SNDHWM, &sndhwm, sizeof(sndhwm));
+	zmq_setsockopt(net->router, ZMQ_RCVHWM, &rcvhwm, sizeof(rcvhwm));
+	zmq_setsockopt(net->router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
+	zmq_setsockopt(net->router, ZMQ_CURVE_SERVER, &server, sizeof(server));
+	zmq_setsockopt(net->router, ZMQ_CURVE_SECRETKEY, net->curve_sk, 32);
+	zmq_setsockopt(net->router, ZMQ_ZAP_DOMAIN, NET_ZAP_DOMAIN,
+	    strlen(NET_ZAP_DOMAIN));
+	if (zmq_setsockopt(net->router, ZMQ_ZAP_ENFORCE_DOMAIN, &enforce,
+	    sizeof(enforce)) != 0 && net->router_resets == 0)
+		log_msg(LOG_INFO, "net: this libzmq has no "
+		    "ZMQ_ZAP_ENFORCE_DOMAIN; the ZAP handler, bound first, "
+		    "still decides every handshake");
+	if (zmq_bind(net->router, listen) != 0) {
+		rc = fail(eb, AMIE_ECONFIG, "listen %s: %s", listen,
+		    zmq_strerror(zmq_errno()));
+		zmq_close(net->router);
+		net->router = NULL;
+		return rc;
+	}
+	return 0;
+}
+
+/* The daemon's anonymous resident memory in bytes, 0 if unknown. */
+static size_t
+net_anon_bytes(void)
+{
+	char line[128];
+	size_t kb = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "RssAnon: %zu kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb * 1024;
+}
+
+/*
+ * The inbound link whose TCP connection brought the most bytes that never
+ * reached us as messages (what libzmq holds of a message that does not
+ * end), if that is over a quarter of NET_MEM_GUARD; else NULL.
+ */
+static struct link *
+net_mem_culprit(struct net *net)
+{
+	struct link *worst = NULL;
+	uint64_t worst_excess = NET_MEM_GUARD / 4;
+
+	for (struct link *l = net->links; l != NULL; l = l->next) {
+		struct tcp_info ti;
+		socklen_t len = sizeof(ti);
+
+		if (l->outbound || l->dead || l->fd < 0)
+			continue;
+		memset(&ti, 0, sizeof(ti));
+		if (getsockopt(l->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+		    len < offsetof(struct tcp_info, tcpi_bytes_received) +
+		    sizeof(ti.tcpi_bytes_received))
+			continue;
+		if (ti.tcpi_bytes_received > l->bytes_received + worst_excess) {
+			worst_excess = ti.tcpi_bytes_received - l->bytes_received;
+			worst = l;
+		}
+	}
+	return worst;
+}
+
+/*
+ * The memory guard (see NET_MEM_GUARD in net.h): close the ROUTER, and
+ * with it what libzmq holds for its peers, then bind it again.  While the
+ * bind fails (the old socket is closed in the background), retry at each
+ * tick.
+ */
+static void
+net_mem_guard(struct net *net)
+{
+	struct link *culprit;
+	struct errbuf eb;
+	size_t anon;
+
+	if (net->router == NULL) {
+		if (net_router_open(net, &eb) != 0)
+			log_msg(LOG_WARNING, "net: %s (retrying)", eb.msg);
+		return;
+	}
+	if (net->mem_base == 0 || net->tick_ms < net->mem_settle_ms)
+		return;
+	malloc_trim(0);
+	anon = net_anon_bytes();
+	if (anon <= net->mem_base + NET_MEM_GUARD) {
+		net->mem_settle_ms = 0;
+		return;
+	}
+	if (net->mem_settle_ms != 0) {
+		/* Still there after a reset: our own, not libzmq's. */
+		net->mem_base = anon;
+		net->mem_settle_ms = 0;
+		return;
+	}
+	log_msg(LOG_WARNING, "net: memory %zu MiB over its size at start "
+	    "(a peer sending a message that never ends?): closing the "
+	    "listening socket and its links, then opening it again",
+	    (anon - net->mem_base) >> 20);
+	net->router_resets++;
+	if ((culprit = net_mem_culprit(net)) != NULL)
+		net_link_drop(culprit, "flooding: a message that never ends",
+		    NET_DROP_PENALTY);
+	for (struct link *l = net->links; l != NULL; l = l->next)
+		if (!l->outbound)
+			net_link_drop(l, "listening socket reset", 0);
+	zmq_close(net->router);
+	net->router = NULL;
+	net->mem_settle_ms = net->tick_ms + NET_MEM_SETTLE_MS;
+	if (net_router_open(net, &eb) != 0)
+		log_msg(LOG_WARNING, "net: %s (retrying)", eb.msg);
+}
+
 int
 net_open(struct net **out, void *zctx, struct node *n, struct control *ctl,
     struct errbuf *eb)
 {
-	int linger = 0, hwm = NET_HWM, server = 1, enforce = 1, rc;
-	int64_t maxmsg = WIRE_MSG_MAX;
+	int linger = 0, rc;
 	struct net *net = xcalloc(1, sizeof(*net));
 
 	net->node = n;
@@ -1234,25 +1452,9 @@ net_open(struct net **out, void *zctx, struct node *n, struct control *ctl,
 		    zmq_strerror(zmq_errno()));
 		goto fail;
 	}
-	net->router = zmq_socket(zctx, ZMQ_ROUTER);
-	zmq_setsockopt(net->router, ZMQ_LINGER, &linger, sizeof(linger));
-	zmq_setsockopt(net->router, ZMQ_SNDHWM, &hwm, sizeof(hwm));
-	zmq_setsockopt(net->router, ZMQ_RCVHWM, &hwm, sizeof(hwm));
-	zmq_setsockopt(net->router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
-	zmq_setsockopt(net->router, ZMQ_CURVE_SERVER, &server, sizeof(server));
-	zmq_setsockopt(net->router, ZMQ_CURVE_SECRETKEY, net->curve_sk, 32);
-	zmq_setsockopt(net->router, ZMQ_ZAP_DOMAIN, NET_ZAP_DOMAIN,
-	    strlen(NET_ZAP_DOMAIN));
-	if (zmq_setsockopt(net->router, ZMQ_ZAP_ENFORCE_DOMAIN, &enforce,
-	    sizeof(enforce)) != 0)
-		log_msg(LOG_INFO, "net: this libzmq has no "
-		    "ZMQ_ZAP_ENFORCE_DOMAIN; the ZAP handler, bound first, "
-		    "still decides every handshake");
-	if (zmq_bind(net->router, n->conf.listen) != 0) {
-		rc = fail(eb, AMIE_ECONFIG, "listen %s: %s", n->conf.listen,
-		    zmq_strerror(zmq_errno()));
+	if ((rc = net_router_open(net, eb)) != 0)
 		goto fail;
-	}
+	net->mem_base = net_anon_bytes();
 	net_members_reload(net);
 	*out = net;
 	n->net = net;
@@ -1288,7 +1490,8 @@ net_close(struct net **netp)
 			    &eb);
 		net_link_free(l);
 	}
-	zmq_close(net->router);
+	if (net->router != NULL)
+		zmq_close(net->router);
 	zmq_close(net->zap);
 	net->node->net = NULL;
 	sodium_memzero(net->curve_sk, sizeof(net->curve_sk));
@@ -1303,7 +1506,9 @@ net_poll_items(struct net *net, zmq_pollitem_t *items, size_t cap)
 	size_t n = 0;
 
 	assert(cap >= 2);
-	items[n++] = (zmq_pollitem_t){ net->router, 0, ZMQ_POLLIN, 0 };
+	if (net->router != NULL)
+		items[n++] = (zmq_pollitem_t){ net->router, 0, ZMQ_POLLIN,
+		    0 };
 	items[n++] = (zmq_pollitem_t){ net->zap, 0, ZMQ_POLLIN, 0 };
 	for (struct link *l = net->links; l != NULL && n + 2 <= cap;
 	    l = l->next) {
@@ -1421,6 +1626,7 @@ net_tick(struct net *net)
 	struct mpw w;
 
 	net->tick_ms = node_now_ms();
+	net_mem_guard(net);
 	for (struct link *l = net->links; l != NULL; l = l->next) {
 		if (l->dead)
 			continue;
@@ -1874,8 +2080,9 @@ net_has_link(const struct net *net, const uint8_t key[32])
 static int
 net_tally_shown_alone(struct net *net, const struct net_tally *t)
 {
-	return t->last_ms != 0 && !net_has_link(net, t->key) &&
-	    !net_backed_off(net, t->key);
+	return t->last_ms != 0 &&
+	    (t->refused > 0 || t->penalties > 0 || t->rate_limited > 0) &&
+	    !net_has_link(net, t->key) && !net_backed_off(net, t->key);
 }
 
 int
@@ -1898,9 +2105,11 @@ net_handle_peers(struct node *n, const struct ctl_request *req,
 	for (size_t i = 0; i < NET_TALLIES_MAX; i++)
 		if (net_tally_shown_alone(net, &net->tally[i]))
 			count++;
-	mpw_map(w, 2);
+	mpw_map(w, 3);
 	mpw_cstr(w, "handshakes_refused");
 	mpw_uint(w, net->handshakes_refused);
+	mpw_cstr(w, "listen_resets");
+	mpw_uint(w, net->router_resets);
 	mpw_cstr(w, "peers");
 	mpw_array(w, count);
 	for (struct link *l = net->links; l != NULL; l = l->next) {

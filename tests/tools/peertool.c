@@ -39,9 +39,15 @@
  *   negversion   a NEG_OPEN whose protocol version byte is invalid
  *   negframe     a NEG_OPEN with a frame over NET_FRAME_LIMIT
  *   negvarint    a NEG_OPEN with a varint of 11 bytes
+ *   flood        HAVE messages of WIRE_IDS_MAX random ids, as fast as it
+ *                can for $PEERTOOL_FLOOD_MS (default 5000) ms
+ *   multipart    one message of 64 KiB frames that does not end, for as
+ *                long (then its last frame)
  * Prints one line: "refused at handshake", "no answer", "answered",
  * "error: MSG", "disconnected" (no PONG to a PING after the bad message)
- * or "still answering".  Exit 0 when it could run, 64 on usage errors.
+ * or "still answering"; flood and multipart first print "sent N
+ * messages" or "sent N frames".  Exit 0 when it could run, 64 on usage
+ * errors.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -498,6 +504,47 @@ peertool_send(void *s, const struct mpw *w)
 	zmq_send(s, w->buf, w->len, 0);
 }
 
+/*
+ * Send for $PEERTOOL_FLOOD_MS: whole HAVE messages (flood), or frames of
+ * one message that never ends (multipart).  Prints what went out.
+ */
+static void
+peertool_flood(void *s, int multipart)
+{
+	const char *env = getenv("PEERTOOL_FLOOD_MS");
+	uint64_t end = peertool_now() + (env ? strtoull(env, NULL, 10) : 5000);
+	static uint8_t ids[WIRE_IDS_MAX][32];
+	uint8_t *frame = xcalloc(1, 64 * 1024);
+	unsigned long sent = 0;
+	struct mpw w;
+
+	mpw_init(&w, WIRE_MSG_MAX);
+	while (peertool_now() < end) {
+		int rc;
+
+		if (multipart) {
+			rc = zmq_send(s, frame, 64 * 1024,
+			    ZMQ_SNDMORE | ZMQ_DONTWAIT);
+		} else {
+			randombytes_buf(ids, sizeof(ids));
+			mpw_reset(&w);
+			wire_ids(&w, WIRE_HAVE, (const uint8_t (*)[32])ids,
+			    WIRE_IDS_MAX);
+			rc = zmq_send(s, w.buf, w.len, ZMQ_DONTWAIT);
+		}
+		if (rc >= 0)
+			sent++;
+		else
+			usleep(1000);
+	}
+	if (multipart)
+		zmq_send(s, frame, 16, 0);
+	printf("sent %lu %s\n", sent, multipart ? "frames" : "messages");
+	fflush(stdout);
+	mpw_release(&w);
+	free(frame);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -573,12 +620,16 @@ main(int argc, char **argv)
 	}
 
 	mpw_reset(&w);
-	if (peertool_message(&w, mode, pk, sk, net) != 0)
-		peertool_die("unknown mode");
-	if (strcmp(mode, "replay") == 0)
-		copies = 3;
-	for (int i = 0; i < copies; i++)
-		peertool_send(s, &w);
+	if (strcmp(mode, "flood") == 0 || strcmp(mode, "multipart") == 0) {
+		peertool_flood(s, strcmp(mode, "multipart") == 0);
+	} else {
+		if (peertool_message(&w, mode, pk, sk, net) != 0)
+			peertool_die("unknown mode");
+		if (strcmp(mode, "replay") == 0)
+			copies = 3;
+		for (int i = 0; i < copies; i++)
+			peertool_send(s, &w);
+	}
 	/* Whatever it answers to that, a dropped peer gets no PONG. */
 	mpw_reset(&w);
 	wire_ping(&w, WIRE_PING, 42);
