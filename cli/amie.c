@@ -33,6 +33,12 @@ static const struct {
 	{ "peers", cmd_fed_peers_main, "connected peers, last sync, traffic" },
 	{ "sync", cmd_fed_sync_main, "reconcile now with connected peers" },
 	{ "kb", cmd_kb_main, "knowledge base: add, show, list" },
+	{ "check", cmd_check_main, "verify the store's records and indexes" },
+	{ "backup", cmd_backup_main, "hot copy of the store to a file" },
+	{ "restore", cmd_restore_main, "put a backup in place (node stopped)" },
+	{ "export", cmd_export_main, "write records to a bundle file" },
+	{ "import", cmd_import_main, "verify and store a bundle's records" },
+	{ "doctor", cmd_doctor_main, "look for problems, say how to fix them" },
 };
 
 static void

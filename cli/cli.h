@@ -99,5 +99,11 @@ int cmd_fed_members_main(int argc, char **argv);
 int cmd_fed_member_main(int argc, char **argv);
 int cmd_fed_peers_main(int argc, char **argv);
 int cmd_fed_sync_main(int argc, char **argv);
+int cmd_check_main(int argc, char **argv);
+int cmd_backup_main(int argc, char **argv);
+int cmd_restore_main(int argc, char **argv);
+int cmd_export_main(int argc, char **argv);
+int cmd_import_main(int argc, char **argv);
+int cmd_doctor_main(int argc, char **argv);
 
 #endif

@@ -20,6 +20,7 @@
 #include <systemd/sd-daemon.h>
 #include <zmq.h>
 
+#include "daemon/admin.h"
 #include "daemon/control.h"
 #include "daemon/log.h"
 #include "daemon/net.h"
@@ -37,6 +38,7 @@ amied_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: amied [--dir DIR]\n"
+	    "       amied [--dir DIR] --restore FILE [--force]\n"
 	    "Run the amie node of DIR in the foreground.\n"
 	    "DIR defaults to $AMIE_DIR, then $XDG_DATA_HOME/amie.\n");
 }
@@ -127,8 +129,12 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "dir", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "restore", required_argument, NULL, 'R' },
+		{ "force", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *restore = NULL;
+	int force = 0;
 	char dir[NODE_PATH_MAX], id[NODEID_LEN + 1];
 	const char *dir_opt = NULL;
 	struct control *ctl = NULL;
@@ -147,6 +153,12 @@ main(int argc, char **argv)
 		case 'h':
 			amied_usage(stdout);
 			return 0;
+		case 'R':
+			restore = optarg;
+			break;
+		case 'F':
+			force = 1;
+			break;
 		default:
 			amied_usage(stderr);
 			return AMIED_EXIT_USAGE;
@@ -165,6 +177,8 @@ main(int argc, char **argv)
 		log_msg(LOG_ERR, "libsodium failed to initialise");
 		return AMIED_EXIT_UNAVAILABLE;
 	}
+	if (restore != NULL)	/* amie restore, on a stopped node */
+		return admin_restore_main(dir, restore, force);
 
 	/* Signals arrive through a descriptor the event loop polls. */
 	sigemptyset(&mask);

@@ -8,6 +8,8 @@
 
 #include <zmq.h>
 
+#include "daemon/admin.h"
+#include "daemon/bundle.h"
 #include "daemon/control.h"
 #include "daemon/kb.h"
 #include "daemon/log.h"
@@ -54,6 +56,10 @@ static const struct {
 	{ "sync", net_handle_sync },
 	{ "members", members_handle_list },
 	{ "member.remove", members_handle_remove },
+	{ "check", admin_handle_check },
+	{ "backup", admin_handle_backup },
+	{ "export", bundle_handle_export },
+	{ "doctor", admin_handle_doctor },
 };
 
 control_fn

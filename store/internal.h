@@ -74,6 +74,8 @@ int itemset_add(struct store *st, MDB_txn *txn, uint64_t ts,
     const uint8_t id[RECORD_ID_LEN]);
 int itemset_del(struct store *st, MDB_txn *txn, uint64_t ts,
     const uint8_t id[RECORD_ID_LEN]);
+/* itemset_verify() inside txn (AMIE codes). */
+int itemset_verify_txn(struct store *st, MDB_txn *txn, struct errbuf *eb);
 
 /*
  * member.c, inside the ingest transaction.  member_check() is ingest step
@@ -121,3 +123,30 @@ int search_article_changed(struct store *st, MDB_txn *txn, const char *key);
  */
 int search_flush(struct store *st, MDB_txn *txn);
 void search_discard(struct store *st);
+
+/*
+ * check.c: a check in progress (store/check.h).  check_problem() reports
+ * one difference found in database db; check_txn() is the check's read
+ * transaction.
+ */
+struct check;
+void check_problem(struct check *ck, const char *db, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+MDB_txn *check_txn(struct check *ck);
+
+/*
+ * member.c: the first ts from which author's records are not served
+ * (0 when none is, UINT64_MAX while it is a member) in *until; 0 or an
+ * LMDB code.  member_verify() checks signers against the membership
+ * records and members against a recomputation, reporting to ck.
+ */
+int member_served_until(struct store *st, MDB_txn *txn,
+    const uint8_t author[RECORD_KEY_LEN], uint64_t *until);
+void member_verify(struct store *st, MDB_txn *txn, struct check *ck);
+
+/*
+ * search.c: check docs, norms and terms against the articles' winners,
+ * reporting to ck; *articles gets the number indexed.
+ */
+void search_verify(struct store *st, MDB_txn *txn, struct check *ck,
+    uint64_t *articles);

@@ -887,8 +887,8 @@ key_str(const uint8_t k[STORE_TSID_LEN], char out[64])
 	return out;
 }
 
-static int
-verify_walk(struct store *st, MDB_txn *txn, struct errbuf *eb)
+int
+itemset_verify_txn(struct store *st, MDB_txn *txn, struct errbuf *eb)
 {
 	MDB_cursor *ic = NULL, *cc = NULL;
 	MDB_val ik, iv, ck, cv;
@@ -1002,7 +1002,7 @@ itemset_verify(struct store *st, struct errbuf *eb)
 
 	if ((mrc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0)
 		return store_fail(eb, mrc, "itemset: verify");
-	rc = verify_walk(st, txn, eb);
+	rc = itemset_verify_txn(st, txn, eb);
 	mdb_txn_abort(txn);
 	return rc;
 }

@@ -629,6 +629,28 @@ member_reconcile(struct store *st, MDB_txn *txn,
 	return mrc == MDB_NOTFOUND ? 0 : mrc;
 }
 
+/* The membership state computed for key k (no description). */
+static void
+member_calc_rec(struct member_calc *c, const struct member_key *k,
+    struct member_rec *r)
+{
+	uint64_t reached = 0;
+	uint32_t signers;
+
+	signers = (uint32_t)member_calc_count(c, k, MEMBER_ADD,
+	    c->admit_quorum, &reached);
+	memset(r, 0, sizeof(*r));
+	r->flags = (k->founder ? MEMBER_F_FOUNDER : 0) |
+	    (k->founder || k->admitted ? MEMBER_F_ADMITTED : 0);
+	r->m.state = k->removed ? MEMBER_REMOVED :
+	    (r->flags & MEMBER_F_ADMITTED) ? MEMBER_CURRENT : MEMBER_PENDING;
+	r->m.signers = signers;
+	r->m.admitted_ts = k->founder ? c->charter_ts :
+	    k->admitted ? reached : 0;
+	r->m.removed_from = k->removed ? k->removed_from : 0;
+	r->reason = k->removed ? k->reason : MEMBER_REASON_NONE;
+}
+
 /* Write the state computed for key k, moving its window if it changed. */
 static int
 member_calc_save(struct store *st, MDB_txn *txn, struct member_calc *c,
@@ -637,22 +659,10 @@ member_calc_save(struct store *st, MDB_txn *txn, struct member_calc *c,
 	MDB_val key = { RECORD_KEY_LEN, (void *)k->key }, v;
 	uint8_t packed[MEMBER_STATE_LEN];
 	struct member_rec r, old;
-	uint64_t reached = 0, old_until, new_until;
-	uint32_t signers;
+	uint64_t old_until, new_until;
 	int mrc, found;
 
-	signers = (uint32_t)member_calc_count(c, k, MEMBER_ADD,
-	    c->admit_quorum, &reached);
-	memset(&r, 0, sizeof(r));
-	r.flags = (k->founder ? MEMBER_F_FOUNDER : 0) |
-	    (k->founder || k->admitted ? MEMBER_F_ADMITTED : 0);
-	r.m.state = k->removed ? MEMBER_REMOVED :
-	    (r.flags & MEMBER_F_ADMITTED) ? MEMBER_CURRENT : MEMBER_PENDING;
-	r.m.signers = signers;
-	r.m.admitted_ts = k->founder ? c->charter_ts :
-	    k->admitted ? reached : 0;
-	r.m.removed_from = k->removed ? k->removed_from : 0;
-	r.reason = k->removed ? k->reason : MEMBER_REASON_NONE;
+	member_calc_rec(c, k, &r);
 
 	/* Most keys did not change: compare the packed state without
 	 * unpacking the description. */
@@ -1109,4 +1119,173 @@ member_records(struct store *st, member_record_fn fn, void *ctx,
 	if (mrc != 0)
 		return store_fail(eb, mrc, "membership records");
 	return 0;
+}
+
+int
+member_served_until(struct store *st, MDB_txn *txn,
+    const uint8_t author[RECORD_KEY_LEN], uint64_t *until)
+{
+	struct member_rec r;
+	int mrc;
+
+	*until = 0;
+	if ((mrc = member_load(st, txn, author, &r)) != 0)
+		return mrc == MDB_NOTFOUND ? 0 : mrc;
+	*until = member_until(r.flags, r.m.state, r.m.removed_from);
+	return 0;
+}
+
+/* The signers value that the membership record r (header h) implies in
+ * v and its target in target: 0, or -1 when it implies none. */
+static int
+member_sig_of(const struct record *r, const struct record_header *h,
+    uint8_t target[RECORD_KEY_LEN], uint8_t v[MEMBER_SIG_LEN])
+{
+	struct body_member_remove mr;
+	struct body_member_add ma;
+
+	if (r->body == NULL || member_unhex(target, h->key) != 0)
+		return -1;
+	if (strcmp(h->kind, "member.add") == 0) {
+		if (body_member_add_decode(&ma, r->body, r->body_len,
+		    NULL) != 0)
+			return -1;
+		member_sig_pack(v, MEMBER_ADD, h->ts, h->author, 0,
+		    MEMBER_REASON_NONE);
+		return 0;
+	}
+	if (strcmp(h->kind, "member.remove") != 0 ||
+	    body_member_remove_decode(&mr, r->body, r->body_len, NULL) != 0)
+		return -1;
+	member_sig_pack(v, MEMBER_REMOVE, h->ts, h->author, mr.effective_from,
+	    member_reason_code(&mr.reason));
+	return 0;
+}
+
+/* signers against the member.add and member.remove records, both ways. */
+static void
+member_verify_signers(struct store *st, MDB_txn *txn, struct check *ck)
+{
+	static const char *const kinds[] = { "member.add", "member.remove" };
+	uint64_t expected = 0;
+	MDB_cursor *c, *sc;
+	MDB_stat ms;
+	MDB_val k, v;
+	int mrc;
+
+	if (mdb_cursor_open(txn, st->revs, &c) != 0)
+		return;
+	if (mdb_cursor_open(txn, st->signers, &sc) != 0) {
+		mdb_cursor_close(c);
+		return;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		size_t kl = strlen(kinds[i]) + 1;
+
+		k.mv_size = kl;
+		k.mv_data = (void *)kinds[i];
+		for (mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		     mrc == 0 && k.mv_size >= kl &&
+		     memcmp(k.mv_data, kinds[i], kl) == 0;
+		     mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+			uint8_t target[RECORD_KEY_LEN], sv[MEMBER_SIG_LEN];
+			MDB_val rk, rv, tk, tv;
+			struct record_header h;
+			uint8_t id[RECORD_ID_LEN];
+			struct record r;
+
+			if (v.mv_size != STORE_TSID_LEN)
+				continue;
+			rk.mv_size = RECORD_ID_LEN;
+			rk.mv_data = (uint8_t *)v.mv_data + 8;
+			if (mdb_get(txn, st->records, &rk, &rv) != 0 ||
+			    record_decode(&r, rv.mv_data, rv.mv_size,
+			    NULL) != 0 || record_check(&r, &h, id, NULL) != 0 ||
+			    member_sig_of(&r, &h, target, sv) != 0)
+				continue;
+			expected++;
+			tk.mv_size = RECORD_KEY_LEN;
+			tk.mv_data = target;
+			tv.mv_size = sizeof(sv);
+			tv.mv_data = sv;
+			if (mdb_cursor_get(sc, &tk, &tv, MDB_GET_BOTH) != 0)
+				check_problem(ck, "signers", "%s about "
+				    "%.16s... by a record of ts %llu is "
+				    "missing", kinds[i], h.key,
+				    (unsigned long long)h.ts);
+		}
+	}
+	mdb_cursor_close(sc);
+	mdb_cursor_close(c);
+	if (mdb_stat(txn, st->signers, &ms) == 0 && ms.ms_entries > expected)
+		check_problem(ck, "signers", "%zu entries, only %llu "
+		    "membership records", ms.ms_entries,
+		    (unsigned long long)expected);
+}
+
+void
+member_verify(struct store *st, MDB_txn *txn, struct check *ck)
+{
+	struct record_header none;
+	struct member_calc c;
+	struct body_charter ch;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int mrc;
+
+	member_verify_signers(st, txn, ck);
+	memset(&c, 0, sizeof(c));
+	memset(&none, 0, sizeof(none));	/* kind "": read the stored one */
+	if (member_charter(st, txn, NULL, &none, &ch, &c.charter_ts) != 0)
+		return;
+	memcpy(c.founder, ch.founder, RECORD_KEY_LEN);
+	c.admit_quorum = ch.admit_quorum;
+	c.remove_quorum = ch.remove_quorum;
+	if ((mrc = member_calc_load(st, txn, &c)) != 0) {
+		check_problem(ck, "signers", "cannot be read: %s",
+		    mdb_strerror(mrc));
+		member_calc_free(&c);
+		return;
+	}
+	member_calc_run(&c);
+	for (size_t i = 0; i < c.nkeys; i++) {
+		uint8_t packed[MEMBER_STATE_LEN];
+		struct member_rec r;
+		const uint8_t *ov;
+
+		k.mv_size = RECORD_KEY_LEN;
+		k.mv_data = c.keys[i].key;
+		member_calc_rec(&c, &c.keys[i], &r);
+		if (mdb_get(txn, st->members, &k, &v) != 0 ||
+		    v.mv_size != MEMBER_VAL_LEN) {
+			check_problem(ck, "members", "key %02x%02x%02x%02x... "
+			    "has no membership state",
+			    c.keys[i].key[0], c.keys[i].key[1],
+			    c.keys[i].key[2], c.keys[i].key[3]);
+			continue;
+		}
+		ov = v.mv_data;
+		r.flags |= ov[1] & (MEMBER_F_ADD | MEMBER_F_INFO);
+		r.m.endpoints_count = ov[3];
+		member_pack_state(packed, &r);
+		if (memcmp(packed, ov, MEMBER_STATE_LEN) != 0)
+			check_problem(ck, "members", "key %02x%02x%02x%02x... "
+			    "is stored as state %u, signers %u; the records "
+			    "say state %u, signers %u",
+			    c.keys[i].key[0], c.keys[i].key[1],
+			    c.keys[i].key[2], c.keys[i].key[3], ov[0],
+			    (unsigned)((uint32_t)ov[4] << 24 |
+			    (uint32_t)ov[5] << 16 | (uint32_t)ov[6] << 8 |
+			    ov[7]), (unsigned)r.m.state, r.m.signers);
+	}
+	if (mdb_cursor_open(txn, st->members, &cur) == 0) {
+		for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+		     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+			if (k.mv_size != RECORD_KEY_LEN ||
+			    member_find(&c, k.mv_data) == NULL)
+				check_problem(ck, "members", "an entry for a "
+				    "key no membership record names");
+		mdb_cursor_close(cur);
+	}
+	member_calc_free(&c);
 }

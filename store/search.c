@@ -2066,3 +2066,300 @@ search_stats(struct store *st, uint64_t *bytes, uint64_t *articles,
 	*articles = s.docs;
 	return 0;
 }
+
+/* ---- checking the index against the articles (store/check.h) ---- */
+
+#define SEARCH_VERIFY_DOCS_MAX	((uint64_t)1 << 24)	/* numbers checked */
+
+/*
+ * What the check expects of each number: the postings of the article
+ * indexed under it (a commutative sum of their hashes and their count)
+ * against what `terms` holds for it.
+ */
+struct search_verify_doc {
+	uint64_t want_sum, have_sum;
+	uint32_t want_count, have_count;
+	int live;
+	char key[24];			/* the article id, cut, for messages */
+};
+
+static uint64_t
+search_verify_hash(const char *term, size_t len, uint32_t code)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint8_t)term[i]) * 1099511628211ull;
+	h = (h ^ code) * 1099511628211ull;
+	return h ^ (h >> 29);
+}
+
+/*
+ * One article: the index must hold its winner (latest ts, then lowest
+ * id, among its heads) unless it is deleted or its winner has no body.
+ * A winner hidden by its author's removal may be indexed or not: the
+ * index forgets it at the article's next change.
+ */
+static void
+search_verify_article(struct store *st, MDB_txn *txn, struct check *ck,
+    struct search_acc *acc, const char *key,
+    struct search_verify_doc *docs, uint64_t ndocs, uint64_t *live,
+    uint64_t *tw_sum, uint64_t *bw_sum)
+{
+	uint8_t kk[1 + RECORD_KEY_MAX], tsid[STORE_TSID_LEN];
+	size_t klen = strlen(key);
+	struct record_header h;
+	struct search_info in;
+	struct store_head w;
+	struct body_kb a;
+	MDB_val k, v;
+	uint32_t doc, tw, bw;
+	enum text_lang lang;
+	int has_winner, hidden = 0, indexed;
+
+	has_winner = search_winner(st, txn, key, &w) == 0;
+	if (!has_winner) {
+		/* Deleted, or a winner that is hidden: which one? */
+		uint8_t ok[STORE_OBJKEY_MAX];
+		MDB_cursor *c;
+		int mrc, have = 0;
+
+		memcpy(ok, "kb", 3);
+		memcpy(ok + 3, key, klen);
+		k.mv_size = 3 + klen;
+		k.mv_data = ok;
+		if (mdb_get(txn, st->deleted, &k, &v) != 0 &&
+		    mdb_cursor_open(txn, st->heads, &c) == 0) {
+			for (mrc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
+			     mrc == 0;
+			     mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP))
+				if (v.mv_size == STORE_TSID_LEN && (!have ||
+				    store_get_be64(v.mv_data) > w.ts)) {
+					w.ts = store_get_be64(v.mv_data);
+					memcpy(w.id, (uint8_t *)v.mv_data + 8,
+					    RECORD_ID_LEN);
+					have = 1;
+				}
+			mdb_cursor_close(c);
+			store_be64(tsid, w.ts);
+			memcpy(tsid + 8, w.id, RECORD_ID_LEN);
+			k.mv_size = sizeof(tsid);
+			k.mv_data = tsid;
+			hidden = have && mdb_get(txn, st->items, &k, &v) != 0;
+		}
+	}
+	if ((has_winner || hidden) && search_load(st, txn, w.id, &h, &a) != 0)
+		has_winner = hidden = 0;	/* purged: nothing to index */
+	kk[0] = 'k';
+	memcpy(kk + 1, key, klen);
+	k.mv_size = 1 + klen;
+	k.mv_data = kk;
+	indexed = mdb_get(txn, st->docs, &k, &v) == 0;
+	if (!indexed) {
+		if (has_winner)
+			check_problem(ck, "docs", "article %.40s is not in the "
+			    "search index", key);
+		return;
+	}
+	if (!has_winner && !hidden) {
+		check_problem(ck, "docs", "article %.40s is in the search "
+		    "index but deleted or without a body", key);
+		return;
+	}
+	if (v.mv_size != 4) {
+		check_problem(ck, "docs", "article %.40s: malformed number",
+		    key);
+		return;
+	}
+	doc = search_get_be32(v.mv_data);
+	if (search_info_get(st, txn, doc, &in) != 0) {
+		check_problem(ck, "docs", "article %.40s: number %u has no "
+		    "description", key, doc);
+		return;
+	}
+	if (memcmp(in.revision, w.id, RECORD_ID_LEN) != 0 || in.ts != w.ts ||
+	    strcmp(in.key, key) != 0) {
+		check_problem(ck, "docs", "article %.40s: the index holds "
+		    "another revision than its winner", key);
+		return;
+	}
+	lang = text_lang_of(a.lang.s, a.lang.len);
+	search_acc_article(acc, st->text, h.author, &a, lang, &tw, &bw);
+	if (tw != in.title_words || bw != in.body_words || lang != in.lang)
+		check_problem(ck, "docs", "article %.40s: word counts or "
+		    "language differ from its text", key);
+	(*live)++;
+	*tw_sum += in.title_words;
+	*bw_sum += in.body_words;
+	{
+		uint8_t k5[5];
+		MDB_val nk = { 5, k5 }, nv;
+		size_t i = 2 * (doc % SEARCH_NORMS_CHUNK);
+
+		k5[0] = 'n';
+		search_be32(k5 + 1, doc / SEARCH_NORMS_CHUNK);
+		if (mdb_get(txn, st->docs, &nk, &nv) != 0 ||
+		    nv.mv_size != 2 * SEARCH_NORMS_CHUNK ||
+		    ((const uint8_t *)nv.mv_data)[i] !=
+		    search_qlen(in.title_words) ||
+		    ((const uint8_t *)nv.mv_data)[i + 1] !=
+		    search_qlen(in.body_words))
+			check_problem(ck, "docs", "article %.40s: lengths "
+			    "(norms) differ from its text", key);
+	}
+	if (doc >= ndocs)
+		return;
+	docs[doc].live = 1;
+	snprintf(docs[doc].key, sizeof(docs[doc].key), "%s", key);
+	for (size_t i = 0; i < acc->count; i++) {
+		docs[doc].want_sum += search_verify_hash(acc->v[i].term,
+		    acc->v[i].len, search_code(acc->v[i].tf_title,
+		    acc->v[i].tf_body));
+		docs[doc].want_count++;
+	}
+}
+
+/* Walk `terms`: blocks well formed, numbers increasing; sum what each
+ * live number has. */
+static void
+search_verify_terms(MDB_txn *txn, MDB_dbi dbi, struct check *ck,
+    struct search_verify_doc *docs, uint64_t ndocs, uint64_t next)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int mrc;
+
+	if (mdb_cursor_open(txn, dbi, &c) != 0)
+		return;
+	for (mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST); mrc == 0;
+	     mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		const uint8_t *kp = k.mv_data, *p, *end, *nul;
+		uint32_t d, delta, code, n = 0;
+		size_t tlen;
+
+		nul = k.mv_size > 5 ? memchr(kp, '\0', k.mv_size) : NULL;
+		if (nul == NULL || (size_t)(nul - kp) + 5 != k.mv_size ||
+		    v.mv_size < 4) {
+			check_problem(ck, "terms", "a malformed block");
+			continue;
+		}
+		tlen = (size_t)(nul - kp);
+		d = search_get_be32(nul + 1);
+		p = (const uint8_t *)v.mv_data + 4;
+		end = (const uint8_t *)v.mv_data + v.mv_size;
+		while (p < end) {
+			if (search_varint_get(&p, end, &delta) != 0 ||
+			    search_varint_get(&p, end, &code) != 0 ||
+			    (n > 0 && delta == 0)) {
+				check_problem(ck, "terms", "a block of term "
+				    "%.*s does not decode", (int)tlen,
+				    (const char *)kp);
+				break;
+			}
+			d += delta;
+			n++;
+			if (d >= next) {
+				check_problem(ck, "terms", "term %.*s lists "
+				    "number %u, never given", (int)tlen,
+				    (const char *)kp, d);
+				continue;
+			}
+			if (d < ndocs && docs[d].live) {
+				docs[d].have_sum += search_verify_hash(
+				    (const char *)kp, tlen, code);
+				docs[d].have_count++;
+			}
+		}
+		if (p == end && n > 0 &&
+		    search_get_be32(v.mv_data) != d)
+			check_problem(ck, "terms", "a block of term %.*s ends "
+			    "at %u but says %u", (int)tlen, (const char *)kp,
+			    d, search_get_be32(v.mv_data));
+	}
+	mdb_cursor_close(c);
+}
+
+void
+search_verify(struct store *st, MDB_txn *txn, struct check *ck,
+    uint64_t *articles)
+{
+	char key[RECORD_KEY_MAX + 1];
+	struct search_verify_doc *docs;
+	struct search_stats_v s;
+	struct search_acc acc;
+	uint64_t ndocs, live = 0, tw = 0, bw = 0, kcount = 0;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int mrc;
+
+	*articles = 0;
+	if (search_stats_get(st, txn, &s) != 0) {
+		check_problem(ck, "docs", "the index statistics are "
+		    "malformed");
+		memset(&s, 0, sizeof(s));
+	}
+	ndocs = s.next < SEARCH_VERIFY_DOCS_MAX ? s.next :
+	    SEARCH_VERIFY_DOCS_MAX;
+	docs = xcalloc(ndocs + 1, sizeof(*docs));
+	memset(&acc, 0, sizeof(acc));
+	if (mdb_cursor_open(txn, st->heads, &c) != 0) {
+		free(docs);
+		return;
+	}
+	k.mv_size = 3;
+	k.mv_data = "kb";
+	for (mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	     mrc == 0 && k.mv_size > 3 && memcmp(k.mv_data, "kb", 3) == 0;
+	     mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT_NODUP)) {
+		if (k.mv_size - 3 > RECORD_KEY_MAX)
+			continue;
+		memcpy(key, (char *)k.mv_data + 3, k.mv_size - 3);
+		key[k.mv_size - 3] = '\0';
+		if (strlen(key) == k.mv_size - 3)
+			search_verify_article(st, txn, ck, &acc, key, docs,
+			    ndocs, &live, &tw, &bw);
+	}
+	mdb_cursor_close(c);
+	search_acc_release(&acc);
+
+	/* Every "k" names an article; every "d" is the number of a "k". */
+	if (mdb_cursor_open(txn, st->docs, &c) == 0) {
+		for (mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST); mrc == 0;
+		     mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+			const uint8_t *kp = k.mv_data;
+
+			if (k.mv_size >= 1 && kp[0] == 'k') {
+				kcount++;
+			} else if (k.mv_size == 5 && kp[0] == 'd') {
+				uint32_t d = search_get_be32(kp + 1);
+
+				if (d >= s.next)
+					check_problem(ck, "docs", "number %u "
+					    "was never given", d);
+				else if (d < ndocs && !docs[d].live)
+					check_problem(ck, "docs", "number %u "
+					    "describes no indexed article", d);
+			}
+		}
+		mdb_cursor_close(c);
+	}
+	if (kcount != live)
+		check_problem(ck, "docs", "%llu articles indexed, %llu "
+		    "expected", (unsigned long long)kcount,
+		    (unsigned long long)live);
+	if (s.docs != live || s.title_words != tw || s.body_words != bw)
+		check_problem(ck, "docs", "the statistics say %llu articles, "
+		    "the index has %llu", (unsigned long long)s.docs,
+		    (unsigned long long)live);
+
+	search_verify_terms(txn, st->terms, ck, docs, ndocs, s.next);
+	for (uint64_t d = 0; d < ndocs; d++)
+		if (docs[d].live && (docs[d].want_sum != docs[d].have_sum ||
+		    docs[d].want_count != docs[d].have_count))
+			check_problem(ck, "terms", "article %s: %u postings "
+			    "expected, %u found, or their terms differ",
+			    docs[d].key, docs[d].want_count,
+			    docs[d].have_count);
+	free(docs);
+	*articles = live;
+}

@@ -694,6 +694,27 @@ store_stats(struct store *st, struct store_stats *s, struct errbuf *eb)
 }
 
 int
+store_health(struct store *st, struct store_health *h, struct errbuf *eb)
+{
+	MDB_envinfo info;
+	MDB_stat ms;
+	int mrc, dead = 0;
+
+	memset(h, 0, sizeof(*h));
+	if ((mrc = mdb_reader_check(st->env, &dead)) != 0 ||
+	    (mrc = mdb_env_info(st->env, &info)) != 0 ||
+	    (mrc = mdb_env_stat(st->env, &ms)) != 0)
+		return store_fail(eb, mrc, "health");
+	h->map_bytes = info.me_mapsize;
+	h->used_bytes = (uint64_t)(info.me_last_pgno + 1) * ms.ms_psize;
+	h->max_bytes = STORE_MAP_MAX;
+	h->readers_used = info.me_numreaders;
+	h->readers_max = info.me_maxreaders;
+	h->stale_cleared = dead;
+	return 0;
+}
+
+int
 store_last_ts(struct store *st, const uint8_t author[RECORD_KEY_LEN],
     uint64_t *ts, struct errbuf *eb)
 {

@@ -110,6 +110,21 @@ int store_network_id(struct store *st, uint8_t out[32]);
 /* Figures for status. */
 int store_stats(struct store *st, struct store_stats *s, struct errbuf *eb);
 
+/* The LMDB environment's health, for `amie doctor`. */
+struct store_health {
+	uint64_t map_bytes;		/* current map size */
+	uint64_t used_bytes;		/* pages in use times page size */
+	uint64_t max_bytes;		/* STORE_MAP_MAX */
+	unsigned readers_used;		/* reader slots taken */
+	unsigned readers_max;
+	int stale_cleared;		/* slots of dead processes freed now */
+};
+
+/* Clear stale reader slots (mdb_reader_check) and fill h.  Returns 0 or
+ * AMIE_EIO. */
+int store_health(struct store *st, struct store_health *h,
+    struct errbuf *eb);
+
 /* The latest ts stored for author, 0 if none. */
 int store_last_ts(struct store *st, const uint8_t author[RECORD_KEY_LEN],
     uint64_t *ts, struct errbuf *eb);

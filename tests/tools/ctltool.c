@@ -211,6 +211,8 @@ ctltool_record(const char *mode)
 		net[0] ^= 1;
 	} else if (strcmp(mode, "future") == 0) {
 		h.ts = now + 3600 * 1000;
+	} else if (strcmp(mode, "ahead") == 0) {
+		h.ts = now + 300 * 1000;	/* within the skew tolerated */
 	} else if (strcmp(mode, "unknownkind") == 0) {
 		memcpy(h.kind, "zzz", 4);
 	} else if (strcmp(mode, "replay") == 0) {
@@ -271,6 +273,7 @@ ctltool_record(const char *mode)
 	} else if (strcmp(mode, "valid") != 0 && strcmp(mode, "replay") != 0 &&
 	    strcmp(mode, "nonmember") != 0 && strcmp(mode, "foreignnet") != 0 &&
 	    strcmp(mode, "future") != 0 && strcmp(mode, "bigkey") != 0 &&
+	    strcmp(mode, "ahead") != 0 &&
 	    strcmp(mode, "unknownkind") != 0 &&
 	    strcmp(mode, "noncanonical") != 0 && strcmp(mode, "trailing") != 0 &&
 	    strcmp(mode, "purged") != 0 && strcmp(mode, "bigbody") != 0)

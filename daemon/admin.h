@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * Control commands that look after the store itself: "check" (store
+ * verification, store/check.h) and "backup" (a hot copy).  Both only read
+ * the store; a check holds one read transaction for its whole length.
+ */
+#ifndef AMIE_DAEMON_ADMIN_H
+#define AMIE_DAEMON_ADMIN_H
+
+#include "daemon/control.h"
+
+#define ADMIN_PROBLEMS_MAX 200 /* problems listed in a reply */
+
+/*
+ * "check": no arguments.  Reply: records, items, objects, articles,
+ * members (what was looked at), problems_total, and problems, the first
+ * ADMIN_PROBLEMS_MAX of them as maps {db, message}.  Returns 0 whatever
+ * was found, AMIE_EIO when the store could not be read.
+ */
+int admin_handle_check(struct node *n, const struct ctl_request *req,
+    struct mpw *reply, struct errbuf *eb);
+
+/*
+ * "backup": path (absolute; written by the daemon, so a directory its
+ * user may write), force (optional bool: replace an existing file).
+ * Reply: path, bytes.  Returns 0, AMIE_EUSAGE (relative path, or the file
+ * exists), AMIE_EPERM or AMIE_EIO.
+ */
+int admin_handle_backup(struct node *n, const struct ctl_request *req,
+    struct mpw *reply, struct errbuf *eb);
+
+#define ADMIN_SKEW_MS		60000	/* a member's records this far ahead */
+#define ADMIN_SKEW_MAX		64	/* members listed in clock */
+
+/*
+ * "doctor": no arguments.  Reply: listen, advertise (the configured
+ * endpoints), map_bytes, used_bytes, max_bytes (the LMDB map), readers_used,
+ * readers_max, stale_cleared (reader slots of dead processes freed now),
+ * and clock: the members whose latest record is dated more than
+ * ADMIN_SKEW_MS ahead of this machine's clock (this node itself: more
+ * than 1 s), as maps {ahead_ms, id, name, self}.  Peers do not send their
+ * time (HELLO and PONG carry none), so this is the only sign of skew: a
+ * clock behind ours shows nothing.
+ */
+int admin_handle_doctor(struct node *n, const struct ctl_request *req,
+    struct mpw *reply, struct errbuf *eb);
+
+/*
+ * `amied --restore FILE [--force]`, run by `amie restore` on a stopped
+ * node: take the node's lock (refused while amied runs), then
+ * backup_restore() the store of dir from file, checked against the
+ * federation of the current store (or of DIR/charter.amie, or the
+ * membership of this node's key).  Prints what it did on stderr and
+ * returns the exit status (0, 64, 65, 75, 77, 78).
+ */
+int admin_restore_main(const char *dir, const char *file, int force);
+
+#endif
