@@ -39,8 +39,9 @@
  *   negversion   a NEG_OPEN whose protocol version byte is invalid
  *   negframe     a NEG_OPEN with a frame over NET_FRAME_LIMIT
  *   negvarint    a NEG_OPEN with a varint of 11 bytes
- *   flood        HAVE messages of WIRE_IDS_MAX random ids, as fast as it
- *                can for $PEERTOOL_FLOOD_MS (default 5000) ms
+ *   flood        HAVE messages of WIRE_IDS_MAX random ids, each followed
+ *                by 200 small PONGs, as fast as it can for
+ *                $PEERTOOL_FLOOD_MS (default 5000) ms
  *   multipart    one message of 64 KiB frames that does not end, for as
  *                long (then its last frame)
  * Prints one line: "refused at handshake", "no answer", "answered",
@@ -68,8 +69,10 @@
 #include "proto/wire.h"
 #include "proto/xmalloc.h"
 
-#define PEERTOOL_WAIT_MS 2000
+#define PEERTOOL_HELLO_MS 5000	/* for the answer to HELLO */
+#define PEERTOOL_WAIT_MS 2000	/* for a PONG: longer is "disconnected" */
 #define PEERTOOL_FRAME (300 * 1024)	/* over NET_FRAME_LIMIT (256 KiB) */
+#define PEERTOOL_SMALL_PER_BIG 200	/* flood: PONGs per big HAVE */
 
 static void
 peertool_die(const char *msg)
@@ -165,7 +168,7 @@ peertool_mint(const char *founder, const char *newdir, const char *nethex)
 	snprintf(path, sizeof(path), "%s/node.key", newdir);
 	keyfile_format(key, seed);
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0 ||
-	    write(fd, key, strlen(key)) != (ssize_t)strlen(key))
+	    write(fd, key, sizeof(key)) != (ssize_t)sizeof(key))
 		peertool_die(path);
 	close(fd);
 	sodium_memzero(key, sizeof(key));
@@ -505,8 +508,10 @@ peertool_send(void *s, const struct mpw *w)
 }
 
 /*
- * Send for $PEERTOOL_FLOOD_MS: whole HAVE messages (flood), or frames of
- * one message that never ends (multipart).  Prints what went out.
+ * Send for $PEERTOOL_FLOOD_MS: messages (flood: a HAVE of WIRE_IDS_MAX
+ * random ids, then PEERTOOL_SMALL_PER_BIG small PONGs, and again), or
+ * frames of one message that never ends (multipart).  Prints what went
+ * out.
  */
 static void
 peertool_flood(void *s, int multipart)
@@ -525,11 +530,15 @@ peertool_flood(void *s, int multipart)
 		if (multipart) {
 			rc = zmq_send(s, frame, 64 * 1024,
 			    ZMQ_SNDMORE | ZMQ_DONTWAIT);
-		} else {
+		} else if (sent % PEERTOOL_SMALL_PER_BIG == 0) {
 			randombytes_buf(ids, sizeof(ids));
 			mpw_reset(&w);
 			wire_ids(&w, WIRE_HAVE, (const uint8_t (*)[32])ids,
 			    WIRE_IDS_MAX);
+			rc = zmq_send(s, w.buf, w.len, ZMQ_DONTWAIT);
+		} else {
+			mpw_reset(&w);
+			wire_ping(&w, WIRE_PONG, sent);
 			rc = zmq_send(s, w.buf, w.len, ZMQ_DONTWAIT);
 		}
 		if (rc >= 0)
@@ -599,7 +608,7 @@ main(int argc, char **argv)
 	mpw_init(&w, 2 * WIRE_MSG_MAX);
 	wire_hello(&w, net, "peertool", NULL, 0);
 	peertool_send(s, &w);
-	rc = peertool_recv(s, mon, &msg, &m, PEERTOOL_WAIT_MS);
+	rc = peertool_recv(s, mon, &msg, &m, PEERTOOL_HELLO_MS);
 	if (rc < 0) {
 		printf("refused at handshake\n");
 		goto out;
