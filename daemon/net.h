@@ -69,8 +69,8 @@
  * bound again; members connect again at once.  If the memory is still
  * there NET_MEM_SETTLE_MS later, it was ours and becomes the new base.
  */
-#define NET_PEER_MESSAGES_PER_SEC 1000		/* peer_messages_per_sec */
-#define NET_PEER_BYTES_PER_SEC	(16u << 20)	/* peer_bytes_per_sec */
+#define NET_PEER_MESSAGES_PER_SEC 5000		/* peer_messages_per_sec */
+#define NET_PEER_BYTES_PER_SEC	(32u << 20)	/* peer_bytes_per_sec */
 #define NET_PEER_OVER_MAX	64
 #define NET_RECV_BUDGET		256
 #define NET_RCVHWM		32
