@@ -1397,8 +1397,11 @@ net_mem_guard(struct net *net)
 	}
 	if (net->mem_base == 0 || net->tick_ms < net->mem_settle_ms)
 		return;
-	malloc_trim(0);
-	anon = net_anon_bytes();
+	/* Over the guard, first give freed memory back to the system. */
+	if ((anon = net_anon_bytes()) > net->mem_base + NET_MEM_GUARD) {
+		malloc_trim(0);
+		anon = net_anon_bytes();
+	}
 	if (anon <= net->mem_base + NET_MEM_GUARD) {
 		net->mem_settle_ms = 0;
 		return;
