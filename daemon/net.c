@@ -83,6 +83,7 @@ struct link {
 	uint8_t (*need)[32];		/* ids to ask for with WANT */
 	size_t need_count, need_cap, need_pos;
 	unsigned wants_out;
+	uint64_t want_ms;		/* when the latest WANT went out */
 	/* figures for amie peers */
 	uint64_t last_sync_ms, records_sent, records_received, errors;
 	uint64_t bytes_sent, bytes_received, wants_sent;
@@ -552,6 +553,7 @@ net_want_more(struct link *l)
 		mpw_release(&w);
 		l->need_pos += n;
 		l->wants_out++;
+		l->want_ms = l->net->tick_ms;
 		l->wants_sent++;
 	}
 	if (l->need_pos == l->need_count && l->wants_out == 0) {
@@ -1661,6 +1663,14 @@ net_tick(struct net *net)
 		}
 		if (l->ss.active && net->tick_ms - l->ss.last_ms > NET_DEAD_MS)
 			net_server_end(l);
+		/* A RECORDS lost on the way (a full queue, or dropped over the
+		 * peer's rate) must not stall the link: what it carried comes
+		 * with the next reconciliation. */
+		if (l->wants_out > 0 &&
+		    net->tick_ms - l->want_ms > NET_DEAD_MS) {
+			l->wants_out = 0;
+			net_want_more(l);
+		}
 		if (l->cs.active &&
 		    net->tick_ms - l->cs.started_ms > NET_DEAD_MS) {
 			snprintf(l->last_error, sizeof(l->last_error),
