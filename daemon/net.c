@@ -70,6 +70,7 @@ struct link {
 	uint8_t rid[NET_RID_MAX];	/* inbound: the ROUTER routing id */
 	size_t rid_len;
 	int fd;				/* inbound: its TCP socket, or -1 */
+	uint64_t tcp_base;		/* its TCP bytes before this link */
 	char endpoint[BODY_ENDPOINT_MAX + 1];
 	int ready;			/* HELLO seen */
 	int dead;			/* to be freed at the next tick */
@@ -962,7 +963,7 @@ net_rate_admit(struct net *net, const uint8_t key[32], size_t len)
 		t->msg_tokens = msg_cap;
 		t->byte_tokens = byte_cap;
 	} else if (now > t->refill_ms) {
-		ms = now - t->refill_ms;
+		ms = now - t->refill_ms < 1000 ? now - t->refill_ms : 1000;
 		t->msg_tokens += ms * NET_PEER_MESSAGES_PER_SEC;
 		t->byte_tokens += ms * NET_PEER_BYTES_PER_SEC;
 		if (t->msg_tokens > msg_cap)
@@ -1014,6 +1015,38 @@ net_admit(struct link *l, const struct wire_msg *m)
 		return 0;
 	}
 	return 1;
+}
+
+/* Bytes the TCP connection on fd received so far, 0 if unknown. */
+static uint64_t
+net_tcp_bytes(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+	    len < offsetof(struct tcp_info, tcpi_bytes_received) +
+	    sizeof(ti.tcpi_bytes_received))
+		return 0;
+	return ti.tcpi_bytes_received;
+}
+
+/*
+ * Note the TCP socket a message of len bytes came by on inbound link l,
+ * and what that connection carried before the link saw it, for
+ * net_mem_culprit().
+ */
+static void
+net_link_fd(struct link *l, int fd, size_t len)
+{
+	uint64_t tcp, seen = l->bytes_received + len;
+
+	if (fd == l->fd)
+		return;
+	l->fd = fd;
+	tcp = net_tcp_bytes(fd);
+	l->tcp_base = tcp > seen ? tcp - seen : 0;
 }
 
 static void
@@ -1100,7 +1133,8 @@ net_router_recv(struct net *net)
 			struct link *l = net_inbound_link(net, member->ed, rid,
 			    (size_t)rid_len);
 
-			l->fd = zmq_msg_get(&msg, ZMQ_SRCFD);
+			net_link_fd(l, zmq_msg_get(&msg, ZMQ_SRCFD),
+			    zmq_msg_size(&msg));
 			l->bytes_received += zmq_msg_size(&msg);
 			if (net_admit(l, &m))
 				net_dispatch(l, &m);
@@ -1361,18 +1395,14 @@ net_mem_culprit(struct net *net)
 	uint64_t worst_excess = NET_MEM_GUARD / 4;
 
 	for (struct link *l = net->links; l != NULL; l = l->next) {
-		struct tcp_info ti;
-		socklen_t len = sizeof(ti);
+		uint64_t tcp, seen;
 
 		if (l->outbound || l->dead || l->fd < 0)
 			continue;
-		memset(&ti, 0, sizeof(ti));
-		if (getsockopt(l->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
-		    len < offsetof(struct tcp_info, tcpi_bytes_received) +
-		    sizeof(ti.tcpi_bytes_received))
-			continue;
-		if (ti.tcpi_bytes_received > l->bytes_received + worst_excess) {
-			worst_excess = ti.tcpi_bytes_received - l->bytes_received;
+		tcp = net_tcp_bytes(l->fd);
+		seen = l->tcp_base + l->bytes_received;
+		if (tcp > seen + worst_excess) {
+			worst_excess = tcp - seen;
 			worst = l;
 		}
 	}
