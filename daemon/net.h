@@ -75,7 +75,7 @@
 #define NET_RECV_BUDGET		256
 #define NET_RCVHWM		32
 #define NET_HAVE_NEED_MAX	(64u * 1024)
-#define NET_MEM_GUARD		(32u << 20)
+#define NET_MEM_GUARD		(24u << 20)
 #define NET_MEM_SETTLE_MS	1000
 
 struct net;
