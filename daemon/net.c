@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 #include <assert.h>
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <linux/tcp.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <sodium.h>
 
@@ -64,6 +69,8 @@ struct link {
 	void *mon;			/* outbound: its handshake events */
 	uint8_t rid[NET_RID_MAX];	/* inbound: the ROUTER routing id */
 	size_t rid_len;
+	int fd;				/* inbound: its TCP socket, or -1 */
+	uint64_t tcp_base;		/* its TCP bytes before this link */
 	char endpoint[BODY_ENDPOINT_MAX + 1];
 	int ready;			/* HELLO seen */
 	int dead;			/* to be freed at the next tick */
@@ -77,6 +84,7 @@ struct link {
 	uint8_t (*need)[32];		/* ids to ask for with WANT */
 	size_t need_count, need_cap, need_pos;
 	unsigned wants_out;
+	uint64_t want_ms;		/* when the latest WANT went out */
 	/* figures for amie peers */
 	uint64_t last_sync_ms, records_sent, records_received, errors;
 	uint64_t bytes_sent, bytes_received, wants_sent;
@@ -106,8 +114,25 @@ struct net_waiter {
 	uint64_t sessions;		/* reconciliations started for it */
 };
 
+/*
+ * What one key did wrong, kept while its links come and go, for amie
+ * peers: records and messages refused, times it was dropped with a
+ * penalty, and messages over its rate.
+ */
+struct net_tally {
+	uint8_t key[32];
+	uint64_t last_ms;		/* 0: a free slot */
+	uint64_t refused;
+	uint64_t penalties;
+	uint64_t rate_limited;
+	/* token buckets, in thousandths of a message and of a byte */
+	uint64_t msg_tokens, byte_tokens, refill_ms;
+	unsigned over;			/* messages past the limit in a row */
+};
+
 #define NET_BACKOFFS_MAX 64
 #define NET_WAITERS_MAX 16
+#define NET_TALLIES_MAX 128
 
 struct net {
 	struct node *node;
@@ -122,6 +147,11 @@ struct net {
 	size_t members_count;
 	struct net_backoff backoff[NET_BACKOFFS_MAX];
 	struct net_waiter waiters[NET_WAITERS_MAX];
+	struct net_tally tally[NET_TALLIES_MAX];
+	uint64_t handshakes_refused;	/* by the ZAP handler */
+	uint64_t router_resets;		/* by the memory guard */
+	size_t mem_base;		/* RssAnon at start, bytes */
+	uint64_t mem_settle_ms;		/* after a reset: when to look again */
 	uint64_t join_tokens_ms;	/* token bucket: time of a full one */
 	uint64_t tick_ms;
 	int has_federation;
@@ -234,6 +264,27 @@ net_backed_off(struct net *net, const uint8_t key[32])
 	return b != NULL && b->until_ms > net->tick_ms;
 }
 
+/* The tally of key, made (in the least recently used slot) if new. */
+static struct net_tally *
+net_tally_of(struct net *net, const uint8_t key[32])
+{
+	struct net_tally *oldest = &net->tally[0];
+
+	for (size_t i = 0; i < NET_TALLIES_MAX; i++) {
+		if (net->tally[i].last_ms != 0 &&
+		    memcmp(net->tally[i].key, key, 32) == 0) {
+			net->tally[i].last_ms = net->tick_ms ? net->tick_ms : 1;
+			return &net->tally[i];
+		}
+		if (net->tally[i].last_ms < oldest->last_ms)
+			oldest = &net->tally[i];
+	}
+	memset(oldest, 0, sizeof(*oldest));
+	memcpy(oldest->key, key, 32);
+	oldest->last_ms = net->tick_ms ? net->tick_ms : 1;
+	return oldest;
+}
+
 /* 1 while key serves a penalty: its messages are dropped. */
 static int
 net_penalized(struct net *net, const uint8_t key[32])
@@ -266,6 +317,8 @@ net_backoff_add(struct net *net, const uint8_t key[32], const char *reason,
 	b->until_ms = net->tick_ms + b->delay_ms;
 	if (b->penalty == (how == NET_DROP_PENALTY))
 		snprintf(b->reason, sizeof(b->reason), "%s", reason);
+	if (how == NET_DROP_PENALTY)
+		net_tally_of(net, key)->penalties++;
 }
 
 /* Send the message in w on link l. */
@@ -382,6 +435,7 @@ net_link_new(struct net *net, const uint8_t key[32], int outbound)
 	if (crypto_sign_ed25519_pk_to_curve25519(l->curve, key) != 0)
 		l->dead = 1;	/* not a usable key: freed at the next tick */
 	l->outbound = outbound;
+	l->fd = -1;
 	l->created_ms = l->last_recv_ms = net->tick_ms;
 	l->next = net->links;
 	net->links = l;
@@ -500,6 +554,7 @@ net_want_more(struct link *l)
 		mpw_release(&w);
 		l->need_pos += n;
 		l->wants_out++;
+		l->want_ms = l->net->tick_ms;
 		l->wants_sent++;
 	}
 	if (l->need_pos == l->need_count && l->wants_out == 0) {
@@ -700,8 +755,10 @@ net_answer_have(struct link *l, const struct wire_msg *m)
 	for (uint32_t i = 0; i < m->count; i++)
 		if (!store_has(l->net->node->store, wire_id(m, i)))
 			memcpy(missing[n++], wire_id(m, i), 32);
-	if (n > 0) {
-		for (uint32_t i = 0; i < n; i++)
+	/* Past the bound, the ids come with the next reconciliation. */
+	if (n > 0 && l->need_count < NET_HAVE_NEED_MAX) {
+		for (uint32_t i = 0; i < n && l->need_count <
+		    NET_HAVE_NEED_MAX; i++)
 			net_need_add(l, missing[i]);
 		net_want_more(l);
 	}
@@ -742,6 +799,7 @@ net_take_records(struct link *l, const struct wire_msg *m, int *membership)
 		if (out[i].code == 0)
 			continue;
 		l->errors++;
+		net_tally_of(net, l->key)->refused++;
 		snprintf(l->last_error, sizeof(l->last_error), "%.127s",
 		    out[i].reason);
 		log_msg(LOG_NOTICE, "net: refused a record: %s", out[i].reason);
@@ -887,6 +945,118 @@ net_inbound_link(struct net *net, const uint8_t key[32], const uint8_t *rid,
 	return l;
 }
 
+/*
+ * Take one message of len bytes from key's token buckets.  Returns 1 to
+ * read it, 0 to drop it unread, -1 to drop the key's links with a penalty
+ * (it kept flooding).
+ */
+static int
+net_rate_admit(struct net *net, const uint8_t key[32], size_t len)
+{
+	struct net_tally *t = net_tally_of(net, key);
+	/* Read at every message, so that a reload takes effect at once. */
+	const uint64_t msg_rate = net->node->conf.peer_messages_per_sec;
+	const uint64_t byte_rate = net->node->conf.peer_bytes_per_sec;
+	const uint64_t msg_cap = msg_rate * 1000, byte_cap = byte_rate * 1000;
+	uint64_t now = node_now_ms(), ms;
+	char who[NODEID_LEN + 1];
+	int msg_ok, byte_ok;
+
+	if (t->refill_ms == 0) {
+		t->msg_tokens = msg_cap;
+		t->byte_tokens = byte_cap;
+	} else if (now > t->refill_ms) {
+		ms = now - t->refill_ms < 1000 ? now - t->refill_ms : 1000;
+		t->msg_tokens += ms * msg_rate;
+		t->byte_tokens += ms * byte_rate;
+	}
+	if (t->msg_tokens > msg_cap)
+		t->msg_tokens = msg_cap;
+	if (t->byte_tokens > byte_cap)
+		t->byte_tokens = byte_cap;
+	t->refill_ms = now;
+	msg_ok = msg_rate == 0 || t->msg_tokens >= 1000;
+	byte_ok = byte_rate == 0 || t->byte_tokens >= (uint64_t)len * 1000;
+	if (msg_ok && byte_ok) {
+		if (msg_rate != 0)
+			t->msg_tokens -= 1000;
+		if (byte_rate != 0)
+			t->byte_tokens -= (uint64_t)len * 1000;
+		if ((msg_rate == 0 || t->msg_tokens > msg_cap / 2) &&
+		    (byte_rate == 0 || t->byte_tokens > byte_cap / 2))
+			t->over = 0;
+		return 1;
+	}
+	t->rate_limited++;
+	if (t->over++ == 0) {
+		net_short(who, key);
+		log_msg(LOG_NOTICE, "net: %s is over %llu messages/s or %llu "
+		    "bytes/s: dropping its messages", who,
+		    (unsigned long long)msg_rate,
+		    (unsigned long long)byte_rate);
+	}
+	if (t->over < NET_PEER_OVER_MAX)
+		return 0;
+	t->over = 0;
+	return -1;
+}
+
+#define NET_FLOODING "flooding: over its rate of messages or bytes"
+
+/*
+ * Checks of a decoded message before it is dispatched, common to both
+ * directions.  Returns 1 to dispatch it, 0 when l was dropped for it.
+ */
+static int
+net_admit(struct link *l, const struct wire_msg *m)
+{
+	char why[128];
+
+	if ((m->type == WIRE_NEG_OPEN || m->type == WIRE_NEG_MSG) &&
+	    m->neg_len > NET_FRAME_LIMIT) {
+		snprintf(why, sizeof(why), "negentropy: frame of %zu bytes, "
+		    "limit %d", m->neg_len, NET_FRAME_LIMIT);
+		log_msg(LOG_NOTICE, "net: refused a message: %s", why);
+		l->errors++;
+		net_tally_of(l->net, l->key)->refused++;
+		net_link_drop(l, why, NET_DROP_PENALTY);
+		return 0;
+	}
+	return 1;
+}
+
+/* Bytes the TCP connection on fd received so far, 0 if unknown. */
+static uint64_t
+net_tcp_bytes(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+	    len < offsetof(struct tcp_info, tcpi_bytes_received) +
+	    sizeof(ti.tcpi_bytes_received))
+		return 0;
+	return ti.tcpi_bytes_received;
+}
+
+/*
+ * Note the TCP socket a message of len bytes came by on inbound link l,
+ * and what that connection carried before the link saw it, for
+ * net_mem_culprit().
+ */
+static void
+net_link_fd(struct link *l, int fd, size_t len)
+{
+	uint64_t tcp, seen = l->bytes_received + len;
+
+	if (fd == l->fd)
+		return;
+	l->fd = fd;
+	tcp = net_tcp_bytes(fd);
+	l->tcp_base = tcp > seen ? tcp - seen : 0;
+}
+
 static void
 net_router_recv(struct net *net)
 {
@@ -897,10 +1067,10 @@ net_router_recv(struct net *net)
 	zmq_msg_t msg;
 	const char *uid;
 	size_t n = 0;
-	int rid_len, more;
+	int rid_len, more, budget = NET_RECV_BUDGET, rate;
 	size_t sz = sizeof(more);
 
-	for (;;) {
+	while (budget-- > 0) {
 		rid_len = zmq_recv(net->router, rid, sizeof(rid),
 		    ZMQ_DONTWAIT);
 		if (rid_len < 0)
@@ -929,6 +1099,20 @@ net_router_recv(struct net *net)
 			continue;
 		}
 		member = net_member_by_curve(net, curve);
+		/* Penalised or over its rate: dropped before it costs more. */
+		if (member != NULL && net_penalized(net, member->ed)) {
+			zmq_msg_close(&msg);
+			continue;
+		}
+		if (member != NULL && (rate = net_rate_admit(net, member->ed,
+		    zmq_msg_size(&msg))) <= 0) {
+			if (rate < 0)
+				net_link_drop(net_inbound_link(net, member->ed,
+				    rid, (size_t)rid_len), NET_FLOODING,
+				    NET_DROP_PENALTY);
+			zmq_msg_close(&msg);
+			continue;
+		}
 		errbuf_clear(&eb);
 		if (wire_decode(&m, zmq_msg_data(&msg), zmq_msg_size(&msg),
 		    &eb) != 0) {
@@ -939,6 +1123,7 @@ net_router_recv(struct net *net)
 				    member->ed, rid, (size_t)rid_len);
 
 				l->errors++;
+				net_tally_of(net, l->key)->refused++;
 				net_link_drop(l, eb.msg, NET_DROP_PENALTY);
 			}
 			zmq_msg_close(&msg);
@@ -958,8 +1143,11 @@ net_router_recv(struct net *net)
 			struct link *l = net_inbound_link(net, member->ed, rid,
 			    (size_t)rid_len);
 
+			net_link_fd(l, zmq_msg_get(&msg, ZMQ_SRCFD),
+			    zmq_msg_size(&msg));
 			l->bytes_received += zmq_msg_size(&msg);
-			net_dispatch(l, &m);
+			if (net_admit(l, &m))
+				net_dispatch(l, &m);
 		}
 		zmq_msg_close(&msg);
 	}
@@ -1023,20 +1211,32 @@ net_dealer_recv(struct link *l)
 	struct wire_msg m;
 	struct errbuf eb;
 	zmq_msg_t msg;
+	int budget = NET_RECV_BUDGET, rate;
 
-	while (!l->dead) {
+	while (!l->dead && budget-- > 0) {
 		zmq_msg_init(&msg);
 		if (zmq_msg_recv(&msg, l->sock, ZMQ_DONTWAIT) < 0) {
 			zmq_msg_close(&msg);
 			return;
+		}
+		if (!l->joining && (rate = net_rate_admit(l->net, l->key,
+		    zmq_msg_size(&msg))) <= 0) {
+			if (rate < 0)
+				net_link_drop(l, NET_FLOODING,
+				    NET_DROP_PENALTY);
+			zmq_msg_close(&msg);
+			continue;
 		}
 		errbuf_clear(&eb);
 		l->bytes_received += zmq_msg_size(&msg);
 		if (wire_decode(&m, zmq_msg_data(&msg), zmq_msg_size(&msg),
 		    &eb) != 0) {
 			l->errors++;
+			net_tally_of(l->net, l->key)->refused++;
+			log_msg(LOG_NOTICE, "net: malformed message from a peer: "
+			    "%s", eb.msg);
 			net_link_drop(l, eb.msg, NET_DROP_PENALTY);
-		} else {
+		} else if (net_admit(l, &m)) {
 			net_dispatch(l, &m);
 		}
 		zmq_msg_close(&msg);
@@ -1085,7 +1285,8 @@ net_zap_recv(struct net *net)
 			status = "200";
 			text = "OK";
 		} else {
-			log_msg(LOG_INFO, "net: refused a handshake from "
+			net->handshakes_refused++;
+			log_msg(LOG_NOTICE, "net: refused a handshake from "
 			    "key %.16s...: not a member, no invite pending",
 			    uid);
 		}
@@ -1142,12 +1343,140 @@ net_write_node_info(struct net *net)
 	mpw_release(&body);
 }
 
+/* Make and bind the ROUTER.  Returns 0 or AMIE_ECONFIG. */
+static int
+net_router_open(struct net *net, struct errbuf *eb)
+{
+	int linger = 0, sndhwm = NET_HWM, rcvhwm = NET_RCVHWM, server = 1;
+	int enforce = 1, rc;
+	int64_t maxmsg = WIRE_MSG_MAX;
+	const char *listen = net->node->conf.listen;
+
+	net->router = zmq_socket(net->zctx, ZMQ_ROUTER);
+	zmq_setsockopt(net->router, ZMQ_LINGER, &linger, sizeof(linger));
+	zmq_setsockopt(net->router, ZMQ_SNDHWM, &sndhwm, sizeof(sndhwm));
+	zmq_setsockopt(net->router, ZMQ_RCVHWM, &rcvhwm, sizeof(rcvhwm));
+	zmq_setsockopt(net->router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
+	zmq_setsockopt(net->router, ZMQ_CURVE_SERVER, &server, sizeof(server));
+	zmq_setsockopt(net->router, ZMQ_CURVE_SECRETKEY, net->curve_sk, 32);
+	zmq_setsockopt(net->router, ZMQ_ZAP_DOMAIN, NET_ZAP_DOMAIN,
+	    strlen(NET_ZAP_DOMAIN));
+	if (zmq_setsockopt(net->router, ZMQ_ZAP_ENFORCE_DOMAIN, &enforce,
+	    sizeof(enforce)) != 0 && net->router_resets == 0)
+		log_msg(LOG_INFO, "net: this libzmq has no "
+		    "ZMQ_ZAP_ENFORCE_DOMAIN; the ZAP handler, bound first, "
+		    "still decides every handshake");
+	if (zmq_bind(net->router, listen) != 0) {
+		rc = fail(eb, AMIE_ECONFIG, "listen %s: %s", listen,
+		    zmq_strerror(zmq_errno()));
+		zmq_close(net->router);
+		net->router = NULL;
+		return rc;
+	}
+	return 0;
+}
+
+/* The daemon's anonymous resident memory in bytes, 0 if unknown. */
+static size_t
+net_anon_bytes(void)
+{
+	char line[128];
+	size_t kb = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "RssAnon: %zu kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb * 1024;
+}
+
+/*
+ * The inbound link whose TCP connection brought the most bytes that never
+ * reached us as messages (what libzmq holds of a message that does not
+ * end), if that is over a quarter of NET_MEM_GUARD; else NULL.
+ */
+static struct link *
+net_mem_culprit(struct net *net)
+{
+	struct link *worst = NULL;
+	uint64_t worst_excess = NET_MEM_GUARD / 4;
+
+	for (struct link *l = net->links; l != NULL; l = l->next) {
+		uint64_t tcp, seen;
+
+		if (l->outbound || l->dead || l->fd < 0)
+			continue;
+		tcp = net_tcp_bytes(l->fd);
+		seen = l->tcp_base + l->bytes_received;
+		if (tcp > seen + worst_excess) {
+			worst_excess = tcp - seen;
+			worst = l;
+		}
+	}
+	return worst;
+}
+
+/*
+ * The memory guard (see NET_MEM_GUARD in net.h): close the ROUTER, and
+ * with it what libzmq holds for its peers, then bind it again.  While the
+ * bind fails (the old socket is closed in the background), retry at each
+ * tick.
+ */
+static void
+net_mem_guard(struct net *net)
+{
+	struct link *culprit;
+	struct errbuf eb;
+	size_t anon;
+
+	if (net->router == NULL) {
+		if (net_router_open(net, &eb) != 0)
+			log_msg(LOG_WARNING, "net: %s (retrying)", eb.msg);
+		return;
+	}
+	if (net->mem_base == 0 || net->tick_ms < net->mem_settle_ms)
+		return;
+	/* Over the guard, first give freed memory back to the system. */
+	if ((anon = net_anon_bytes()) > net->mem_base + NET_MEM_GUARD) {
+		malloc_trim(0);
+		anon = net_anon_bytes();
+	}
+	if (anon <= net->mem_base + NET_MEM_GUARD) {
+		net->mem_settle_ms = 0;
+		return;
+	}
+	if (net->mem_settle_ms != 0) {
+		/* Still there after a reset: our own, not libzmq's. */
+		net->mem_base = anon;
+		net->mem_settle_ms = 0;
+		return;
+	}
+	log_msg(LOG_WARNING, "net: memory %zu MiB over its size at start "
+	    "(a peer sending a message that never ends?): closing the "
+	    "listening socket and its links, then opening it again",
+	    (anon - net->mem_base) >> 20);
+	net->router_resets++;
+	if ((culprit = net_mem_culprit(net)) != NULL)
+		net_link_drop(culprit, "flooding: a message that never ends",
+		    NET_DROP_PENALTY);
+	for (struct link *l = net->links; l != NULL; l = l->next)
+		if (!l->outbound)
+			net_link_drop(l, "listening socket reset", 0);
+	zmq_close(net->router);
+	net->router = NULL;
+	net->mem_settle_ms = net->tick_ms + NET_MEM_SETTLE_MS;
+	if (net_router_open(net, &eb) != 0)
+		log_msg(LOG_WARNING, "net: %s (retrying)", eb.msg);
+}
+
 int
 net_open(struct net **out, void *zctx, struct node *n, struct control *ctl,
     struct errbuf *eb)
 {
-	int linger = 0, hwm = NET_HWM, server = 1, enforce = 1, rc;
-	int64_t maxmsg = WIRE_MSG_MAX;
+	int linger = 0, rc;
 	struct net *net = xcalloc(1, sizeof(*net));
 
 	net->node = n;
@@ -1168,25 +1497,9 @@ net_open(struct net **out, void *zctx, struct node *n, struct control *ctl,
 		    zmq_strerror(zmq_errno()));
 		goto fail;
 	}
-	net->router = zmq_socket(zctx, ZMQ_ROUTER);
-	zmq_setsockopt(net->router, ZMQ_LINGER, &linger, sizeof(linger));
-	zmq_setsockopt(net->router, ZMQ_SNDHWM, &hwm, sizeof(hwm));
-	zmq_setsockopt(net->router, ZMQ_RCVHWM, &hwm, sizeof(hwm));
-	zmq_setsockopt(net->router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
-	zmq_setsockopt(net->router, ZMQ_CURVE_SERVER, &server, sizeof(server));
-	zmq_setsockopt(net->router, ZMQ_CURVE_SECRETKEY, net->curve_sk, 32);
-	zmq_setsockopt(net->router, ZMQ_ZAP_DOMAIN, NET_ZAP_DOMAIN,
-	    strlen(NET_ZAP_DOMAIN));
-	if (zmq_setsockopt(net->router, ZMQ_ZAP_ENFORCE_DOMAIN, &enforce,
-	    sizeof(enforce)) != 0)
-		log_msg(LOG_INFO, "net: this libzmq has no "
-		    "ZMQ_ZAP_ENFORCE_DOMAIN; the ZAP handler, bound first, "
-		    "still decides every handshake");
-	if (zmq_bind(net->router, n->conf.listen) != 0) {
-		rc = fail(eb, AMIE_ECONFIG, "listen %s: %s", n->conf.listen,
-		    zmq_strerror(zmq_errno()));
+	if ((rc = net_router_open(net, eb)) != 0)
 		goto fail;
-	}
+	net->mem_base = net_anon_bytes();
 	net_members_reload(net);
 	*out = net;
 	n->net = net;
@@ -1222,7 +1535,8 @@ net_close(struct net **netp)
 			    &eb);
 		net_link_free(l);
 	}
-	zmq_close(net->router);
+	if (net->router != NULL)
+		zmq_close(net->router);
 	zmq_close(net->zap);
 	net->node->net = NULL;
 	sodium_memzero(net->curve_sk, sizeof(net->curve_sk));
@@ -1237,7 +1551,9 @@ net_poll_items(struct net *net, zmq_pollitem_t *items, size_t cap)
 	size_t n = 0;
 
 	assert(cap >= 2);
-	items[n++] = (zmq_pollitem_t){ net->router, 0, ZMQ_POLLIN, 0 };
+	if (net->router != NULL)
+		items[n++] = (zmq_pollitem_t){ net->router, 0, ZMQ_POLLIN,
+		    0 };
 	items[n++] = (zmq_pollitem_t){ net->zap, 0, ZMQ_POLLIN, 0 };
 	for (struct link *l = net->links; l != NULL && n + 2 <= cap;
 	    l = l->next) {
@@ -1355,6 +1671,7 @@ net_tick(struct net *net)
 	struct mpw w;
 
 	net->tick_ms = node_now_ms();
+	net_mem_guard(net);
 	for (struct link *l = net->links; l != NULL; l = l->next) {
 		if (l->dead)
 			continue;
@@ -1386,6 +1703,14 @@ net_tick(struct net *net)
 		}
 		if (l->ss.active && net->tick_ms - l->ss.last_ms > NET_DEAD_MS)
 			net_server_end(l);
+		/* A RECORDS lost on the way (a full queue, or dropped over the
+		 * peer's rate) must not stall the link: what it carried comes
+		 * with the next reconciliation. */
+		if (l->wants_out > 0 &&
+		    net->tick_ms - l->want_ms > NET_DEAD_MS) {
+			l->wants_out = 0;
+			net_want_more(l);
+		}
 		if (l->cs.active &&
 		    net->tick_ms - l->cs.started_ms > NET_DEAD_MS) {
 			snprintf(l->last_error, sizeof(l->last_error),
@@ -1729,11 +2054,17 @@ net_handle_join(struct node *n, const struct ctl_request *req,
 	return CONTROL_DEFERRED;
 }
 
-/* One row of amie peers: a link, or a key backed off with no link. */
+static const struct net_tally *net_tally_find(const struct net *net,
+    const uint8_t key[32]);
+static int net_has_link(const struct net *net, const uint8_t key[32]);
+
+/* One row of amie peers: a link, a key backed off with no link, or a key
+ * with refusals on record and no link. */
 static void
 net_peer_row(struct mpw *w, struct net *net, const uint8_t key[32],
     const struct link *l, const char *state, const char *error)
 {
+	const struct net_tally *t = net_tally_find(net, key);
 	struct member_info mi;
 	char id[NODEID_LEN + 1];
 	struct errbuf eb;
@@ -1741,7 +2072,7 @@ net_peer_row(struct mpw *w, struct net *net, const uint8_t key[32],
 	nodeid_format(id, key);
 	if (member_get(net->node->store, key, &mi, &eb) != 0)
 		mi.name[0] = '\0';
-	mpw_map(w, 14);
+	mpw_map(w, 17);
 	mpw_cstr(w, "bytes_received");
 	mpw_uint(w, l != NULL ? l->bytes_received : 0);
 	mpw_cstr(w, "bytes_sent");
@@ -1760,8 +2091,14 @@ net_peer_row(struct mpw *w, struct net *net, const uint8_t key[32],
 	mpw_uint(w, l != NULL ? l->last_sync_ms : 0);
 	mpw_cstr(w, "name");
 	mpw_cstr(w, mi.name);
+	mpw_cstr(w, "penalties");
+	mpw_uint(w, t != NULL ? t->penalties : 0);
+	mpw_cstr(w, "rate_limited");
+	mpw_uint(w, t != NULL ? t->rate_limited : 0);
 	mpw_cstr(w, "received");
 	mpw_uint(w, l != NULL ? l->records_received : 0);
+	mpw_cstr(w, "refused");
+	mpw_uint(w, t != NULL ? t->refused : 0);
 	mpw_cstr(w, "rounds");
 	mpw_uint(w, l != NULL ? l->last_rounds : 0);
 	mpw_cstr(w, "sent");
@@ -1772,6 +2109,17 @@ net_peer_row(struct mpw *w, struct net *net, const uint8_t key[32],
 	mpw_uint(w, l != NULL ? l->wants_sent : 0);
 }
 
+/* The tally of key, or NULL if it has none. */
+static const struct net_tally *
+net_tally_find(const struct net *net, const uint8_t key[32])
+{
+	for (size_t i = 0; i < NET_TALLIES_MAX; i++)
+		if (net->tally[i].last_ms != 0 &&
+		    memcmp(net->tally[i].key, key, 32) == 0)
+			return &net->tally[i];
+	return NULL;
+}
+
 static int
 net_has_link(const struct net *net, const uint8_t key[32])
 {
@@ -1779,6 +2127,15 @@ net_has_link(const struct net *net, const uint8_t key[32])
 		if (!l->dead && !l->joining && memcmp(l->key, key, 32) == 0)
 			return 1;
 	return 0;
+}
+
+/* 1 if tally t needs a row of its own in amie peers. */
+static int
+net_tally_shown_alone(struct net *net, const struct net_tally *t)
+{
+	return t->last_ms != 0 &&
+	    (t->refused > 0 || t->penalties > 0 || t->rate_limited > 0) &&
+	    !net_has_link(net, t->key) && !net_backed_off(net, t->key);
 }
 
 int
@@ -1798,7 +2155,14 @@ net_handle_peers(struct node *n, const struct ctl_request *req,
 		if (net->backoff[i].until_ms > net->tick_ms &&
 		    !net_has_link(net, net->backoff[i].key))
 			count++;
-	mpw_map(w, 1);
+	for (size_t i = 0; i < NET_TALLIES_MAX; i++)
+		if (net_tally_shown_alone(net, &net->tally[i]))
+			count++;
+	mpw_map(w, 3);
+	mpw_cstr(w, "handshakes_refused");
+	mpw_uint(w, net->handshakes_refused);
+	mpw_cstr(w, "listen_resets");
+	mpw_uint(w, net->router_resets);
 	mpw_cstr(w, "peers");
 	mpw_array(w, count);
 	for (struct link *l = net->links; l != NULL; l = l->next) {
@@ -1813,6 +2177,11 @@ net_handle_peers(struct node *n, const struct ctl_request *req,
 		    !net_has_link(net, net->backoff[i].key))
 			net_peer_row(w, net, net->backoff[i].key, NULL,
 			    "backoff", net->backoff[i].reason);
+	/* Keys that misbehaved, now with no link and no backoff. */
+	for (size_t i = 0; i < NET_TALLIES_MAX; i++)
+		if (net_tally_shown_alone(net, &net->tally[i]))
+			net_peer_row(w, net, net->tally[i].key, NULL,
+			    "disconnected", "");
 	return 0;
 }
 

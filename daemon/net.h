@@ -49,6 +49,33 @@
 #define NET_JOIN_BURST		5	/* ...up to this many at once */
 #define NET_INVITE_EXPIRY_MS	(48ull * 3600 * 1000)
 
+/*
+ * Floods.  Each key has a token bucket of messages and of bytes, refilled
+ * at these rates and holding one second of them; a message that finds the
+ * bucket empty is dropped unread (counted as rate_limited), and a key that
+ * keeps going NET_PEER_OVER_MAX messages past the limit is dropped with a
+ * penalty.  The rates are the [limits] peer_messages_per_sec and
+ * peer_bytes_per_sec of amied.conf.  NET_RECV_BUDGET messages at most are
+ * read from one socket per poll, so that no peer starves the others, the
+ * timers or the control socket.  ROUTER queues hold NET_RCVHWM messages
+ * per peer (each at most WIRE_MSG_MAX).  A HAVE queues ids to ask for up
+ * to NET_HAVE_NEED_MAX; what it offers past that comes with the next sync.
+ *
+ * libzmq queues the frames of a message until its last one, whatever the
+ * high-water mark, so a message that never ends grows without bound
+ * where no check of ours sees it.  When the daemon's anonymous memory
+ * (RssAnon) exceeds what it was at start by NET_MEM_GUARD, the ROUTER is
+ * closed (with every inbound link and what libzmq queued for it) and
+ * bound again; members connect again at once.  If the memory is still
+ * there NET_MEM_SETTLE_MS later, it was ours and becomes the new base.
+ */
+#define NET_PEER_OVER_MAX	64
+#define NET_RECV_BUDGET		256
+#define NET_RCVHWM		32
+#define NET_HAVE_NEED_MAX	(64u * 1024)
+#define NET_MEM_GUARD		(24u << 20)
+#define NET_MEM_SETTLE_MS	1000
+
 struct net;
 
 /*

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 #include <assert.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <lmdb.h>
@@ -18,13 +20,53 @@
 #include "store/search.h"
 #include "store/text.h"
 
+/* Exit status after MDB_PANIC: 75, "temporary failure", restarts amied
+ * under systemd's Restart=on-failure. */
+#define STORE_EXIT_PANIC 75
+/* Free space under which a failed write is taken for a full disk. */
+#define STORE_DISK_LOW (1024 * 1024)
+
 static void store_load_founder(struct store *st, MDB_txn *txn);
 
-/* Translate an LMDB code at the module's edge, keeping its text. */
+/*
+ * Translate an LMDB code at the module's edge, keeping its text.  A full
+ * disk says so: the write was rolled back whole and can be retried once
+ * there is room.  MDB_PANIC means the environment can no longer be
+ * trusted in this process (a failed meta page write): the only safe move
+ * is to exit at once, without committing anything more, for the service
+ * manager to start amied again on the last committed state.
+ */
 int
 store_fail(struct errbuf *eb, int mrc, const char *what)
 {
+	if (mrc == MDB_PANIC) {
+		fprintf(stderr, "<2>store: %s: %s: exiting so that amied "
+		    "starts again from the last commit\n", what,
+		    mdb_strerror(mrc));
+		_exit(STORE_EXIT_PANIC);
+	}
+	if (mrc == ENOSPC || mrc == EDQUOT)
+		return fail(eb, AMIE_EIO, "store: %s: the disk is full (%s); "
+		    "nothing was written: free some space, then retry", what,
+		    mdb_strerror(mrc));
 	return fail(eb, AMIE_EIO, "store: %s: %s", what, mdb_strerror(mrc));
+}
+
+/*
+ * LMDB reports a short write as EIO: on a disk with (almost) no room
+ * left, that is a full disk, and is said so.
+ */
+static int
+store_write_error(struct store *st, int mrc)
+{
+	struct statvfs sv;
+	const char *path;
+
+	if (mrc == EIO && mdb_env_get_path(st->env, &path) == 0 &&
+	    statvfs(path, &sv) == 0 &&
+	    (uint64_t)sv.f_bavail * sv.f_frsize < STORE_DISK_LOW)
+		return ENOSPC;
+	return mrc;
 }
 
 void
@@ -630,7 +672,8 @@ store_ingest(struct store *st, const struct store_in *in, size_t count,
 		store_reload_founder(st);
 		if (mrc != MDB_MAP_FULL) {
 			free(pre);
-			return store_fail(eb, mrc, "ingest");
+			return store_fail(eb, store_write_error(st, mrc),
+			    "ingest");
 		}
 		if ((rc = store_grow(st, eb)) != 0) {
 			free(pre);

@@ -20,7 +20,7 @@ for k in name region contact listen advertise max_peers interval level \
     peer_messages_per_sec peer_bytes_per_sec; do
 	grep -q "^$k =" "$T/out" || fail "-T lacks $k: $(cat "$T/out")"
 done
-grep -q "^peer_bytes_per_sec = 16777216$" "$T/out" ||
+grep -q "^peer_bytes_per_sec = 33554432$" "$T/out" ||
     fail "-T default of peer_bytes_per_sec: $(cat "$T/out")"
 mkdir -m 700 "$T/printed"
 cp "$T/out" "$T/printed/amied.conf"
