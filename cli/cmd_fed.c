@@ -552,7 +552,8 @@ cmd_fed_peer_row(const struct mpmap *m)
 {
 	char id[NODEID_LEN + 1], name[160], dir[8], err[160], when[32];
 	char state[16];
-	uint64_t last = 0, sent = 0, recv = 0;
+	uint64_t last = 0, sent = 0, recv = 0, refused = 0, penalties = 0;
+	uint64_t limited = 0;
 
 	cmd_fed_str(m, "id", id, sizeof(id));
 	cmd_fed_str(m, "name", name, sizeof(name));
@@ -562,6 +563,9 @@ cmd_fed_peer_row(const struct mpmap *m)
 	mpmap_uint(m, "last_sync", &last, NULL);
 	mpmap_uint(m, "sent", &sent, NULL);
 	mpmap_uint(m, "received", &recv, NULL);
+	mpmap_uint(m, "refused", &refused, NULL);
+	mpmap_uint(m, "penalties", &penalties, NULL);
+	mpmap_uint(m, "rate_limited", &limited, NULL);
 	if (last > 0)
 		cli_time(when, last);
 	else
@@ -572,6 +576,12 @@ cmd_fed_peer_row(const struct mpmap *m)
 	cli_pad(stdout, name[0] ? name : "?", 16);
 	printf(_("  sync %s  sent %llu  received %llu"), when,
 	    (unsigned long long)sent, (unsigned long long)recv);
+	/* Misbehaviour only when there was some (amie(1) lists them). */
+	if (refused + penalties + limited > 0)
+		printf(_("  refused %llu  penalties %llu  rate-limited %llu"),
+		    (unsigned long long)refused,
+		    (unsigned long long)penalties,
+		    (unsigned long long)limited);
 	if (err[0] != '\0')
 		printf(_("  last error: %s%s%s"), color_start(stdout, COLOR_BAD),
 		    err, color_end(stdout));
