@@ -54,6 +54,15 @@ struct net_server {
 	uint64_t last_ms;
 };
 
+/* A RECORDS waiting to be ingested, a slice at a time. */
+struct net_inbox {
+	uint8_t *buf;			/* the message's records, copied */
+	struct store_in *in;		/* each record in buf */
+	uint32_t count, pos;		/* records, next to ingest */
+};
+
+#define NET_INBOX_MAX (NET_WANTS_INFLIGHT + 1)
+
 struct link {
 	struct link *next;
 	struct net *net;
@@ -76,7 +85,10 @@ struct link {
 	struct net_server ss;
 	uint8_t (*need)[32];		/* ids to ask for with WANT */
 	size_t need_count, need_cap, need_pos;
-	unsigned wants_out;
+	unsigned wants_out;		/* WANTs whose RECORDS is not stored */
+	/* RECORDS received, not ingested yet: a ring from inbox_head */
+	struct net_inbox inbox[NET_INBOX_MAX];
+	unsigned inbox_head, inbox_count;
 	/* figures for amie peers */
 	uint64_t last_sync_ms, records_sent, records_received, errors;
 	uint64_t bytes_sent, bytes_received, wants_sent;
@@ -126,6 +138,10 @@ struct net {
 	uint64_t tick_ms;
 	int has_federation;
 	uint8_t network_id[32];
+	/* The slice handed to store_ingest_ahead(), of link ahead_link. */
+	struct link *ahead_link;
+	const struct store_in *ahead_in;
+	size_t ahead_count;
 };
 
 static uint64_t
@@ -366,6 +382,18 @@ net_link_free(struct link *l)
 	}
 	if (l->mon != NULL)
 		zmq_close(l->mon);
+	if (l->net->ahead_link == l) {
+		store_ingest_forget(l->net->node->store, l->net->ahead_in,
+		    l->net->ahead_count);
+		l->net->ahead_link = NULL;
+	}
+	for (unsigned i = 0; i < l->inbox_count; i++) {
+		struct net_inbox *b = &l->inbox[(l->inbox_head + i) %
+		    NET_INBOX_MAX];
+
+		free(b->buf);
+		free(b->in);
+	}
 	free(l->need);
 	free(l->cs.have);
 	free(l->join_ticket);
@@ -708,29 +736,26 @@ net_answer_have(struct link *l, const struct wire_msg *m)
 	free(missing);
 }
 
-/* Ingest the records of a RECORDS; announce what is new to the others. */
+/* Ingest count records (one transaction); announce what is new to the
+ * others. */
 static void
-net_take_records(struct link *l, const struct wire_msg *m, int *membership)
+net_take_records(struct link *l, const struct store_in *in, uint32_t count,
+    int *membership)
 {
 	struct net *net = l->net;
-	struct store_in *in = xcalloc(m->count + 1, sizeof(*in));
-	struct store_out *out = xcalloc(m->count + 1, sizeof(*out));
-	uint8_t (*fresh)[32] = xmalloc(((size_t)m->count + 1) * 32);
+	struct store_out *out = xcalloc(count + 1, sizeof(*out));
+	uint8_t (*fresh)[32] = xmalloc(((size_t)count + 1) * 32);
 	size_t nfresh = 0;
 	struct errbuf eb;
-	struct mpr it;
 	int bad = 0;
 
 	*membership = 0;
-	mpr_init(&it, m->items, m->items_len);
-	for (uint32_t i = 0; i < m->count; i++)
-		wire_record_next(&it, &in[i].buf, &in[i].len);
-	if (store_ingest(net->node->store, in, m->count, node_now_ms(), out,
+	if (store_ingest(net->node->store, in, count, node_now_ms(), out,
 	    &eb) != 0) {
 		log_msg(LOG_ERR, "net: ingest: %s", eb.msg);
 		goto out;
 	}
-	for (uint32_t i = 0; i < m->count; i++) {
+	for (uint32_t i = 0; i < count; i++) {
 		if (out[i].stored) {
 			memcpy(fresh[nfresh++], out[i].id, 32);
 			if (strcmp(out[i].kind, "charter") == 0 ||
@@ -759,9 +784,137 @@ net_take_records(struct link *l, const struct wire_msg *m, int *membership)
 	if (bad)
 		net_link_drop(l, "sent an invalid record", NET_DROP_PENALTY);
 out:
-	free(in);
 	free(out);
 	free(fresh);
+}
+
+/* Ingest the records of a RECORDS now, in one transaction. */
+static void
+net_take_message(struct link *l, const struct wire_msg *m, int *membership)
+{
+	struct store_in *in = xcalloc((size_t)m->count + 1, sizeof(*in));
+	struct mpr it;
+
+	mpr_init(&it, m->items, m->items_len);
+	for (uint32_t i = 0; i < m->count; i++)
+		wire_record_next(&it, &in[i].buf, &in[i].len);
+	net_take_records(l, in, m->count, membership);
+	free(in);
+}
+
+/*
+ * Queue the records of a RECORDS on l, to be ingested by
+ * net_ingest_step().  Returns 0, or -1 when the inbox is full.
+ */
+static int
+net_inbox_push(struct link *l, const struct wire_msg *m)
+{
+	struct net_inbox *b;
+	size_t off = 0;
+	struct mpr it;
+
+	if (l->inbox_count == NET_INBOX_MAX)
+		return -1;
+	b = &l->inbox[(l->inbox_head + l->inbox_count) % NET_INBOX_MAX];
+	b->buf = xmalloc(m->items_len + 1);
+	memcpy(b->buf, m->items, m->items_len);
+	b->in = xcalloc((size_t)m->count + 1, sizeof(*b->in));
+	b->count = m->count;
+	b->pos = 0;
+	/* The records point into the copy. */
+	mpr_init(&it, m->items, m->items_len);
+	for (uint32_t i = 0; i < m->count; i++) {
+		const uint8_t *rec;
+
+		wire_record_next(&it, &rec, &b->in[i].len);
+		off = (size_t)(rec - m->items);
+		b->in[i].buf = b->buf + off;
+	}
+	l->inbox_count++;
+	return 0;
+}
+
+/* The slice of l's inbox after the one at b->pos of n records: *in and
+ * *count, or 0 when there is none waiting. */
+static int
+net_inbox_next_slice(const struct link *l, const struct store_in **in,
+    size_t *count)
+{
+	const struct net_inbox *b = &l->inbox[l->inbox_head];
+	size_t pos = b->pos + NET_INGEST_SLICE;
+
+	if (pos >= b->count) {
+		if (l->inbox_count < 2)
+			return 0;
+		b = &l->inbox[(l->inbox_head + 1) % NET_INBOX_MAX];
+		pos = 0;
+	}
+	*in = b->in + pos;
+	*count = b->count - pos < NET_INGEST_SLICE ? b->count - pos :
+	    NET_INGEST_SLICE;
+	return 1;
+}
+
+/* Ingest the next slice of l's inbox. */
+static void
+net_inbox_slice(struct link *l)
+{
+	struct net *net = l->net;
+	struct net_inbox *b = &l->inbox[l->inbox_head];
+	size_t n = b->count - b->pos < NET_INGEST_SLICE ? b->count - b->pos :
+	    NET_INGEST_SLICE;
+	const struct store_in *next;
+	size_t next_count;
+	int membership = 0;
+
+	/* The slice after this one verifies while this one is written. */
+	if (net->ahead_link == NULL &&
+	    net_inbox_next_slice(l, &next, &next_count)) {
+		store_ingest_ahead(net->node->store, next, next_count,
+		    node_now_ms());
+		net->ahead_link = l;
+		net->ahead_in = next;
+		net->ahead_count = next_count;
+	}
+	if (net->ahead_link == l && net->ahead_in == b->in + b->pos)
+		net->ahead_link = NULL;	/* store_ingest() takes it */
+	if (n > 0)
+		net_take_records(l, b->in + b->pos, (uint32_t)n, &membership);
+	b->pos += (uint32_t)n;
+	if (b->pos == b->count) {
+		if (net->ahead_link == l && net->ahead_in >= b->in &&
+		    net->ahead_in < b->in + b->count) {
+			store_ingest_forget(net->node->store, net->ahead_in,
+			    net->ahead_count);
+			net->ahead_link = NULL;
+		}
+		free(b->buf);
+		free(b->in);
+		memset(b, 0, sizeof(*b));
+		l->inbox_head = (l->inbox_head + 1) % NET_INBOX_MAX;
+		l->inbox_count--;
+		if (l->wants_out > 0)
+			l->wants_out--;
+		if (!l->dead)
+			net_want_more(l);
+	}
+	if (membership)
+		net_members_reload(net);
+}
+
+int
+net_ingest_step(struct net *net)
+{
+	int more = 0;
+
+	for (struct link *l = net->links; l != NULL; l = l->next) {
+		if (l->dead || l->inbox_count == 0)
+			continue;
+		net_inbox_slice(l);
+		if (!l->dead && l->inbox_count > 0)
+			more = 1;
+	}
+	return more;
 }
 
 static void net_join_done(struct link *l, const struct wire_msg *m);
@@ -826,9 +979,14 @@ net_dispatch(struct link *l, const struct wire_msg *m)
 			net_join_done(l, m);
 			return;
 		}
+		/* On our own links (a sync we run), ingested by
+		 * net_ingest_step() a slice at a time, and nothing more is
+		 * read from the link meanwhile; on the others, now. */
+		if (l->outbound && net_inbox_push(l, m) == 0)
+			return;
 		if (l->wants_out > 0)
 			l->wants_out--;
-		net_take_records(l, m, &membership);
+		net_take_message(l, m, &membership);
 		if (membership)
 			net_members_reload(net);
 		net_want_more(l);
@@ -899,8 +1057,11 @@ net_router_recv(struct net *net)
 	size_t n = 0;
 	int rid_len, more;
 	size_t sz = sizeof(more);
+	uint64_t until = node_now_ms() + NET_RECV_SLICE_MS;
 
-	for (;;) {
+	/* What is left after the slice waits for the next poll, so that a
+	 * sync never holds the control socket for long. */
+	while (node_now_ms() < until) {
 		rid_len = zmq_recv(net->router, rid, sizeof(rid),
 		    ZMQ_DONTWAIT);
 		if (rid_len < 0)
@@ -1021,8 +1182,9 @@ net_dealer_recv(struct link *l)
 	struct wire_msg m;
 	struct errbuf eb;
 	zmq_msg_t msg;
+	uint64_t until = node_now_ms() + NET_RECV_SLICE_MS;
 
-	while (!l->dead) {
+	while (!l->dead && l->inbox_count == 0 && node_now_ms() < until) {
 		zmq_msg_init(&msg);
 		if (zmq_msg_recv(&msg, l->sock, ZMQ_DONTWAIT) < 0) {
 			zmq_msg_close(&msg);
@@ -1241,7 +1403,9 @@ net_poll_items(struct net *net, zmq_pollitem_t *items, size_t cap)
 	    l = l->next) {
 		if (!l->outbound || l->dead)
 			continue;
-		items[n++] = (zmq_pollitem_t){ l->sock, 0, ZMQ_POLLIN, 0 };
+		/* Its RECORDS are stored before it is read further. */
+		items[n++] = (zmq_pollitem_t){ l->sock, 0,
+		    l->inbox_count == 0 ? ZMQ_POLLIN : 0, 0 };
 		if (l->mon != NULL)
 			items[n++] = (zmq_pollitem_t){ l->mon, 0, ZMQ_POLLIN,
 			    0 };
@@ -1646,7 +1810,7 @@ net_join_done(struct link *l, const struct wire_msg *m)
 	struct errbuf eb;
 	struct mpw w;
 
-	net_take_records(l, m, &membership);
+	net_take_message(l, m, &membership);
 	net_members_reload(net);
 	if (!net->has_federation ||
 	    memcmp(net->network_id, l->join_net_prefix,

@@ -792,6 +792,17 @@ store_ingest_ahead(struct store *st, const struct store_in *in, size_t count,
 		store_pool_start(pool, in, count, net, now_ms);
 }
 
+void
+store_ingest_forget(struct store *st, const struct store_in *in,
+    size_t count)
+{
+	struct store_batch *b;
+
+	if (st->pool != NULL &&
+	    (b = store_pool_find(st->pool, in, count)) != NULL)
+		free(store_pool_finish(st->pool, b));
+}
+
 int
 store_ingest(struct store *st, const struct store_in *in, size_t count,
     uint64_t now_ms, struct store_out *out, struct errbuf *eb)

@@ -104,13 +104,18 @@ int store_ingest(struct store *st, const struct store_in *in, size_t count,
  * hand hands the next one here before ingesting the current one, so the
  * workers verify it while the writer commits.  Nothing is written and
  * nothing is acknowledged here.  The caller must pass every batch handed
- * here to store_ingest() (or close the store) before it changes or frees
- * in, since the workers read it until then.  Does nothing with one
+ * here to store_ingest() or store_ingest_forget() (or close the store)
+ * before it changes or frees in, since the workers read it until then.  Does nothing with one
  * verifying thread, for small batches, or when STORE_AHEAD_MAX batches
  * are ahead already.
  */
 void store_ingest_ahead(struct store *st, const struct store_in *in,
     size_t count, uint64_t now_ms);
+
+/* Drop the batch handed to store_ingest_ahead() for these records, if
+ * it is still there: the workers no longer read in once this returns. */
+void store_ingest_forget(struct store *st, const struct store_in *in,
+    size_t count);
 
 /*
  * Verify signatures of an ingest batch on n threads (the calling one
