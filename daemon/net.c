@@ -75,6 +75,7 @@ struct link {
 	size_t rid_len;
 	char endpoint[BODY_ENDPOINT_MAX + 1];
 	int ready;			/* HELLO seen */
+	unsigned neg_ext;		/* NEG_EXT_* both sides announced */
 	int dead;			/* to be freed at the next tick */
 	uint64_t created_ms, last_recv_ms, last_ping_ms, next_sync_ms;
 	/* joining: the link that carries our JOIN */
@@ -463,10 +464,27 @@ net_send_hello(struct link *l)
 	struct net *net = l->net;
 	struct mpw w;
 
+	static const char *const features[] = { NET_FEATURE_SHORT_IDS };
+
 	mpw_init(&w, WIRE_MSG_MAX);
-	wire_hello(&w, net->network_id, net->node->conf.name, NULL, 0);
+	wire_hello(&w, net->network_id, net->node->conf.name, features,
+	    sizeof(features) / sizeof(features[0]));
 	net_send(l, &w);
 	mpw_release(&w);
+}
+
+/* The Negentropy extensions of a peer's HELLO that we use too. */
+static unsigned
+net_hello_ext(const struct wire_msg *m)
+{
+	unsigned ext = 0;
+
+	for (uint32_t i = 0; i < m->features_count; i++)
+		if (m->features[i].len == strlen(NET_FEATURE_SHORT_IDS) &&
+		    memcmp(m->features[i].s, NET_FEATURE_SHORT_IDS,
+		    m->features[i].len) == 0)
+			ext |= NEG_EXT_SHORT_IDS;
+	return ext;
 }
 
 /* Start a reconciliation on l, as the initiating side. */
@@ -487,6 +505,7 @@ net_client_start(struct link *l)
 		itemset_snap_close(&cs->snap);
 		return;
 	}
+	neg_set_extensions(&cs->neg, l->neg_ext);
 	cs->active = 1;
 	l->rounds = 1;
 	cs->id = net_rand64();
@@ -641,6 +660,7 @@ net_server_msg(struct link *l, const struct wire_msg *m)
 			mpw_release(&w);
 			return;
 		}
+		neg_set_extensions(&ss->neg, l->neg_ext);
 		ss->active = 1;
 		ss->id = m->session;
 	}
@@ -937,6 +957,7 @@ net_dispatch(struct link *l, const struct wire_msg *m)
 			    "protocol version", NET_DROP_PENALTY);
 			return;
 		}
+		l->neg_ext = net_hello_ext(m);
 		if (!l->outbound)
 			net_send_hello(l);
 		if (!l->ready) {

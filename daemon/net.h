@@ -39,6 +39,7 @@
 #define NET_NEED_MAX		(16u << 20)	/* ids one session may need */
 #define NET_TICK_MS		200
 #define NET_RECV_SLICE_MS	10	/* then back to poll: control first */
+#define NET_FEATURE_SHORT_IDS	"neg-short-ids"	/* HELLO: NEG_EXT_SHORT_IDS */
 #define NET_INGEST_SLICE	64 	/* records per ingest transaction */
 #define NET_PING_MS		10000
 #define NET_DEAD_MS		30000	/* no message for this long: reset */

@@ -311,6 +311,13 @@ is_over_frame(const struct neg *n, size_t len)
 	return n->frame_limit != 0 && len > n->frame_limit - NEG_FRAME_RESERVE;
 }
 
+/* Bytes of a Fingerprint on the wire in this session. */
+static size_t
+fp_len(const struct neg *n)
+{
+	return n->ext & NEG_EXT_SHORT_IDS ? NEG_FP_SHORT_LEN : NEG_FP_LEN;
+}
+
 static int
 range_fingerprint(struct neg *n, size_t begin, size_t end,
     uint8_t fp[NEG_FP_LEN], struct errbuf *eb)
@@ -399,7 +406,7 @@ split_range(struct neg *n, struct neg_buf *out, size_t lower, size_t upper,
 			neg_bound_minimal(&prev, &curr, &bound);
 		}
 		if ((rc = put_range_head(n, out, &bound, NEG_MODE_FINGERPRINT,
-		    eb)) != 0 || (rc = buf_put(out, fp, NEG_FP_LEN, eb)) != 0)
+		    eb)) != 0 || (rc = buf_put(out, fp, fp_len(n), eb)) != 0)
 			return rc;
 	}
 	return 0;
@@ -609,7 +616,7 @@ server_prefix_reply(struct neg *n, struct neg_buf *out, size_t done_len,
 		    eb)) != 0)
 			return rc;
 	neg_fingerprint(sum, matched, fp);
-	return buf_put(out, fp, NEG_FP_LEN, eb);
+	return buf_put(out, fp, fp_len(n), eb);
 }
 
 /*
@@ -660,7 +667,7 @@ client_prefix_reply(struct neg *n, struct neg_rd *r, size_t lower,
 		    (unsigned long long)extra, NEG_IDLIST_BELOW - 1);
 	if ((rc = rd_bytes(r, &ids, (size_t)extra * NEG_ID_LEN,
 	    "a PrefixReply", eb)) != 0 ||
-	    (rc = rd_bytes(r, &their_fp, NEG_FP_LEN, "a fingerprint",
+	    (rc = rd_bytes(r, &their_fp, fp_len(n), "a fingerprint",
 	    eb)) != 0)
 		return rc;
 	for (i = 0; i < ours; i++) {
@@ -672,7 +679,7 @@ client_prefix_reply(struct neg *n, struct neg_rd *r, size_t lower,
 		matched++;
 	}
 	neg_fingerprint(sum, matched, fp);
-	if (memcmp(fp, their_fp, NEG_FP_LEN) != 0) {
+	if (memcmp(fp, their_fp, fp_len(n)) != 0) {
 		if ((rc = flush_skip(n, out, skip, prev_bound, eb)) != 0)
 			return rc;
 		return put_idlist(n, out, lower, upper, bound, eb);
@@ -765,12 +772,12 @@ reconcile(struct neg *n, const uint8_t *msg, size_t len, struct neg_buf *out,
 			skip = 1;
 			break;
 		case NEG_MODE_FINGERPRINT:
-			if ((rc = rd_bytes(&r, &their_fp, NEG_FP_LEN,
+			if ((rc = rd_bytes(&r, &their_fp, fp_len(n),
 			    "a fingerprint", eb)) != 0 ||
 			    (rc = range_fingerprint(n, lower, upper, our_fp,
 			    eb)) != 0)
 				return rc;
-			if (memcmp(their_fp, our_fp, NEG_FP_LEN) == 0) {
+			if (memcmp(their_fp, our_fp, fp_len(n)) == 0) {
 				skip = 1;
 				break;
 			}
@@ -874,7 +881,7 @@ reconcile(struct neg *n, const uint8_t *msg, size_t len, struct neg_buf *out,
 			inf.ts = NEG_TS_INFINITY;
 			if ((rc = put_range_head(n, out, &inf,
 			    NEG_MODE_FINGERPRINT, eb)) != 0 ||
-			    (rc = buf_put(out, our_fp, NEG_FP_LEN, eb)) != 0)
+			    (rc = buf_put(out, our_fp, fp_len(n), eb)) != 0)
 				return rc;
 			break;
 		}

@@ -77,6 +77,9 @@
  *   that matched a prefix.  With NEG_IDLIST_BELOW items or more in the
  *   range it splits the range instead, as for a Fingerprint.
  *
+ * Every Fingerprint of the session, in any mode, is its first
+ * NEG_FP_SHORT_LEN bytes.
+ *
  * Collision fallback: when a prefix is listed twice or matches two of the
  * server's items, the server answers with a plain IdList of its ids (V1);
  * when a prefix matched an item that is not the client's (two ids sharing
@@ -86,7 +89,8 @@
  * reported again.
  */
 #define NEG_EXT_SHORT_IDS 0x1u		/* extension flag */
-#define NEG_PREFIX_LEN 4		/* bytes of id in a PrefixList */
+#define NEG_PREFIX_LEN 3		/* bytes of id in a PrefixList */
+#define NEG_FP_SHORT_LEN 8		/* bytes of a Fingerprint with it */
 
 /* Range modes on the wire; 3 to 5 only with NEG_EXT_SHORT_IDS. */
 enum neg_mode {

@@ -1174,7 +1174,7 @@ add_with_prefix(struct neg_vector *v, uint64_t ts, const uint8_t *prefix,
 
 TEST(short_ids_fall_back_on_a_prefix_collision)
 {
-	static const uint8_t pre[NEG_PREFIX_LEN] = { 1, 2, 3, 4 };
+	static const uint8_t pre[NEG_ID_LEN] = { 1, 2, 3, 4 };
 	struct pair p;
 	struct learnt l = { { 0 }, { 0 } };
 	size_t bytes;
@@ -1243,7 +1243,7 @@ TEST(short_id_modes_are_unknown_without_the_extension)
 	CHECK_EQ_INT(one_server_feed(&o, "6100000301" "04" "eeeeeeee", &eb), 0);
 	/* Its only item matched: nothing missing either way, then the
 	 * fingerprint of that item. */
-	CHECK_EQ_INT(o.out.len, 1 + 3 + 2 + NEG_FP_LEN);
+	CHECK_EQ_INT(o.out.len, 1 + 3 + 2 + NEG_FP_SHORT_LEN);
 	one_server_close(&o);
 }
 
