@@ -108,10 +108,13 @@ row "sync, $K newest missing: bytes both ways" "$TOTAL" "bytes" "$LIMIT" "$(awk 
 TRIPS=$((ROUNDS + (WANTS + 3) / 4))
 row "sync, $K newest missing: round trips" "$TRIPS" "rounds" "4" "$(awk -v a="$TRIPS" 'BEGIN{printf "%.2f", a/4}')" "<= 1" "$([ "$TRIPS" -le 4 ] && echo pass || echo FAIL)"
 
+# The two daemons announce the short-ids extension in HELLO, so this is
+# its figure; neg_bench prints V1's and the extension's reconciliation
+# bytes for the same shape of sets in process.
 sync_case B3
 TOTAL=$((SENT + RECV))
-MISSING=$(awk -v k="$K" -v s="$RECSIZE" 'BEGIN{printf "%.0f", k * s}')
-row "sync, $K spread missing: bytes both ways" "$TOTAL" "bytes" "$MISSING" "$(awk -v a="$TOTAL" -v l="$MISSING" 'BEGIN{printf "%.2f", a/l}')" "(printed)" "-"
+LIMIT=$(awk -v k="$K" -v s="$RECSIZE" 'BEGIN{printf "%.0f", 1.5 * k * s + 128 * k}')
+row "sync, $K spread missing: bytes both ways" "$TOTAL" "bytes" "$LIMIT" "$(awk -v a="$TOTAL" -v l="$LIMIT" 'BEGIN{printf "%.2f", a/l}')" "<= 1" "$([ "$TOTAL" -le "$LIMIT" ] && echo pass || echo FAIL)"
 TRIPS=$((ROUNDS + (WANTS + 3) / 4))
 row "sync, $K spread missing: round trips" "$TRIPS" "rounds" "-" "-" "(printed)" "-"
 
