@@ -152,7 +152,7 @@ $(B)/tests/fuzz/%_fuzz: $(B)/tests/fuzz/%_fuzz.o $(B)/tests/fuzz/replay.o $(LIBS
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(STORE_LIBS) $(PROTO_LIBS)
 
 $(B)/bench/%_bench: $(B)/bench/%_bench.o $(LIBSTORE) $(LIBPROTO)
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(STORE_LIBS) $(PROTO_LIBS) -lpthread
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(STORE_LIBS) $(PROTO_LIBS) -lpthread -lm
 
 $(B)/tests/tools/%: $(B)/tests/tools/%.o $(LIBSTORE) $(LIBPROTO)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(shell pkg-config --libs libzmq) $(STORE_LIBS) $(PROTO_LIBS)
