@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -143,6 +144,9 @@ struct net {
 	struct link *ahead_link;
 	const struct store_in *ahead_in;
 	size_t ahead_count;
+	size_t slice;			/* records of the next ingest slice */
+	uint64_t ingest_turn;		/* which link's slice comes next */
+	uint64_t recv_until_ms;		/* end of this poll's reading */
 };
 
 static uint64_t
@@ -536,16 +540,26 @@ net_want_more(struct link *l)
 
 	while (l->wants_out < NET_WANTS_INFLIGHT &&
 	    l->need_pos < l->need_count) {
-		size_t n = l->need_count - l->need_pos;
+		size_t start = l->need_pos, n = 0;
 
-		if (n > NET_WANT_BATCH)
-			n = NET_WANT_BATCH;
+		/* What another link fetched meanwhile is not asked again:
+		 * the ids to ask for are packed at start. */
+		while (n < NET_WANT_BATCH && l->need_pos < l->need_count) {
+			if (!store_has(l->net->node->store,
+			    l->need[l->need_pos])) {
+				memmove(l->need[start + n],
+				    l->need[l->need_pos], 32);
+				n++;
+			}
+			l->need_pos++;
+		}
+		if (n == 0)
+			continue;
 		mpw_init(&w, WIRE_MSG_MAX);
 		wire_ids(&w, WIRE_WANT,
-		    (const uint8_t (*)[32])l->need[l->need_pos], (uint32_t)n);
+		    (const uint8_t (*)[32])l->need[start], (uint32_t)n);
 		net_send(l, &w);
 		mpw_release(&w);
-		l->need_pos += n;
 		l->wants_out++;
 		l->wants_sent++;
 	}
@@ -854,14 +868,15 @@ net_inbox_push(struct link *l, const struct wire_msg *m)
 	return 0;
 }
 
-/* The slice of l's inbox after the one at b->pos of n records: *in and
+/* The slice of l's inbox that starts pos records into its first
+ * RECORDS (or the next RECORDS when that one ends there): *in and
  * *count, or 0 when there is none waiting. */
 static int
-net_inbox_next_slice(const struct link *l, const struct store_in **in,
-    size_t *count)
+net_inbox_slice_at(const struct link *l, size_t pos,
+    const struct store_in **in, size_t *count)
 {
 	const struct net_inbox *b = &l->inbox[l->inbox_head];
-	size_t pos = b->pos + NET_INGEST_SLICE;
+	size_t slice = l->net->slice;
 
 	if (pos >= b->count) {
 		if (l->inbox_count < 2)
@@ -870,36 +885,68 @@ net_inbox_next_slice(const struct link *l, const struct store_in **in,
 		pos = 0;
 	}
 	*in = b->in + pos;
-	*count = b->count - pos < NET_INGEST_SLICE ? b->count - pos :
-	    NET_INGEST_SLICE;
+	*count = b->count - pos < slice ? b->count - pos : slice;
 	return 1;
 }
 
-/* Ingest the next slice of l's inbox. */
+static uint64_t
+net_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/*
+ * Ingest the next slice of l's inbox.  Slices are cut to take about
+ * NET_INGEST_SLICE_MS each, commit included, from the time the last one
+ * took: small enough for the control socket to wait little, large enough
+ * for commits not to dominate.
+ */
 static void
 net_inbox_slice(struct link *l)
 {
 	struct net *net = l->net;
 	struct net_inbox *b = &l->inbox[l->inbox_head];
-	size_t n = b->count - b->pos < NET_INGEST_SLICE ? b->count - b->pos :
-	    NET_INGEST_SLICE;
-	const struct store_in *next;
-	size_t next_count;
+	const struct store_in *cur, *next;
+	size_t n, next_count, want;
+	uint64_t t0, took_us;
 	int membership = 0;
 
+	if (!net_inbox_slice_at(l, b->pos, &cur, &n))
+		return;
+	/* A slice handed ahead is taken as it was cut. */
+	if (net->ahead_link == l && net->ahead_in == cur) {
+		n = net->ahead_count;
+		net->ahead_link = NULL;	/* store_ingest() takes it */
+	}
 	/* The slice after this one verifies while this one is written. */
 	if (net->ahead_link == NULL &&
-	    net_inbox_next_slice(l, &next, &next_count)) {
+	    net_inbox_slice_at(l, b->pos + n, &next, &next_count)) {
 		store_ingest_ahead(net->node->store, next, next_count,
 		    node_now_ms());
 		net->ahead_link = l;
 		net->ahead_in = next;
 		net->ahead_count = next_count;
 	}
-	if (net->ahead_link == l && net->ahead_in == b->in + b->pos)
-		net->ahead_link = NULL;	/* store_ingest() takes it */
-	if (n > 0)
-		net_take_records(l, b->in + b->pos, (uint32_t)n, &membership);
+	t0 = net_mono_us();
+	if (n > 0) {
+		net_take_records(l, cur, (uint32_t)n, &membership);
+		took_us = net_mono_us() - t0 + 1;
+		/* Shrink in proportion when it took too long, grow by a
+		 * quarter when it did not: records already stored (fetched
+		 * from another peer too) take no time and must not make the
+		 * next slice of new ones huge. */
+		if (took_us > NET_INGEST_SLICE_MS * 1000)
+			want = (size_t)((uint64_t)net->slice *
+			    NET_INGEST_SLICE_MS * 1000 / took_us);
+		else
+			want = net->slice + net->slice / 4 + 1;
+		net->slice = want < NET_INGEST_SLICE_MIN ?
+		    NET_INGEST_SLICE_MIN : want > NET_INGEST_SLICE_MAX ?
+		    NET_INGEST_SLICE_MAX : want;
+	}
 	b->pos += (uint32_t)n;
 	if (b->pos == b->count) {
 		if (net->ahead_link == l && net->ahead_in >= b->in &&
@@ -925,16 +972,26 @@ net_inbox_slice(struct link *l)
 int
 net_ingest_step(struct net *net)
 {
-	int more = 0;
+	struct link *pick = NULL;
+	size_t waiting = 0, k = 0;
 
-	for (struct link *l = net->links; l != NULL; l = l->next) {
-		if (l->dead || l->inbox_count == 0)
-			continue;
-		net_inbox_slice(l);
+	/* One slice per call, the links taking turns. */
+	for (struct link *l = net->links; l != NULL; l = l->next)
 		if (!l->dead && l->inbox_count > 0)
-			more = 1;
-	}
-	return more;
+			waiting++;
+	if (waiting == 0)
+		return 0;
+	net->ingest_turn++;
+	for (struct link *l = net->links; l != NULL && pick == NULL;
+	    l = l->next)
+		if (!l->dead && l->inbox_count > 0 &&
+		    k++ == net->ingest_turn % waiting)
+			pick = l;
+	net_inbox_slice(pick);
+	for (struct link *l = net->links; l != NULL; l = l->next)
+		if (!l->dead && l->inbox_count > 0)
+			return 1;
+	return 0;
 }
 
 static void net_join_done(struct link *l, const struct wire_msg *m);
@@ -1078,11 +1135,10 @@ net_router_recv(struct net *net)
 	size_t n = 0;
 	int rid_len, more;
 	size_t sz = sizeof(more);
-	uint64_t until = node_now_ms() + NET_RECV_SLICE_MS;
 
 	/* What is left after the slice waits for the next poll, so that a
 	 * sync never holds the control socket for long. */
-	while (node_now_ms() < until) {
+	while (node_now_ms() < net->recv_until_ms) {
 		rid_len = zmq_recv(net->router, rid, sizeof(rid),
 		    ZMQ_DONTWAIT);
 		if (rid_len < 0)
@@ -1203,9 +1259,9 @@ net_dealer_recv(struct link *l)
 	struct wire_msg m;
 	struct errbuf eb;
 	zmq_msg_t msg;
-	uint64_t until = node_now_ms() + NET_RECV_SLICE_MS;
 
-	while (!l->dead && l->inbox_count == 0 && node_now_ms() < until) {
+	while (!l->dead && l->inbox_count == 0 &&
+	    node_now_ms() < l->net->recv_until_ms) {
 		zmq_msg_init(&msg);
 		if (zmq_msg_recv(&msg, l->sock, ZMQ_DONTWAIT) < 0) {
 			zmq_msg_close(&msg);
@@ -1333,6 +1389,7 @@ net_open(struct net **out, void *zctx, struct node *n, struct control *ctl,
 
 	net->node = n;
 	net->ctl = ctl;
+	net->slice = NET_INGEST_SLICE_MIN * 4;
 	net->zctx = zctx;
 	net->tick_ms = node_now_ms();
 	/* Our own key pair, checked when it was made: the conversion of a
@@ -1438,6 +1495,7 @@ void
 net_handle(struct net *net, const zmq_pollitem_t *items, size_t count)
 {
 	net->tick_ms = node_now_ms();
+	net->recv_until_ms = net->tick_ms + NET_RECV_SLICE_MS;
 	for (size_t i = 0; i < count; i++) {
 		if (!(items[i].revents & ZMQ_POLLIN))
 			continue;

@@ -40,7 +40,9 @@
 #define NET_TICK_MS		200
 #define NET_RECV_SLICE_MS	10	/* then back to poll: control first */
 #define NET_FEATURE_SHORT_IDS	"neg-short-ids"	/* HELLO: NEG_EXT_SHORT_IDS */
-#define NET_INGEST_SLICE	64 	/* records per ingest transaction */
+#define NET_INGEST_SLICE_MS	15	/* an ingest slice takes about... */
+#define NET_INGEST_SLICE_MIN	16	/* ...with this many records... */
+#define NET_INGEST_SLICE_MAX	512	/* ...to this many */
 #define NET_PING_MS		10000
 #define NET_DEAD_MS		30000	/* no message for this long: reset */
 #define NET_HANDSHAKE_MS	15000	/* no HELLO answer for this long */
@@ -74,8 +76,9 @@ void net_handle(struct net *net, const zmq_pollitem_t *items, size_t count);
 void net_tick(struct net *net);
 
 /*
- * Ingest the next slice (at most NET_INGEST_SLICE records, one
- * transaction) of the RECORDS each link has waiting, verifying the slice
+ * Ingest the next slice (NET_INGEST_SLICE_MIN to _MAX records, cut to
+ * take about NET_INGEST_SLICE_MS, one transaction) of the RECORDS each
+ * link has waiting, verifying the slice
  * after it meanwhile.  The event loop calls this between polls, so the
  * control socket is served between slices during a long sync.  Returns
  * 1 when records are still waiting (poll without sleeping), else 0.
