@@ -118,9 +118,10 @@ void store_ingest_forget(struct store *st, const struct store_in *in,
     size_t count);
 
 /*
- * Verify signatures of an ingest batch on n threads (the calling one
- * included); the default is the number of online cores.  1 keeps all
- * the work on the calling thread.
+ * Verify the signatures of ingest batches on n worker threads while the
+ * calling thread writes (the workers start with the first batch that
+ * needs them and stop at store_close()); the default is the number of
+ * online cores.  1 keeps all the work on the calling thread.
  */
 void store_set_verify_threads(struct store *st, unsigned n);
 
