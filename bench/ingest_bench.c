@@ -21,7 +21,7 @@
 #include "proto/xmalloc.h"
 #include "store/store.h"
 
-#define BENCH_BATCH 1000
+#define BENCH_BATCH STORE_BATCH_MAX	/* records per transaction */
 #define BENCH_TARGET 0.6	/* of the bare verify rate, one core */
 #define BENCH_TARGET2 0.7	/* of twice that, on two threads */
 #define BENCH_THREADS 2

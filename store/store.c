@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -340,6 +341,7 @@ store_insert(struct store *st, MDB_txn *txn, const uint8_t *buf, size_t len,
  * verified.
  */
 #define STORE_CHUNK 16		/* records a worker claims at a time */
+#define STORE_WORKER_NICE 5	/* workers' nice value, the writer's is 0 */
 #define STORE_CHUNKS_MAX ((STORE_BATCH_MAX + STORE_CHUNK - 1) / STORE_CHUNK)
 
 enum store_pre_state {
@@ -439,6 +441,10 @@ store_pool_run(void *arg)
 {
 	struct store_pool *p = arg;
 
+	/* The writer is the narrow end of the pipeline and, in the daemon,
+	 * the thread that answers the control socket: the workers yield to
+	 * it (on Linux the nice value is per thread).  Failing is harmless. */
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), STORE_WORKER_NICE);
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
 		const struct store_in *in;
