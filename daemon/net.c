@@ -837,8 +837,9 @@ net_take_message(struct link *l, const struct wire_msg *m, int *membership)
 }
 
 /*
- * Queue the records of a RECORDS on l, to be ingested by
- * net_ingest_step().  Returns 0, or -1 when the inbox is full.
+ * Queue the m->count records (at least one) of a RECORDS on l, to be
+ * ingested by net_ingest_step().  Returns 0, or -1 when the inbox is
+ * full.
  */
 static int
 net_inbox_push(struct link *l, const struct wire_msg *m)
@@ -847,6 +848,7 @@ net_inbox_push(struct link *l, const struct wire_msg *m)
 	size_t off = 0;
 	struct mpr it;
 
+	assert(m->count > 0);
 	if (l->inbox_count == NET_INBOX_MAX)
 		return -1;
 	b = &l->inbox[(l->inbox_head + l->inbox_count) % NET_INBOX_MAX];
@@ -1059,8 +1061,9 @@ net_dispatch(struct link *l, const struct wire_msg *m)
 		}
 		/* On our own links (a sync we run), ingested by
 		 * net_ingest_step() a slice at a time, and nothing more is
-		 * read from the link meanwhile; on the others, now. */
-		if (l->outbound && net_inbox_push(l, m) == 0)
+		 * read from the link meanwhile; on the others, and an empty
+		 * one (nothing asked for is served), now. */
+		if (l->outbound && m->count > 0 && net_inbox_push(l, m) == 0)
 			return;
 		if (l->wants_out > 0)
 			l->wants_out--;
