@@ -1554,7 +1554,8 @@ net_waiter_idle(const struct net *net)
 	for (const struct link *l = net->links; l != NULL; l = l->next) {
 		if (l->dead || l->joining || !l->ready)
 			continue;
-		if (l->cs.active || l->need_count > 0 || l->wants_out > 0)
+		if (l->cs.active || l->need_count > 0 || l->wants_out > 0 ||
+		    l->inbox_count > 0)
 			return 0;
 	}
 	return 1;
