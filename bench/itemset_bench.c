@@ -81,7 +81,8 @@ bench_fill(struct bench_store *b, uint64_t n, uint64_t skip)
 			bench_item(i, &ts, id);
 			mrc = itemset_add(b->st, txn, ts, id);
 		}
-		if (mrc == 0 && (i % BENCH_TXN == BENCH_TXN - 1 || i + 1 == n)) {
+		if (mrc == 0 &&
+		    (i % BENCH_TXN == BENCH_TXN - 1 || i + 1 == n)) {
 			mrc = mdb_txn_commit(txn);
 			txn = NULL;
 		}

@@ -87,7 +87,7 @@ struct link {
 	struct net_server ss;
 	uint8_t (*need)[32];		/* ids to ask for with WANT */
 	size_t need_count, need_cap, need_pos;
-	unsigned wants_out;		/* WANTs whose RECORDS is not stored */
+	unsigned wants_out;		/* WANTs, RECORDS not stored yet */
 	/* RECORDS received, not ingested yet: a ring from inbox_head */
 	struct net_inbox inbox[NET_INBOX_MAX];
 	unsigned inbox_head, inbox_count;
@@ -144,7 +144,7 @@ struct net {
 	struct link *ahead_link;
 	const struct store_in *ahead_in;
 	size_t ahead_count;
-	size_t slice;			/* records of the next ingest slice */
+	size_t slice;			/* records in the next slice */
 	uint64_t ingest_turn;		/* which link's slice comes next */
 	uint64_t recv_until_ms;		/* end of this poll's reading */
 };

@@ -38,10 +38,10 @@
 #define NET_WANTS_INFLIGHT	4	/* WANTs awaiting RECORDS per link */
 #define NET_NEED_MAX		(16u << 20)	/* ids one session may need */
 #define NET_TICK_MS		200
-#define NET_RECV_SLICE_MS	10	/* then back to poll: control first */
-#define NET_FEATURE_SHORT_IDS	"neg-short-ids"	/* HELLO: NEG_EXT_SHORT_IDS */
-#define NET_INGEST_SLICE_MS	15	/* an ingest slice takes about... */
-#define NET_INGEST_SLICE_MIN	16	/* ...with this many records... */
+#define NET_RECV_SLICE_MS	10	/* reading, then back to poll */
+#define NET_FEATURE_SHORT_IDS	"neg-short-ids"	/* NEG_EXT_SHORT_IDS */
+#define NET_INGEST_SLICE_MS	15	/* an ingest slice takes... */
+#define NET_INGEST_SLICE_MIN	16	/* ...with this many records */
 #define NET_INGEST_SLICE_MAX	512	/* ...to this many */
 #define NET_PING_MS		10000
 #define NET_DEAD_MS		30000	/* no message for this long: reset */

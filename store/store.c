@@ -361,7 +361,7 @@ struct store_pre {
 struct store_batch {
 	const struct store_in *in;	/* NULL: the slot is free */
 	struct store_pre *pre;
-	size_t n, chunks, next;	/* records, chunks, next chunk to claim */
+	size_t n, chunks, next;	/* records, chunks, next to claim */
 	unsigned busy;		/* workers inside one of its chunks */
 	uint64_t now_ms, seq;
 	uint8_t net[32];

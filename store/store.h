@@ -42,7 +42,7 @@
 #define STORE_PREFIX_MIN	4	/* shortest object id prefix */
 #define STORE_THREADS_MAX	16	/* verifying threads of one ingest */
 #define STORE_PARALLEL_MIN	16	/* smaller batches verify in line */
-#define STORE_AHEAD_MAX		2	/* batches verified ahead of ingest */
+#define STORE_AHEAD_MAX		2	/* batches verified ahead */
 
 struct store;
 
@@ -105,9 +105,9 @@ int store_ingest(struct store *st, const struct store_in *in, size_t count,
  * workers verify it while the writer commits.  Nothing is written and
  * nothing is acknowledged here.  The caller must pass every batch handed
  * here to store_ingest() or store_ingest_forget() (or close the store)
- * before it changes or frees in, since the workers read it until then.  Does nothing with one
- * verifying thread, for small batches, or when STORE_AHEAD_MAX batches
- * are ahead already.
+ * before it changes or frees in, since the workers read it until then.
+ * Does nothing with one verifying thread, for small batches, or when
+ * STORE_AHEAD_MAX batches are ahead already.
  */
 void store_ingest_ahead(struct store *st, const struct store_in *in,
     size_t count, uint64_t now_ms);
