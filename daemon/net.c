@@ -144,6 +144,7 @@ struct net {
 	struct link *ahead_link;
 	const struct store_in *ahead_in;
 	size_t ahead_count;
+	uint64_t ahead_now_ms;		/* the clock it was verified at */
 	size_t slice;			/* records in the next slice */
 	uint64_t ingest_turn;		/* which link's slice comes next */
 	uint64_t recv_until_ms;		/* end of this poll's reading */
@@ -770,11 +771,11 @@ net_answer_have(struct link *l, const struct wire_msg *m)
 	free(missing);
 }
 
-/* Ingest count records (one transaction); announce what is new to the
- * others. */
+/* Ingest count records (one transaction) with the clock at now_ms;
+ * announce what is new to the others. */
 static void
 net_take_records(struct link *l, const struct store_in *in, uint32_t count,
-    int *membership)
+    uint64_t now_ms, int *membership)
 {
 	struct net *net = l->net;
 	struct store_out *out = xcalloc(count + 1, sizeof(*out));
@@ -784,7 +785,7 @@ net_take_records(struct link *l, const struct store_in *in, uint32_t count,
 	int bad = 0;
 
 	*membership = 0;
-	if (store_ingest(net->node->store, in, count, node_now_ms(), out,
+	if (store_ingest(net->node->store, in, count, now_ms, out,
 	    &eb) != 0) {
 		log_msg(LOG_ERR, "net: ingest: %s", eb.msg);
 		goto out;
@@ -832,7 +833,7 @@ net_take_message(struct link *l, const struct wire_msg *m, int *membership)
 	mpr_init(&it, m->items, m->items_len);
 	for (uint32_t i = 0; i < m->count; i++)
 		wire_record_next(&it, &in[i].buf, &in[i].len);
-	net_take_records(l, in, m->count, membership);
+	net_take_records(l, in, m->count, node_now_ms(), membership);
 	free(in);
 }
 
@@ -913,28 +914,32 @@ net_inbox_slice(struct link *l)
 	struct net_inbox *b = &l->inbox[l->inbox_head];
 	const struct store_in *cur, *next;
 	size_t n, next_count, want;
-	uint64_t t0, took_us;
+	uint64_t t0, took_us, now_ms;
 	int membership = 0;
 
 	if (!net_inbox_slice_at(l, b->pos, &cur, &n))
 		return;
-	/* A slice handed ahead is taken as it was cut. */
+	/* A slice handed ahead is taken as it was cut, with the clock it
+	 * was verified at (a clock read later would void the verdicts). */
+	now_ms = node_now_ms();
 	if (net->ahead_link == l && net->ahead_in == cur) {
 		n = net->ahead_count;
+		now_ms = net->ahead_now_ms;
 		net->ahead_link = NULL;	/* store_ingest() takes it */
 	}
 	/* The slice after this one verifies while this one is written. */
 	if (net->ahead_link == NULL &&
 	    net_inbox_slice_at(l, b->pos + n, &next, &next_count)) {
+		net->ahead_now_ms = node_now_ms();
 		store_ingest_ahead(net->node->store, next, next_count,
-		    node_now_ms());
+		    net->ahead_now_ms);
 		net->ahead_link = l;
 		net->ahead_in = next;
 		net->ahead_count = next_count;
 	}
 	t0 = net_mono_us();
 	if (n > 0) {
-		net_take_records(l, cur, (uint32_t)n, &membership);
+		net_take_records(l, cur, (uint32_t)n, now_ms, &membership);
 		took_us = net_mono_us() - t0 + 1;
 		/* Shrink in proportion when it took too long, grow by a
 		 * quarter when it did not: records already stored (fetched
