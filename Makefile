@@ -209,7 +209,7 @@ $(B)/tests/fuzz/config_fuzz: $(B)/tests/fuzz/config_fuzz.o $(B)/tests/fuzz/repla
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(DAEMON_LIBS) $(STORE_LIBS) $(PROTO_LIBS)
 
 $(B)/bench/%_bench: $(B)/bench/%_bench.o $(LIBSTORE) $(LIBPROTO)
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(STORE_LIBS) $(PROTO_LIBS) -lpthread
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(STORE_LIBS) $(PROTO_LIBS) -lpthread -lm
 
 $(B)/tests/tools/%: $(B)/tests/tools/%.o $(LIBSTORE) $(LIBPROTO)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(shell pkg-config --libs libzmq) $(STORE_LIBS) $(PROTO_LIBS)

@@ -113,6 +113,7 @@ amied_run(struct node *n, struct control *ctl, int sigfd)
 {
 	zmq_pollitem_t items[2 + NET_POLL_MAX];
 	uint64_t next_tick = 0;
+	int busy = 0;
 
 	for (;;) {
 		size_t count;
@@ -126,7 +127,7 @@ amied_run(struct node *n, struct control *ctl, int sigfd)
 		    ZMQ_POLLIN, 0 };
 		items[1] = (zmq_pollitem_t){ NULL, sigfd, ZMQ_POLLIN, 0 };
 		count = 2 + net_poll_items(n->net, items + 2, NET_POLL_MAX);
-		if (zmq_poll(items, (int)count, NET_TICK_MS) < 0) {
+		if (zmq_poll(items, (int)count, busy ? 0 : NET_TICK_MS) < 0) {
 			if (zmq_errno() == EINTR)
 				continue;
 			log_msg(LOG_ERR, "poll: %s", zmq_strerror(zmq_errno()));
@@ -135,6 +136,7 @@ amied_run(struct node *n, struct control *ctl, int sigfd)
 		net_handle(n->net, items + 2, count - 2);
 		if (items[0].revents & ZMQ_POLLIN)
 			control_serve(ctl);
+		busy = net_ingest_step(n->net);
 		if (items[1].revents & ZMQ_POLLIN) {
 			struct signalfd_siginfo si;
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <linux/tcp.h>
 #include <netinet/in.h>
@@ -59,6 +60,15 @@ struct net_server {
 	uint64_t last_ms;
 };
 
+/* A RECORDS waiting to be ingested, a slice at a time. */
+struct net_inbox {
+	uint8_t *buf;			/* the message's records, copied */
+	struct store_in *in;		/* each record in buf */
+	uint32_t count, pos;		/* records, next to ingest */
+};
+
+#define NET_INBOX_MAX (NET_WANTS_INFLIGHT + 1)
+
 struct link {
 	struct link *next;
 	struct net *net;
@@ -73,6 +83,7 @@ struct link {
 	uint64_t tcp_base;		/* its TCP bytes before this link */
 	char endpoint[BODY_ENDPOINT_MAX + 1];
 	int ready;			/* HELLO seen */
+	unsigned neg_ext;		/* NEG_EXT_* both sides announced */
 	int dead;			/* to be freed at the next tick */
 	uint64_t created_ms, last_recv_ms, last_ping_ms, next_sync_ms;
 	/* joining: the link that carries our JOIN */
@@ -83,8 +94,11 @@ struct link {
 	struct net_server ss;
 	uint8_t (*need)[32];		/* ids to ask for with WANT */
 	size_t need_count, need_cap, need_pos;
-	unsigned wants_out;
+	unsigned wants_out;		/* WANTs, RECORDS not stored yet */
 	uint64_t want_ms;		/* when the latest WANT went out */
+	/* RECORDS received, not ingested yet: a ring from inbox_head */
+	struct net_inbox inbox[NET_INBOX_MAX];
+	unsigned inbox_head, inbox_count;
 	/* figures for amie peers */
 	uint64_t last_sync_ms, records_sent, records_received, errors;
 	uint64_t bytes_sent, bytes_received, wants_sent;
@@ -156,6 +170,14 @@ struct net {
 	uint64_t tick_ms;
 	int has_federation;
 	uint8_t network_id[32];
+	/* The slice handed to store_ingest_ahead(), of link ahead_link. */
+	struct link *ahead_link;
+	const struct store_in *ahead_in;
+	size_t ahead_count;
+	uint64_t ahead_now_ms;		/* the clock it was verified at */
+	size_t slice;			/* records in the next slice */
+	uint64_t ingest_turn;		/* which link's slice comes next */
+	uint64_t recv_until_ms;		/* end of this poll's reading */
 };
 
 static uint64_t
@@ -419,6 +441,18 @@ net_link_free(struct link *l)
 	}
 	if (l->mon != NULL)
 		zmq_close(l->mon);
+	if (l->net->ahead_link == l) {
+		store_ingest_forget(l->net->node->store, l->net->ahead_in,
+		    l->net->ahead_count);
+		l->net->ahead_link = NULL;
+	}
+	for (unsigned i = 0; i < l->inbox_count; i++) {
+		struct net_inbox *b = &l->inbox[(l->inbox_head + i) %
+		    NET_INBOX_MAX];
+
+		free(b->buf);
+		free(b->in);
+	}
 	free(l->need);
 	free(l->cs.have);
 	free(l->join_ticket);
@@ -489,10 +523,27 @@ net_send_hello(struct link *l)
 	struct net *net = l->net;
 	struct mpw w;
 
+	static const char *const features[] = { NET_FEATURE_SHORT_IDS };
+
 	mpw_init(&w, WIRE_MSG_MAX);
-	wire_hello(&w, net->network_id, net->node->conf.name, NULL, 0);
+	wire_hello(&w, net->network_id, net->node->conf.name, features,
+	    sizeof(features) / sizeof(features[0]));
 	net_send(l, &w);
 	mpw_release(&w);
+}
+
+/* The Negentropy extensions of a peer's HELLO that we use too. */
+static unsigned
+net_hello_ext(const struct wire_msg *m)
+{
+	unsigned ext = 0;
+
+	for (uint32_t i = 0; i < m->features_count; i++)
+		if (m->features[i].len == strlen(NET_FEATURE_SHORT_IDS) &&
+		    memcmp(m->features[i].s, NET_FEATURE_SHORT_IDS,
+		    m->features[i].len) == 0)
+			ext |= NEG_EXT_SHORT_IDS;
+	return ext;
 }
 
 /* Start a reconciliation on l, as the initiating side. */
@@ -513,6 +564,7 @@ net_client_start(struct link *l)
 		itemset_snap_close(&cs->snap);
 		return;
 	}
+	neg_set_extensions(&cs->neg, l->neg_ext);
 	cs->active = 1;
 	l->rounds = 1;
 	cs->id = net_rand64();
@@ -543,16 +595,26 @@ net_want_more(struct link *l)
 
 	while (l->wants_out < NET_WANTS_INFLIGHT &&
 	    l->need_pos < l->need_count) {
-		size_t n = l->need_count - l->need_pos;
+		size_t start = l->need_pos, n = 0;
 
-		if (n > NET_WANT_BATCH)
-			n = NET_WANT_BATCH;
+		/* What another link fetched meanwhile is not asked again:
+		 * the ids to ask for are packed at start. */
+		while (n < NET_WANT_BATCH && l->need_pos < l->need_count) {
+			if (!store_has(l->net->node->store,
+			    l->need[l->need_pos])) {
+				memmove(l->need[start + n],
+				    l->need[l->need_pos], 32);
+				n++;
+			}
+			l->need_pos++;
+		}
+		if (n == 0)
+			continue;
 		mpw_init(&w, WIRE_MSG_MAX);
 		wire_ids(&w, WIRE_WANT,
-		    (const uint8_t (*)[32])l->need[l->need_pos], (uint32_t)n);
+		    (const uint8_t (*)[32])l->need[start], (uint32_t)n);
 		net_send(l, &w);
 		mpw_release(&w);
-		l->need_pos += n;
 		l->wants_out++;
 		l->want_ms = l->net->tick_ms;
 		l->wants_sent++;
@@ -668,6 +730,7 @@ net_server_msg(struct link *l, const struct wire_msg *m)
 			mpw_release(&w);
 			return;
 		}
+		neg_set_extensions(&ss->neg, l->neg_ext);
 		ss->active = 1;
 		ss->id = m->session;
 	}
@@ -765,29 +828,26 @@ net_answer_have(struct link *l, const struct wire_msg *m)
 	free(missing);
 }
 
-/* Ingest the records of a RECORDS; announce what is new to the others. */
+/* Ingest count records (one transaction) with the clock at now_ms;
+ * announce what is new to the others. */
 static void
-net_take_records(struct link *l, const struct wire_msg *m, int *membership)
+net_take_records(struct link *l, const struct store_in *in, uint32_t count,
+    uint64_t now_ms, int *membership)
 {
 	struct net *net = l->net;
-	struct store_in *in = xcalloc(m->count + 1, sizeof(*in));
-	struct store_out *out = xcalloc(m->count + 1, sizeof(*out));
-	uint8_t (*fresh)[32] = xmalloc(((size_t)m->count + 1) * 32);
+	struct store_out *out = xcalloc(count + 1, sizeof(*out));
+	uint8_t (*fresh)[32] = xmalloc(((size_t)count + 1) * 32);
 	size_t nfresh = 0;
 	struct errbuf eb;
-	struct mpr it;
 	int bad = 0;
 
 	*membership = 0;
-	mpr_init(&it, m->items, m->items_len);
-	for (uint32_t i = 0; i < m->count; i++)
-		wire_record_next(&it, &in[i].buf, &in[i].len);
-	if (store_ingest(net->node->store, in, m->count, node_now_ms(), out,
+	if (store_ingest(net->node->store, in, count, now_ms, out,
 	    &eb) != 0) {
 		log_msg(LOG_ERR, "net: ingest: %s", eb.msg);
 		goto out;
 	}
-	for (uint32_t i = 0; i < m->count; i++) {
+	for (uint32_t i = 0; i < count; i++) {
 		if (out[i].stored) {
 			memcpy(fresh[nfresh++], out[i].id, 32);
 			if (strcmp(out[i].kind, "charter") == 0 ||
@@ -817,9 +877,186 @@ net_take_records(struct link *l, const struct wire_msg *m, int *membership)
 	if (bad)
 		net_link_drop(l, "sent an invalid record", NET_DROP_PENALTY);
 out:
-	free(in);
 	free(out);
 	free(fresh);
+}
+
+/* Ingest the records of a RECORDS now, in one transaction. */
+static void
+net_take_message(struct link *l, const struct wire_msg *m, int *membership)
+{
+	struct store_in *in = xcalloc((size_t)m->count + 1, sizeof(*in));
+	struct mpr it;
+
+	mpr_init(&it, m->items, m->items_len);
+	for (uint32_t i = 0; i < m->count; i++)
+		wire_record_next(&it, &in[i].buf, &in[i].len);
+	net_take_records(l, in, m->count, node_now_ms(), membership);
+	free(in);
+}
+
+/*
+ * Queue the m->count records (at least one) of a RECORDS on l, to be
+ * ingested by net_ingest_step().  Returns 0, or -1 when the inbox is
+ * full.
+ */
+static int
+net_inbox_push(struct link *l, const struct wire_msg *m)
+{
+	struct net_inbox *b;
+	size_t off = 0;
+	struct mpr it;
+
+	assert(m->count > 0);
+	if (l->inbox_count == NET_INBOX_MAX)
+		return -1;
+	b = &l->inbox[(l->inbox_head + l->inbox_count) % NET_INBOX_MAX];
+	b->buf = xmalloc(m->items_len + 1);
+	memcpy(b->buf, m->items, m->items_len);
+	b->in = xcalloc((size_t)m->count + 1, sizeof(*b->in));
+	b->count = m->count;
+	b->pos = 0;
+	/* The records point into the copy. */
+	mpr_init(&it, m->items, m->items_len);
+	for (uint32_t i = 0; i < m->count; i++) {
+		const uint8_t *rec;
+
+		wire_record_next(&it, &rec, &b->in[i].len);
+		off = (size_t)(rec - m->items);
+		b->in[i].buf = b->buf + off;
+	}
+	l->inbox_count++;
+	return 0;
+}
+
+/* The slice of l's inbox that starts pos records into its first
+ * RECORDS (or the next RECORDS when that one ends there): *in and
+ * *count, or 0 when there is none waiting. */
+static int
+net_inbox_slice_at(const struct link *l, size_t pos,
+    const struct store_in **in, size_t *count)
+{
+	const struct net_inbox *b = &l->inbox[l->inbox_head];
+	size_t slice = l->net->slice;
+
+	if (pos >= b->count) {
+		if (l->inbox_count < 2)
+			return 0;
+		b = &l->inbox[(l->inbox_head + 1) % NET_INBOX_MAX];
+		pos = 0;
+	}
+	*in = b->in + pos;
+	*count = b->count - pos < slice ? b->count - pos : slice;
+	return 1;
+}
+
+static uint64_t
+net_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/*
+ * Ingest the next slice of l's inbox.  Slices are cut to take about
+ * NET_INGEST_SLICE_MS each, commit included, from the time the last one
+ * took: small enough for the control socket to wait little, large enough
+ * for commits not to dominate.
+ */
+static void
+net_inbox_slice(struct link *l)
+{
+	struct net *net = l->net;
+	struct net_inbox *b = &l->inbox[l->inbox_head];
+	const struct store_in *cur, *next;
+	size_t n, next_count, want;
+	uint64_t t0, took_us, now_ms;
+	int membership = 0;
+
+	if (!net_inbox_slice_at(l, b->pos, &cur, &n))
+		return;
+	/* A slice handed ahead is taken as it was cut, with the clock it
+	 * was verified at (a clock read later would void the verdicts). */
+	now_ms = node_now_ms();
+	if (net->ahead_link == l && net->ahead_in == cur) {
+		n = net->ahead_count;
+		now_ms = net->ahead_now_ms;
+		net->ahead_link = NULL;	/* store_ingest() takes it */
+	}
+	/* The slice after this one verifies while this one is written. */
+	if (net->ahead_link == NULL &&
+	    net_inbox_slice_at(l, b->pos + n, &next, &next_count)) {
+		net->ahead_now_ms = node_now_ms();
+		store_ingest_ahead(net->node->store, next, next_count,
+		    net->ahead_now_ms);
+		net->ahead_link = l;
+		net->ahead_in = next;
+		net->ahead_count = next_count;
+	}
+	t0 = net_mono_us();
+	if (n > 0) {
+		net_take_records(l, cur, (uint32_t)n, now_ms, &membership);
+		took_us = net_mono_us() - t0 + 1;
+		/* Shrink in proportion when it took too long, grow by a
+		 * quarter when it did not: records already stored (fetched
+		 * from another peer too) take no time and must not make the
+		 * next slice of new ones huge. */
+		if (took_us > NET_INGEST_SLICE_MS * 1000)
+			want = (size_t)((uint64_t)net->slice *
+			    NET_INGEST_SLICE_MS * 1000 / took_us);
+		else
+			want = net->slice + net->slice / 4 + 1;
+		net->slice = want < NET_INGEST_SLICE_MIN ?
+		    NET_INGEST_SLICE_MIN : want > NET_INGEST_SLICE_MAX ?
+		    NET_INGEST_SLICE_MAX : want;
+	}
+	b->pos += (uint32_t)n;
+	if (b->pos == b->count) {
+		if (net->ahead_link == l && net->ahead_in >= b->in &&
+		    net->ahead_in < b->in + b->count) {
+			store_ingest_forget(net->node->store, net->ahead_in,
+			    net->ahead_count);
+			net->ahead_link = NULL;
+		}
+		free(b->buf);
+		free(b->in);
+		memset(b, 0, sizeof(*b));
+		l->inbox_head = (l->inbox_head + 1) % NET_INBOX_MAX;
+		l->inbox_count--;
+		if (l->wants_out > 0)
+			l->wants_out--;
+		if (!l->dead)
+			net_want_more(l);
+	}
+	if (membership)
+		net_members_reload(net);
+}
+
+int
+net_ingest_step(struct net *net)
+{
+	struct link *pick = NULL;
+	size_t waiting = 0, k = 0;
+
+	/* One slice per call, the links taking turns. */
+	for (struct link *l = net->links; l != NULL; l = l->next)
+		if (!l->dead && l->inbox_count > 0)
+			waiting++;
+	if (waiting == 0)
+		return 0;
+	net->ingest_turn++;
+	for (struct link *l = net->links; l != NULL && pick == NULL;
+	    l = l->next)
+		if (!l->dead && l->inbox_count > 0 &&
+		    k++ == net->ingest_turn % waiting)
+			pick = l;
+	net_inbox_slice(pick);
+	for (struct link *l = net->links; l != NULL; l = l->next)
+		if (!l->dead && l->inbox_count > 0)
+			return 1;
+	return 0;
 }
 
 static void net_join_done(struct link *l, const struct wire_msg *m);
@@ -842,6 +1079,7 @@ net_dispatch(struct link *l, const struct wire_msg *m)
 			    "protocol version", NET_DROP_PENALTY);
 			return;
 		}
+		l->neg_ext = net_hello_ext(m);
 		if (!l->outbound)
 			net_send_hello(l);
 		if (!l->ready) {
@@ -884,9 +1122,15 @@ net_dispatch(struct link *l, const struct wire_msg *m)
 			net_join_done(l, m);
 			return;
 		}
+		/* On our own links (a sync we run), ingested by
+		 * net_ingest_step() a slice at a time, and nothing more is
+		 * read from the link meanwhile; on the others, and an empty
+		 * one (nothing asked for is served), now. */
+		if (l->outbound && m->count > 0 && net_inbox_push(l, m) == 0)
+			return;
 		if (l->wants_out > 0)
 			l->wants_out--;
-		net_take_records(l, m, &membership);
+		net_take_message(l, m, &membership);
 		if (membership)
 			net_members_reload(net);
 		net_want_more(l);
@@ -1070,7 +1314,10 @@ net_router_recv(struct net *net)
 	int rid_len, more, budget = NET_RECV_BUDGET, rate;
 	size_t sz = sizeof(more);
 
-	while (budget-- > 0) {
+	/* What is left after the slice or the budget waits for the next
+	 * poll, so that a sync never holds the control socket for long and
+	 * no peer starves the others. */
+	while (budget-- > 0 && node_now_ms() < net->recv_until_ms) {
 		rid_len = zmq_recv(net->router, rid, sizeof(rid),
 		    ZMQ_DONTWAIT);
 		if (rid_len < 0)
@@ -1213,7 +1460,8 @@ net_dealer_recv(struct link *l)
 	zmq_msg_t msg;
 	int budget = NET_RECV_BUDGET, rate;
 
-	while (!l->dead && budget-- > 0) {
+	while (!l->dead && l->inbox_count == 0 && budget-- > 0 &&
+	    node_now_ms() < l->net->recv_until_ms) {
 		zmq_msg_init(&msg);
 		if (zmq_msg_recv(&msg, l->sock, ZMQ_DONTWAIT) < 0) {
 			zmq_msg_close(&msg);
@@ -1481,6 +1729,7 @@ net_open(struct net **out, void *zctx, struct node *n, struct control *ctl,
 
 	net->node = n;
 	net->ctl = ctl;
+	net->slice = NET_INGEST_SLICE_MIN * 4;
 	net->zctx = zctx;
 	net->tick_ms = node_now_ms();
 	/* Our own key pair, checked when it was made: the conversion of a
@@ -1559,7 +1808,9 @@ net_poll_items(struct net *net, zmq_pollitem_t *items, size_t cap)
 	    l = l->next) {
 		if (!l->outbound || l->dead)
 			continue;
-		items[n++] = (zmq_pollitem_t){ l->sock, 0, ZMQ_POLLIN, 0 };
+		/* Its RECORDS are stored before it is read further. */
+		items[n++] = (zmq_pollitem_t){ l->sock, 0,
+		    l->inbox_count == 0 ? ZMQ_POLLIN : 0, 0 };
 		if (l->mon != NULL)
 			items[n++] = (zmq_pollitem_t){ l->mon, 0, ZMQ_POLLIN,
 			    0 };
@@ -1571,6 +1822,7 @@ void
 net_handle(struct net *net, const zmq_pollitem_t *items, size_t count)
 {
 	net->tick_ms = node_now_ms();
+	net->recv_until_ms = net->tick_ms + NET_RECV_SLICE_MS;
 	for (size_t i = 0; i < count; i++) {
 		if (!(items[i].revents & ZMQ_POLLIN))
 			continue;
@@ -1626,7 +1878,8 @@ net_waiter_idle(const struct net *net)
 	for (const struct link *l = net->links; l != NULL; l = l->next) {
 		if (l->dead || l->joining || !l->ready)
 			continue;
-		if (l->cs.active || l->need_count > 0 || l->wants_out > 0)
+		if (l->cs.active || l->need_count > 0 || l->wants_out > 0 ||
+		    l->inbox_count > 0)
 			return 0;
 	}
 	return 1;
@@ -1706,7 +1959,7 @@ net_tick(struct net *net)
 		/* A RECORDS lost on the way (a full queue, or dropped over the
 		 * peer's rate) must not stall the link: what it carried comes
 		 * with the next reconciliation. */
-		if (l->wants_out > 0 &&
+		if (l->wants_out > 0 && l->inbox_count == 0 &&
 		    net->tick_ms - l->want_ms > NET_DEAD_MS) {
 			l->wants_out = 0;
 			net_want_more(l);
@@ -1973,7 +2226,7 @@ net_join_done(struct link *l, const struct wire_msg *m)
 	struct errbuf eb;
 	struct mpw w;
 
-	net_take_records(l, m, &membership);
+	net_take_message(l, m, &membership);
 	net_members_reload(net);
 	if (!net->has_federation ||
 	    memcmp(net->network_id, l->join_net_prefix,

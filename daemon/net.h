@@ -38,6 +38,11 @@
 #define NET_WANTS_INFLIGHT	4	/* WANTs awaiting RECORDS per link */
 #define NET_NEED_MAX		(16u << 20)	/* ids one session may need */
 #define NET_TICK_MS		200
+#define NET_RECV_SLICE_MS	10	/* reading, then back to poll */
+#define NET_FEATURE_SHORT_IDS	"neg-short-ids"	/* NEG_EXT_SHORT_IDS */
+#define NET_INGEST_SLICE_MS	15	/* an ingest slice takes... */
+#define NET_INGEST_SLICE_MIN	16	/* ...with this many records */
+#define NET_INGEST_SLICE_MAX	512	/* ...to this many */
 #define NET_PING_MS		10000
 #define NET_DEAD_MS		30000	/* no message for this long: reset */
 #define NET_HANDSHAKE_MS	15000	/* no HELLO answer for this long */
@@ -96,6 +101,16 @@ void net_handle(struct net *net, const zmq_pollitem_t *items, size_t count);
 
 /* Timers: connect, ping, anti-entropy, timeouts.  Call every tick. */
 void net_tick(struct net *net);
+
+/*
+ * Ingest the next slice (NET_INGEST_SLICE_MIN to _MAX records, cut to
+ * take about NET_INGEST_SLICE_MS, one transaction) of the RECORDS each
+ * link has waiting, verifying the slice
+ * after it meanwhile.  The event loop calls this between polls, so the
+ * control socket is served between slices during a long sync.  Returns
+ * 1 when records are still waiting (poll without sleeping), else 0.
+ */
+int net_ingest_step(struct net *net);
 
 /*
  * A record of kind was just stored by this node (written here or handed

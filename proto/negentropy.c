@@ -287,7 +287,14 @@ neg_init(struct neg *n, const struct neg_storage *s, size_t frame_limit,
 	n->last_ts_out = 0;
 	n->slots = NULL;
 	n->slots_cap = 0;
+	n->ext = 0;
 	return 0;
+}
+
+void
+neg_set_extensions(struct neg *n, unsigned ext)
+{
+	n->ext = ext;
 }
 
 void
@@ -302,6 +309,13 @@ static int
 is_over_frame(const struct neg *n, size_t len)
 {
 	return n->frame_limit != 0 && len > n->frame_limit - NEG_FRAME_RESERVE;
+}
+
+/* Bytes of a Fingerprint on the wire in this session. */
+static size_t
+fp_len(const struct neg *n)
+{
+	return n->ext & NEG_EXT_SHORT_IDS ? NEG_FP_SHORT_LEN : NEG_FP_LEN;
 }
 
 static int
@@ -344,6 +358,26 @@ split_range(struct neg *n, struct neg_buf *out, size_t lower, size_t upper,
 	size_t count = upper - lower, per, extra, at, size, i;
 	int rc;
 
+	/* Short ids: the client lists prefixes, the server asks for them
+	 * (an empty range it still sends as an empty IdList). */
+	if (count < NEG_IDLIST_BELOW && (n->ext & NEG_EXT_SHORT_IDS) &&
+	    (n->is_initiator || count > 0)) {
+		if (!n->is_initiator)
+			return put_range_head(n, out, upper_bound,
+			    NEG_MODE_LISTREQUEST, eb);
+		if ((rc = put_range_head(n, out, upper_bound,
+		    NEG_MODE_PREFIXLIST, eb)) != 0 ||
+		    (rc = buf_put_varint(out, count, eb)) != 0 ||
+		    (rc = buf_put_varint(out, NEG_PREFIX_LEN, eb)) != 0)
+			return rc;
+		for (i = lower; i < upper; i++) {
+			if ((rc = s->item(s->ctx, i, &curr, eb)) != 0 ||
+			    (rc = buf_put(out, curr.id, NEG_PREFIX_LEN,
+			    eb)) != 0)
+				return rc;
+		}
+		return 0;
+	}
 	if (count < NEG_IDLIST_BELOW) {
 		if ((rc = put_range_head(n, out, upper_bound, NEG_MODE_IDLIST,
 		    eb)) != 0 || (rc = buf_put_varint(out, count, eb)) != 0)
@@ -372,7 +406,7 @@ split_range(struct neg *n, struct neg_buf *out, size_t lower, size_t upper,
 			neg_bound_minimal(&prev, &curr, &bound);
 		}
 		if ((rc = put_range_head(n, out, &bound, NEG_MODE_FINGERPRINT,
-		    eb)) != 0 || (rc = buf_put(out, fp, NEG_FP_LEN, eb)) != 0)
+		    eb)) != 0 || (rc = buf_put(out, fp, fp_len(n), eb)) != 0)
 			return rc;
 	}
 	return 0;
@@ -489,6 +523,181 @@ server_idlist(struct neg *n, struct neg_buf *out, size_t done_len,
 	return 0;
 }
 
+static int flush_skip(struct neg *n, struct neg_buf *out, int *skip,
+    const struct neg_bound *prev_bound, struct errbuf *eb);
+
+/* Write the ids of our items [lower, upper) as an IdList bounded by
+ * bound (upper - lower < NEG_IDLIST_BELOW). */
+static int
+put_idlist(struct neg *n, struct neg_buf *out, size_t lower, size_t upper,
+    const struct neg_bound *bound, struct errbuf *eb)
+{
+	const struct neg_storage *s = n->storage;
+	struct neg_item item;
+	int rc;
+
+	if ((rc = put_range_head(n, out, bound, NEG_MODE_IDLIST, eb)) != 0 ||
+	    (rc = buf_put_varint(out, upper - lower, eb)) != 0)
+		return rc;
+	for (size_t i = lower; i < upper; i++) {
+		if ((rc = s->item(s->ctx, i, &item, eb)) != 0 ||
+		    (rc = buf_put(out, item.id, NEG_ID_LEN, eb)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * As the server, answer the client's count prefixes of plen bytes for our
+ * items [lower, *upper): split the range when it is large, fall back to
+ * an IdList of our ids when a prefix is ambiguous, else write a
+ * PrefixReply.  done_len is the length of the reply before this range.
+ */
+static int
+server_prefix_reply(struct neg *n, struct neg_buf *out, size_t done_len,
+    const uint8_t *prefixes, size_t count, size_t plen, size_t lower,
+    size_t *upper, const struct neg_bound *bound, struct errbuf *eb)
+{
+	const struct neg_storage *s = n->storage;
+	struct neg_item items[NEG_IDLIST_BELOW];
+	int match[NEG_IDLIST_BELOW];
+	uint8_t taken[NEG_IDLIST_BELOW] = { 0 }, sum[NEG_ID_LEN] = { 0 };
+	uint8_t fp[NEG_FP_LEN];
+	size_t ours = *upper - lower, i, j, missing = 0, extra = 0, next = 0;
+	uint64_t matched = 0;
+	int rc;
+
+	assert(count < NEG_IDLIST_BELOW);
+	if (ours >= NEG_IDLIST_BELOW)
+		return split_range(n, out, lower, *upper, bound, eb);
+	for (i = 0; i < ours; i++)
+		if ((rc = s->item(s->ctx, lower + i, &items[i], eb)) != 0)
+			return rc;
+	for (i = 0; i < count; i++) {
+		match[i] = -1;
+		for (j = 0; j < i; j++)
+			if (memcmp(prefixes + i * plen, prefixes + j * plen,
+			    plen) == 0)
+				return server_idlist(n, out, done_len, lower,
+				    upper, bound, eb);
+		for (j = 0; j < ours; j++) {
+			if (memcmp(items[j].id, prefixes + i * plen,
+			    plen) != 0)
+				continue;
+			if (match[i] >= 0)
+				return server_idlist(n, out, done_len, lower,
+				    upper, bound, eb);
+			match[i] = (int)j;
+			taken[j] = 1;
+		}
+		missing += match[i] < 0;
+	}
+	for (j = 0; j < ours; j++) {
+		if (taken[j]) {
+			neg_sum_add(sum, items[j].id);
+			matched++;
+		} else
+			extra++;
+	}
+	if ((rc = put_range_head(n, out, bound, NEG_MODE_PREFIXREPLY,
+	    eb)) != 0 || (rc = buf_put_varint(out, missing, eb)) != 0)
+		return rc;
+	for (i = 0; i < count; i++) {
+		if (match[i] >= 0)
+			continue;
+		if ((rc = buf_put_varint(out, i - next, eb)) != 0)
+			return rc;
+		next = i + 1;
+	}
+	if ((rc = buf_put_varint(out, extra, eb)) != 0)
+		return rc;
+	for (j = 0; j < ours; j++)
+		if (!taken[j] && (rc = buf_put(out, items[j].id, NEG_ID_LEN,
+		    eb)) != 0)
+			return rc;
+	neg_fingerprint(sum, matched, fp);
+	return buf_put(out, fp, fp_len(n), eb);
+}
+
+/*
+ * As the client, read a PrefixReply for our items [lower, upper), which
+ * we listed: report what it reveals, or, when the fingerprint of what
+ * matched is not ours (a prefix collision), report nothing and send the
+ * range as a plain IdList.  *skip is set when nothing is to be sent.
+ */
+static int
+client_prefix_reply(struct neg *n, struct neg_rd *r, size_t lower,
+    size_t upper, struct neg_buf *out, int *skip,
+    const struct neg_bound *prev_bound, const struct neg_bound *bound,
+    int (*on_id)(void *, int, const uint8_t *, struct errbuf *), void *ctx,
+    struct errbuf *eb)
+{
+	const struct neg_storage *s = n->storage;
+	uint8_t gone[NEG_IDLIST_BELOW] = { 0 }, sum[NEG_ID_LEN] = { 0 };
+	uint8_t fp[NEG_FP_LEN];
+	struct neg_item item;
+	const uint8_t *ids = NULL, *their_fp = NULL;
+	size_t ours = upper - lower, i, next = 0;
+	uint64_t missing, gap, extra, matched = 0;
+	int rc;
+
+	if (ours >= NEG_IDLIST_BELOW)
+		return fail(eb, AMIE_EPROTO,
+		    "negentropy: PrefixReply for a range of %zu items", ours);
+	if ((rc = rd_varint(r, &missing, eb)) != 0)
+		return rc;
+	if (missing > ours)
+		return fail(eb, AMIE_EPROTO,
+		    "negentropy: PrefixReply of %llu positions for %zu ids",
+		    (unsigned long long)missing, ours);
+	for (i = 0; i < missing; i++) {
+		if ((rc = rd_varint(r, &gap, eb)) != 0)
+			return rc;
+		if (gap >= ours - next)
+			return fail(eb, AMIE_EPROTO,
+			    "negentropy: PrefixReply position past the list");
+		next += (size_t)gap;
+		gone[next++] = 1;
+	}
+	if ((rc = rd_varint(r, &extra, eb)) != 0)
+		return rc;
+	if (extra >= NEG_IDLIST_BELOW)
+		return fail(eb, AMIE_EPROTO,
+		    "negentropy: PrefixReply of %llu ids, limit %d",
+		    (unsigned long long)extra, NEG_IDLIST_BELOW - 1);
+	if ((rc = rd_bytes(r, &ids, (size_t)extra * NEG_ID_LEN,
+	    "a PrefixReply", eb)) != 0 ||
+	    (rc = rd_bytes(r, &their_fp, fp_len(n), "a fingerprint",
+	    eb)) != 0)
+		return rc;
+	for (i = 0; i < ours; i++) {
+		if (gone[i])
+			continue;
+		if ((rc = s->item(s->ctx, lower + i, &item, eb)) != 0)
+			return rc;
+		neg_sum_add(sum, item.id);
+		matched++;
+	}
+	neg_fingerprint(sum, matched, fp);
+	if (memcmp(fp, their_fp, fp_len(n)) != 0) {
+		if ((rc = flush_skip(n, out, skip, prev_bound, eb)) != 0)
+			return rc;
+		return put_idlist(n, out, lower, upper, bound, eb);
+	}
+	for (i = 0; i < ours; i++) {
+		if (!gone[i])
+			continue;
+		if ((rc = s->item(s->ctx, lower + i, &item, eb)) != 0 ||
+		    (rc = on_id(ctx, 1, item.id, eb)) != 0)
+			return rc;
+	}
+	for (i = 0; i < extra; i++)
+		if ((rc = on_id(ctx, 0, ids + i * NEG_ID_LEN, eb)) != 0)
+			return rc;
+	*skip = 1;
+	return 0;
+}
+
 /* Write a Skip up to prev_bound if one is pending. */
 static int
 flush_skip(struct neg *n, struct neg_buf *out, int *skip,
@@ -508,9 +717,9 @@ reconcile(struct neg *n, const uint8_t *msg, size_t len, struct neg_buf *out,
 	const struct neg_storage *s = n->storage;
 	struct neg_rd r = { msg, msg + len };
 	struct neg_bound bound, prev_bound, inf;
-	const uint8_t *their_fp = NULL, *ids;
+	const uint8_t *their_fp = NULL, *ids = NULL;
 	uint8_t our_fp[NEG_FP_LEN];
-	uint64_t mode, count;
+	uint64_t mode, count, plen;
 	size_t storage_count, prev_index = 0, lower, upper, range_start, used;
 	uint8_t version = NEG_VERSION;
 	int rc, skip = 0;
@@ -554,17 +763,21 @@ reconcile(struct neg *n, const uint8_t *msg, size_t len, struct neg_buf *out,
 		if (rc != 0)
 			return rc;
 		assert(upper >= lower && upper <= storage_count);
+		if (mode > NEG_MODE_IDLIST && !(n->ext & NEG_EXT_SHORT_IDS))
+			return fail(eb, AMIE_EPROTO,
+			    "negentropy: unknown range mode %llu",
+			    (unsigned long long)mode);
 		switch (mode) {
 		case NEG_MODE_SKIP:
 			skip = 1;
 			break;
 		case NEG_MODE_FINGERPRINT:
-			if ((rc = rd_bytes(&r, &their_fp, NEG_FP_LEN,
+			if ((rc = rd_bytes(&r, &their_fp, fp_len(n),
 			    "a fingerprint", eb)) != 0 ||
 			    (rc = range_fingerprint(n, lower, upper, our_fp,
 			    eb)) != 0)
 				return rc;
-			if (memcmp(their_fp, our_fp, NEG_FP_LEN) == 0) {
+			if (memcmp(their_fp, our_fp, fp_len(n)) == 0) {
 				skip = 1;
 				break;
 			}
@@ -605,6 +818,50 @@ reconcile(struct neg *n, const uint8_t *msg, size_t len, struct neg_buf *out,
 			/* The reference commits this range before checking. */
 			range_start = out->len;
 			break;
+		case NEG_MODE_PREFIXLIST:
+			if (n->is_initiator)
+				return fail(eb, AMIE_EPROTO,
+				    "negentropy: PrefixList from the server");
+			if ((rc = rd_varint(&r, &count, eb)) != 0 ||
+			    (rc = rd_varint(&r, &plen, eb)) != 0)
+				return rc;
+			if (count >= NEG_IDLIST_BELOW)
+				return fail(eb, AMIE_EPROTO,
+				    "negentropy: PrefixList of %llu ids, "
+				    "limit %d", (unsigned long long)count,
+				    NEG_IDLIST_BELOW - 1);
+			if (plen < 1 || plen > NEG_ID_LEN)
+				return fail(eb, AMIE_EPROTO,
+				    "negentropy: id prefix of %llu bytes",
+				    (unsigned long long)plen);
+			if ((rc = rd_bytes(&r, &ids, (size_t)(count * plen),
+			    "a PrefixList", eb)) != 0 ||
+			    (rc = flush_skip(n, out, &skip, &prev_bound,
+			    eb)) != 0 ||
+			    (rc = server_prefix_reply(n, out, range_start,
+			    ids, (size_t)count, (size_t)plen, lower, &upper,
+			    &bound, eb)) != 0)
+				return rc;
+			break;
+		case NEG_MODE_PREFIXREPLY:
+			if (!n->is_initiator)
+				return fail(eb, AMIE_EPROTO,
+				    "negentropy: PrefixReply from the client");
+			if ((rc = client_prefix_reply(n, &r, lower, upper,
+			    out, &skip, &prev_bound, &bound, on_id, ctx,
+			    eb)) != 0)
+				return rc;
+			break;
+		case NEG_MODE_LISTREQUEST:
+			if (!n->is_initiator)
+				return fail(eb, AMIE_EPROTO,
+				    "negentropy: ListRequest from the client");
+			if ((rc = flush_skip(n, out, &skip, &prev_bound,
+			    eb)) != 0 ||
+			    (rc = split_range(n, out, lower, upper, &bound,
+			    eb)) != 0)
+				return rc;
+			break;
 		default:
 			return fail(eb, AMIE_EPROTO,
 			    "negentropy: unknown range mode %llu",
@@ -624,7 +881,7 @@ reconcile(struct neg *n, const uint8_t *msg, size_t len, struct neg_buf *out,
 			inf.ts = NEG_TS_INFINITY;
 			if ((rc = put_range_head(n, out, &inf,
 			    NEG_MODE_FINGERPRINT, eb)) != 0 ||
-			    (rc = buf_put(out, our_fp, NEG_FP_LEN, eb)) != 0)
+			    (rc = buf_put(out, our_fp, fp_len(n), eb)) != 0)
 				return rc;
 			break;
 		}

@@ -57,11 +57,49 @@
 #define NEG_BUCKETS 16			/* Fingerprint ranges per split */
 #define NEG_IDLIST_BELOW (2 * NEG_BUCKETS) /* ranges this small: IdList */
 
-/* Range modes on the wire. */
+/*
+ * The short-ids extension (NEG_EXT_SHORT_IDS), used on a session only when
+ * both peers announced it (the daemon's HELLO feature "neg-short-ids");
+ * without it every message is plain V1.  A small range (under
+ * NEG_IDLIST_BELOW items) is no longer sent as an IdList of 32-byte ids:
+ *
+ * - the client sends a PrefixList: a varint count (under
+ *   NEG_IDLIST_BELOW), a varint prefix length p (1 to NEG_ID_LEN, the
+ *   client uses NEG_PREFIX_LEN) and count prefixes of p bytes, its ids in
+ *   order;
+ * - the server, which cannot use prefixes to tell the client its ids,
+ *   sends a ListRequest (no payload) asking for the client's PrefixList,
+ *   or a plain IdList when it has no item in the range;
+ * - the server answers a PrefixList with a PrefixReply: a varint m and m
+ *   varints, the positions in the list of the prefixes it has no item for
+ *   (each as the gap after the previous one), a varint k and its k ids
+ *   matching no prefix (32 bytes each), and the Fingerprint of its items
+ *   that matched a prefix.  With NEG_IDLIST_BELOW items or more in the
+ *   range it splits the range instead, as for a Fingerprint.
+ *
+ * Every Fingerprint of the session, in any mode, is its first
+ * NEG_FP_SHORT_LEN bytes.
+ *
+ * Collision fallback: when a prefix is listed twice or matches two of the
+ * server's items, the server answers with a plain IdList of its ids (V1);
+ * when a prefix matched an item that is not the client's (two ids sharing
+ * a prefix, one on each side), the Fingerprint of the matched items
+ * differs from the client's, and the client sends a plain IdList of the
+ * range, answered in V1 fashion.  Only then can an id already reported be
+ * reported again.
+ */
+#define NEG_EXT_SHORT_IDS 0x1u		/* extension flag */
+#define NEG_PREFIX_LEN 3		/* bytes of id in a PrefixList */
+#define NEG_FP_SHORT_LEN 8		/* bytes of a Fingerprint with it */
+
+/* Range modes on the wire; 3 to 5 only with NEG_EXT_SHORT_IDS. */
 enum neg_mode {
 	NEG_MODE_SKIP = 0,
 	NEG_MODE_FINGERPRINT = 1,
-	NEG_MODE_IDLIST = 2
+	NEG_MODE_IDLIST = 2,
+	NEG_MODE_PREFIXLIST = 3,
+	NEG_MODE_PREFIXREPLY = 4,
+	NEG_MODE_LISTREQUEST = 5
 };
 
 /* One item of a set.  Items are ordered by ts, then id bytes. */
@@ -130,6 +168,7 @@ struct neg {
 	uint64_t last_ts_out;		/* delta state of the message written */
 	struct neg_slot *slots;		/* scratch for a received IdList */
 	size_t slots_cap;
+	unsigned ext;			/* NEG_EXT_* in use, 0 for V1 */
 };
 
 /*
@@ -210,6 +249,14 @@ void neg_fingerprint(const uint8_t sum[NEG_ID_LEN], uint64_t count,
  */
 int neg_init(struct neg *n, const struct neg_storage *s, size_t frame_limit,
     struct errbuf *eb);
+
+/*
+ * Use the extensions ext (NEG_EXT_* flags; 0 is plain V1, the default) on
+ * session n, before its first message; both sides must agree.  With an
+ * extension, modes it adds are accepted and used; without, they are
+ * AMIE_EPROTO as any unknown mode.
+ */
+void neg_set_extensions(struct neg *n, unsigned ext);
 
 /* Free the scratch memory of n.  n must be initialised again to be used. */
 void neg_release(struct neg *n);

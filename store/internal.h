@@ -22,6 +22,7 @@
 #define STORE_TSID_LEN (8 + RECORD_ID_LEN)
 
 struct search_pending;
+struct store_pool;
 struct text;
 
 struct store {
@@ -48,6 +49,7 @@ struct store {
 	 * NULL when none (always so between transactions). */
 	struct search_pending *search_pending;
 	unsigned verify_threads;	/* for ingest, 1 to STORE_THREADS_MAX */
+	struct store_pool *pool;	/* store.c: verifying workers, or NULL */
 	uint8_t self[RECORD_KEY_LEN];
 	int has_founder;		/* founder below is known */
 	uint8_t founder[RECORD_KEY_LEN];	/* of the stored charter */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -27,6 +28,7 @@
 #define STORE_DISK_LOW (1024 * 1024)
 
 static void store_load_founder(struct store *st, MDB_txn *txn);
+static void store_pool_free(struct store_pool **pp);
 
 /*
  * Translate an LMDB code at the module's edge, keeping its text.  A full
@@ -186,6 +188,7 @@ store_close(struct store **st)
 {
 	if (*st == NULL)
 		return;
+	store_pool_free(&(*st)->pool);
 	text_free(&(*st)->text);
 	search_discard(*st);
 	mdb_env_close((*st)->env);
@@ -370,15 +373,23 @@ store_insert(struct store *st, MDB_txn *txn, const uint8_t *buf, size_t len,
 }
 
 /*
- * Ingest steps 1 to 4 need no store but the duplicate lookup, so a batch
- * is verified first, on up to st->verify_threads threads: each thread
- * owns a slice of the pre array and reads only the immutable inputs.
- * The single writer then runs steps 5 and 6 in one transaction, skipping
- * the signature check of what a thread already verified.
+ * Ingest steps 1 to 4 need no store but the duplicate lookup, so they run
+ * on a pool of worker threads while the single writer (the calling
+ * thread) runs steps 5 and 6 in one transaction, record after record, as
+ * soon as each chunk of the batch is verified: verification and writing
+ * overlap.  The workers and the writer share only the pool below, under
+ * its lock: the batch in flight (read only), the chunk counter, and the
+ * per-chunk ready flags; each worker writes only the pre entries of the
+ * chunk it claimed, and the writer reads them only once the chunk is
+ * flagged ready.  The writer skips the signature check of what a worker
+ * verified.
  */
+#define STORE_CHUNK 16		/* records a worker claims at a time */
+#define STORE_WORKER_NICE 5	/* workers' nice value, the writer's is 0 */
+#define STORE_CHUNKS_MAX ((STORE_BATCH_MAX + STORE_CHUNK - 1) / STORE_CHUNK)
+
 enum store_pre_state {
 	STORE_PRE_NONE = 0,	/* not looked at: the writer does it all */
-	STORE_PRE_PENDING,		/* to verify */
 	STORE_PRE_OK,
 	STORE_PRE_BAD
 };
@@ -390,65 +401,269 @@ struct store_pre {
 	char reason[ERRBUF_LEN];
 };
 
-struct store_verify_job {
-	const struct store_in *in;
+/* A batch handed to the workers. */
+struct store_batch {
+	const struct store_in *in;	/* NULL: the slot is free */
 	struct store_pre *pre;
-	size_t begin, end;
-	uint64_t now_ms;
+	size_t n, chunks, next;	/* records, chunks, next to claim */
+	unsigned busy;		/* workers inside one of its chunks */
+	uint64_t now_ms, seq;
+	uint8_t net[32];
+	uint8_t ready[STORE_CHUNKS_MAX];
 };
 
-static void *
-store_verify_run(void *arg)
+struct store_pool {
+	pthread_mutex_t lock;
+	pthread_cond_t work;	/* workers: a batch has chunks to claim */
+	pthread_cond_t done;	/* writer: a chunk is ready */
+	pthread_t threads[STORE_THREADS_MAX];
+	unsigned count;		/* worker threads running */
+	int stop;
+	struct store *st;
+	uint64_t seq;		/* batches handed so far */
+	/* The batch being written and the ones verified ahead of it. */
+	struct store_batch batches[STORE_AHEAD_MAX + 1];
+};
+/* Steps 1 to 4 for records begin to end of the batch, in a read
+ * transaction of the last committed state (for the duplicate lookup). */
+static void
+store_verify_chunk(struct store *st, const struct store_in *in,
+    struct store_pre *pre, size_t begin, size_t end, const uint8_t net[32],
+    uint64_t now_ms)
 {
-	struct store_verify_job *j = arg;
+	MDB_txn *txn = NULL;
 
-	for (size_t i = j->begin; i < j->end; i++) {
-		struct store_pre *p = &j->pre[i];
+	if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) != 0)
+		txn = NULL;
+	for (size_t i = begin; i < end; i++) {
+		struct store_pre *p = &pre[i];
 		struct record_header h;
 		uint8_t id[RECORD_ID_LEN];
+		MDB_val k = { RECORD_ID_LEN, id }, v;
 		struct record r;
 		struct errbuf e;
 
-		if (p->state != STORE_PRE_PENDING)
-			continue;
+		/* What does not decode, is stored already or cannot be
+		 * looked up is left to the writer, which says why. */
 		errbuf_clear(&e);
-		if (record_decode(&r, j->in[i].buf, j->in[i].len, &e) != 0 ||
-		    record_check(&r, &h, id, &e) != 0) {
-			p->state = STORE_PRE_NONE;	/* the writer says why */
+		if (txn == NULL ||
+		    record_decode(&r, in[i].buf, in[i].len, &e) != 0 ||
+		    record_check(&r, &h, id, &e) != 0 ||
+		    mdb_get(txn, st->records, &k, &v) != MDB_NOTFOUND)
 			continue;
-		}
 		if (strcmp(h.kind, "charter") == 0)
 			record_network_id(p->network_id, r.header,
 			    r.header_len);
-		p->code = record_verify(&r, &h, id, p->network_id, j->now_ms,
-		    &e);
+		else
+			memcpy(p->network_id, net, 32);
+		p->code = record_verify(&r, &h, id, p->network_id, now_ms, &e);
 		p->state = p->code == 0 ? STORE_PRE_OK : STORE_PRE_BAD;
 		memcpy(p->reason, e.msg, sizeof(p->reason));
 	}
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+}
+
+/* The oldest batch with a chunk to claim, or NULL. */
+static struct store_batch *
+store_pool_next(struct store_pool *p)
+{
+	struct store_batch *best = NULL;
+
+	for (size_t i = 0; i <= STORE_AHEAD_MAX; i++) {
+		struct store_batch *b = &p->batches[i];
+
+		if (b->in != NULL && b->next < b->chunks &&
+		    (best == NULL || b->seq < best->seq))
+			best = b;
+	}
+	return best;
+}
+
+static void *
+store_pool_run(void *arg)
+{
+	struct store_pool *p = arg;
+
+	/* The writer is the narrow end of the pipeline and, in the daemon,
+	 * the thread that answers the control socket: the workers yield to
+	 * it (on Linux the nice value is per thread).  Failing is harmless. */
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), STORE_WORKER_NICE);
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		const struct store_in *in;
+		struct store_batch *b;
+		struct store_pre *pre;
+		uint8_t net[32];
+		uint64_t now_ms;
+		size_t c, begin, end;
+
+		while (!p->stop && (b = store_pool_next(p)) == NULL)
+			pthread_cond_wait(&p->work, &p->lock);
+		if (p->stop)
+			break;
+		c = b->next++;
+		b->busy++;
+		in = b->in;
+		pre = b->pre;
+		now_ms = b->now_ms;
+		memcpy(net, b->net, 32);
+		begin = c * STORE_CHUNK;
+		end = begin + STORE_CHUNK < b->n ? begin + STORE_CHUNK : b->n;
+		pthread_mutex_unlock(&p->lock);
+
+		store_verify_chunk(p->st, in, pre, begin, end, net, now_ms);
+
+		pthread_mutex_lock(&p->lock);
+		b->ready[c] = 1;
+		b->busy--;
+		pthread_cond_broadcast(&p->done);
+	}
+	pthread_mutex_unlock(&p->lock);
 	return NULL;
 }
 
-/*
- * Mark the records of the batch to verify (decodable, not stored yet,
- * with a known network id) and verify them on worker threads.  Returns 0,
- * or an LMDB code from the lookups (then pre stays all NONE).
- */
-static int
-store_preverify(struct store *st, const struct store_in *in, size_t count,
-    uint64_t now_ms, struct store_pre *pre)
+/* Stop and join the workers; NULL does nothing. */
+static void
+store_pool_free(struct store_pool **pp)
 {
-	struct store_verify_job jobs[STORE_THREADS_MAX];
-	pthread_t threads[STORE_THREADS_MAX];
-	uint8_t net[32];
-	unsigned n = st->verify_threads, started = 0;
-	size_t todo = 0;
-	int has_net, mrc;
-	MDB_txn *txn;
+	struct store_pool *p = *pp;
 
-	if ((mrc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0)
-		return mrc;
-	has_net = store_meta_get(st, txn, "network_id", net, 32) == 0;
-	for (size_t i = 0; i < count && !has_net; i++) {
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->stop = 1;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->lock);
+	for (unsigned t = 0; t < p->count; t++)
+		pthread_join(p->threads[t], NULL);
+	for (size_t i = 0; i <= STORE_AHEAD_MAX; i++)
+		free(p->batches[i].pre);
+	pthread_cond_destroy(&p->work);
+	pthread_cond_destroy(&p->done);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+	*pp = NULL;
+}
+
+/* A pool of n workers, or NULL when no thread could be started. */
+static struct store_pool *
+store_pool_new(struct store *st, unsigned n)
+{
+	struct store_pool *p = xcalloc(1, sizeof(*p));
+
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->done, NULL);
+	p->st = st;
+	for (unsigned t = 0; t < n; t++) {
+		if (pthread_create(&p->threads[t], NULL, store_pool_run,
+		    p) != 0)
+			break;
+		p->count++;
+	}
+	if (p->count == 0)
+		store_pool_free(&p);
+	return p;
+}
+
+/*
+ * Hand a batch to the workers, with the network id its records are
+ * verified for (before a charter is stored, the one of the batch's
+ * charter).  Returns the slot, or NULL when all are taken.
+ */
+static struct store_batch *
+store_pool_start(struct store_pool *p, const struct store_in *in,
+    size_t count, const uint8_t net[32], uint64_t now_ms)
+{
+	struct store_batch *b = NULL;
+
+	pthread_mutex_lock(&p->lock);
+	for (size_t i = 0; i <= STORE_AHEAD_MAX && b == NULL; i++)
+		if (p->batches[i].in == NULL)
+			b = &p->batches[i];
+	if (b != NULL) {
+		b->in = in;
+		b->pre = xcalloc(count, sizeof(*b->pre));
+		b->n = count;
+		b->chunks = (count + STORE_CHUNK - 1) / STORE_CHUNK;
+		b->next = 0;
+		b->busy = 0;
+		b->now_ms = now_ms;
+		b->seq = p->seq++;
+		memcpy(b->net, net, 32);
+		memset(b->ready, 0, b->chunks);
+		pthread_cond_broadcast(&p->work);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return b;
+}
+
+/* The batch handed ahead for these records, or NULL. */
+static struct store_batch *
+store_pool_find(struct store_pool *p, const struct store_in *in,
+    size_t count)
+{
+	struct store_batch *b = NULL;
+
+	pthread_mutex_lock(&p->lock);
+	for (size_t i = 0; i <= STORE_AHEAD_MAX && b == NULL; i++)
+		if (p->batches[i].in == in && p->batches[i].n == count)
+			b = &p->batches[i];
+	pthread_mutex_unlock(&p->lock);
+	return b;
+}
+
+/* Wait until the chunk of b holding record i is verified. */
+static void
+store_pool_wait(struct store_pool *p, struct store_batch *b, size_t i)
+{
+	size_t c = i / STORE_CHUNK;
+
+	pthread_mutex_lock(&p->lock);
+	while (!b->ready[c])
+		pthread_cond_wait(&p->done, &p->lock);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Take batch b back: chunks not claimed yet are dropped, and this
+ * returns its verdicts (the caller's to free) once no worker reads it
+ * any more, its slot free. */
+static struct store_pre *
+store_pool_finish(struct store_pool *p, struct store_batch *b)
+{
+	struct store_pre *pre;
+
+	pthread_mutex_lock(&p->lock);
+	b->next = b->chunks;
+	while (b->busy > 0)
+		pthread_cond_wait(&p->done, &p->lock);
+	b->in = NULL;
+	pre = b->pre;
+	b->pre = NULL;
+	pthread_mutex_unlock(&p->lock);
+	return pre;
+}
+
+/* Drop the batches verified ahead: no worker holds a read transaction
+ * once this returns (the map can be resized). */
+static void
+store_pool_drain(struct store_pool *p)
+{
+	for (size_t i = 0; i <= STORE_AHEAD_MAX; i++)
+		if (p->batches[i].in != NULL)
+			free(store_pool_finish(p, &p->batches[i]));
+}
+
+/* The network id records of this batch are verified for, or 0 when
+ * there is none (no charter stored nor in the batch). */
+static int
+store_batch_network(struct store *st, MDB_txn *txn, const struct store_in *in,
+    size_t count, uint8_t net[32])
+{
+	if (store_meta_get(st, txn, "network_id", net, 32) == 0)
+		return 1;
+	for (size_t i = 0; i < count; i++) {
 		struct record_header h;
 		uint8_t id[RECORD_ID_LEN];
 		struct record r;
@@ -457,44 +672,9 @@ store_preverify(struct store *st, const struct store_in *in, size_t count,
 		    record_check(&r, &h, id, NULL) == 0 &&
 		    strcmp(h.kind, "charter") == 0) {
 			record_network_id(net, r.header, r.header_len);
-			has_net = 1;
+			return 1;
 		}
 	}
-	for (size_t i = 0; i < count; i++) {
-		uint8_t id[RECORD_ID_LEN];
-		struct record_header h;
-		struct record r;
-		MDB_val k = { RECORD_ID_LEN, id }, v;
-
-		if (!has_net || record_decode(&r, in[i].buf, in[i].len,
-		    NULL) != 0 || record_check(&r, &h, id, NULL) != 0 ||
-		    mdb_get(txn, st->records, &k, &v) == 0)
-			continue;
-		pre[i].state = STORE_PRE_PENDING;
-		memcpy(pre[i].network_id, net, 32);
-		todo++;
-	}
-	mdb_txn_abort(txn);
-	if (todo == 0)
-		return 0;
-	if (n > todo)
-		n = (unsigned)todo;
-	for (unsigned t = 0; t < n; t++) {
-		jobs[t].in = in;
-		jobs[t].pre = pre;
-		jobs[t].begin = count * t / n;
-		jobs[t].end = count * (t + 1) / n;
-		jobs[t].now_ms = now_ms;
-		/* The calling thread takes the last slice itself. */
-		if (t + 1 < n && pthread_create(&threads[t], NULL,
-		    store_verify_run, &jobs[t]) == 0)
-			started = t + 1;
-		else if (t + 1 < n)
-			store_verify_run(&jobs[t]);
-	}
-	store_verify_run(&jobs[n - 1]);
-	for (unsigned t = 0; t < started; t++)
-		pthread_join(threads[t], NULL);
 	return 0;
 }
 
@@ -633,29 +813,86 @@ store_grow(struct store *st, struct errbuf *eb)
 	return 0;
 }
 
+/* The pool, started on first use; NULL when ingest verifies in line. */
+static struct store_pool *
+store_pool(struct store *st)
+{
+	if (st->verify_threads > 1 && st->pool == NULL)
+		st->pool = store_pool_new(st, st->verify_threads);
+	return st->pool;
+}
+
+void
+store_ingest_ahead(struct store *st, const struct store_in *in, size_t count,
+    uint64_t now_ms)
+{
+	struct store_pool *pool = store_pool(st);
+	uint8_t net[32];
+	MDB_txn *txn;
+	int has_net;
+
+	assert(count <= STORE_BATCH_MAX);
+	if (pool == NULL || count < STORE_PARALLEL_MIN ||
+	    store_pool_find(pool, in, count) != NULL ||
+	    mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) != 0)
+		return;
+	has_net = store_batch_network(st, txn, in, count, net);
+	mdb_txn_abort(txn);
+	if (has_net)
+		store_pool_start(pool, in, count, net, now_ms);
+}
+
+void
+store_ingest_forget(struct store *st, const struct store_in *in,
+    size_t count)
+{
+	struct store_batch *b;
+
+	if (st->pool != NULL &&
+	    (b = store_pool_find(st->pool, in, count)) != NULL)
+		free(store_pool_finish(st->pool, b));
+}
+
 int
 store_ingest(struct store *st, const struct store_in *in, size_t count,
     uint64_t now_ms, struct store_out *out, struct errbuf *eb)
 {
+	struct store_pool *pool = store_pool(st);
+	struct store_batch *b = NULL;
 	struct store_pre *pre = NULL;
+	uint8_t net[32];
 	MDB_txn *txn;
 	int mrc, rc;
 
 	assert(count <= STORE_BATCH_MAX);
-	if (st->verify_threads > 1 && count >= STORE_PARALLEL_MIN) {
-		pre = xcalloc(count, sizeof(*pre));
-		if (store_preverify(st, in, count, now_ms, pre) != 0)
-			memset(pre, 0, count * sizeof(*pre));
-	}
-	for (;;) {
-		if ((mrc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0) {
-			free(pre);
-			return store_fail(eb, mrc, "begin");
+	if ((mrc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
+		return store_fail(eb, mrc, "begin");
+	if (pool != NULL && count >= STORE_PARALLEL_MIN) {
+		/* Verdicts for another clock are of no use. */
+		b = store_pool_find(pool, in, count);
+		if (b != NULL && b->now_ms != now_ms) {
+			free(store_pool_finish(pool, b));
+			b = NULL;
 		}
+		if (b == NULL && store_batch_network(st, txn, in, count, net))
+			b = store_pool_start(pool, in, count, net, now_ms);
+	}
+	if (b != NULL)
+		pre = b->pre;
+	for (;;) {
 		for (size_t i = 0; i < count; i++) {
+			if (b != NULL && i % STORE_CHUNK == 0)
+				store_pool_wait(pool, b, i);
 			if ((mrc = store_ingest_one(st, txn, &in[i], now_ms,
 			    pre != NULL ? &pre[i] : NULL, &out[i])) != 0)
 				break;
+		}
+		/* Every chunk is verified now, unless the batch stopped: the
+		 * verdicts are kept for a second pass (after growing the
+		 * map), and the slot goes back to the workers. */
+		if (b != NULL) {
+			pre = store_pool_finish(pool, b);
+			b = NULL;
 		}
 		if (mrc == 0)
 			mrc = search_flush(st, txn);
@@ -675,9 +912,15 @@ store_ingest(struct store *st, const struct store_in *in, size_t count,
 			return store_fail(eb, store_write_error(st, mrc),
 			    "ingest");
 		}
+		if (pool != NULL)
+			store_pool_drain(pool);
 		if ((rc = store_grow(st, eb)) != 0) {
 			free(pre);
 			return rc;
+		}
+		if ((mrc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0) {
+			free(pre);
+			return store_fail(eb, mrc, "begin");
 		}
 	}
 }
@@ -685,8 +928,10 @@ store_ingest(struct store *st, const struct store_in *in, size_t count,
 void
 store_set_verify_threads(struct store *st, unsigned n)
 {
-	st->verify_threads = n < 1 ? 1 : n > STORE_THREADS_MAX ?
-	    STORE_THREADS_MAX : n;
+	n = n < 1 ? 1 : n > STORE_THREADS_MAX ? STORE_THREADS_MAX : n;
+	if (n != st->verify_threads)
+		store_pool_free(&st->pool);	/* started again with n */
+	st->verify_threads = n;
 }
 
 int

@@ -42,6 +42,7 @@
 #define STORE_PREFIX_MIN	4	/* shortest object id prefix */
 #define STORE_THREADS_MAX	16	/* verifying threads of one ingest */
 #define STORE_PARALLEL_MIN	16	/* smaller batches verify in line */
+#define STORE_AHEAD_MAX		2	/* batches verified ahead */
 
 struct store;
 
@@ -97,9 +98,30 @@ int store_ingest(struct store *st, const struct store_in *in, size_t count,
     uint64_t now_ms, struct store_out *out, struct errbuf *eb);
 
 /*
- * Verify signatures of an ingest batch on n threads (the calling one
- * included); the default is the number of online cores.  1 keeps all
- * the work on the calling thread.
+ * Start verifying (ingest steps 1 to 4) the count records at in on the
+ * worker threads, ahead of the store_ingest() call that will write them
+ * with the same in, count and now_ms: a caller with several batches in
+ * hand hands the next one here before ingesting the current one, so the
+ * workers verify it while the writer commits.  Nothing is written and
+ * nothing is acknowledged here.  The caller must pass every batch handed
+ * here to store_ingest() or store_ingest_forget() (or close the store)
+ * before it changes or frees in, since the workers read it until then.
+ * Does nothing with one verifying thread, for small batches, or when
+ * STORE_AHEAD_MAX batches are ahead already.
+ */
+void store_ingest_ahead(struct store *st, const struct store_in *in,
+    size_t count, uint64_t now_ms);
+
+/* Drop the batch handed to store_ingest_ahead() for these records, if
+ * it is still there: the workers no longer read in once this returns. */
+void store_ingest_forget(struct store *st, const struct store_in *in,
+    size_t count);
+
+/*
+ * Verify the signatures of ingest batches on n worker threads while the
+ * calling thread writes (the workers start with the first batch that
+ * needs them and stop at store_close()); the default is the number of
+ * online cores.  1 keeps all the work on the calling thread.
  */
 void store_set_verify_threads(struct store *st, unsigned n);
 

@@ -4,8 +4,9 @@
  * client message to a server, and as a server reply to a client that has
  * initiated, each over a small fixed set (the vectors' generator rule, so
  * that messages taken from the vectors reach the matching paths), with no
- * frame limit and with the smallest one.  Any result code is fine; a crash,
- * a leak or an output over its limit is not.
+ * frame limit and with the smallest one, in plain V1 and with the
+ * short-ids extension.  Any result code is fine; a crash, a leak or an
+ * output over its limit is not.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -52,8 +53,8 @@ fuzz_fill(struct neg_vector *v)
 }
 
 static void
-fuzz_one(const struct neg_storage *s, size_t frame_limit, const uint8_t *data,
-    size_t size)
+fuzz_one(const struct neg_storage *s, size_t frame_limit, unsigned ext,
+    const uint8_t *data, size_t size)
 {
 	struct neg server, client;
 	struct neg_buf out;
@@ -64,6 +65,7 @@ fuzz_one(const struct neg_storage *s, size_t frame_limit, const uint8_t *data,
 	neg_buf_init(&out);
 	if (neg_init(&server, s, frame_limit, &eb) != 0)
 		abort();
+	neg_set_extensions(&server, ext);
 	rc = neg_reconcile_server(&server, data, size, &out, &eb);
 	if (rc != 0 && out.len != 0)
 		abort();
@@ -72,8 +74,10 @@ fuzz_one(const struct neg_storage *s, size_t frame_limit, const uint8_t *data,
 		abort();
 	neg_release(&server);
 
-	if (neg_init(&client, s, frame_limit, &eb) != 0 ||
-	    neg_initiate(&client, &out, &eb) != 0)
+	if (neg_init(&client, s, frame_limit, &eb) != 0)
+		abort();
+	neg_set_extensions(&client, ext);
+	if (neg_initiate(&client, &out, &eb) != 0)
 		abort();
 	rc = neg_reconcile_client(&client, data, size, &out, fuzz_on_id, &ids,
 	    &done, &eb);
@@ -96,8 +100,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fuzz_fill(&v);
 	neg_vector_storage(&v, &s);
-	fuzz_one(&s, 0, data, size);
-	fuzz_one(&s, NEG_FRAME_MIN, data, size);
+	fuzz_one(&s, 0, 0, data, size);
+	fuzz_one(&s, NEG_FRAME_MIN, 0, data, size);
+	fuzz_one(&s, 0, NEG_EXT_SHORT_IDS, data, size);
+	fuzz_one(&s, NEG_FRAME_MIN, NEG_EXT_SHORT_IDS, data, size);
 	neg_vector_release(&v);
 	return 0;
 }

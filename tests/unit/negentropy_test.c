@@ -986,6 +986,289 @@ TEST(vector_seal_sorts_and_drops_duplicates)
 	neg_vector_release(&v);
 }
 
+/*
+ * Short-ids extension.  A pair of sets built from the generator: items
+ * 0 .. n - 1 at ts 1000 + i, the client missing every i % gap == 1 and the
+ * server every i % gap == 2, plus the extra items given.
+ */
+struct pair {
+	struct neg_vector cv, sv;
+	struct neg_storage cs, ss;
+};
+
+static void
+pair_open(struct pair *p, uint64_t n, uint64_t gap)
+{
+	uint8_t id[NEG_ID_LEN];
+
+	neg_vector_init(&p->cv, n + 16);
+	neg_vector_init(&p->sv, n + 16);
+	for (uint64_t i = 0; i < n; i++) {
+		gen_id(i, id);
+		if (i % gap != 1)
+			neg_vector_add(&p->cv, 1000 + i, id, NULL);
+		if (i % gap != 2)
+			neg_vector_add(&p->sv, 1000 + i, id, NULL);
+	}
+}
+
+static void
+pair_seal(struct pair *p)
+{
+	neg_vector_seal(&p->cv);
+	neg_vector_seal(&p->sv);
+	neg_vector_storage(&p->cv, &p->cs);
+	neg_vector_storage(&p->sv, &p->ss);
+}
+
+static void
+pair_close(struct pair *p)
+{
+	neg_vector_release(&p->cv);
+	neg_vector_release(&p->sv);
+}
+
+/* One whole session over p with extensions ext; bytes both ways, rounds
+ * and what the client learnt.  Returns the first failing code, or 0. */
+static int
+pair_sync(struct pair *p, unsigned ext, size_t frame_limit, size_t *bytes,
+    unsigned *rounds, struct learnt *l)
+{
+	struct neg client, server;
+	struct neg_buf cmsg, smsg;
+	struct errbuf eb = { 0 };
+	int rc, done = 0;
+
+	*bytes = 0;
+	*rounds = 0;
+	if (neg_init(&client, &p->cs, frame_limit, &eb) != 0 ||
+	    neg_init(&server, &p->ss, frame_limit, &eb) != 0)
+		abort();
+	neg_set_extensions(&client, ext);
+	neg_set_extensions(&server, ext);
+	neg_buf_init(&cmsg);
+	neg_buf_init(&smsg);
+	rc = neg_initiate(&client, &cmsg, &eb);
+	while (rc == 0 && !done && *rounds < 1000) {
+		*bytes += cmsg.len;
+		if ((rc = neg_reconcile_server(&server, cmsg.data, cmsg.len,
+		    &smsg, &eb)) != 0)
+			break;
+		*bytes += smsg.len;
+		(*rounds)++;
+		rc = neg_reconcile_client(&client, smsg.data, smsg.len, &cmsg,
+		    on_id, l, &done, &eb);
+	}
+	if (rc != 0)
+		fprintf(stderr, "  session: %s\n", eb.msg);
+	neg_buf_release(&cmsg);
+	neg_buf_release(&smsg);
+	neg_release(&client);
+	neg_release(&server);
+	return rc != 0 ? rc : done ? 0 : -1;
+}
+
+static int
+item_cmp_test(const void *a, const void *b)
+{
+	const struct neg_item *x = a, *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return memcmp(x->id, y->id, NEG_ID_LEN);
+}
+
+/* Whether l learnt every difference of p, and nothing else. */
+static int
+pair_learnt_all(struct pair *p, struct learnt *l)
+{
+	struct neg_vector *sides[2] = { &p->cv, &p->sv };
+	struct idset *sets[2] = { &l->have, &l->need };
+
+	for (int k = 0; k < 2; k++) {
+		struct neg_vector *mine = sides[k], *theirs = sides[1 - k];
+
+		if (sets[k]->count > 1)
+			qsort(sets[k]->ids, sets[k]->count, NEG_ID_LEN,
+			    id_cmp);
+		for (size_t i = 0; i < mine->count; i++) {
+			int only_mine = bsearch(&mine->items[i], theirs->items,
+			    theirs->count, sizeof(*theirs->items),
+			    item_cmp_test) == NULL;
+			int learnt = bsearch(mine->items[i].id, sets[k]->ids,
+			    sets[k]->count, NEG_ID_LEN, id_cmp) != NULL;
+
+			if (only_mine != learnt) {
+				fprintf(stderr, "  item %zu of side %d: %s\n",
+				    i, k, learnt ? "reported, not a "
+				    "difference" : "a difference missed");
+				return 0;
+			}
+		}
+	}
+	return 1;
+}
+
+TEST(short_ids_find_every_difference_in_fewer_bytes_than_v1)
+{
+	struct pair p;
+	struct learnt l1 = { { 0 }, { 0 } }, l2 = { { 0 }, { 0 } };
+	size_t v1_bytes, ext_bytes;
+	unsigned v1_rounds, ext_rounds;
+
+	pair_open(&p, 3000, 97);
+	pair_seal(&p);
+	CHECK_EQ_INT(pair_sync(&p, 0, 0, &v1_bytes, &v1_rounds, &l1), 0);
+	CHECK_EQ_INT(pair_sync(&p, NEG_EXT_SHORT_IDS, 0, &ext_bytes,
+	    &ext_rounds, &l2), 0);
+	CHECK(pair_learnt_all(&p, &l1));
+	CHECK(pair_learnt_all(&p, &l2));
+	CHECK_EQ_INT(l2.have.count, l1.have.count);
+	CHECK_EQ_INT(l2.need.count, l1.need.count);
+	CHECK(ext_bytes * 2 < v1_bytes);
+	printf("  3000 items, %zu + %zu differences: V1 %zu bytes in %u "
+	    "rounds, short ids %zu bytes in %u rounds\n", l1.have.count,
+	    l1.need.count, v1_bytes, v1_rounds, ext_bytes, ext_rounds);
+	free(l1.have.ids);
+	free(l1.need.ids);
+	free(l2.have.ids);
+	free(l2.need.ids);
+	pair_close(&p);
+}
+
+TEST(short_ids_work_under_a_frame_limit)
+{
+	struct pair p;
+	struct learnt l = { { 0 }, { 0 } };
+	size_t bytes;
+	unsigned rounds, v1_rounds;
+
+	pair_open(&p, 20000, 7);
+	pair_seal(&p);
+	CHECK_EQ_INT(pair_sync(&p, NEG_EXT_SHORT_IDS, 4096, &bytes, &rounds,
+	    &l), 0);
+	CHECK(pair_learnt_all(&p, &l));
+	free(l.have.ids);
+	free(l.need.ids);
+	memset(&l, 0, sizeof(l));
+	CHECK_EQ_INT(pair_sync(&p, 0, 4096, &bytes, &v1_rounds, &l), 0);
+	printf("  under a 4096-byte frame limit: V1 %u rounds, short ids %u\n",
+	    v1_rounds, rounds);
+	free(l.have.ids);
+	free(l.need.ids);
+	pair_close(&p);
+}
+
+/* Add to v an item at ts whose id starts with the 4 bytes of prefix and
+ * ends with fill. */
+static void
+add_with_prefix(struct neg_vector *v, uint64_t ts, const uint8_t *prefix,
+    uint8_t fill)
+{
+	uint8_t id[NEG_ID_LEN];
+
+	memset(id, fill, sizeof(id));
+	memcpy(id, prefix, NEG_PREFIX_LEN);
+	neg_vector_add(v, ts, id, NULL);
+}
+
+TEST(short_ids_fall_back_on_a_prefix_collision)
+{
+	static const uint8_t pre[NEG_ID_LEN] = { 1, 2, 3, 4 };
+	struct pair p;
+	struct learnt l = { { 0 }, { 0 } };
+	size_t bytes;
+	unsigned rounds;
+
+	/* Across the sides: the client's id and the server's share their
+	 * prefix and differ; only the fingerprint of what matched tells. */
+	pair_open(&p, 100, 1000);
+	add_with_prefix(&p.cv, 1050, pre, 0x11);
+	add_with_prefix(&p.sv, 1050, pre, 0x22);
+	pair_seal(&p);
+	CHECK_EQ_INT(pair_sync(&p, NEG_EXT_SHORT_IDS, 0, &bytes, &rounds, &l),
+	    0);
+	CHECK_EQ_INT(l.have.count, 2);	/* with items 2 and 1 */
+	CHECK_EQ_INT(l.need.count, 2);
+	CHECK(pair_learnt_all(&p, &l));
+	free(l.have.ids);
+	free(l.need.ids);
+	memset(&l, 0, sizeof(l));
+	pair_close(&p);
+
+	/* Within one side: two of the client's ids share a prefix, so the
+	 * server answers with its full ids. */
+	pair_open(&p, 100, 1000);
+	add_with_prefix(&p.cv, 1050, pre, 0x11);
+	add_with_prefix(&p.cv, 1051, pre, 0x33);
+	add_with_prefix(&p.sv, 1050, pre, 0x11);
+	pair_seal(&p);
+	CHECK_EQ_INT(pair_sync(&p, NEG_EXT_SHORT_IDS, 0, &bytes, &rounds, &l),
+	    0);
+	CHECK_EQ_INT(l.have.count, 2);
+	CHECK_EQ_INT(l.need.count, 1);
+	CHECK(pair_learnt_all(&p, &l));
+	free(l.have.ids);
+	free(l.need.ids);
+	memset(&l, 0, sizeof(l));
+	pair_close(&p);
+
+	/* On the server: two of its ids match one listed prefix. */
+	pair_open(&p, 100, 1000);
+	add_with_prefix(&p.cv, 1050, pre, 0x11);
+	add_with_prefix(&p.sv, 1050, pre, 0x11);
+	add_with_prefix(&p.sv, 1051, pre, 0x44);
+	pair_seal(&p);
+	CHECK_EQ_INT(pair_sync(&p, NEG_EXT_SHORT_IDS, 0, &bytes, &rounds, &l),
+	    0);
+	CHECK_EQ_INT(l.have.count, 1);
+	CHECK_EQ_INT(l.need.count, 2);
+	CHECK(pair_learnt_all(&p, &l));
+	free(l.have.ids);
+	free(l.need.ids);
+	pair_close(&p);
+}
+
+TEST(short_id_modes_are_unknown_without_the_extension)
+{
+	struct one_server o;
+	struct errbuf eb = { 0 };
+
+	one_server_open(&o, 0);
+	/* A PrefixList of one 4-byte prefix, bounded by infinity. */
+	CHECK_EQ_INT(one_server_feed(&o, "6100000301" "04" "eeeeeeee", &eb),
+	    AMIE_EPROTO);
+	CHECK_STR(eb.msg, "negentropy: unknown range mode 3");
+	neg_set_extensions(&o.n, NEG_EXT_SHORT_IDS);
+	CHECK_EQ_INT(one_server_feed(&o, "6100000301" "04" "eeeeeeee", &eb), 0);
+	/* Its only item matched: nothing missing either way, then the
+	 * fingerprint of that item. */
+	CHECK_EQ_INT(o.out.len, 1 + 3 + 2 + NEG_FP_SHORT_LEN);
+	one_server_close(&o);
+}
+
+TEST(short_id_messages_out_of_bounds_are_refused)
+{
+	struct one_server o;
+	struct errbuf eb = { 0 };
+
+	one_server_open(&o, 0);
+	neg_set_extensions(&o.n, NEG_EXT_SHORT_IDS);
+	CHECK_EQ_INT(one_server_feed(&o, "610000032004", &eb), AMIE_EPROTO);
+	CHECK(strstr(eb.msg, "PrefixList of 32 ids") != NULL);
+	CHECK_EQ_INT(one_server_feed(&o, "6100000301" "00", &eb), AMIE_EPROTO);
+	CHECK(strstr(eb.msg, "prefix of 0 bytes") != NULL);
+	CHECK_EQ_INT(one_server_feed(&o, "6100000301" "21", &eb), AMIE_EPROTO);
+	CHECK_EQ_INT(one_server_feed(&o, "6100000302" "04" "eeeeeeee", &eb),
+	    AMIE_EPROTO);
+	CHECK(strstr(eb.msg, "ends inside a PrefixList") != NULL);
+	CHECK_EQ_INT(one_server_feed(&o, "61000004000000", &eb), AMIE_EPROTO);
+	CHECK(strstr(eb.msg, "PrefixReply from the client") != NULL);
+	CHECK_EQ_INT(one_server_feed(&o, "61000005", &eb), AMIE_EPROTO);
+	CHECK(strstr(eb.msg, "ListRequest from the client") != NULL);
+	one_server_close(&o);
+}
+
 TESTS(
 	T(fingerprints_match_reference),
 	T(sum_sub_undoes_sum_add),
@@ -1017,5 +1300,10 @@ TESTS(
 	T(session_07_framelimit_4096_20000_common_500_diff_matches_reference),
 	T(session_08_same_timestamp_3000_matches_reference),
 	T(session_09_framelimit_4096_client_empty_1000_matches_reference),
-	T(session_10_small_explicit_matches_reference)
+	T(session_10_small_explicit_matches_reference),
+	T(short_ids_find_every_difference_in_fewer_bytes_than_v1),
+	T(short_ids_work_under_a_frame_limit),
+	T(short_ids_fall_back_on_a_prefix_collision),
+	T(short_id_modes_are_unknown_without_the_extension),
+	T(short_id_messages_out_of_bounds_are_refused)
 )

@@ -422,6 +422,61 @@ TEST(verifying_threads_give_the_same_outcome_as_one)
 	fx_close(&f2);
 }
 
+TEST(batches_verified_ahead_are_written_in_order_after_commit)
+{
+	struct fixture f;
+	struct store_in a[32], b[32], c[32];
+	struct store_out o[32];
+	struct errbuf eb;
+	uint8_t *bufs[96], ids[96][32];
+	size_t lens[96];
+
+	fx_open(&f, 1);
+	store_set_verify_threads(f.st, 2);
+	/* Batch b revises what batch a writes; c repeats a. */
+	for (size_t i = 0; i < 64; i++) {
+		char key[16];
+
+		snprintf(key, sizeof(key), "q%zu", i % 32);
+		bufs[i] = fx_sign(f.pk, f.sk, f.net, "kb", key, TS0 + 1 + i,
+		    i >= 32 ? (const uint8_t (*)[32])ids[i - 32] : NULL,
+		    i >= 32, 20, &lens[i],
+		    ids[i]);
+	}
+	bufs[40][lens[40] - 1] ^= 1;		/* a body that lies */
+	for (size_t i = 0; i < 32; i++) {
+		a[i] = (struct store_in){ bufs[i], lens[i] };
+		b[i] = (struct store_in){ bufs[32 + i], lens[32 + i] };
+		c[i] = a[i];
+	}
+	store_ingest_ahead(f.st, a, 32, TS0 + 1000000);
+	store_ingest_ahead(f.st, b, 32, TS0 + 1000000);
+	store_ingest_ahead(f.st, c, 32, TS0 + 1000000);
+	/* Nothing is written before store_ingest(). */
+	CHECK_EQ_INT(fx_records(&f), 1);
+	CHECK_EQ_INT(store_ingest(f.st, a, 32, TS0 + 1000000, o, &eb), 0);
+	for (size_t i = 0; i < 32; i++)
+		CHECK(o[i].stored);
+	CHECK_EQ_INT(fx_records(&f), 33);
+	/* Handed ahead for another clock: verified again, same outcome. */
+	CHECK_EQ_INT(store_ingest(f.st, b, 32, TS0 + 2000000, o, &eb), 0);
+	for (size_t i = 0; i < 32; i++) {
+		CHECK_EQ_INT(o[i].stored, i != 8);
+		CHECK_EQ_INT(o[i].code, i != 8 ? 0 : AMIE_ESIG);
+	}
+	CHECK_EQ_INT(store_ingest(f.st, c, 32, TS0 + 1000000, o, &eb), 0);
+	for (size_t i = 0; i < 32; i++) {
+		CHECK_EQ_INT(o[i].stored, 0);
+		CHECK_EQ_INT(o[i].code, 0);
+	}
+	CHECK_EQ_INT(fx_records(&f), 64);
+	/* A batch handed ahead and never ingested is dropped at close. */
+	store_ingest_ahead(f.st, a, 32, TS0 + 1000000);
+	for (size_t i = 0; i < 64; i++)
+		free(bufs[i]);
+	fx_close(&f);
+}
+
 TESTS(T(ingest_is_idempotent),
     T(a_refused_record_leaves_the_rest_of_its_batch),
     T(refuses_records_before_a_charter),
@@ -432,4 +487,5 @@ TESTS(T(ingest_is_idempotent),
     T(finds_objects_by_unique_prefix),
     T(map_grows_when_full),
     T(records_survive_reopening),
-    T(verifying_threads_give_the_same_outcome_as_one))
+    T(verifying_threads_give_the_same_outcome_as_one),
+    T(batches_verified_ahead_are_written_in_order_after_commit))

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * Reconciliation reads: two stores of n items (10,000 and 100,000, and
+ * 1,000,000 with BENCH_SCALE=1000000), identical or with 10 differences
+ * spread over the set, reconciled in process through their item-set
+ * snapshots (store/itemset.h) with the daemon's frame limit.  The figure
+ * is the LMDB cursor operations both snapshots made (itemset_snap_reads:
+ * each chunk-directory entry and each item read is one cursor step, which
+ * touches at most one leaf page), and its growth from one size to the
+ * next against the growth of log2(n).  Items are written straight through
+ * itemset_add() in write transactions of our own, as the unit tests do:
+ * records would have to be signed and verified otherwise.  Prints
+ * tab-separated rows: figure, value, unit, limit, ratio, target, verdict.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "store/internal.h"
+#include "store/itemset.h"
+
+#define BENCH_TS0 1764320000000ull
+#define BENCH_FRAME_LIMIT (256 * 1024)
+#define BENCH_TXN 10000		/* items per write transaction */
+
+struct bench_store {
+	char dir[64];
+	struct store *st;
+};
+
+static int
+bench_open(struct bench_store *b)
+{
+	uint8_t self[RECORD_KEY_LEN] = { 0 };
+	struct errbuf eb;
+
+	snprintf(b->dir, sizeof(b->dir), "/tmp/amie-itemset-bench.XXXXXX");
+	if (mkdtemp(b->dir) == NULL ||
+	    store_open(&b->st, b->dir, self, &eb) != 0)
+		return -1;
+	return 0;
+}
+
+static void
+bench_close(struct bench_store *b)
+{
+	char cmd[128];
+
+	store_close(&b->st);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", b->dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "bench: could not remove %s\n", b->dir);
+}
+
+/* Item i: one a millisecond, a pseudo-random id. */
+static void
+bench_item(uint64_t i, uint64_t *ts, uint8_t id[NEG_ID_LEN])
+{
+	*ts = BENCH_TS0 + i;
+	crypto_generichash(id, NEG_ID_LEN, (const uint8_t *)&i, sizeof(i),
+	    NULL, 0);
+}
+
+/* Items 0 .. n - 1 into b, but for every skip-th when skip is not 0. */
+static int
+bench_fill(struct bench_store *b, uint64_t n, uint64_t skip)
+{
+	uint8_t id[NEG_ID_LEN];
+	uint64_t ts;
+	MDB_txn *txn = NULL;
+	int mrc = 0;
+
+	for (uint64_t i = 0; i < n && mrc == 0; i++) {
+		if (txn == NULL &&
+		    (mrc = mdb_txn_begin(b->st->env, NULL, 0, &txn)) != 0)
+			break;
+		if (skip == 0 || i % skip != skip / 2) {
+			bench_item(i, &ts, id);
+			mrc = itemset_add(b->st, txn, ts, id);
+		}
+		if (mrc == 0 &&
+		    (i % BENCH_TXN == BENCH_TXN - 1 || i + 1 == n)) {
+			mrc = mdb_txn_commit(txn);
+			txn = NULL;
+		}
+	}
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	return mrc;
+}
+
+static int
+bench_on_id(void *ctx, int have, const uint8_t id[NEG_ID_LEN],
+    struct errbuf *eb)
+{
+	size_t *count = ctx;
+
+	(void)have;
+	(void)id;
+	(void)eb;
+	(*count)++;
+	return 0;
+}
+
+/* Reconcile a (client) with b (server): cursor steps of both snapshots,
+ * or -1.  *found gets the differences. */
+static double
+bench_sync(struct bench_store *a, struct bench_store *b, size_t *found)
+{
+	struct itemset_snap *sa = NULL, *sb = NULL;
+	struct neg client, server;
+	struct neg_buf cmsg, smsg;
+	struct errbuf eb;
+	double reads = -1;
+	int rc, done = 0;
+
+	*found = 0;
+	if (itemset_snap_open(a->st, &sa, &eb) != 0 ||
+	    itemset_snap_open(b->st, &sb, &eb) != 0 ||
+	    neg_init(&client, itemset_snap_storage(sa), BENCH_FRAME_LIMIT,
+	    &eb) != 0 ||
+	    neg_init(&server, itemset_snap_storage(sb), BENCH_FRAME_LIMIT,
+	    &eb) != 0) {
+		itemset_snap_close(&sa);
+		itemset_snap_close(&sb);
+		return -1;
+	}
+	neg_set_extensions(&client, NEG_EXT_SHORT_IDS);
+	neg_set_extensions(&server, NEG_EXT_SHORT_IDS);
+	neg_buf_init(&cmsg);
+	neg_buf_init(&smsg);
+	rc = neg_initiate(&client, &cmsg, &eb);
+	while (rc == 0 && !done) {
+		if ((rc = neg_reconcile_server(&server, cmsg.data, cmsg.len,
+		    &smsg, &eb)) != 0)
+			break;
+		rc = neg_reconcile_client(&client, smsg.data, smsg.len, &cmsg,
+		    bench_on_id, found, &done, &eb);
+	}
+	if (rc == 0)
+		reads = (double)(itemset_snap_reads(sa) +
+		    itemset_snap_reads(sb));
+	else
+		fprintf(stderr, "bench: itemset: %s\n", eb.msg);
+	neg_buf_release(&cmsg);
+	neg_buf_release(&smsg);
+	neg_release(&client);
+	neg_release(&server);
+	itemset_snap_close(&sa);
+	itemset_snap_close(&sb);
+	return reads;
+}
+
+int
+main(void)
+{
+	const char *scale_env = getenv("BENCH_SCALE");
+	uint64_t scale = scale_env ? strtoull(scale_env, NULL, 10) : 100000;
+	uint64_t sizes[3] = { 10000, 100000, 1000000 };
+	double reads[3][2];
+	size_t nsizes = scale >= 1000000 ? 3 : 2;
+
+	if (sodium_init() < 0)
+		return 1;
+	for (size_t k = 0; k < nsizes; k++) {
+		struct bench_store a, b;
+		size_t found0, found10;
+
+		if (bench_open(&a) != 0 || bench_open(&b) != 0 ||
+		    bench_fill(&a, sizes[k], 0) != 0 ||
+		    bench_fill(&b, sizes[k], sizes[k] / 10) != 0) {
+			fprintf(stderr, "bench: cannot fill the item sets\n");
+			return 1;
+		}
+		reads[k][0] = bench_sync(&a, &a, &found0);
+		reads[k][1] = bench_sync(&a, &b, &found10);
+		bench_close(&a);
+		bench_close(&b);
+		if (reads[k][0] < 0 || reads[k][1] < 0 || found0 != 0 ||
+		    found10 != 10) {
+			fprintf(stderr, "bench: itemset: %zu and %zu "
+			    "differences found, expected 0 and 10\n", found0,
+			    found10);
+			return 1;
+		}
+		for (int d = 0; d < 2; d++)
+			printf("sync reads, %llu items, %d differences\t%.0f\t"
+			    "cursor steps\t-\t-\t(printed)\t-\n",
+			    (unsigned long long)sizes[k], d * 10, reads[k][d]);
+	}
+	/* Logarithmic growth: the reads may grow by the ratio of the logs. */
+	for (size_t k = 1; k < nsizes; k++) {
+		for (int d = 0; d < 2; d++) {
+			double g = reads[k][d] / reads[k - 1][d];
+			double lim = log2((double)sizes[k]) /
+			    log2((double)sizes[k - 1]);
+
+			printf("sync reads growth, %llu to %llu items, %d "
+			    "differences\t%.2f\tx\t%.2f\t%.2f\t<= 1\t%s\n",
+			    (unsigned long long)sizes[k - 1],
+			    (unsigned long long)sizes[k], d * 10, g, lim,
+			    g / lim, g <= lim ? "pass" : "FAIL");
+		}
+	}
+	return 0;
+}
