@@ -207,10 +207,12 @@ cmd_fed_invite_main(int argc, char **argv)
 	return 0;
 }
 
-/* Put the record count of c's node, from its status, in *records.
- * Returns 0, or an AMIE_E* code with *records untouched. */
+/* Put the record count of c's node, from its status, in *records, and
+ * the records its syncs still fetch in *pending (unless NULL).  Returns
+ * 0, or an AMIE_E* code with both untouched. */
 static int
-cmd_fed_records(const struct cli *c, uint64_t *records)
+cmd_fed_records(const struct cli *c, uint64_t *records,
+    uint64_t *pending)
 {
 	struct cli s = *c;
 	struct cli_reply r;
@@ -229,6 +231,8 @@ cmd_fed_records(const struct cli *c, uint64_t *records)
 	if (rc != 0)
 		return rc;
 	*records = cli_reply_uint(&r, "records");
+	if (pending != NULL)
+		*pending = cli_reply_uint(&r, "sync_pending");
 	cli_reply_release(&r);
 	return 0;
 }
@@ -247,13 +251,17 @@ cmd_fed_watch_tick(void *ctx)
 {
 	struct cmd_fed_watch *w = ctx;
 	struct timespec ts;
-	uint64_t now, records = w->p.done;
+	uint64_t now, records = w->p.done, pending = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 	if (now - w->polled_ms >= CMD_FED_POLL_MS) {
 		w->polled_ms = now;
-		cmd_fed_records(w->c, &records);
+		if (cmd_fed_records(w->c, &records, &pending) == 0)
+			/* What remains is known once a reconciliation found
+			 * what this node lacks. */
+			progress_total(&w->p, pending > 0 ? records + pending :
+			    0);
 	}
 	progress_update(&w->p, records);
 }
@@ -280,7 +288,7 @@ cmd_fed_sync(const struct cli *c, unsigned long timeout_s, int wait,
 	if (wait) {
 		/* The count to start from, for a terminal only. */
 		if (isatty(STDERR_FILENO))
-			cmd_fed_records(c, &records);
+			cmd_fed_records(c, &records, NULL);
 		progress_start(&w.p, _("syncing"), _("records"), 0, records);
 	}
 	mpw_init(&req, CTL_MSG_MAX);
@@ -360,7 +368,7 @@ cmd_fed_join_main(int argc, char **argv)
 		if ((rc = cmd_fed_sync(&c, a.timeout_s, 1, &r)) != 0)
 			return rc;
 		cli_reply_release(&r);
-		cmd_fed_records(&c, &records);
+		cmd_fed_records(&c, &records, NULL);
 		fprintf(stderr, _("amie: first sync done: %llu records\n"),
 		    (unsigned long long)records);
 	}

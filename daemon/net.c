@@ -96,6 +96,7 @@ struct link {
 	size_t need_count, need_cap, need_pos;
 	unsigned wants_out;		/* WANTs, RECORDS not stored yet */
 	uint64_t want_ms;		/* when the latest WANT went out */
+	uint64_t need_base;		/* records_received when need began */
 	/* RECORDS received, not ingested yet: a ring from inbox_head */
 	struct net_inbox inbox[NET_INBOX_MAX];
 	unsigned inbox_head, inbox_count;
@@ -631,6 +632,8 @@ net_need_add(struct link *l, const uint8_t id[32])
 		l->need_cap = l->need_cap ? 2 * l->need_cap : 256;
 		l->need = xrealloc(l->need, l->need_cap * 32);
 	}
+	if (l->need_count == 0)
+		l->need_base = l->records_received;
 	memcpy(l->need[l->need_count++], id, 32);
 }
 
@@ -2006,6 +2009,23 @@ net_record_stored(struct net *net, const char *kind,
 			net_offer(l, (const uint8_t (*)[32])id, 1);
 	if (strncmp(kind, "member.", 7) == 0 || strcmp(kind, "charter") == 0)
 		net_members_reload(net);
+}
+
+uint64_t
+net_sync_pending(const struct net *net)
+{
+	uint64_t most = 0;
+
+	/* Links fetch what another already stored only once (net_want_more
+	 * skips it), so the largest remainder is the estimate, not the sum. */
+	for (const struct link *l = net->links; l != NULL; l = l->next) {
+		uint64_t got = l->records_received - l->need_base;
+
+		if (!l->dead && l->need_count > got &&
+		    l->need_count - got > most)
+			most = l->need_count - got;
+	}
+	return most;
 }
 
 unsigned

@@ -140,4 +140,11 @@ int net_handle_sync(struct node *n, const struct ctl_request *req,
 /* Connected peers (links that finished their HELLO). */
 unsigned net_peers_connected(const struct net *net);
 
+/*
+ * Records this node learned it lacks in its current reconciliations and
+ * has not stored yet: an estimate (the largest of its links'), for
+ * progress; 0 when no reconciliation is fetching anything.
+ */
+uint64_t net_sync_pending(const struct net *net);
+
 #endif

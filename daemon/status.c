@@ -54,7 +54,7 @@ status_handle(struct node *n, const struct ctl_request *req, struct mpw *w,
 	if (s.has_federation)
 		sodium_bin2hex(netid, sizeof(netid), s.network_id, 32);
 	/* Keys in bytewise order: replies are canonical maps. */
-	mpw_map(w, 11);
+	mpw_map(w, 12);
 	mpw_cstr(w, "disk_bytes");
 	mpw_uint(w, s.used_bytes);
 	mpw_cstr(w, "federation");
@@ -75,6 +75,8 @@ status_handle(struct node *n, const struct ctl_request *req, struct mpw *w,
 	mpw_uint(w, s.records);
 	mpw_cstr(w, "region");
 	mpw_cstr(w, n->conf.region);
+	mpw_cstr(w, "sync_pending");
+	mpw_uint(w, n->net != NULL ? net_sync_pending(n->net) : 0);
 	mpw_cstr(w, "version");
 	mpw_cstr(w, AMIE_VERSION);
 	return 0;
