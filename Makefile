@@ -216,7 +216,7 @@ $(B)/tests/tools/%: $(B)/tests/tools/%.o $(LIBSTORE) $(LIBPROTO)
 
 $(B)/man/%: docs/%.scd
 	@mkdir -p $(dir $@)
-	$(Q)scdoc < $< > $@
+	$(Q)scdoc < $< > $@.tmp && mv $@.tmp $@ || { rm -f $@.tmp; exit 1; }
 
 # proto/ is pure: no file, socket, clock or process calls, no zmq, no lmdb.
 FORBIDDEN_IN_PROTO = open|openat|fopen|read|write|close|socket|connect|bind|send|recv|sendto|recvfrom|time|clock_gettime|gettimeofday|getpid|fork|exec.*|stat|unlink|rename|mmap|zmq_.*|mdb_.*|pthread_.*|getenv|rand|random

@@ -140,6 +140,23 @@ cli_error(const struct cli *c, int exit, const char *fmt, ...)
 }
 
 int
+cli_sub_run(const char *prog, const struct cli_sub *subs, size_t count,
+    const char *usage, int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		fputs(_(usage), argc < 2 ? stderr : stdout);
+		return argc < 2 ? CLI_EXIT_USAGE : 0;
+	}
+	for (size_t i = 0; i < count; i++)
+		if (strcmp(argv[1], subs[i].name) == 0)
+			return subs[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, _("%s: unknown command '%s'\n"), prog, argv[1]);
+	fputs(_(usage), stderr);
+	return CLI_EXIT_USAGE;
+}
+
+int
 cli_fail(const struct cli *c, const struct errbuf *eb)
 {
 	const char *t = gettext(eb->msg), *label;

@@ -62,6 +62,21 @@ int cli_fail(const struct cli *c, const struct errbuf *eb);
 int cli_error(const struct cli *c, int exit, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* A subcommand of a noun: "add" and the function that runs it. */
+struct cli_sub {
+	const char *name;
+	int (*fn)(int, char **);
+};
+
+/*
+ * Run the subcommand argv[1] of prog ("amie kb") from the count entries
+ * of subs, with argv shifted by one.  usage is the untranslated usage
+ * text: printed on stdout for --help (exit 0), on stderr when the
+ * subcommand is missing or unknown (exit CLI_EXIT_USAGE).
+ */
+int cli_sub_run(const char *prog, const struct cli_sub *subs, size_t count,
+    const char *usage, int argc, char **argv);
+
 /*
  * Send the request in req (one encoded map) to the daemon of c->dir and
  * wait for its reply.  On success fills r (free it with

@@ -580,10 +580,7 @@ cmd_contract_usage(int argc, char **argv)
 int
 cmd_contract_main(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*fn)(int, char **);
-	} sub[] = {
+	static const struct cli_sub sub[] = {
 		{ "add", cmd_contract_add },
 		{ "edit", cmd_contract_edit },
 		{ "end", cmd_contract_end },
@@ -593,15 +590,6 @@ cmd_contract_main(int argc, char **argv)
 		{ "usage", cmd_contract_usage },
 	};
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
-		fputs(_(CMD_CONTRACT_USAGE), argc < 2 ? stderr : stdout);
-		return argc < 2 ? CLI_EXIT_USAGE : 0;
-	}
-	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++)
-		if (strcmp(argv[1], sub[i].name) == 0)
-			return sub[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, _("amie contract: unknown command '%s'\n%s"), argv[1],
-	    _(CMD_CONTRACT_USAGE));
-	return CLI_EXIT_USAGE;
+	return cli_sub_run("amie contract", sub, sizeof(sub) / sizeof(sub[0]),
+	    CMD_CONTRACT_USAGE, argc, argv);
 }

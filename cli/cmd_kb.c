@@ -1134,10 +1134,7 @@ cmd_kb_reindex(int argc, char **argv)
 int
 cmd_kb_main(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*fn)(int, char **);
-	} sub[] = {
+	static const struct cli_sub sub[] = {
 		{ "add", cmd_kb_add },
 		{ "edit", cmd_kb_edit },
 		{ "show", cmd_kb_show },
@@ -1151,15 +1148,6 @@ cmd_kb_main(int argc, char **argv)
 		{ "reindex", cmd_kb_reindex },
 	};
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
-		fputs(_(CMD_KB_USAGE), argc < 2 ? stderr : stdout);
-		return argc < 2 ? CLI_EXIT_USAGE : 0;
-	}
-	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++)
-		if (strcmp(argv[1], sub[i].name) == 0)
-			return sub[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, _("amie kb: unknown command '%s'\n"), argv[1]);
-	fputs(_(CMD_KB_USAGE), stderr);
-	return CLI_EXIT_USAGE;
+	return cli_sub_run("amie kb", sub, sizeof(sub) / sizeof(sub[0]),
+	    CMD_KB_USAGE, argc, argv);
 }

@@ -125,14 +125,10 @@ cmd_key_export(int argc, char **argv)
 int
 cmd_key_main(int argc, char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
-		fputs(_(CMD_KEY_USAGE), argc < 2 ? stderr : stdout);
-		return argc < 2 ? CLI_EXIT_USAGE : 0;
-	}
-	if (strcmp(argv[1], "export") == 0)
-		return cmd_key_export(argc - 1, argv + 1);
-	fprintf(stderr, _("amie key: unknown command '%s'\n%s"), argv[1],
-	    _(CMD_KEY_USAGE));
-	return CLI_EXIT_USAGE;
+	static const struct cli_sub sub[] = {
+		{ "export", cmd_key_export },
+	};
+
+	return cli_sub_run("amie key", sub, sizeof(sub) / sizeof(sub[0]),
+	    CMD_KEY_USAGE, argc, argv);
 }

@@ -374,10 +374,7 @@ cmd_swap_ledger(int argc, char **argv)
 int
 cmd_swap_main(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*fn)(int, char **);
-	} sub[] = {
+	static const struct cli_sub sub[] = {
 		{ "request", cmd_swap_request },
 		{ "offer", cmd_swap_offer },
 		{ "accept", cmd_swap_accept },
@@ -386,15 +383,6 @@ cmd_swap_main(int argc, char **argv)
 		{ "ledger", cmd_swap_ledger },
 	};
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
-		fputs(_(CMD_SWAP_USAGE), argc < 2 ? stderr : stdout);
-		return argc < 2 ? CLI_EXIT_USAGE : 0;
-	}
-	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++)
-		if (strcmp(argv[1], sub[i].name) == 0)
-			return sub[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, _("amie swap: unknown command '%s'\n%s"), argv[1],
-	    _(CMD_SWAP_USAGE));
-	return CLI_EXIT_USAGE;
+	return cli_sub_run("amie swap", sub, sizeof(sub) / sizeof(sub[0]),
+	    CMD_SWAP_USAGE, argc, argv);
 }

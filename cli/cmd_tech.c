@@ -322,25 +322,13 @@ cmd_tech_show(int argc, char **argv)
 int
 cmd_tech_main(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*fn)(int, char **);
-	} sub[] = {
+	static const struct cli_sub sub[] = {
 		{ "add", cmd_tech_add },
 		{ "edit", cmd_tech_edit },
 		{ "list", cmd_tech_list },
 		{ "show", cmd_tech_show },
 	};
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
-		fputs(_(CMD_TECH_USAGE), argc < 2 ? stderr : stdout);
-		return argc < 2 ? CLI_EXIT_USAGE : 0;
-	}
-	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++)
-		if (strcmp(argv[1], sub[i].name) == 0)
-			return sub[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, _("amie tech: unknown command '%s'\n%s"), argv[1],
-	    _(CMD_TECH_USAGE));
-	return CLI_EXIT_USAGE;
+	return cli_sub_run("amie tech", sub, sizeof(sub) / sizeof(sub[0]),
+	    CMD_TECH_USAGE, argc, argv);
 }
