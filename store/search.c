@@ -2210,7 +2210,8 @@ search_verify_article(struct store *st, MDB_txn *txn, struct check *ck,
 	if (doc >= ndocs)
 		return;
 	docs[doc].live = 1;
-	snprintf(docs[doc].key, sizeof(docs[doc].key), "%s", key);
+	snprintf(docs[doc].key, sizeof(docs[doc].key), "%.*s",
+	    (int)sizeof(docs[doc].key) - 1, key);
 	for (size_t i = 0; i < acc->count; i++) {
 		docs[doc].want_sum += search_verify_hash(acc->v[i].term,
 		    acc->v[i].len, search_code(acc->v[i].tf_title,
