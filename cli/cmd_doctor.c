@@ -378,6 +378,36 @@ cmd_doctor_each(const struct cli_reply *r, const char *key,
 	return i;
 }
 
+/* Ids of the peers with a connected link: their other links (one each
+ * way, the second often still connecting) are no problem. */
+#define CMD_DOCTOR_CONNECTED_MAX 256
+static char cmd_doctor_connected[CMD_DOCTOR_CONNECTED_MAX][80];
+static size_t cmd_doctor_connected_count;
+
+static void
+cmd_doctor_connected_row(const struct mpmap *m)
+{
+	char state[32] = "";
+
+	(void)mpmap_cstr(m, "state", state, sizeof(state), NULL);
+	if (strcmp(state, "connected") != 0 ||
+	    cmd_doctor_connected_count == CMD_DOCTOR_CONNECTED_MAX)
+		return;
+	(void)mpmap_cstr(m, "id",
+	    cmd_doctor_connected[cmd_doctor_connected_count],
+	    sizeof(cmd_doctor_connected[0]), NULL);
+	cmd_doctor_connected_count++;
+}
+
+static int
+cmd_doctor_is_connected(const char *id)
+{
+	for (size_t i = 0; i < cmd_doctor_connected_count; i++)
+		if (strcmp(cmd_doctor_connected[i], id) == 0)
+			return 1;
+	return 0;
+}
+
 /* One row of peers: a link or a backed-off key. */
 static void
 cmd_doctor_peer_row(const struct mpmap *m)
@@ -396,6 +426,8 @@ cmd_doctor_peer_row(const struct mpmap *m)
 		    name, id);
 		return;
 	}
+	if (id[0] != '\0' && cmd_doctor_is_connected(id))
+		return;
 	snprintf(fix, sizeof(fix),
 	    _("check that amied runs at %s and that "
 	      "%s is reachable from here (amie peers shows the state)"),
@@ -491,6 +523,8 @@ cmd_doctor_main(int argc, char **argv)
 		cmd_doctor_add(&d, "peer", "problem", NULL, "%s", eb.msg);
 		goto out;
 	}
+	cmd_doctor_connected_count = 0;
+	(void)cmd_doctor_each(&r, "peers", cmd_doctor_connected_row);
 	rows = cmd_doctor_each(&r, "peers", cmd_doctor_peer_row);
 	cli_reply_release(&r);
 	if (rows == 0 && members > 1)
