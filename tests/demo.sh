@@ -97,6 +97,32 @@ run "$AMIE" --dir "$T/lille" kb list
 run "$AMIE" --dir "$T/lille" peers
 run "$AMIE" --dir "$T/lille" status
 
+say "Lille's contract with a member structure: 4 hours a month, time logged"
+C=$(run "$AMIE" --dir "$T/lille" contract add --member "Centre social Les Tilleuls" \
+    --hours-per-month 4 --start 2026-09-01 --months 12 --fee-per-month 120) || exit 1
+echo "$C"
+run "$AMIE" --dir "$T/lille" contract log "$C" --date 2026-11-03 --minutes 90 \
+    --summary "Imprimante réseau : bail DHCP réservé" --kb "$ID" >/dev/null || exit 1
+run "$AMIE" --dir "$T/lille" contract log "$C" --date 2026-11-17 --minutes 150 \
+    --summary "Sauvegardes du poste de l'accueil" >/dev/null || exit 1
+run "$AMIE" --dir "$T/lille" contract usage --month 2026-11
+say "The contract is private: Arras keeps the encrypted copy but cannot read it"
+until_true 30 sh -c "'$AMIE' --dir '$T/arras' contract list --json 2>/dev/null | grep -q '\"held_encrypted\": [1-9]'"
+run "$AMIE" --dir "$T/arras" contract list || true
+
+say "Lille's technician is on leave: Lille asks, Arras lends one, the time bank records it"
+TA=$(run "$AMIE" --dir "$T/arras" tech add "Camille" --skill reseau --skill linux \
+    --region Hauts-de-France --lang fr) || exit 1
+R=$(run "$AMIE" --dir "$T/lille" swap request --skill reseau --from 2026-12-01 \
+    --to 2026-12-15 --hours 12 --note "congé de notre technicien") || exit 1
+until_true 30 sh -c "'$AMIE' --dir '$T/arras' swap list --json 2>/dev/null | grep -q '$R'"
+O=$(run "$AMIE" --dir "$T/arras" swap offer "$R" --tech "$TA" --hours 12) || exit 1
+until_true 30 sh -c "'$AMIE' --dir '$T/lille' swap list --json 2>/dev/null | grep -q '$O'"
+run "$AMIE" --dir "$T/lille" swap accept "$O" >/dev/null || exit 1
+run "$AMIE" --dir "$T/lille" swap done "$R" --hours 10.5 >/dev/null || exit 1
+until_true 30 sh -c "'$AMIE' --dir '$T/amiens' swap ledger --json 2>/dev/null | grep -q '\"lent_minutes\": 630'"
+run "$AMIE" --dir "$T/amiens" swap ledger
+
 say "Stop the three nodes (SIGTERM: each finishes its transaction and exits 0)"
 for p in $PIDS; do
 	kill -TERM "$p"
