@@ -33,7 +33,7 @@
 #define ITEMSET_LEVELS_MAX 32	/* levels above the items, at most */
 
 /* Nodes a snapshot keeps. */
-#define ITEMSET_SNAP_NODES 64
+#define ITEMSET_SNAP_NODES 256
 
 /* An entry of `chunks`, as read or about to be written. */
 struct entry {

@@ -29,7 +29,7 @@
 #include "store/store.h"
 
 /* Children of an entry, at most; a split leaves two halves. */
-#define ITEMSET_NODE_MAX 32
+#define ITEMSET_NODE_MAX 16
 
 struct itemset_snap;
 

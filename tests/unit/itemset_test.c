@@ -850,6 +850,43 @@ TEST(snapshot_survives_the_map_growing)
 	fx_close(&f);
 }
 
+/*
+ * A store of the single-level layout (chunks keyed by the bare item key,
+ * count (4) || sum (32)) gets its tree built from the items at open.
+ */
+TEST(chunks_of_the_single_level_layout_are_rebuilt_at_open)
+{
+	struct fx f;
+	struct neg_item *items;
+	struct itemset_snap *s = NULL;
+	struct errbuf eb = { 0 };
+	uint8_t self[RECORD_KEY_LEN], k[STORE_TSID_LEN];
+	uint8_t v[4 + NEG_ID_LEN] = { 0 };
+	uint64_t seed = 31;
+	MDB_txn *txn;
+
+	items = fill(&f, &seed, 3000);
+	qsort(items, 3000, sizeof(*items), item_cmp);
+	REQUIRE(mdb_txn_begin(f.st->env, NULL, 0, &txn) == 0);
+	REQUIRE(mdb_drop(txn, f.st->chunks, 0) == 0);
+	store_be64(k, items[0].ts);
+	memcpy(k + 8, items[0].id, NEG_ID_LEN);
+	REQUIRE(
+	    store_put(txn, f.st->chunks, k, sizeof(k), v, sizeof(v), 0) == 0);
+	REQUIRE(mdb_txn_commit(txn) == 0);
+	CHECK_EQ_INT(itemset_verify(f.st, &eb), AMIE_EIO);
+	store_close(&f.st);
+
+	memset(self, 0x5a, sizeof(self));
+	REQUIRE(store_open(&f.st, f.dir, self, &eb) == 0);
+	CHECK_EQ_INT(itemset_verify(f.st, &eb), 0);
+	REQUIRE(itemset_snap_open(f.st, &s, &eb) == 0);
+	CHECK(snap_is(s, items, 3000));
+	itemset_snap_close(&s);
+	free(items);
+	fx_close(&f);
+}
+
 TESTS(T(verify_holds_through_random_inserts_and_deletes),
     T(adding_twice_and_deleting_absent_change_nothing),
     T(verify_reports_a_wrong_sum_and_an_item_in_no_chunk),
@@ -858,4 +895,5 @@ TESTS(T(verify_holds_through_random_inserts_and_deletes),
     T(whole_set_fingerprint_reads_no_item),
     T(sequential_items_cost_one_read_each),
     T(identical_sets_reconcile_in_one_round_in_few_reads),
-    T(snapshot_does_not_see_later_items), T(snapshot_survives_the_map_growing))
+    T(snapshot_does_not_see_later_items), T(snapshot_survives_the_map_growing),
+    T(chunks_of_the_single_level_layout_are_rebuilt_at_open))
