@@ -1028,6 +1028,30 @@ out:
 	return rc;
 }
 
+/* No entry of level or above: the first empty level ends the tree. */
+static int
+verify_above(struct store *st, MDB_txn *txn, unsigned level,
+    struct errbuf *eb)
+{
+	MDB_cursor *c;
+	MDB_val key, val;
+	int mrc;
+
+	if ((mrc = mdb_cursor_open(txn, st->chunks, &c)) != 0)
+		return store_fail(eb, mrc, "itemset: verify");
+	mrc = mdb_cursor_get(c, &key, &val, MDB_LAST);
+	mdb_cursor_close(c);
+	if (mrc == MDB_NOTFOUND)
+		return 0;
+	if (mrc != 0)
+		return store_fail(eb, mrc, "itemset: verify");
+	if (key.mv_size < 1 || *(const uint8_t *)key.mv_data >= level)
+		return fail(eb, AMIE_EIO,
+		    "itemset: a chunk entry lies above the top level (%u)",
+		    level > 0 ? level - 1 : 0);
+	return 0;
+}
+
 int
 itemset_verify_txn(struct store *st, MDB_txn *txn, struct errbuf *eb)
 {
@@ -1044,7 +1068,7 @@ itemset_verify_txn(struct store *st, MDB_txn *txn, struct errbuf *eb)
 				    "itemset: the top level (%u) holds %zu "
 				    "chunks, not one",
 				    level - 1, below);
-			return 0;
+			return verify_above(st, txn, level, eb);
 		}
 		below = count;
 	}

@@ -887,6 +887,32 @@ TEST(chunks_of_the_single_level_layout_are_rebuilt_at_open)
 	fx_close(&f);
 }
 
+/* An entry above the root, or a second entry at the top, is reported. */
+TEST(verify_reports_entries_above_the_root)
+{
+	struct fx f;
+	struct neg_item *items;
+	struct errbuf eb = { 0 };
+	uint8_t k[1 + STORE_TSID_LEN] = { 0 };
+	uint8_t v[8 + 4 + NEG_ID_LEN] = { 0 };
+	uint64_t seed = 37;
+	MDB_txn *txn;
+
+	items = fill(&f, &seed, 500);
+	REQUIRE(itemset_verify(f.st, &eb) == 0);
+	k[0] = 9;
+	v[11] = 1;
+	REQUIRE(mdb_txn_begin(f.st->env, NULL, 0, &txn) == 0);
+	REQUIRE(
+	    store_put(txn, f.st->chunks, k, sizeof(k), v, sizeof(v), 0) == 0);
+	REQUIRE(mdb_txn_commit(txn) == 0);
+	CHECK_EQ_INT(itemset_verify(f.st, &eb), AMIE_EIO);
+	CHECK(strstr(eb.msg, "above the top level") != NULL);
+	fprintf(stderr, "  (as expected: %s)\n", eb.msg);
+	free(items);
+	fx_close(&f);
+}
+
 TESTS(T(verify_holds_through_random_inserts_and_deletes),
     T(adding_twice_and_deleting_absent_change_nothing),
     T(verify_reports_a_wrong_sum_and_an_item_in_no_chunk),
@@ -896,4 +922,5 @@ TESTS(T(verify_holds_through_random_inserts_and_deletes),
     T(sequential_items_cost_one_read_each),
     T(identical_sets_reconcile_in_one_round_in_few_reads),
     T(snapshot_does_not_see_later_items), T(snapshot_survives_the_map_growing),
-    T(chunks_of_the_single_level_layout_are_rebuilt_at_open))
+    T(chunks_of_the_single_level_layout_are_rebuilt_at_open),
+    T(verify_reports_entries_above_the_root))
