@@ -30,7 +30,7 @@
 
 #define ITEMSET_KEY_LEN (1 + STORE_TSID_LEN)
 #define ITEMSET_VAL_LEN (8 + 4 + NEG_ID_LEN)
-#define ITEMSET_LEVELS_MAX 32	/* levels above the items, at most */
+#define ITEMSET_LEVELS_MAX 32 /* levels above the items, at most */
 
 /* Nodes a snapshot keeps. */
 #define ITEMSET_SNAP_NODES 256
@@ -65,10 +65,10 @@ struct node {
 struct itemset_snap {
 	struct store *st;
 	MDB_txn *txn;
-	int counted;		/* included in st->snapshots */
+	int counted; /* included in st->snapshots */
 	int empty;
 	struct entry root;
-	struct node *nodes;	/* ITEMSET_SNAP_NODES, least recently used out */
+	struct node *nodes; /* ITEMSET_SNAP_NODES, least recently used out */
 	uint64_t clock;
 	uint64_t reads;
 	struct neg_storage storage;
@@ -196,9 +196,8 @@ out:
  * at level 0, entries of the level below otherwise.
  */
 static int
-entry_half(struct store *st, MDB_txn *txn, const struct entry *e,
-    uint32_t half, uint64_t *items, uint8_t sum[NEG_ID_LEN],
-    uint8_t next[STORE_TSID_LEN])
+entry_half(struct store *st, MDB_txn *txn, const struct entry *e, uint32_t half,
+    uint64_t *items, uint8_t sum[NEG_ID_LEN], uint8_t next[STORE_TSID_LEN])
 {
 	uint8_t kk[ITEMSET_KEY_LEN];
 	MDB_cursor *c;
@@ -218,7 +217,7 @@ entry_half(struct store *st, MDB_txn *txn, const struct entry *e,
 		key.mv_data = kk;
 	}
 	if ((mrc = mdb_cursor_open(txn, e->level == 0 ? st->items : st->chunks,
-	    &c)) != 0)
+		 &c)) != 0)
 		return mrc;
 	mrc = mdb_cursor_get(c, &key, &val, MDB_SET_KEY);
 	for (i = 0; mrc == 0; i++) {
@@ -261,7 +260,7 @@ entry_split(struct store *st, MDB_txn *txn, struct entry *e)
 
 	second.level = e->level;
 	if ((mrc = entry_half(st, txn, e, half, &second.items, second.sum,
-	    second.key)) != 0)
+		 second.key)) != 0)
 		return mrc;
 	/* second.items and .sum hold the first half's for now. */
 	e->items -= second.items;
@@ -376,7 +375,7 @@ first_from(struct store *st, MDB_txn *txn, int level,
 		key.mv_data = kk;
 	}
 	if ((mrc = mdb_cursor_open(txn, level < 0 ? st->items : st->chunks,
-	    &c)) != 0)
+		 &c)) != 0)
 		return mrc;
 	mrc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE);
 	if (mrc == 0 && level < 0) {
@@ -439,7 +438,7 @@ tree_del(struct store *st, MDB_txn *txn, const uint8_t k[STORE_TSID_LEN],
 			/* Its first child went or was re-keyed. */
 			if ((mrc = entry_del(st, txn, level, e.key)) != 0 ||
 			    (mrc = first_from(st, txn, (int)level - 1, old,
-			    e.key)) != 0)
+				 e.key)) != 0)
 				return mrc;
 		} else
 			changed = 0;
@@ -484,9 +483,8 @@ snap_read_item(struct itemset_snap *s, const MDB_val *key, struct node *nd,
 }
 
 static int
-snap_read_entry(struct itemset_snap *s, const MDB_val *key,
-    const MDB_val *val, unsigned level, struct node *nd, size_t c,
-    struct errbuf *eb)
+snap_read_entry(struct itemset_snap *s, const MDB_val *key, const MDB_val *val,
+    unsigned level, struct node *nd, size_t c, struct errbuf *eb)
 {
 	struct entry e;
 
@@ -549,8 +547,8 @@ snap_node(struct itemset_snap *s, unsigned level,
 		k.mv_size = sizeof(kk);
 		k.mv_data = kk;
 	}
-	if ((mrc = mdb_cursor_open(s->txn, level == 0 ? s->st->items :
-	    s->st->chunks, &c)) != 0)
+	if ((mrc = mdb_cursor_open(s->txn,
+		 level == 0 ? s->st->items : s->st->chunks, &c)) != 0)
 		return store_fail(eb, mrc, "itemset");
 	mrc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
 	for (i = 0; i < n && mrc == 0 && rc == 0; i++) {
@@ -598,7 +596,7 @@ snap_at(struct itemset_snap *s, size_t i, uint8_t key[STORE_TSID_LEN],
 
 	assert(!s->empty && i < s->root.items);
 	if ((rc = snap_node(s, level, s->root.key, s->root.children,
-	    s->root.items, &nd, eb)) != 0)
+		 s->root.items, &nd, eb)) != 0)
 		return rc;
 	for (;;) {
 		/* The last child c with base + start[c] <= i. */
@@ -616,8 +614,8 @@ snap_at(struct itemset_snap *s, size_t i, uint8_t key[STORE_TSID_LEN],
 		if (nd->level == 0)
 			break;
 		if ((rc = snap_node(s, nd->level - 1, nd->keys[lo],
-		    nd->children[lo], nd->start[lo + 1] - nd->start[lo], &nd,
-		    eb)) != 0)
+			 nd->children[lo], nd->start[lo + 1] - nd->start[lo],
+			 &nd, eb)) != 0)
 			return rc;
 	}
 	if (key != NULL)
@@ -712,7 +710,7 @@ snap_lower_bound(void *ctx, size_t begin, size_t end,
 	memset(bk + 8, 0, NEG_ID_LEN);
 	memcpy(bk + 8, bound->id, bound->id_len);
 	if ((rc = snap_node(s, s->root.level, s->root.key, s->root.children,
-	    s->root.items, &nd, eb)) != 0)
+		 s->root.items, &nd, eb)) != 0)
 		return rc;
 	for (;;) {
 		/* lo = the number of children whose first key is <= bk. */
@@ -737,8 +735,8 @@ snap_lower_bound(void *ctx, size_t begin, size_t end,
 		}
 		base += nd->start[lo];
 		if ((rc = snap_node(s, nd->level - 1, nd->keys[lo],
-		    nd->children[lo], nd->start[lo + 1] - nd->start[lo], &nd,
-		    eb)) != 0)
+			 nd->children[lo], nd->start[lo + 1] - nd->start[lo],
+			 &nd, eb)) != 0)
 			return rc;
 	}
 	*index = at < begin ? begin : at > end ? end : (size_t)at;
@@ -773,8 +771,7 @@ snap_load(struct itemset_snap *s, struct errbuf *eb)
 			    "itemset: the root entry is malformed (%zu-byte "
 			    "key, %zu-byte value)",
 			    key.mv_size, val.mv_size);
-		else if ((mrc = mdb_cursor_get(c, &key, &val, MDB_PREV)) ==
-			0 &&
+		else if ((mrc = mdb_cursor_get(c, &key, &val, MDB_PREV)) == 0 &&
 		    (entry_decode(&below, &key, &val) != 0 ||
 			below.level == s->root.level))
 			rc = fail(eb, AMIE_EIO,
@@ -947,7 +944,7 @@ verify_level(struct store *st, MDB_txn *txn, unsigned level, size_t *count,
 	*count = 0;
 	if ((mrc = mdb_cursor_open(txn, st->chunks, &pw.c)) != 0 ||
 	    (mrc = mdb_cursor_open(txn, level == 0 ? st->items : st->chunks,
-	    &cw.c)) != 0) {
+		 &cw.c)) != 0) {
 		rc = store_fail(eb, mrc, "itemset: verify");
 		goto out;
 	}
@@ -1030,8 +1027,7 @@ out:
 
 /* No entry of level or above: the first empty level ends the tree. */
 static int
-verify_above(struct store *st, MDB_txn *txn, unsigned level,
-    struct errbuf *eb)
+verify_above(struct store *st, MDB_txn *txn, unsigned level, struct errbuf *eb)
 {
 	MDB_cursor *c;
 	MDB_val key, val;

@@ -58,7 +58,8 @@ uint64_t itemset_snap_reads(const struct itemset_snap *s);
 
 /*
  * Check the tree against the items, level by level (keys, counts and
- * sums; one root); for `amie check` and tests.  Returns 0, or AMIE_EIO describing the first mismatch.
+ * sums; one root); for `amie check` and tests.  Returns 0, or AMIE_EIO
+ * describing the first mismatch.
  */
 int itemset_verify(struct store *st, struct errbuf *eb);
 

@@ -359,8 +359,7 @@ TEST(verify_reports_a_wrong_sum_and_an_item_in_no_chunk)
 	store_be64(item, TS0 + 1000000);
 	memset(item + 8, 0xab, NEG_ID_LEN);
 	REQUIRE(mdb_txn_begin(f.st->env, NULL, 0, &txn) == 0);
-	REQUIRE(
-	    store_put(txn, f.st->items, item, sizeof(item), "", 0, 0) == 0);
+	REQUIRE(store_put(txn, f.st->items, item, sizeof(item), "", 0, 0) == 0);
 	REQUIRE(mdb_txn_commit(txn) == 0);
 	CHECK_EQ_INT(itemset_verify(f.st, &eb), AMIE_EIO);
 	CHECK(strstr(eb.msg, "in no chunk") != NULL);
