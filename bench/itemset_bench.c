@@ -5,11 +5,12 @@
  * spread over the set, reconciled in process through their item-set
  * snapshots (store/itemset.h) with the daemon's frame limit.  The figure
  * is the LMDB cursor operations both snapshots made (itemset_snap_reads:
- * each chunk-directory entry and each item read is one cursor step, which
- * touches at most one leaf page), and its growth from one size to the
- * next against the growth of log2(n).  Items are written straight through
- * itemset_add() in write transactions of our own, as the unit tests do:
- * records would have to be signed and verified otherwise.  Prints
+ * the root and every child of each tree node read, entries or items, is
+ * one cursor step, which touches at most one leaf page), and its growth
+ * from one size to the next against the growth of log2(n).  Items are
+ * written straight through itemset_add() in write transactions of our
+ * own, as the unit tests do: records would have to be signed and
+ * verified otherwise.  Prints
  * tab-separated rows: figure, value, unit, limit, ratio, target, verdict.
  */
 #include <math.h>

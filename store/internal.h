@@ -78,6 +78,8 @@ int itemset_del(struct store *st, MDB_txn *txn, uint64_t ts,
     const uint8_t id[RECORD_ID_LEN]);
 /* itemset_verify() inside txn (AMIE codes). */
 int itemset_verify_txn(struct store *st, MDB_txn *txn, struct errbuf *eb);
+/* At open: rebuild chunks of the single-level layout as a tree (MDB codes). */
+int itemset_upgrade(struct store *st, MDB_txn *txn);
 
 /*
  * member.c, inside the ingest transaction.  member_check() is ingest step

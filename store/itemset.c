@@ -1,20 +1,22 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * The item set and its chunk accumulators (see itemset.h).
+ * The item set and its tree of accumulators (see itemset.h).
  *
- * A chunk is a run of consecutive items, keyed in `chunks` by its first
- * item's key (ts big-endian || id, as in `items`), with the value
- * count (4 bytes big-endian) || sum of the ids (32 bytes, little-endian,
- * mod 2^256).  Every item lies in exactly one chunk: the one with the
- * greatest key not above the item's.  Writers keep this true item by item
- * inside the ingest transaction; readers trust it and say so (AMIE_EIO)
- * when the items run out before the chunks do.
+ * `chunks` holds entries keyed level (1 byte) || ts big-endian (8) || id
+ * (32), the key being that of the first item the entry covers, with the
+ * value items (8 bytes big-endian) || children (4 bytes big-endian) ||
+ * sum of the ids (32 bytes, little-endian, mod 2^256).  A level-0 entry
+ * covers a run of consecutive items (its children); a level-L entry a run
+ * of consecutive level-(L - 1) entries.  Every item or entry lies under
+ * exactly one entry of the level above: the one with the greatest key not
+ * above its own.  The highest level holds one entry, the root.  Writers
+ * keep this true item by item inside the ingest transaction; readers trust
+ * it and say so (AMIE_EIO) when an entry does not find its children.
  *
- * A snapshot copies the chunk directory once (a few hundred entries per
- * hundred thousand items) and then answers the Negentropy storage calls
- * with arithmetic on it plus short cursor walks inside one chunk.  The
- * one cursor on `items` stays where the last call left it, so that the
- * sequential item() calls of an IdList cost one MDB_NEXT each.
+ * A snapshot reads the root when it opens and then the children of an
+ * entry (a node) only when an index or a bound falls under it, into a
+ * small cache, so that Negentropy's storage calls cost O(log n) reads and
+ * the ranges it narrows down reuse the nodes read for the wider ones.
  */
 #include <assert.h>
 #include <stdint.h>
@@ -26,53 +28,51 @@
 #include "store/internal.h"
 #include "store/itemset.h"
 
-#define ITEMSET_VAL_LEN (4 + NEG_ID_LEN)
+#define ITEMSET_KEY_LEN (1 + STORE_TSID_LEN)
+#define ITEMSET_VAL_LEN (8 + 4 + NEG_ID_LEN)
+#define ITEMSET_LEVELS_MAX 32 /* levels above the items, at most */
 
-/* Prefix sums a snapshot remembers. */
-#define ITEMSET_SNAP_CACHE 4
+/* Nodes a snapshot keeps. */
+#define ITEMSET_SNAP_NODES 256
 
-/*
- * The cursor on `items` sits at item cur_index, whose key is cur_key and
- * the sum of the ids before it cur_prefix; it was bound when st->map_size
- * was map_size.  Chunk i starts at item start[i] with key keys[i], and
- * sums[i] is the sum of the ids before it; start and sums have nchunks + 1
- * entries, the last for the whole set.  cache_index[k] is SIZE_MAX or an
- * item index whose prefix sum is cache_sum[k].
- */
-struct itemset_snap {
-	struct store *st;
-	MDB_txn *txn;
-	MDB_cursor *cur;
-	size_t map_size;
-	int counted;		/* included in st->snapshots */
-	int cur_valid;
-	size_t cur_index;
-	uint8_t cur_key[STORE_TSID_LEN];
-	uint8_t cur_prefix[NEG_ID_LEN];
-	size_t nchunks;
-	uint8_t (*keys)[STORE_TSID_LEN];
-	size_t *start;
-	uint8_t (*sums)[NEG_ID_LEN];
-	size_t cache_index[ITEMSET_SNAP_CACHE];
-	uint8_t cache_sum[ITEMSET_SNAP_CACHE][NEG_ID_LEN];
-	size_t cache_next;
-	uint64_t reads;
-	struct neg_storage storage;
-};
-
-/* A chunk as read from, or about to be written to, `chunks`. */
-struct chunk {
+/* An entry of `chunks`, as read or about to be written. */
+struct entry {
+	unsigned level;
 	uint8_t key[STORE_TSID_LEN];
-	uint32_t count;
+	uint64_t items;
+	uint32_t children;
 	uint8_t sum[NEG_ID_LEN];
 };
 
-static void
-itemset_key(uint8_t k[STORE_TSID_LEN], uint64_t ts, const uint8_t *id)
-{
-	store_be64(k, ts);
-	memcpy(k + 8, id, NEG_ID_LEN);
-}
+/*
+ * The children of the entry (level, key), read in a snapshot: child c
+ * starts at item base + start[c] (start has n + 1 entries) and sums[c] is
+ * the sum of the ids of the children before it.  For level 0 the
+ * children are items, and start[c] is c.
+ */
+struct node {
+	int used;
+	unsigned level;
+	uint8_t key[STORE_TSID_LEN];
+	uint64_t stamp;
+	size_t n;
+	uint8_t keys[ITEMSET_NODE_MAX][STORE_TSID_LEN];
+	uint32_t children[ITEMSET_NODE_MAX];
+	uint64_t start[ITEMSET_NODE_MAX + 1];
+	uint8_t sums[ITEMSET_NODE_MAX + 1][NEG_ID_LEN];
+};
+
+struct itemset_snap {
+	struct store *st;
+	MDB_txn *txn;
+	int counted; /* included in st->snapshots */
+	int empty;
+	struct entry root;
+	struct node *nodes; /* ITEMSET_SNAP_NODES, least recently used out */
+	uint64_t clock;
+	uint64_t reads;
+	struct neg_storage storage;
+};
 
 static uint32_t
 get_be32(const uint8_t *p)
@@ -90,125 +90,249 @@ put_be32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
-/* Decode a chunk entry; MDB_CORRUPTED if it has the wrong shape. */
+/* Decode an entry; MDB_CORRUPTED if it has the wrong shape. */
 static int
-chunk_decode(struct chunk *ch, const MDB_val *k, const MDB_val *v)
+entry_decode(struct entry *e, const MDB_val *k, const MDB_val *v)
 {
-	if (k->mv_size != STORE_TSID_LEN || v->mv_size != ITEMSET_VAL_LEN)
+	const uint8_t *kp = k->mv_data, *vp = v->mv_data;
+
+	if (k->mv_size != ITEMSET_KEY_LEN || v->mv_size != ITEMSET_VAL_LEN ||
+	    kp[0] >= ITEMSET_LEVELS_MAX)
 		return MDB_CORRUPTED;
-	memcpy(ch->key, k->mv_data, STORE_TSID_LEN);
-	ch->count = get_be32(v->mv_data);
-	memcpy(ch->sum, (const uint8_t *)v->mv_data + 4, NEG_ID_LEN);
+	e->level = kp[0];
+	memcpy(e->key, kp + 1, STORE_TSID_LEN);
+	e->items = store_get_be64(vp);
+	e->children = get_be32(vp + 8);
+	memcpy(e->sum, vp + 12, NEG_ID_LEN);
 	return 0;
 }
 
-static int
-chunk_put(struct store *st, MDB_txn *txn, const struct chunk *ch)
+static void
+entry_key(uint8_t k[ITEMSET_KEY_LEN], unsigned level,
+    const uint8_t key[STORE_TSID_LEN])
 {
-	uint8_t v[ITEMSET_VAL_LEN];
-
-	put_be32(v, ch->count);
-	memcpy(v + 4, ch->sum, NEG_ID_LEN);
-	return store_put(txn, st->chunks, ch->key, STORE_TSID_LEN, v, sizeof(v),
-	    0);
+	k[0] = (uint8_t)level;
+	memcpy(k + 1, key, STORE_TSID_LEN);
 }
 
 static int
-chunk_del(struct store *st, MDB_txn *txn, const uint8_t k[STORE_TSID_LEN])
+entry_put(struct store *st, MDB_txn *txn, const struct entry *e)
 {
-	MDB_val key = { STORE_TSID_LEN, (void *)k };
+	uint8_t k[ITEMSET_KEY_LEN], v[ITEMSET_VAL_LEN];
 
-	return mdb_del(txn, st->chunks, &key, NULL);
+	entry_key(k, e->level, e->key);
+	store_be64(v, e->items);
+	put_be32(v + 8, e->children);
+	memcpy(v + 12, e->sum, NEG_ID_LEN);
+	return store_put(txn, st->chunks, k, sizeof(k), v, sizeof(v), 0);
 }
 
-enum chunk_where {
-	CHUNK_NONE,  /* there are no chunks */
-	CHUNK_FIRST, /* k is before every chunk; ch is the first */
-	CHUNK_HOLDS  /* ch is the last chunk whose key is <= k */
+static int
+entry_del(struct store *st, MDB_txn *txn, unsigned level,
+    const uint8_t key[STORE_TSID_LEN])
+{
+	uint8_t k[ITEMSET_KEY_LEN];
+	MDB_val kv = { sizeof(k), k };
+
+	entry_key(k, level, key);
+	return mdb_del(txn, st->chunks, &kv, NULL);
+}
+
+enum entry_where {
+	ENTRY_NONE,  /* the level has no entry */
+	ENTRY_FIRST, /* k is before every entry of the level; e is the first */
+	ENTRY_HOLDS  /* e is the last entry of the level whose key is <= k */
 };
 
-/* Find the chunk that holds, or would hold, the item keyed k. */
+/* Find the entry of level that holds, or would hold, the key k. */
 static int
-chunk_find(struct store *st, MDB_txn *txn, const uint8_t k[STORE_TSID_LEN],
-    struct chunk *ch, enum chunk_where *where)
+entry_find(struct store *st, MDB_txn *txn, unsigned level,
+    const uint8_t k[STORE_TSID_LEN], struct entry *e, enum entry_where *where)
 {
+	uint8_t kk[ITEMSET_KEY_LEN];
 	MDB_cursor *c;
-	MDB_val key = { STORE_TSID_LEN, (void *)k }, val;
-	int mrc;
+	MDB_val key = { sizeof(kk), kk }, val;
+	struct entry found;
+	int mrc, have_found = 0;
 
+	entry_key(kk, level, k);
 	if ((mrc = mdb_cursor_open(txn, st->chunks, &c)) != 0)
 		return mrc;
+	*where = ENTRY_NONE;
 	mrc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE);
-	if (mrc == MDB_NOTFOUND) {
+	if (mrc == 0) {
+		if ((mrc = entry_decode(&found, &key, &val)) != 0)
+			goto out;
+		if (found.level == level) {
+			have_found = 1;
+			if (memcmp(found.key, k, STORE_TSID_LEN) == 0) {
+				*e = found;
+				*where = ENTRY_HOLDS;
+				goto out;
+			}
+		}
+		mrc = mdb_cursor_get(c, &key, &val, MDB_PREV);
+	} else if (mrc == MDB_NOTFOUND)
 		mrc = mdb_cursor_get(c, &key, &val, MDB_LAST);
-		*where = CHUNK_HOLDS;
-		if (mrc == MDB_NOTFOUND) {
-			*where = CHUNK_NONE;
-			mrc = 0;
-		} else if (mrc == 0)
-			mrc = chunk_decode(ch, &key, &val);
+	if (mrc == 0 && (mrc = entry_decode(e, &key, &val)) == 0 &&
+	    e->level == level) {
+		*where = ENTRY_HOLDS;
 		goto out;
 	}
-	if (mrc != 0 || (mrc = chunk_decode(ch, &key, &val)) != 0)
-		goto out;
-	*where = CHUNK_HOLDS;
-	if (memcmp(ch->key, k, STORE_TSID_LEN) == 0)
-		goto out;
-	/* The chunk found starts after k: k belongs to the one before. */
-	mrc = mdb_cursor_get(c, &key, &val, MDB_PREV);
-	if (mrc == MDB_NOTFOUND) {
-		*where = CHUNK_FIRST;
+	if (mrc == MDB_NOTFOUND)
 		mrc = 0;
-	} else if (mrc == 0)
-		mrc = chunk_decode(ch, &key, &val);
+	if (mrc == 0 && have_found) {
+		*e = found;
+		*where = ENTRY_FIRST;
+	}
 out:
 	mdb_cursor_close(c);
 	return mrc;
 }
 
 /*
- * Cut the chunk ch, just grown past ITEMSET_CHUNK_MAX, in two halves.  One
- * walk over its first half gives that half's sum and the key of the first
- * item of the second half, whose sum is what remains.
+ * The first half of the children of e: the sum of their items and ids,
+ * and the key of the first child of the second half.  Children are items
+ * at level 0, entries of the level below otherwise.
  */
 static int
-chunk_split(struct store *st, MDB_txn *txn, struct chunk *ch)
+entry_half(struct store *st, MDB_txn *txn, const struct entry *e, uint32_t half,
+    uint64_t *items, uint8_t sum[NEG_ID_LEN], uint8_t next[STORE_TSID_LEN])
 {
-	struct chunk second;
-	uint8_t first_sum[NEG_ID_LEN] = { 0 };
+	uint8_t kk[ITEMSET_KEY_LEN];
 	MDB_cursor *c;
-	MDB_val key = { STORE_TSID_LEN, ch->key }, val;
-	uint32_t half = ch->count / 2, i;
+	MDB_val key, val;
+	struct entry ch;
+	uint32_t i;
 	int mrc;
 
-	if ((mrc = mdb_cursor_open(txn, st->items, &c)) != 0)
+	*items = 0;
+	memset(sum, 0, NEG_ID_LEN);
+	if (e->level == 0) {
+		key.mv_size = STORE_TSID_LEN;
+		key.mv_data = (void *)e->key;
+	} else {
+		entry_key(kk, e->level - 1, e->key);
+		key.mv_size = sizeof(kk);
+		key.mv_data = kk;
+	}
+	if ((mrc = mdb_cursor_open(txn, e->level == 0 ? st->items : st->chunks,
+		 &c)) != 0)
 		return mrc;
 	mrc = mdb_cursor_get(c, &key, &val, MDB_SET_KEY);
-	for (i = 0; mrc == 0 && i < half; i++) {
-		if (key.mv_size != STORE_TSID_LEN) {
+	for (i = 0; mrc == 0; i++) {
+		if (e->level == 0) {
+			if (key.mv_size != STORE_TSID_LEN) {
+				mrc = MDB_CORRUPTED;
+				break;
+			}
+			memcpy(ch.key, key.mv_data, STORE_TSID_LEN);
+			ch.level = 0;
+			ch.items = 1;
+			memcpy(ch.sum, ch.key + 8, NEG_ID_LEN);
+		} else if ((mrc = entry_decode(&ch, &key, &val)) != 0)
+			break;
+		else if (ch.level != e->level - 1) {
 			mrc = MDB_CORRUPTED;
 			break;
 		}
-		neg_sum_add(first_sum, (const uint8_t *)key.mv_data + 8);
+		if (i == half) {
+			memcpy(next, ch.key, STORE_TSID_LEN);
+			break;
+		}
+		*items += ch.items;
+		neg_sum_add(sum, ch.sum);
 		mrc = mdb_cursor_get(c, &key, &val, MDB_NEXT);
 	}
-	if (mrc == 0 && key.mv_size != STORE_TSID_LEN)
-		mrc = MDB_CORRUPTED;
-	if (mrc == MDB_NOTFOUND)
-		mrc = MDB_CORRUPTED; /* fewer items than the count says */
-	if (mrc == 0)
-		memcpy(second.key, key.mv_data, STORE_TSID_LEN);
 	mdb_cursor_close(c);
-	if (mrc != 0)
+	if (mrc == MDB_NOTFOUND)
+		mrc = MDB_CORRUPTED; /* fewer children than the count says */
+	return mrc;
+}
+
+/* Cut e, just grown past ITEMSET_NODE_MAX children, in two halves. */
+static int
+entry_split(struct store *st, MDB_txn *txn, struct entry *e)
+{
+	struct entry second;
+	uint32_t half = e->children / 2;
+	int mrc;
+
+	second.level = e->level;
+	if ((mrc = entry_half(st, txn, e, half, &second.items, second.sum,
+		 second.key)) != 0)
 		return mrc;
-	second.count = ch->count - half;
-	memcpy(second.sum, ch->sum, NEG_ID_LEN);
-	neg_sum_sub(second.sum, first_sum);
-	ch->count = half;
-	memcpy(ch->sum, first_sum, NEG_ID_LEN);
-	if ((mrc = chunk_put(st, txn, ch)) != 0)
+	/* second.items and .sum hold the first half's for now. */
+	e->items -= second.items;
+	neg_sum_sub(e->sum, second.sum);
+	/* Swap: e keeps the first half, second takes what remains. */
+	{
+		uint64_t items = e->items;
+		uint8_t sum[NEG_ID_LEN];
+
+		memcpy(sum, e->sum, NEG_ID_LEN);
+		e->items = second.items;
+		memcpy(e->sum, second.sum, NEG_ID_LEN);
+		second.items = items;
+		memcpy(second.sum, sum, NEG_ID_LEN);
+	}
+	second.children = e->children - half;
+	e->children = half;
+	if ((mrc = entry_put(st, txn, e)) != 0)
 		return mrc;
-	return chunk_put(st, txn, &second);
+	return entry_put(st, txn, &second);
+}
+
+/*
+ * The item k with id was just added to `items`: count it at every level.
+ * At each level the entry holding k gains the item, and one child when the
+ * level below split; when the top level splits, a new root covers it.
+ */
+static int
+tree_add(struct store *st, MDB_txn *txn, const uint8_t k[STORE_TSID_LEN],
+    const uint8_t id[NEG_ID_LEN])
+{
+	enum entry_where where;
+	struct entry e, below;
+	unsigned level;
+	int mrc, split = 1; /* at level 0 the item is a new child */
+
+	for (level = 0; level < ITEMSET_LEVELS_MAX; level++) {
+		if ((mrc = entry_find(st, txn, level, k, &e, &where)) != 0)
+			return mrc;
+		if (where == ENTRY_NONE && level > 0 && !split)
+			return 0; /* the level below holds the root */
+		if (where == ENTRY_NONE) {
+			/* The first item, or a new root over two entries. */
+			if (level == 0) {
+				e.level = 0;
+				memcpy(e.key, k, STORE_TSID_LEN);
+				e.items = 1;
+				e.children = 1;
+				memcpy(e.sum, id, NEG_ID_LEN);
+			} else {
+				e = below;
+				e.level = level;
+				e.children = 2;
+			}
+			return entry_put(st, txn, &e);
+		}
+		if (where == ENTRY_FIRST) {
+			/* The new first item of the set starts every level. */
+			if ((mrc = entry_del(st, txn, level, e.key)) != 0)
+				return mrc;
+			memcpy(e.key, k, STORE_TSID_LEN);
+		}
+		e.items++;
+		neg_sum_add(e.sum, id);
+		e.children += (uint32_t)split;
+		below = e; /* before a split: the totals a new root takes */
+		split = e.children > ITEMSET_NODE_MAX;
+		mrc = split ? entry_split(st, txn, &e) : entry_put(st, txn, &e);
+		if (mrc != 0)
+			return mrc;
+	}
+	return MDB_CORRUPTED; /* deeper than any set of 2^64 items */
 }
 
 int
@@ -216,85 +340,112 @@ itemset_add(struct store *st, MDB_txn *txn, uint64_t ts,
     const uint8_t id[RECORD_ID_LEN])
 {
 	uint8_t k[STORE_TSID_LEN];
-	enum chunk_where where;
-	struct chunk ch;
 	int mrc;
 
-	itemset_key(k, ts, id);
+	store_be64(k, ts);
+	memcpy(k + 8, id, NEG_ID_LEN);
 	mrc = store_put(txn, st->items, k, sizeof(k), "", 0, MDB_NOOVERWRITE);
 	if (mrc == MDB_KEYEXIST)
 		return 0; /* a set: adding twice is adding once */
-	if (mrc != 0 || (mrc = chunk_find(st, txn, k, &ch, &where)) != 0)
+	if (mrc != 0)
 		return mrc;
-	if (where == CHUNK_NONE) {
-		memcpy(ch.key, k, sizeof(k));
-		ch.count = 0;
-		memset(ch.sum, 0, NEG_ID_LEN);
-	} else if (where == CHUNK_FIRST) {
-		/* The new first item of the set starts the first chunk. */
-		if ((mrc = chunk_del(st, txn, ch.key)) != 0)
-			return mrc;
-		memcpy(ch.key, k, sizeof(k));
-	}
-	ch.count++;
-	neg_sum_add(ch.sum, id);
-	if (ch.count > ITEMSET_CHUNK_MAX)
-		return chunk_split(st, txn, &ch);
-	return chunk_put(st, txn, &ch);
+	return tree_add(st, txn, k, id);
 }
 
 /*
- * After a deletion left ch (already written) under ITEMSET_CHUNK_MIN
- * items, fold it into a neighbour if the two fit in ITEMSET_CHUNK_MAX.
- * Only chunk entries are read: no item walk.
+ * The key of the first child of level (items when level is 0) at or
+ * after k, into out; MDB_CORRUPTED when there is none of that level.
  */
 static int
-chunk_merge(struct store *st, MDB_txn *txn, const struct chunk *ch)
+first_from(struct store *st, MDB_txn *txn, int level,
+    const uint8_t k[STORE_TSID_LEN], uint8_t out[STORE_TSID_LEN])
 {
-	struct chunk other, next, prev;
+	uint8_t kk[ITEMSET_KEY_LEN];
 	MDB_cursor *c;
-	MDB_val key = { STORE_TSID_LEN, (void *)ch->key }, val;
-	int mrc, have_next = 0, have_prev = 0;
+	MDB_val key, val;
+	struct entry e;
+	int mrc;
 
-	if ((mrc = mdb_cursor_open(txn, st->chunks, &c)) != 0)
-		return mrc;
-	mrc = mdb_cursor_get(c, &key, &val, MDB_SET_KEY);
-	if (mrc == 0 && (mrc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) == 0 &&
-	    (mrc = chunk_decode(&next, &key, &val)) == 0)
-		have_next = 1;
-	if (mrc == MDB_NOTFOUND)
-		mrc = 0;
-	if (mrc == 0) {
+	if (level < 0) {
 		key.mv_size = STORE_TSID_LEN;
-		key.mv_data = (void *)ch->key;
-		mrc = mdb_cursor_get(c, &key, &val, MDB_SET_KEY);
+		key.mv_data = (void *)k;
+	} else {
+		entry_key(kk, (unsigned)level, k);
+		key.mv_size = sizeof(kk);
+		key.mv_data = kk;
 	}
-	if (mrc == 0 && (mrc = mdb_cursor_get(c, &key, &val, MDB_PREV)) == 0 &&
-	    (mrc = chunk_decode(&prev, &key, &val)) == 0)
-		have_prev = 1;
-	if (mrc == MDB_NOTFOUND)
-		mrc = 0;
-	mdb_cursor_close(c);
-	if (mrc != 0)
+	if ((mrc = mdb_cursor_open(txn, level < 0 ? st->items : st->chunks,
+		 &c)) != 0)
 		return mrc;
+	mrc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE);
+	if (mrc == 0 && level < 0) {
+		if (key.mv_size != STORE_TSID_LEN)
+			mrc = MDB_CORRUPTED;
+		else
+			memcpy(out, key.mv_data, STORE_TSID_LEN);
+	} else if (mrc == 0) {
+		if ((mrc = entry_decode(&e, &key, &val)) == 0 &&
+		    e.level != (unsigned)level)
+			mrc = MDB_CORRUPTED;
+		else if (mrc == 0)
+			memcpy(out, e.key, STORE_TSID_LEN);
+	}
+	mdb_cursor_close(c);
+	if (mrc == MDB_NOTFOUND)
+		mrc = MDB_CORRUPTED; /* a count said more children */
+	return mrc;
+}
 
-	if (have_next && ch->count + next.count <= ITEMSET_CHUNK_MAX) {
-		other = *ch;
-		other.count += next.count;
-		neg_sum_add(other.sum, next.sum);
-		if ((mrc = chunk_del(st, txn, next.key)) != 0)
+/*
+ * The item k with id was just taken out of `items`: uncount it at every
+ * level.  An entry left without children is deleted, one child fewer for
+ * the level above; an entry whose first child went is keyed by the next.
+ * Entries are not merged: a tree that shrinks keeps its height.
+ */
+static int
+tree_del(struct store *st, MDB_txn *txn, const uint8_t k[STORE_TSID_LEN],
+    const uint8_t id[NEG_ID_LEN])
+{
+	enum entry_where where;
+	struct entry e;
+	uint8_t old[STORE_TSID_LEN];
+	unsigned level;
+	int mrc, gone = 1, changed = 1;
+
+	/* gone: a child of this level went; changed: or was re-keyed; its
+	 * key was old. */
+	memcpy(old, k, STORE_TSID_LEN);
+	for (level = 0; level < ITEMSET_LEVELS_MAX; level++) {
+		if ((mrc = entry_find(st, txn, level, k, &e, &where)) != 0)
 			return mrc;
-		return chunk_put(st, txn, &other);
-	}
-	if (have_prev && prev.count + ch->count <= ITEMSET_CHUNK_MAX) {
-		other = prev;
-		other.count += ch->count;
-		neg_sum_add(other.sum, ch->sum);
-		if ((mrc = chunk_del(st, txn, ch->key)) != 0)
+		if (where == ENTRY_NONE && level > 0)
+			return 0; /* above the root */
+		if (where != ENTRY_HOLDS || e.items == 0 ||
+		    e.children < (uint32_t)gone)
+			return MDB_CORRUPTED; /* the item was under no entry */
+		e.items--;
+		neg_sum_sub(e.sum, id);
+		e.children -= (uint32_t)gone;
+		if (e.children == 0) {
+			if ((mrc = entry_del(st, txn, level, e.key)) != 0)
+				return mrc;
+			memcpy(old, e.key, STORE_TSID_LEN);
+			gone = changed = 1;
+			continue;
+		}
+		gone = 0;
+		if (changed && memcmp(e.key, old, STORE_TSID_LEN) == 0) {
+			/* Its first child went or was re-keyed. */
+			if ((mrc = entry_del(st, txn, level, e.key)) != 0 ||
+			    (mrc = first_from(st, txn, (int)level - 1, old,
+				 e.key)) != 0)
+				return mrc;
+		} else
+			changed = 0;
+		if ((mrc = entry_put(st, txn, &e)) != 0)
 			return mrc;
-		return chunk_put(st, txn, &other);
 	}
-	return 0;
+	return MDB_CORRUPTED;
 }
 
 int
@@ -302,251 +453,192 @@ itemset_del(struct store *st, MDB_txn *txn, uint64_t ts,
     const uint8_t id[RECORD_ID_LEN])
 {
 	uint8_t k[STORE_TSID_LEN];
-	MDB_val key = { sizeof(k), k }, val;
-	enum chunk_where where;
-	struct chunk ch;
-	MDB_cursor *c;
+	MDB_val key = { sizeof(k), k };
 	int mrc;
 
-	itemset_key(k, ts, id);
-	if ((mrc = mdb_del(txn, st->items, &key, NULL)) != 0 ||
-	    (mrc = chunk_find(st, txn, k, &ch, &where)) != 0)
+	store_be64(k, ts);
+	memcpy(k + 8, id, NEG_ID_LEN);
+	if ((mrc = mdb_del(txn, st->items, &key, NULL)) != 0)
 		return mrc;
-	if (where != CHUNK_HOLDS || ch.count == 0)
-		return MDB_CORRUPTED; /* the item was in no chunk */
-	ch.count--;
-	neg_sum_sub(ch.sum, id);
-	if (ch.count == 0)
-		return chunk_del(st, txn, ch.key);
-	if (memcmp(ch.key, k, sizeof(k)) == 0) {
-		/* The chunk lost its first item: key it by the next one. */
-		if ((mrc = chunk_del(st, txn, ch.key)) != 0 ||
-		    (mrc = mdb_cursor_open(txn, st->items, &c)) != 0)
-			return mrc;
-		mrc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE);
-		if (mrc == 0 && key.mv_size != STORE_TSID_LEN)
-			mrc = MDB_CORRUPTED;
-		if (mrc == 0)
-			memcpy(ch.key, key.mv_data, STORE_TSID_LEN);
-		mdb_cursor_close(c);
-		if (mrc == MDB_NOTFOUND)
-			mrc = MDB_CORRUPTED; /* count said more items */
-		if (mrc != 0)
-			return mrc;
-	}
-	if ((mrc = chunk_put(st, txn, &ch)) != 0)
-		return mrc;
-	if (ch.count < ITEMSET_CHUNK_MIN)
-		return chunk_merge(st, txn, &ch);
-	return 0;
+	return tree_del(st, txn, k, id);
 }
 
 /* Snapshots. */
 
-/* Bind the cursor again if the map moved since it was bound. */
-static void
-snap_check_map(struct itemset_snap *s)
-{
-	/*
-	 * store_grow() remaps the environment; the read transaction only
-	 * holds page numbers and survives, but a cursor holds page pointers.
-	 */
-	if (s->map_size == s->st->map_size)
-		return;
-	s->map_size = s->st->map_size;
-	(void)mdb_cursor_renew(s->txn, s->cur);
-	s->cur_valid = 0;
-}
-
-/* One cursor move on items; every entry read is counted. */
+/* Count one entry read through the snapshot, and check its key. */
 static int
-snap_get(struct itemset_snap *s, MDB_val *key, MDB_cursor_op op,
-    struct errbuf *eb)
+snap_read_item(struct itemset_snap *s, const MDB_val *key, struct node *nd,
+    size_t c, struct errbuf *eb)
 {
-	MDB_val val;
-	int mrc;
-
-	mrc = mdb_cursor_get(s->cur, key, &val, op);
-	if (mrc != 0) {
-		s->cur_valid = 0;
-		if (mrc == MDB_NOTFOUND)
-			return fail(eb, AMIE_EIO,
-			    "itemset: the items end before the chunks do");
-		return store_fail(eb, mrc, "itemset");
-	}
 	s->reads++;
-	if (key->mv_size != STORE_TSID_LEN) {
-		s->cur_valid = 0;
+	if (key->mv_size != STORE_TSID_LEN)
 		return fail(eb, AMIE_EIO, "itemset: item key of %zu bytes",
 		    key->mv_size);
-	}
-	memcpy(s->cur_key, key->mv_data, STORE_TSID_LEN);
+	memcpy(nd->keys[c], key->mv_data, STORE_TSID_LEN);
+	nd->children[c] = 1;
+	nd->start[c + 1] = nd->start[c] + 1;
+	memcpy(nd->sums[c + 1], nd->sums[c], NEG_ID_LEN);
+	neg_sum_add(nd->sums[c + 1], nd->keys[c] + 8);
 	return 0;
 }
 
-/* The chunk holding item i < total: the last c with start[c] <= i. */
-static size_t
-snap_chunk_of(const struct itemset_snap *s, size_t i)
+static int
+snap_read_entry(struct itemset_snap *s, const MDB_val *key, const MDB_val *val,
+    unsigned level, struct node *nd, size_t c, struct errbuf *eb)
 {
-	size_t lo = 0, hi = s->nchunks, mid;
+	struct entry e;
 
-	assert(i < s->start[s->nchunks]);
-	while (hi - lo > 1) {
-		mid = lo + (hi - lo) / 2;
-		if (s->start[mid] <= i)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-static size_t
-dist(size_t a, size_t b)
-{
-	return a < b ? b - a : a - b;
+	s->reads++;
+	if (entry_decode(&e, key, val) != 0 || e.level != level ||
+	    e.children == 0 || e.children > ITEMSET_NODE_MAX || e.items == 0)
+		return fail(eb, AMIE_EIO,
+		    "itemset: a level-%u entry is missing or malformed", level);
+	memcpy(nd->keys[c], e.key, STORE_TSID_LEN);
+	nd->children[c] = e.children;
+	nd->start[c + 1] = nd->start[c] + e.items;
+	memcpy(nd->sums[c + 1], nd->sums[c], NEG_ID_LEN);
+	neg_sum_add(nd->sums[c + 1], e.sum);
+	return 0;
 }
 
 /*
- * Where snap_seek(i) starts: from the cursor, from the first item of i's
- * chunk (one MDB_SET_RANGE), or back from the first item of the next
- * chunk or from the last item (one read).  Each anchor's prefix sum is in
- * the directory, so the cursor always knows the sum of the ids before it.
+ * The children of the entry (level, key) with n children and items
+ * items: from the cache, or read into the least recently used slot.
  */
-enum seek_from {
-	SEEK_CURSOR,
-	SEEK_CHUNK,
-	SEEK_NEXT_CHUNK,
-	SEEK_LAST
-};
-
-/* The reads snap_seek(i) costs with the cursor at item at (or none). */
-static size_t
-snap_seek_cost(const struct itemset_snap *s, size_t i, int from_cursor,
-    size_t at, enum seek_from *from)
+static int
+snap_node(struct itemset_snap *s, unsigned level,
+    const uint8_t key[STORE_TSID_LEN], uint32_t n, uint64_t items,
+    struct node **out, struct errbuf *eb)
 {
-	size_t c = snap_chunk_of(s, i), total = s->start[s->nchunks];
-	size_t best = 1 + (i - s->start[c]), cost;
-	enum seek_from f = SEEK_CHUNK;
+	struct node *nd = NULL;
+	uint8_t kk[ITEMSET_KEY_LEN];
+	MDB_cursor *c;
+	MDB_val k, v;
+	size_t i;
+	int mrc, rc = 0;
 
-	if (c + 1 < s->nchunks) {
-		cost = 1 + (s->start[c + 1] - i);
-		if (cost < best) {
-			best = cost;
-			f = SEEK_NEXT_CHUNK;
+	for (i = 0; i < ITEMSET_SNAP_NODES; i++) {
+		struct node *x = &s->nodes[i];
+
+		if (x->used && x->level == level &&
+		    memcmp(x->key, key, STORE_TSID_LEN) == 0) {
+			x->stamp = ++s->clock;
+			*out = x;
+			return 0;
 		}
-	} else if ((cost = 1 + (total - 1 - i)) < best) {
-		best = cost;
-		f = SEEK_LAST;
+		if (nd == NULL || !x->used ||
+		    (nd->used && x->stamp < nd->stamp))
+			nd = x;
 	}
-	if (from_cursor && (cost = dist(at, i)) <= best) {
-		best = cost;
-		f = SEEK_CURSOR;
+	if (n == 0 || n > ITEMSET_NODE_MAX)
+		return fail(eb, AMIE_EIO,
+		    "itemset: a level-%u entry counts %u children", level, n);
+	nd->used = 0;
+	nd->level = level;
+	memcpy(nd->key, key, STORE_TSID_LEN);
+	nd->n = n;
+	nd->start[0] = 0;
+	memset(nd->sums[0], 0, NEG_ID_LEN);
+	if (level == 0) {
+		k.mv_size = STORE_TSID_LEN;
+		k.mv_data = (void *)key;
+	} else {
+		entry_key(kk, level - 1, key);
+		k.mv_size = sizeof(kk);
+		k.mv_data = kk;
 	}
-	if (from != NULL)
-		*from = f;
-	return best;
+	if ((mrc = mdb_cursor_open(s->txn,
+		 level == 0 ? s->st->items : s->st->chunks, &c)) != 0)
+		return store_fail(eb, mrc, "itemset");
+	mrc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
+	for (i = 0; i < n && mrc == 0 && rc == 0; i++) {
+		if (level == 0)
+			rc = snap_read_item(s, &k, nd, i, eb);
+		else
+			rc = snap_read_entry(s, &k, &v, level - 1, nd, i, eb);
+		if (rc == 0 && i + 1 < n)
+			mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	if (rc != 0)
+		return rc;
+	if (mrc == MDB_NOTFOUND)
+		return fail(eb, AMIE_EIO,
+		    "itemset: a level-%u entry does not find its children",
+		    level);
+	if (mrc != 0)
+		return store_fail(eb, mrc, "itemset");
+	if (memcmp(nd->keys[0], key, STORE_TSID_LEN) != 0 ||
+	    nd->start[n] != items)
+		return fail(eb, AMIE_EIO,
+		    "itemset: a level-%u entry does not match its children",
+		    level);
+	nd->used = 1;
+	nd->stamp = ++s->clock;
+	*out = nd;
+	return 0;
 }
 
-/* Put the cursor on item i < total; its key and prefix sum follow it. */
+/*
+ * Descend to item i < total: its key, and the sum of the ids before it
+ * into prefix (which may be NULL).
+ */
 static int
-snap_seek(struct itemset_snap *s, size_t i, struct errbuf *eb)
+snap_at(struct itemset_snap *s, size_t i, uint8_t key[STORE_TSID_LEN],
+    uint8_t prefix[NEG_ID_LEN], struct errbuf *eb)
 {
-	enum seek_from from;
-	MDB_val key;
-	size_t c;
+	struct node *nd;
+	uint8_t sum[NEG_ID_LEN] = { 0 };
+	unsigned level = s->root.level;
+	uint64_t base = 0;
+	size_t lo, hi, mid;
 	int rc;
 
-	snap_check_map(s);
-	(void)snap_seek_cost(s, i, s->cur_valid, s->cur_index, &from);
-	if (from != SEEK_CURSOR) {
-		c = snap_chunk_of(s, i);
-		if (from == SEEK_LAST) {
-			rc = snap_get(s, &key, MDB_LAST, eb);
-			s->cur_index = s->start[s->nchunks] - 1;
-			memcpy(s->cur_prefix, s->sums[s->nchunks], NEG_ID_LEN);
-			neg_sum_sub(s->cur_prefix, s->cur_key + 8);
-		} else {
-			if (from == SEEK_NEXT_CHUNK)
-				c++;
-			key.mv_size = STORE_TSID_LEN;
-			key.mv_data = s->keys[c];
-			rc = snap_get(s, &key, MDB_SET_RANGE, eb);
-			if (rc == 0 &&
-			    memcmp(s->cur_key, s->keys[c], STORE_TSID_LEN) != 0)
-				rc = fail(eb, AMIE_EIO,
-				    "itemset: chunk %zu starts at an item that "
-				    "is not stored",
-				    c);
-			s->cur_index = s->start[c];
-			memcpy(s->cur_prefix, s->sums[c], NEG_ID_LEN);
+	assert(!s->empty && i < s->root.items);
+	if ((rc = snap_node(s, level, s->root.key, s->root.children,
+		 s->root.items, &nd, eb)) != 0)
+		return rc;
+	for (;;) {
+		/* The last child c with base + start[c] <= i. */
+		lo = 0;
+		hi = nd->n;
+		while (hi - lo > 1) {
+			mid = lo + (hi - lo) / 2;
+			if (base + nd->start[mid] <= i)
+				lo = mid;
+			else
+				hi = mid;
 		}
-		if (rc != 0) {
-			s->cur_valid = 0;
+		neg_sum_add(sum, nd->sums[lo]);
+		base += nd->start[lo];
+		if (nd->level == 0)
+			break;
+		if ((rc = snap_node(s, nd->level - 1, nd->keys[lo],
+			 nd->children[lo], nd->start[lo + 1] - nd->start[lo],
+			 &nd, eb)) != 0)
 			return rc;
-		}
-		s->cur_valid = 1;
 	}
-	while (s->cur_index < i) {
-		neg_sum_add(s->cur_prefix, s->cur_key + 8);
-		if ((rc = snap_get(s, &key, MDB_NEXT, eb)) != 0)
-			return rc;
-		s->cur_index++;
-	}
-	while (s->cur_index > i) {
-		if ((rc = snap_get(s, &key, MDB_PREV, eb)) != 0)
-			return rc;
-		s->cur_index--;
-		neg_sum_sub(s->cur_prefix, s->cur_key + 8);
-	}
+	if (key != NULL)
+		memcpy(key, nd->keys[lo], STORE_TSID_LEN);
+	if (prefix != NULL)
+		memcpy(prefix, sum, NEG_ID_LEN);
 	return 0;
 }
 
-/*
- * Whether prefix(i) is known without a read: at the end, at a chunk
- * boundary or remembered; then copy it to sum (which may be NULL).
- */
-static int
-snap_prefix_known(const struct itemset_snap *s, size_t i,
-    uint8_t sum[NEG_ID_LEN])
-{
-	const uint8_t *known = NULL;
-	size_t c, k;
-
-	if (i == s->start[s->nchunks])
-		known = s->sums[s->nchunks];
-	else if (s->start[c = snap_chunk_of(s, i)] == i)
-		known = s->sums[c];
-	else if (s->cur_valid && s->cur_index == i)
-		known = s->cur_prefix;
-	for (k = 0; known == NULL && k < ITEMSET_SNAP_CACHE; k++)
-		if (s->cache_index[k] == i)
-			known = s->cache_sum[k];
-	if (known != NULL && sum != NULL)
-		memcpy(sum, known, NEG_ID_LEN);
-	return known != NULL;
-}
-
-/*
- * Set sum to the sum of the ids of items [0, i).  Negentropy asks for
- * ranges that touch (buckets end to end, a server's ranges one after the
- * other), so prefixes are remembered: each bound is walked to once.
- */
+/* Set sum to the sum of the ids of items [0, i). */
 static int
 snap_prefix(struct itemset_snap *s, size_t i, uint8_t sum[NEG_ID_LEN],
     struct errbuf *eb)
 {
-	int rc;
-
-	if (snap_prefix_known(s, i, sum))
+	if (i == 0) {
+		memset(sum, 0, NEG_ID_LEN);
 		return 0;
-	if ((rc = snap_seek(s, i, eb)) != 0)
-		return rc;
-	memcpy(sum, s->cur_prefix, NEG_ID_LEN);
-	s->cache_index[s->cache_next] = i;
-	memcpy(s->cache_sum[s->cache_next], sum, NEG_ID_LEN);
-	s->cache_next = (s->cache_next + 1) % ITEMSET_SNAP_CACHE;
-	return 0;
+	}
+	if (i == s->root.items) {
+		memcpy(sum, s->root.sum, NEG_ID_LEN);
+		return 0;
+	}
+	return snap_at(s, i, NULL, sum, eb);
 }
 
 static int
@@ -555,7 +647,7 @@ snap_size(void *ctx, size_t *count, struct errbuf *eb)
 	struct itemset_snap *s = ctx;
 
 	(void)eb;
-	*count = s->start[s->nchunks];
+	*count = s->empty ? 0 : (size_t)s->root.items;
 	return 0;
 }
 
@@ -563,13 +655,13 @@ static int
 snap_item(void *ctx, size_t index, struct neg_item *out, struct errbuf *eb)
 {
 	struct itemset_snap *s = ctx;
+	uint8_t key[STORE_TSID_LEN];
 	int rc;
 
-	assert(index < s->start[s->nchunks]);
-	if ((rc = snap_seek(s, index, eb)) != 0)
+	if ((rc = snap_at(s, index, key, NULL, eb)) != 0)
 		return rc;
-	out->ts = store_get_be64(s->cur_key);
-	memcpy(out->id, s->cur_key + 8, NEG_ID_LEN);
+	out->ts = store_get_be64(key);
+	memcpy(out->id, key + 8, NEG_ID_LEN);
 	return 0;
 }
 
@@ -579,76 +671,23 @@ snap_sum(void *ctx, size_t begin, size_t end, uint8_t sum[NEG_ID_LEN],
 {
 	struct itemset_snap *s = ctx;
 	uint8_t low[NEG_ID_LEN];
-	size_t first_end, first_begin;
 	int rc;
 
-	assert(begin <= end && end <= s->start[s->nchunks]);
+	assert(begin <= end);
 	memset(sum, 0, NEG_ID_LEN);
 	if (begin == end)
 		return 0;
-	/*
-	 * Walk to the bound that costs more first (an unknown prefix, far
-	 * from the cursor); the other is then at most end - begin away.
-	 */
-	first_end = snap_prefix_known(s, end, NULL) ?
-	    0 :
-	    snap_seek_cost(s, end, s->cur_valid, s->cur_index, NULL);
-	first_begin = snap_prefix_known(s, begin, NULL) ?
-	    0 :
-	    snap_seek_cost(s, begin, s->cur_valid, s->cur_index, NULL);
-	if (first_end >= first_begin) {
-		if ((rc = snap_prefix(s, end, sum, eb)) != 0 ||
-		    (rc = snap_prefix(s, begin, low, eb)) != 0)
-			return rc;
-	} else if ((rc = snap_prefix(s, begin, low, eb)) != 0 ||
-	    (rc = snap_prefix(s, end, sum, eb)) != 0)
+	if ((rc = snap_prefix(s, end, sum, eb)) != 0 ||
+	    (rc = snap_prefix(s, begin, low, eb)) != 0)
 		return rc;
 	neg_sum_sub(sum, low);
 	return 0;
 }
 
 /*
- * Where in [lo, hi) of chunk c the first item >= bk probably is, by
- * interpolating bk between the first keys of c and c + 1: on timestamps,
- * or on the id bits when the two share a timestamp (ids are hashes, so
- * evenly spread).  Only a hint for where to start walking.
- */
-static size_t
-snap_guess(const struct itemset_snap *s, size_t c,
-    const uint8_t bk[STORE_TSID_LEN], size_t lo, size_t hi)
-{
-	uint64_t x0, x1, x;
-	size_t at, off;
-	double frac;
-
-	if (c + 1 >= s->nchunks)
-		return lo;
-	x0 = store_get_be64(s->keys[c]);
-	x1 = store_get_be64(s->keys[c + 1]);
-	x = store_get_be64(bk);
-	if (x0 == x1) {
-		x0 = store_get_be64(s->keys[c] + 8);
-		x1 = store_get_be64(s->keys[c + 1] + 8);
-		x = store_get_be64(bk + 8);
-	}
-	if (x1 <= x0 || x < x0)
-		return lo;
-	frac = x >= x1 ? 1.0 : (double)(x - x0) / (double)(x1 - x0);
-	off = (size_t)(frac * (double)(s->start[c + 1] - s->start[c]));
-	at = s->start[c] + off;
-	return at < lo ? lo : at > hi ? hi : at;
-}
-
-enum scan_from {
-	SCAN_UP,
-	SCAN_DOWN,
-	SCAN_CURSOR
-};
-
-/*
  * The first index in [begin, end) whose item is not less than the bound,
- * or end.  The chunk directory narrows the answer to one chunk; a walk
- * inside it, from the cursor when it is already there, finds it.
+ * or end: the first in the whole set, found by descending on keys, then
+ * held within [begin, end].
  */
 static int
 snap_lower_bound(void *ctx, size_t begin, size_t end,
@@ -656,95 +695,55 @@ snap_lower_bound(void *ctx, size_t begin, size_t end,
 {
 	struct itemset_snap *s = ctx;
 	uint8_t bk[STORE_TSID_LEN];
-	size_t lo, hi, mid, c, i, guess, cost;
-	enum scan_from from;
+	struct node *nd;
+	uint64_t base = 0, at;
+	size_t lo, hi, mid;
 	int rc;
 
-	assert(begin <= end && end <= s->start[s->nchunks]);
+	assert(begin <= end);
 	assert(bound->id_len <= NEG_ID_LEN);
-	if (begin == end) {
+	if (begin == end || s->empty) {
 		*index = begin;
 		return 0;
 	}
 	store_be64(bk, bound->ts);
 	memset(bk + 8, 0, NEG_ID_LEN);
 	memcpy(bk + 8, bound->id, bound->id_len);
-
-	/* c + 1 = the number of chunks whose first key is <= bk. */
-	lo = 0;
-	hi = s->nchunks;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (memcmp(s->keys[mid], bk, STORE_TSID_LEN) <= 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0) {
-		*index = begin; /* every item is >= bk */
-		return 0;
-	}
-	c = lo - 1;
-	if (memcmp(s->keys[c], bk, STORE_TSID_LEN) == 0) {
-		lo = hi = s->start[c];
-	} else {
-		/* The answer is in (start[c], start[c + 1]]. */
-		lo = s->start[c] + 1;
-		hi = s->start[c + 1];
-	}
-	if (hi <= begin) {
-		*index = begin;
-		return 0;
-	}
-	if (lo >= end) {
-		*index = end;
-		return 0;
-	}
-	if (lo < begin)
-		lo = begin;
-	if (hi > end)
-		hi = end;
-	/* Now lo < hi: find the first item of [lo, hi) that is >= bk. */
-	snap_check_map(s);
-	guess = snap_guess(s, c, bk, lo, hi);
-	from = SCAN_UP;
-	cost = guess - lo;
-	if (hi - guess < cost) {
-		from = SCAN_DOWN;
-		cost = hi - guess;
-	}
-	if (s->cur_valid && s->cur_index >= lo && s->cur_index < hi &&
-	    dist(s->cur_index, guess) < cost)
-		from = SCAN_CURSOR;
-	i = from == SCAN_DOWN ? hi : lo;
-	if (from == SCAN_CURSOR) {
-		i = s->cur_index;
-		if (memcmp(s->cur_key, bk, STORE_TSID_LEN) < 0) {
-			from = SCAN_UP;
-			i++; /* the cursor's item is < bk */
-		} else
-			from = SCAN_DOWN;
-	}
-	if (from == SCAN_UP) {
-		for (; i < hi; i++) {
-			if ((rc = snap_seek(s, i, eb)) != 0)
-				return rc;
-			if (memcmp(s->cur_key, bk, STORE_TSID_LEN) >= 0)
-				break;
+	if ((rc = snap_node(s, s->root.level, s->root.key, s->root.children,
+		 s->root.items, &nd, eb)) != 0)
+		return rc;
+	for (;;) {
+		/* lo = the number of children whose first key is <= bk. */
+		lo = 0;
+		hi = nd->n;
+		while (lo < hi) {
+			mid = lo + (hi - lo) / 2;
+			if (memcmp(nd->keys[mid], bk, STORE_TSID_LEN) <= 0)
+				lo = mid + 1;
+			else
+				hi = mid;
 		}
-	} else {
-		for (; i > lo; i--) {
-			if ((rc = snap_seek(s, i - 1, eb)) != 0)
-				return rc;
-			if (memcmp(s->cur_key, bk, STORE_TSID_LEN) < 0)
-				break;
+		if (lo == 0) {
+			at = base; /* every item here is >= bk */
+			break;
 		}
+		lo--;
+		if (nd->level == 0) {
+			at = base + lo +
+			    (memcmp(nd->keys[lo], bk, STORE_TSID_LEN) < 0);
+			break;
+		}
+		base += nd->start[lo];
+		if ((rc = snap_node(s, nd->level - 1, nd->keys[lo],
+			 nd->children[lo], nd->start[lo + 1] - nd->start[lo],
+			 &nd, eb)) != 0)
+			return rc;
 	}
-	*index = i;
+	*index = at < begin ? begin : at > end ? end : (size_t)at;
 	return 0;
 }
 
-/* Read the chunk directory in s->txn.  AMIE_EIO if it is inconsistent. */
+/* Read the root in s->txn.  AMIE_EIO if it is inconsistent. */
 static int
 snap_load(struct itemset_snap *s, struct errbuf *eb)
 {
@@ -752,55 +751,43 @@ snap_load(struct itemset_snap *s, struct errbuf *eb)
 	MDB_stat ms;
 	MDB_cursor *c;
 	MDB_val key, val;
-	struct chunk ch;
-	size_t n, j = 0, items;
+	struct entry below;
+	size_t items;
 	int mrc, rc = 0;
 
 	if ((mrc = mdb_stat(s->txn, st->items, &ms)) != 0)
 		return store_fail(eb, mrc, "itemset: items");
 	items = ms.ms_entries;
-	if ((mrc = mdb_stat(s->txn, st->chunks, &ms)) != 0)
-		return store_fail(eb, mrc, "itemset: chunks");
-	n = ms.ms_entries;
-	s->keys = xcalloc(n ? n : 1, sizeof(*s->keys));
-	s->start = xcalloc(n + 1, sizeof(*s->start));
-	s->sums = xcalloc(n + 1, sizeof(*s->sums));
 	if ((mrc = mdb_cursor_open(s->txn, st->chunks, &c)) != 0)
 		return store_fail(eb, mrc, "itemset: chunks");
-	for (mrc = mdb_cursor_get(c, &key, &val, MDB_FIRST); mrc == 0;
-	     mrc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
+	mrc = mdb_cursor_get(c, &key, &val, MDB_LAST);
+	if (mrc == MDB_NOTFOUND) {
+		s->empty = 1;
+		mrc = 0;
+	} else if (mrc == 0) {
 		s->reads++;
-		if (j == n) {
+		if (entry_decode(&s->root, &key, &val) != 0)
 			rc = fail(eb, AMIE_EIO,
-			    "itemset: more chunks than the %zu counted", n);
-			break;
-		}
-		if (chunk_decode(&ch, &key, &val) != 0 || ch.count == 0) {
+			    "itemset: the root entry is malformed (%zu-byte "
+			    "key, %zu-byte value)",
+			    key.mv_size, val.mv_size);
+		else if ((mrc = mdb_cursor_get(c, &key, &val, MDB_PREV)) == 0 &&
+		    (entry_decode(&below, &key, &val) != 0 ||
+			below.level == s->root.level))
 			rc = fail(eb, AMIE_EIO,
-			    "itemset: chunk %zu is malformed (%zu-byte key, "
-			    "%zu-byte value)",
-			    j, key.mv_size, val.mv_size);
-			break;
-		}
-		memcpy(s->keys[j], ch.key, STORE_TSID_LEN);
-		s->start[j + 1] = s->start[j] + ch.count;
-		memcpy(s->sums[j + 1], s->sums[j], NEG_ID_LEN);
-		neg_sum_add(s->sums[j + 1], ch.sum);
-		j++;
+			    "itemset: the top level holds more than one entry");
+		else if (mrc == MDB_NOTFOUND)
+			mrc = 0;
 	}
 	mdb_cursor_close(c);
 	if (rc != 0)
 		return rc;
-	if (mrc != MDB_NOTFOUND)
+	if (mrc != 0)
 		return store_fail(eb, mrc, "itemset: chunks");
-	if (j != n)
+	if ((s->empty ? 0 : s->root.items) != items)
 		return fail(eb, AMIE_EIO,
-		    "itemset: %zu chunks read, %zu counted", j, n);
-	s->nchunks = n;
-	if (s->start[n] != items)
-		return fail(eb, AMIE_EIO,
-		    "itemset: the chunks count %zu items, the set holds %zu",
-		    s->start[n], items);
+		    "itemset: the chunks count %llu items, the set holds %zu",
+		    (unsigned long long)(s->empty ? 0 : s->root.items), items);
 	return 0;
 }
 
@@ -812,16 +799,11 @@ itemset_snap_open(struct store *st, struct itemset_snap **out,
 	int mrc, rc;
 
 	s->st = st;
-	s->map_size = st->map_size;
-	for (size_t k = 0; k < ITEMSET_SNAP_CACHE; k++)
-		s->cache_index[k] = SIZE_MAX;
+	s->nodes = xcalloc(ITEMSET_SNAP_NODES, sizeof(*s->nodes));
 	if ((mrc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &s->txn)) != 0) {
+		free(s->nodes);
 		free(s);
 		return store_fail(eb, mrc, "itemset: snapshot");
-	}
-	if ((mrc = mdb_cursor_open(s->txn, st->items, &s->cur)) != 0) {
-		rc = store_fail(eb, mrc, "itemset: snapshot");
-		goto fail;
 	}
 	if ((rc = snap_load(s, eb)) != 0)
 		goto fail;
@@ -846,14 +828,10 @@ itemset_snap_close(struct itemset_snap **sp)
 
 	if (s == NULL)
 		return;
-	if (s->cur != NULL)
-		mdb_cursor_close(s->cur);
 	mdb_txn_abort(s->txn);
 	if (s->counted)
 		s->st->snapshots--;
-	free(s->keys);
-	free(s->start);
-	free(s->sums);
+	free(s->nodes);
 	free(s);
 	*sp = NULL;
 }
@@ -867,7 +845,7 @@ itemset_snap_storage(struct itemset_snap *s)
 uint64_t
 itemset_snap_count(const struct itemset_snap *s)
 {
-	return s->start[s->nchunks];
+	return s->empty ? 0 : s->root.items;
 }
 
 uint64_t
@@ -887,111 +865,211 @@ key_str(const uint8_t k[STORE_TSID_LEN], char out[64])
 	return out;
 }
 
-int
-itemset_verify_txn(struct store *st, MDB_txn *txn, struct errbuf *eb)
-{
-	MDB_cursor *ic = NULL, *cc = NULL;
-	MDB_val ik, iv, ck, cv;
-	struct chunk ch;
-	uint8_t sum[NEG_ID_LEN];
-	char a[64], b[64];
-	size_t j = 0, seen, items = 0;
-	int irc, crc, mrc, rc = 0;
+/*
+ * A cursor over the children of one level: the items (level 0) or the
+ * entries of the level below.  child_get() reads the next one into e, or
+ * says there is none (1).
+ */
+struct walk {
+	MDB_cursor *c;
+	unsigned level; /* of the entries whose children these are */
+	int started, done;
+};
 
-	if ((mrc = mdb_cursor_open(txn, st->items, &ic)) != 0 ||
-	    (mrc = mdb_cursor_open(txn, st->chunks, &cc)) != 0) {
+static int
+walk_next(struct walk *w, struct entry *e, struct errbuf *eb)
+{
+	uint8_t kk[ITEMSET_KEY_LEN];
+	MDB_val key, val;
+	int mrc;
+
+	if (w->done)
+		return -1;
+	if (!w->started && w->level > 0) {
+		memset(kk, 0, sizeof(kk));
+		kk[0] = (uint8_t)(w->level - 1);
+		key.mv_size = sizeof(kk);
+		key.mv_data = kk;
+		mrc = mdb_cursor_get(w->c, &key, &val, MDB_SET_RANGE);
+	} else
+		mrc = mdb_cursor_get(w->c, &key, &val,
+		    w->started ? MDB_NEXT : MDB_FIRST);
+	w->started = 1;
+	if (mrc == MDB_NOTFOUND) {
+		w->done = 1;
+		return -1;
+	}
+	if (mrc != 0)
+		return store_fail(eb, mrc, "itemset: verify");
+	if (w->level == 0) {
+		if (key.mv_size != STORE_TSID_LEN || val.mv_size != 0)
+			return fail(eb, AMIE_EIO,
+			    "itemset: an item is malformed (%zu-byte key, "
+			    "%zu-byte value)",
+			    key.mv_size, val.mv_size);
+		e->level = 0;
+		memcpy(e->key, key.mv_data, STORE_TSID_LEN);
+		e->items = 1;
+		e->children = 1;
+		memcpy(e->sum, e->key + 8, NEG_ID_LEN);
+		return 0;
+	}
+	if (entry_decode(e, &key, &val) != 0)
+		return fail(eb, AMIE_EIO,
+		    "itemset: a chunk entry is malformed (%zu-byte key, "
+		    "%zu-byte value)",
+		    key.mv_size, val.mv_size);
+	if (e->level != w->level - 1) {
+		w->done = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Check the entries of level against their children; *count gets how
+ * many there are. */
+static int
+verify_level(struct store *st, MDB_txn *txn, unsigned level, size_t *count,
+    struct errbuf *eb)
+{
+	struct walk pw = { NULL, level + 1, 0, 0 };
+	struct walk cw = { NULL, level, 0, 0 };
+	struct entry e, ch;
+	uint8_t sum[NEG_ID_LEN];
+	uint64_t items;
+	uint32_t seen;
+	char a[64], b[64];
+	int mrc, rc, crc;
+
+	*count = 0;
+	if ((mrc = mdb_cursor_open(txn, st->chunks, &pw.c)) != 0 ||
+	    (mrc = mdb_cursor_open(txn, level == 0 ? st->items : st->chunks,
+		 &cw.c)) != 0) {
 		rc = store_fail(eb, mrc, "itemset: verify");
 		goto out;
 	}
-	irc = mdb_cursor_get(ic, &ik, &iv, MDB_FIRST);
-	for (crc = mdb_cursor_get(cc, &ck, &cv, MDB_FIRST); crc == 0;
-	     crc = mdb_cursor_get(cc, &ck, &cv, MDB_NEXT), j++) {
-		if (chunk_decode(&ch, &ck, &cv) != 0) {
+	crc = walk_next(&cw, &ch, eb);
+	while ((rc = walk_next(&pw, &e, eb)) == 0) {
+		if (e.children == 0 || e.children > ITEMSET_NODE_MAX ||
+		    (level == 0 && e.items != e.children)) {
 			rc = fail(eb, AMIE_EIO,
-			    "itemset: chunk %zu is malformed (%zu-byte key, "
-			    "%zu-byte value)",
-			    j, ck.mv_size, cv.mv_size);
+			    "itemset: level-%u chunk %zu (%s) counts %u "
+			    "children and %llu items",
+			    level, *count, key_str(e.key, a), e.children,
+			    (unsigned long long)e.items);
 			goto out;
 		}
-		if (ch.count == 0 || ch.count > ITEMSET_CHUNK_MAX) {
+		if (crc < 0) {
 			rc = fail(eb, AMIE_EIO,
-			    "itemset: chunk %zu (%s) counts %u items, not 1 to "
-			    "%d",
-			    j, key_str(ch.key, a), ch.count, ITEMSET_CHUNK_MAX);
+			    "itemset: level-%u chunk %zu (%s) starts after the "
+			    "last of its level's children",
+			    level, *count, key_str(e.key, a));
 			goto out;
 		}
-		if (irc == MDB_NOTFOUND) {
-			rc = fail(eb, AMIE_EIO,
-			    "itemset: chunk %zu (%s) starts after the last of "
-			    "%zu items",
-			    j, key_str(ch.key, a), items);
+		if (crc != 0) {
+			rc = crc;
 			goto out;
 		}
-		if (irc != 0)
-			break;
-		if (ik.mv_size != STORE_TSID_LEN ||
-		    memcmp(ik.mv_data, ch.key, STORE_TSID_LEN) != 0) {
+		if (memcmp(ch.key, e.key, STORE_TSID_LEN) != 0) {
 			rc = fail(eb, AMIE_EIO,
-			    "itemset: chunk %zu is keyed %s but its first item "
-			    "is %s",
-			    j, key_str(ch.key, a),
-			    ik.mv_size == STORE_TSID_LEN ?
-				key_str(ik.mv_data, b) :
-				"malformed");
+			    "itemset: level-%u chunk %zu is keyed %s but its "
+			    "first child is %s",
+			    level, *count, key_str(e.key, a),
+			    key_str(ch.key, b));
 			goto out;
 		}
 		memset(sum, 0, sizeof(sum));
-		for (seen = 0; seen < ch.count && irc == 0; seen++) {
-			if (ik.mv_size != STORE_TSID_LEN || iv.mv_size != 0) {
-				rc = fail(eb, AMIE_EIO,
-				    "itemset: item %zu is malformed (%zu-byte "
-				    "key, %zu-byte value)",
-				    items, ik.mv_size, iv.mv_size);
-				goto out;
-			}
-			neg_sum_add(sum, (const uint8_t *)ik.mv_data + 8);
-			items++;
-			irc = mdb_cursor_get(ic, &ik, &iv, MDB_NEXT);
+		items = 0;
+		for (seen = 0; seen < e.children && crc == 0; seen++) {
+			items += ch.items;
+			neg_sum_add(sum, ch.sum);
+			crc = walk_next(&cw, &ch, eb);
 		}
-		if (irc != 0 && irc != MDB_NOTFOUND)
-			break;
-		if (seen != ch.count) {
-			rc = fail(eb, AMIE_EIO,
-			    "itemset: chunk %zu (%s) counts %u items, only %zu "
-			    "follow",
-			    j, key_str(ch.key, a), ch.count, seen);
+		if (crc > 0) {
+			rc = crc;
 			goto out;
 		}
-		if (memcmp(sum, ch.sum, NEG_ID_LEN) != 0) {
+		if (seen != e.children || items != e.items) {
 			rc = fail(eb, AMIE_EIO,
-			    "itemset: chunk %zu (%s, %u items) has a sum that "
-			    "is not its ids' sum",
-			    j, key_str(ch.key, a), ch.count);
+			    "itemset: level-%u chunk %zu (%s) counts %u "
+			    "children and %llu items, %u and %llu follow",
+			    level, *count, key_str(e.key, a), e.children,
+			    (unsigned long long)e.items, seen,
+			    (unsigned long long)items);
 			goto out;
 		}
-		/* The next item must start the next chunk: checked above. */
+		if (memcmp(sum, e.sum, NEG_ID_LEN) != 0) {
+			rc = fail(eb, AMIE_EIO,
+			    "itemset: level-%u chunk %zu (%s, %llu items) has "
+			    "a sum that is not its children's sum",
+			    level, *count, key_str(e.key, a),
+			    (unsigned long long)e.items);
+			goto out;
+		}
+		(*count)++;
+		/* The next child must start the next entry: checked above. */
 	}
-	if (crc != 0 && crc != MDB_NOTFOUND) {
-		rc = store_fail(eb, crc, "itemset: verify chunks");
+	if (rc > 0)
 		goto out;
-	}
-	if (irc != 0 && irc != MDB_NOTFOUND) {
-		rc = store_fail(eb, irc, "itemset: verify items");
-		goto out;
-	}
-	if (irc == 0) {
-		rc = fail(eb, AMIE_EIO, "itemset: item %zu (%s) is in no chunk",
-		    items,
-		    ik.mv_size == STORE_TSID_LEN ? key_str(ik.mv_data, a) :
-						   "malformed");
-		goto out;
-	}
+	rc = 0;
+	if (crc == 0 && (level == 0 || *count > 0)) /* else: above the root */
+		rc = fail(eb, AMIE_EIO, "itemset: %s %s is in no chunk",
+		    level == 0 ? "item" : "chunk", key_str(ch.key, a));
+	else if (crc > 0)
+		rc = crc;
 out:
-	if (cc != NULL)
-		mdb_cursor_close(cc);
-	if (ic != NULL)
-		mdb_cursor_close(ic);
+	if (cw.c != NULL)
+		mdb_cursor_close(cw.c);
+	if (pw.c != NULL)
+		mdb_cursor_close(pw.c);
 	return rc;
+}
+
+/* No entry of level or above: the first empty level ends the tree. */
+static int
+verify_above(struct store *st, MDB_txn *txn, unsigned level, struct errbuf *eb)
+{
+	MDB_cursor *c;
+	MDB_val key, val;
+	int mrc;
+
+	if ((mrc = mdb_cursor_open(txn, st->chunks, &c)) != 0)
+		return store_fail(eb, mrc, "itemset: verify");
+	mrc = mdb_cursor_get(c, &key, &val, MDB_LAST);
+	mdb_cursor_close(c);
+	if (mrc == MDB_NOTFOUND)
+		return 0;
+	if (mrc != 0)
+		return store_fail(eb, mrc, "itemset: verify");
+	if (key.mv_size < 1 || *(const uint8_t *)key.mv_data >= level)
+		return fail(eb, AMIE_EIO,
+		    "itemset: a chunk entry lies above the top level (%u)",
+		    level > 0 ? level - 1 : 0);
+	return 0;
+}
+
+int
+itemset_verify_txn(struct store *st, MDB_txn *txn, struct errbuf *eb)
+{
+	size_t count, below = 0;
+	unsigned level;
+	int rc;
+
+	for (level = 0; level < ITEMSET_LEVELS_MAX; level++) {
+		if ((rc = verify_level(st, txn, level, &count, eb)) != 0)
+			return rc;
+		if (count == 0) {
+			if (level > 0 && below != 1)
+				return fail(eb, AMIE_EIO,
+				    "itemset: the top level (%u) holds %zu "
+				    "chunks, not one",
+				    level - 1, below);
+			return verify_above(st, txn, level, eb);
+		}
+		below = count;
+	}
+	return fail(eb, AMIE_EIO, "itemset: more than %d levels of chunks",
+	    ITEMSET_LEVELS_MAX);
 }
 
 int
@@ -1005,4 +1083,41 @@ itemset_verify(struct store *st, struct errbuf *eb)
 	rc = itemset_verify_txn(st, txn, eb);
 	mdb_txn_abort(txn);
 	return rc;
+}
+
+/* Upgrade. */
+
+int
+itemset_upgrade(struct store *st, MDB_txn *txn)
+{
+	MDB_cursor *c;
+	MDB_val key, val;
+	uint8_t k[STORE_TSID_LEN];
+	int mrc, old;
+
+	if ((mrc = mdb_cursor_open(txn, st->chunks, &c)) != 0)
+		return mrc;
+	mrc = mdb_cursor_get(c, &key, &val, MDB_FIRST);
+	old = mrc == 0 && key.mv_size == STORE_TSID_LEN;
+	mdb_cursor_close(c);
+	if (mrc != 0 && mrc != MDB_NOTFOUND)
+		return mrc;
+	if (!old)
+		return 0;
+	/* Chunks of the single-level layout: build the tree from items. */
+	if ((mrc = mdb_drop(txn, st->chunks, 0)) != 0 ||
+	    (mrc = mdb_cursor_open(txn, st->items, &c)) != 0)
+		return mrc;
+	for (mrc = mdb_cursor_get(c, &key, &val, MDB_FIRST); mrc == 0;
+	     mrc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
+		if (key.mv_size != STORE_TSID_LEN) {
+			mrc = MDB_CORRUPTED;
+			break;
+		}
+		memcpy(k, key.mv_data, STORE_TSID_LEN);
+		if ((mrc = tree_add(st, txn, k, k + 8)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return mrc == MDB_NOTFOUND ? 0 : mrc;
 }

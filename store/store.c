@@ -165,6 +165,10 @@ store_open(struct store **out, const char *path,
 		}
 	}
 	store_load_founder(st, txn);
+	if ((mrc = itemset_upgrade(st, txn)) != 0) {
+		mdb_txn_abort(txn);
+		goto fail_env;
+	}
 	if ((mrc = mdb_txn_commit(txn)) != 0)
 		goto fail_env;
 	st->text = text_new();

@@ -254,7 +254,8 @@ TEST(verify_holds_through_random_inserts_and_deletes)
 		REQUIRE(mdb_txn_commit(txn) == 0);
 		CHECK(check_against(f.st, &m));
 	}
-	CHECK(m.count > 5 * ITEMSET_CHUNK_MAX);
+	/* Enough for three levels of chunks. */
+	CHECK(m.count > ITEMSET_NODE_MAX * ITEMSET_NODE_MAX);
 
 	/* Shrink: delete most items, from the front and at random. */
 	for (round = 0; round < 20 && m.count > 0 && !test_failed_; round++) {
@@ -315,11 +316,12 @@ TEST(verify_reports_a_wrong_sum_and_an_item_in_no_chunk)
 	struct neg_item items[2000];
 	struct errbuf eb = { 0 };
 	uint64_t seed = 3;
-	uint8_t k[STORE_TSID_LEN];
+	uint8_t k[1 + STORE_TSID_LEN];
+	uint8_t item[STORE_TSID_LEN];
 	MDB_txn *txn;
 	MDB_cursor *c;
 	MDB_val key, val;
-	uint8_t v[4 + NEG_ID_LEN];
+	uint8_t v[8 + 4 + NEG_ID_LEN];
 	size_t i;
 
 	REQUIRE(fx_open(&f) == 0);
@@ -328,14 +330,15 @@ TEST(verify_reports_a_wrong_sum_and_an_item_in_no_chunk)
 	REQUIRE(apply(f.st, items, 2000, 0) == 0);
 	REQUIRE(itemset_verify(f.st, &eb) == 0);
 
-	/* Flip one bit of the second chunk's sum. */
+	/* Flip one bit of the second level-0 chunk's sum. */
 	REQUIRE(mdb_txn_begin(f.st->env, NULL, 0, &txn) == 0);
 	REQUIRE(mdb_cursor_open(txn, f.st->chunks, &c) == 0);
 	REQUIRE(mdb_cursor_get(c, &key, &val, MDB_FIRST) == 0);
 	REQUIRE(mdb_cursor_get(c, &key, &val, MDB_NEXT) == 0);
 	REQUIRE(val.mv_size == sizeof(v));
 	memcpy(v, val.mv_data, sizeof(v));
-	v[10] ^= 1;
+	v[20] ^= 1;
+	REQUIRE(key.mv_size == sizeof(k));
 	memcpy(k, key.mv_data, sizeof(k));
 	mdb_cursor_close(c);
 	REQUIRE(
@@ -347,16 +350,16 @@ TEST(verify_reports_a_wrong_sum_and_an_item_in_no_chunk)
 	fprintf(stderr, "  (as expected: %s)\n", eb.msg);
 
 	/* Repair it; then slip in an item past every chunk's count. */
-	v[10] ^= 1;
+	v[20] ^= 1;
 	REQUIRE(mdb_txn_begin(f.st->env, NULL, 0, &txn) == 0);
 	REQUIRE(
 	    store_put(txn, f.st->chunks, k, sizeof(k), v, sizeof(v), 0) == 0);
 	REQUIRE(mdb_txn_commit(txn) == 0);
 	CHECK_EQ_INT(itemset_verify(f.st, &eb), 0);
-	store_be64(k, TS0 + 1000000);
-	memset(k + 8, 0xab, NEG_ID_LEN);
+	store_be64(item, TS0 + 1000000);
+	memset(item + 8, 0xab, NEG_ID_LEN);
 	REQUIRE(mdb_txn_begin(f.st->env, NULL, 0, &txn) == 0);
-	REQUIRE(store_put(txn, f.st->items, k, sizeof(k), "", 0, 0) == 0);
+	REQUIRE(store_put(txn, f.st->items, item, sizeof(item), "", 0, 0) == 0);
 	REQUIRE(mdb_txn_commit(txn) == 0);
 	CHECK_EQ_INT(itemset_verify(f.st, &eb), AMIE_EIO);
 	CHECK(strstr(eb.msg, "in no chunk") != NULL);
@@ -677,11 +680,8 @@ TEST(whole_set_fingerprint_reads_no_item)
 	CHECK_EQ_INT(n, 20000);
 	REQUIRE(ss->sum(ss->ctx, 0, n, s2, &eb) == 0);
 	CHECK_EQ_INT(itemset_snap_reads(s), dir);
-	CHECK(dir <= 20000 / ITEMSET_CHUNK_MIN + 1);
-	fprintf(stderr,
-	    "  (20000 items: directory of %llu chunks, "
-	    "whole-set sum: 0 item reads)\n",
-	    (unsigned long long)dir);
+	/* The root alone. */
+	CHECK_EQ_INT(dir, 1);
 	vec_of(&v, items, 20000);
 	neg_vector_storage(&v, &vs);
 	REQUIRE(vs.sum(vs.ctx, 0, v.count, s1, NULL) == 0);
@@ -708,8 +708,15 @@ TEST(sequential_items_cost_one_read_each)
 	r0 = itemset_snap_reads(s);
 	for (i = 1000; i < 3000; i++)
 		REQUIRE(ss->item(ss->ctx, i, &it, &eb) == 0);
-	/* One seek into the chunk, then one MDB_NEXT per item. */
-	CHECK(itemset_snap_reads(s) - r0 <= 2000 + ITEMSET_CHUNK_MAX / 2 + 1);
+	/*
+	 * Each leaf read once, one entry per item, plus the nodes above them
+	 * (leaves hold at least half of ITEMSET_NODE_MAX items when only
+	 * inserts made them) and the two leaves at the ends.
+	 */
+	fprintf(stderr, "  (2000 items in sequence: %llu reads)\n",
+	    (unsigned long long)(itemset_snap_reads(s) - r0));
+	CHECK(itemset_snap_reads(s) - r0 <=
+	    2000 + 2000 / 4 + 8 * ITEMSET_NODE_MAX);
 	r0 = itemset_snap_reads(s);
 	for (i = 0; i < 10; i++)
 		REQUIRE(ss->item(ss->ctx, 2999, &it, &eb) == 0);
@@ -742,14 +749,14 @@ identical_cost(size_t n)
 	CHECK_EQ_INT(t.rounds, 1);
 	CHECK_EQ_INT(t.count, 0);
 	fprintf(stderr,
-	    "  (%zu identical items: directory %llu reads; "
+	    "  (%zu identical items: root %llu reads; "
 	    "client %llu item reads, server %llu, one round trip)\n",
 	    n, (unsigned long long)ra,
 	    (unsigned long long)(itemset_snap_reads(sa) - ra),
 	    (unsigned long long)(itemset_snap_reads(sb) - rb));
-	/* Sixteen buckets, each at most a few chunk walks. */
-	CHECK(itemset_snap_reads(sa) - ra <= 16 * 2 * ITEMSET_CHUNK_MAX);
-	CHECK(itemset_snap_reads(sb) - rb <= 16 * 2 * ITEMSET_CHUNK_MAX);
+	/* Sixteen buckets, each one descent: a few nodes per level. */
+	CHECK(itemset_snap_reads(sa) - ra <= 16 * 3 * ITEMSET_NODE_MAX);
+	CHECK(itemset_snap_reads(sb) - rb <= 16 * 3 * ITEMSET_NODE_MAX);
 	tr_free(&t);
 	itemset_snap_close(&sa);
 	itemset_snap_close(&sb);
@@ -842,6 +849,69 @@ TEST(snapshot_survives_the_map_growing)
 	fx_close(&f);
 }
 
+/*
+ * A store of the single-level layout (chunks keyed by the bare item key,
+ * count (4) || sum (32)) gets its tree built from the items at open.
+ */
+TEST(chunks_of_the_single_level_layout_are_rebuilt_at_open)
+{
+	struct fx f;
+	struct neg_item *items;
+	struct itemset_snap *s = NULL;
+	struct errbuf eb = { 0 };
+	uint8_t self[RECORD_KEY_LEN], k[STORE_TSID_LEN];
+	uint8_t v[4 + NEG_ID_LEN] = { 0 };
+	uint64_t seed = 31;
+	MDB_txn *txn;
+
+	items = fill(&f, &seed, 3000);
+	qsort(items, 3000, sizeof(*items), item_cmp);
+	REQUIRE(mdb_txn_begin(f.st->env, NULL, 0, &txn) == 0);
+	REQUIRE(mdb_drop(txn, f.st->chunks, 0) == 0);
+	store_be64(k, items[0].ts);
+	memcpy(k + 8, items[0].id, NEG_ID_LEN);
+	REQUIRE(
+	    store_put(txn, f.st->chunks, k, sizeof(k), v, sizeof(v), 0) == 0);
+	REQUIRE(mdb_txn_commit(txn) == 0);
+	CHECK_EQ_INT(itemset_verify(f.st, &eb), AMIE_EIO);
+	store_close(&f.st);
+
+	memset(self, 0x5a, sizeof(self));
+	REQUIRE(store_open(&f.st, f.dir, self, &eb) == 0);
+	CHECK_EQ_INT(itemset_verify(f.st, &eb), 0);
+	REQUIRE(itemset_snap_open(f.st, &s, &eb) == 0);
+	CHECK(snap_is(s, items, 3000));
+	itemset_snap_close(&s);
+	free(items);
+	fx_close(&f);
+}
+
+/* An entry above the root, or a second entry at the top, is reported. */
+TEST(verify_reports_entries_above_the_root)
+{
+	struct fx f;
+	struct neg_item *items;
+	struct errbuf eb = { 0 };
+	uint8_t k[1 + STORE_TSID_LEN] = { 0 };
+	uint8_t v[8 + 4 + NEG_ID_LEN] = { 0 };
+	uint64_t seed = 37;
+	MDB_txn *txn;
+
+	items = fill(&f, &seed, 500);
+	REQUIRE(itemset_verify(f.st, &eb) == 0);
+	k[0] = 9;
+	v[11] = 1;
+	REQUIRE(mdb_txn_begin(f.st->env, NULL, 0, &txn) == 0);
+	REQUIRE(
+	    store_put(txn, f.st->chunks, k, sizeof(k), v, sizeof(v), 0) == 0);
+	REQUIRE(mdb_txn_commit(txn) == 0);
+	CHECK_EQ_INT(itemset_verify(f.st, &eb), AMIE_EIO);
+	CHECK(strstr(eb.msg, "above the top level") != NULL);
+	fprintf(stderr, "  (as expected: %s)\n", eb.msg);
+	free(items);
+	fx_close(&f);
+}
+
 TESTS(T(verify_holds_through_random_inserts_and_deletes),
     T(adding_twice_and_deleting_absent_change_nothing),
     T(verify_reports_a_wrong_sum_and_an_item_in_no_chunk),
@@ -850,4 +920,6 @@ TESTS(T(verify_holds_through_random_inserts_and_deletes),
     T(whole_set_fingerprint_reads_no_item),
     T(sequential_items_cost_one_read_each),
     T(identical_sets_reconcile_in_one_round_in_few_reads),
-    T(snapshot_does_not_see_later_items), T(snapshot_survives_the_map_growing))
+    T(snapshot_does_not_see_later_items), T(snapshot_survives_the_map_growing),
+    T(chunks_of_the_single_level_layout_are_rebuilt_at_open),
+    T(verify_reports_entries_above_the_root))
