@@ -470,11 +470,12 @@ TEST(batches_verified_ahead_are_written_in_order_after_commit)
 		CHECK_EQ_INT(o[i].code, 0);
 	}
 	CHECK_EQ_INT(fx_records(&f), 64);
-	/* A batch handed ahead and never ingested is dropped at close. */
+	/* A batch handed ahead and never ingested is dropped at close; its
+	 * records must live until then (workers may still read them). */
 	store_ingest_ahead(f.st, a, 32, TS0 + 1000000);
+	fx_close(&f);
 	for (size_t i = 0; i < 64; i++)
 		free(bufs[i]);
-	fx_close(&f);
 }
 
 TESTS(T(ingest_is_idempotent),
