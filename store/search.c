@@ -838,7 +838,8 @@ search_flush(struct store *st, MDB_txn *txn)
 		return 0;
 	mrc = search_pending_write(st, txn, p);
 	/* In key order: neighbouring terms share pages. */
-	qsort(p->v, p->count, sizeof(*p->v), search_pterm_cmp);
+	if (p->count > 0)
+		qsort(p->v, p->count, sizeof(*p->v), search_pterm_cmp);
 	if (p->ndead > 0)
 		qsort(p->dead, p->ndead, sizeof(*p->dead), search_u32_cmp);
 	if (mrc == 0 && p->count > 0 && (mrc = mdb_cursor_open(txn,
