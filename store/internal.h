@@ -116,6 +116,33 @@ int tombstone_deleted_txn(struct store *st, MDB_txn *txn, const char *kind,
 int search_article_changed(struct store *st, MDB_txn *txn, const char *key);
 
 /*
+ * search.c: the terms of a kb revision worked out ahead of the ingest
+ * transaction, on any thread, so that the single writer only appends
+ * postings.  A struct search_worker holds a text pipeline and scratch:
+ * one per thread.  search_prepare() returns the terms of revision r
+ * (header h, id), which must have passed record_verify(), or NULL when it
+ * is no public kb revision whose body decodes, or its terms are too many
+ * to keep: the writer then works them out itself.  The result is the
+ * caller's, freed by search_prepared_free() (NULL does nothing).
+ * search_article_prepared() is search_article_changed() using sp (NULL
+ * for none) when the article's winner is the revision sp was made for,
+ * whose stored body must be the one sp was made from; it also keeps the
+ * index's stats and norms in memory with the postings, so that
+ * search_flush() must run before the commit even when nothing was
+ * indexed (search_article_changed() writes them at once).
+ */
+struct search_prepared;
+struct search_worker;
+struct search_worker *search_worker_new(void);
+void search_worker_free(struct search_worker **w);
+struct search_prepared *search_prepare(struct search_worker *w,
+    const struct record *r, const struct record_header *h,
+    const uint8_t id[RECORD_ID_LEN]);
+void search_prepared_free(struct search_prepared **sp);
+int search_article_prepared(struct store *st, MDB_txn *txn, const char *key,
+    const struct search_prepared *sp);
+
+/*
  * search.c, at the end of a write transaction that indexed articles:
  * search_article_changed() keeps the new postings in memory, and the
  * index is complete only once they are written.  search_flush() writes

@@ -286,28 +286,37 @@ search_info_put(struct store *st, MDB_txn *txn, uint32_t doc,
 	return store_put(txn, st->docs, k5, 5, b, SEARCH_INFO_FIXED + klen, 0);
 }
 
-/* Set the norms of doc: its quantised lengths, or dead. */
+/* Read the "n" entry at (numbers / SEARCH_NORMS_CHUNK), all dead when
+ * there is none. */
 static int
-search_norm_put(struct store *st, MDB_txn *txn, uint32_t doc, int live,
-    uint32_t title_words, uint32_t body_words)
+search_norms_get(struct store *st, MDB_txn *txn, uint32_t at,
+    uint8_t b[2 * SEARCH_NORMS_CHUNK])
 {
-	uint8_t k5[5], b[2 * SEARCH_NORMS_CHUNK];
+	uint8_t k5[5];
 	MDB_val k = { 5, k5 }, v;
-	size_t i = 2 * (doc % SEARCH_NORMS_CHUNK);
 	int mrc;
 
 	k5[0] = 'n';
-	search_be32(k5 + 1, doc / SEARCH_NORMS_CHUNK);
+	search_be32(k5 + 1, at);
 	mrc = mdb_get(txn, st->docs, &k, &v);
-	if (mrc == 0 && v.mv_size == sizeof(b))
-		memcpy(b, v.mv_data, sizeof(b));
+	if (mrc == 0 && v.mv_size == 2 * SEARCH_NORMS_CHUNK)
+		memcpy(b, v.mv_data, 2 * SEARCH_NORMS_CHUNK);
 	else if (mrc == 0 || mrc == MDB_NOTFOUND)
-		memset(b, SEARCH_NORM_DEAD, sizeof(b));
+		memset(b, SEARCH_NORM_DEAD, 2 * SEARCH_NORMS_CHUNK);
 	else
 		return mrc;
-	b[i] = live ? search_qlen(title_words) : SEARCH_NORM_DEAD;
-	b[i + 1] = live ? search_qlen(body_words) : SEARCH_NORM_DEAD;
-	return store_put(txn, st->docs, k5, 5, b, sizeof(b), 0);
+	return 0;
+}
+
+static int
+search_norms_put(struct store *st, MDB_txn *txn, uint32_t at,
+    const uint8_t b[2 * SEARCH_NORMS_CHUNK])
+{
+	uint8_t k5[5];
+
+	k5[0] = 'n';
+	search_be32(k5 + 1, at);
+	return store_put(txn, st->docs, k5, 5, b, 2 * SEARCH_NORMS_CHUNK, 0);
 }
 
 /* ---- the terms of one article ---- */
@@ -429,8 +438,9 @@ search_acc_cmp(const void *x, const void *y)
 	return c != 0 ? c : (int)a->len - (int)b->len;
 }
 
-/* Fill a with the terms of the article (author, body a) in lang, sorted
- * as LMDB sorts keys; title and body word counts in *tw and *bw. */
+/* Fill a with the terms of the article (author, body a) in lang, in no
+ * particular order (search_acc_sort() sorts them as LMDB sorts keys);
+ * title and body word counts in *tw and *bw. */
 static void
 search_acc_article(struct search_acc *acc, struct text *t,
     const uint8_t author[RECORD_KEY_LEN], const struct body_kb *a,
@@ -450,6 +460,11 @@ search_acc_article(struct search_acc *acc, struct text *t,
 	search_acc_filter(acc, t, 'c', a->category.s, a->category.len);
 	for (uint32_t i = 0; i < a->tags_count; i++)
 		search_acc_filter(acc, t, 't', a->tags[i].s, a->tags[i].len);
+}
+
+static void
+search_acc_sort(struct search_acc *acc)
+{
 	qsort(acc->v, acc->count, sizeof(*acc->v), search_acc_cmp);
 }
 
@@ -516,6 +531,14 @@ struct search_pending {
 	uint32_t *dead;			/* numbers taken out, waiting */
 	size_t ndead, deadcap;
 	uint32_t first;			/* the least number waiting */
+	/* The stats and the last "n" entry the transaction changed, kept
+	 * here rather than written for every article: search_flush()
+	 * writes them. */
+	struct search_stats_v stats;
+	int has_stats;
+	uint32_t norms_at;		/* its numbers / SEARCH_NORMS_CHUNK */
+	int has_norms;
+	uint8_t norms[2 * SEARCH_NORMS_CHUNK];
 };
 
 static struct search_pending *
@@ -524,6 +547,47 @@ search_pending_of(struct store *st)
 	if (st->search_pending == NULL)
 		st->search_pending = xcalloc(1, sizeof(*st->search_pending));
 	return st->search_pending;
+}
+
+/* The stats as the transaction has them. */
+static int
+search_pending_stats(struct store *st, MDB_txn *txn, struct search_stats_v *s)
+{
+	struct search_pending *p = search_pending_of(st);
+	int mrc;
+
+	if (!p->has_stats) {
+		if ((mrc = search_stats_get(st, txn, &p->stats)) != 0)
+			return mrc;
+		p->has_stats = 1;
+	}
+	*s = p->stats;
+	return 0;
+}
+
+/* Set the norms of doc: its quantised lengths, or dead. */
+static int
+search_norm_put(struct store *st, MDB_txn *txn, uint32_t doc, int live,
+    uint32_t title_words, uint32_t body_words)
+{
+	struct search_pending *p = search_pending_of(st);
+	uint32_t at = doc / SEARCH_NORMS_CHUNK;
+	size_t i = 2 * (doc % SEARCH_NORMS_CHUNK);
+	int mrc;
+
+	if (!p->has_norms || p->norms_at != at) {
+		if ((p->has_norms && (mrc = search_norms_put(st, txn,
+		    p->norms_at, p->norms)) != 0) ||
+		    (mrc = search_norms_get(st, txn, at, p->norms)) != 0) {
+			p->has_norms = 0;
+			return mrc;
+		}
+		p->norms_at = at;
+		p->has_norms = 1;
+	}
+	p->norms[i] = live ? search_qlen(title_words) : SEARCH_NORM_DEAD;
+	p->norms[i + 1] = live ? search_qlen(body_words) : SEARCH_NORM_DEAD;
+	return 0;
 }
 
 /* Bytes held, to bound the accumulator. */
@@ -734,6 +798,20 @@ search_post_append(MDB_cursor *c, const struct search_pending *p,
 	return 0;
 }
 
+/* Write the stats and norms p keeps (it keeps them still). */
+static int
+search_pending_write(struct store *st, MDB_txn *txn,
+    const struct search_pending *p)
+{
+	int mrc = 0;
+
+	if (p->has_norms)
+		mrc = search_norms_put(st, txn, p->norms_at, p->norms);
+	if (mrc == 0 && p->has_stats)
+		mrc = search_stats_put(st, txn, &p->stats);
+	return mrc;
+}
+
 void
 search_discard(struct store *st)
 {
@@ -758,12 +836,14 @@ search_flush(struct store *st, MDB_txn *txn)
 
 	if (p == NULL)
 		return 0;
+	mrc = search_pending_write(st, txn, p);
 	/* In key order: neighbouring terms share pages. */
-	qsort(p->v, p->count, sizeof(*p->v), search_pterm_cmp);
+	if (p->count > 0)
+		qsort(p->v, p->count, sizeof(*p->v), search_pterm_cmp);
 	if (p->ndead > 0)
 		qsort(p->dead, p->ndead, sizeof(*p->dead), search_u32_cmp);
-	if (p->count > 0 && (mrc = mdb_cursor_open(txn, st->terms,
-	    &c)) == 0) {
+	if (mrc == 0 && p->count > 0 && (mrc = mdb_cursor_open(txn,
+	    st->terms, &c)) == 0) {
 		for (size_t i = 0; i < p->count && mrc == 0; i++)
 			mrc = search_post_append(c, p, &p->v[i]);
 		mdb_cursor_close(c);
@@ -832,6 +912,116 @@ search_post_del(MDB_cursor *c, const char *term, size_t tlen, uint32_t doc)
 	k.mv_size = search_block_key(nk, term, tlen, first);
 	k.mv_data = nk;
 	return mdb_cursor_put(c, &k, &v, MDB_NOOVERWRITE);
+}
+
+/* ---- terms worked out ahead, on the verifying workers ---- */
+
+/*
+ * The terms of one revision, packed: per term its posting code (4 bytes,
+ * host order), its length (1) and its bytes.  Tokenising is most of the
+ * cost of indexing an article and needs no store, so the verifying
+ * workers do it; the writer only appends the postings.
+ */
+#define SEARCH_PREPARED_MAX	(256u << 10)	/* bytes of terms, else none */
+
+struct search_prepared {
+	uint8_t id[RECORD_ID_LEN];
+	uint32_t title_words;
+	uint32_t body_words;
+	enum text_lang lang;
+	size_t count;			/* terms */
+	size_t len;			/* bytes of b */
+	uint8_t b[];
+};
+
+struct search_worker {
+	struct text *text;
+	struct search_acc acc;
+};
+
+struct search_worker *
+search_worker_new(void)
+{
+	struct search_worker *w = xcalloc(1, sizeof(*w));
+
+	w->text = text_new();
+	return w;
+}
+
+void
+search_worker_free(struct search_worker **w)
+{
+	if (*w == NULL)
+		return;
+	text_free(&(*w)->text);
+	search_acc_release(&(*w)->acc);
+	free(*w);
+	*w = NULL;
+}
+
+struct search_prepared *
+search_prepare(struct search_worker *w, const struct record *r,
+    const struct record_header *h, const uint8_t id[RECORD_ID_LEN])
+{
+	struct search_acc *acc = &w->acc;
+	struct search_prepared *sp;
+	enum text_lang lang;
+	struct body_kb a;
+	uint32_t tw, bw;
+	size_t len = 0;
+	uint8_t *p;
+
+	if (strcmp(h->kind, "kb") != 0 || h->key[0] == '\0' ||
+	    r->body == NULL || (h->flags & RECORD_FLAG_ENCRYPTED) ||
+	    body_kb_decode(&a, r->body, r->body_len, NULL) != 0)
+		return NULL;
+	lang = text_lang_of(a.lang.s, a.lang.len);
+	search_acc_article(acc, w->text, h->author, &a, lang, &tw, &bw);
+	for (size_t i = 0; i < acc->count; i++)
+		len += 5 + acc->v[i].len;
+	if (len > SEARCH_PREPARED_MAX)
+		return NULL;
+	sp = xmalloc(sizeof(*sp) + len);
+	memcpy(sp->id, id, RECORD_ID_LEN);
+	sp->title_words = tw;
+	sp->body_words = bw;
+	sp->lang = lang;
+	sp->count = acc->count;
+	sp->len = len;
+	p = sp->b;
+	for (size_t i = 0; i < acc->count; i++) {
+		uint32_t code = search_code(acc->v[i].tf_title,
+		    acc->v[i].tf_body);
+
+		memcpy(p, &code, 4);
+		p[4] = acc->v[i].len;
+		memcpy(p + 5, acc->v[i].term, acc->v[i].len);
+		p += 5 + acc->v[i].len;
+	}
+	return sp;
+}
+
+void
+search_prepared_free(struct search_prepared **sp)
+{
+	free(*sp);
+	*sp = NULL;
+}
+
+/* Append the prepared postings of sp as number doc. */
+static void
+search_prepared_add(struct search_pending *p,
+    const struct search_prepared *sp, uint32_t doc)
+{
+	const uint8_t *b = sp->b;
+
+	for (size_t i = 0; i < sp->count; i++) {
+		uint32_t code;
+
+		memcpy(&code, b, 4);
+		search_pending_add(p, (const char *)b + 5, b[4], doc, code);
+		b += 5 + b[4];
+	}
 }
 
 /* ---- articles ---- */
@@ -923,6 +1113,7 @@ search_doc_remove(struct store *st, MDB_txn *txn, struct text *t,
 	} else if ((mrc = search_load(st, txn, in->revision, &h,
 	    &a)) == 0) {
 		search_acc_article(acc, t, h.author, &a, in->lang, &tw, &bw);
+		search_acc_sort(acc);	/* neighbouring terms share pages */
 		if ((mrc = mdb_cursor_open(txn, st->terms, &c)) != 0)
 			return mrc;
 		for (size_t i = 0; i < acc->count && mrc == 0; i++)
@@ -953,10 +1144,12 @@ search_doc_remove(struct store *st, MDB_txn *txn, struct text *t,
 	return 0;
 }
 
+/* Index the winner w of article key as a new number: from its terms
+ * prepared in sp if they are the winner's, else from its stored text. */
 static int
 search_doc_add(struct store *st, MDB_txn *txn, struct text *t,
     struct search_acc *acc, const char *key, const struct store_head *w,
-    struct search_stats_v *s)
+    const struct search_prepared *sp, struct search_stats_v *s)
 {
 	uint8_t kk[1 + RECORD_KEY_MAX], d4[4];
 	size_t klen = strlen(key);
@@ -967,7 +1160,9 @@ search_doc_add(struct store *st, MDB_txn *txn, struct text *t,
 	uint32_t doc;
 	int mrc;
 
-	if ((mrc = search_load(st, txn, w->id, &h, &a)) != 0)
+	if (sp != NULL && memcmp(sp->id, w->id, RECORD_ID_LEN) != 0)
+		sp = NULL;
+	if (sp == NULL && (mrc = search_load(st, txn, w->id, &h, &a)) != 0)
 		return mrc == MDB_NOTFOUND ? 0 : mrc;
 	if (s->next > UINT32_MAX)
 		return MDB_MAP_FULL;	/* 4 billion revisions: reindex */
@@ -975,14 +1170,22 @@ search_doc_add(struct store *st, MDB_txn *txn, struct text *t,
 	memset(&in, 0, sizeof(in));
 	memcpy(in.revision, w->id, RECORD_ID_LEN);
 	in.ts = w->ts;
-	in.lang = text_lang_of(a.lang.s, a.lang.len);
 	memcpy(in.key, key, klen + 1);
-	search_acc_article(acc, t, h.author, &a, in.lang, &in.title_words,
-	    &in.body_words);
 	p = search_pending_of(st);
-	for (size_t i = 0; i < acc->count; i++)
-		search_pending_add(p, acc->v[i].term, acc->v[i].len, doc,
-		    search_code(acc->v[i].tf_title, acc->v[i].tf_body));
+	if (sp != NULL) {
+		in.lang = sp->lang;
+		in.title_words = sp->title_words;
+		in.body_words = sp->body_words;
+		search_prepared_add(p, sp, doc);
+	} else {
+		in.lang = text_lang_of(a.lang.s, a.lang.len);
+		search_acc_article(acc, t, h.author, &a, in.lang,
+		    &in.title_words, &in.body_words);
+		for (size_t i = 0; i < acc->count; i++)
+			search_pending_add(p, acc->v[i].term, acc->v[i].len,
+			    doc, search_code(acc->v[i].tf_title,
+			    acc->v[i].tf_body));
+	}
 	kk[0] = 'k';
 	memcpy(kk + 1, key, klen);
 	search_be32(d4, doc);
@@ -1002,7 +1205,8 @@ search_doc_add(struct store *st, MDB_txn *txn, struct text *t,
 /* Bring the index of article key up to date with its winner. */
 static int
 search_update(struct store *st, MDB_txn *txn, struct text *t,
-    struct search_acc *acc, const char *key, struct search_stats_v *s)
+    struct search_acc *acc, const char *key,
+    const struct search_prepared *sp, struct search_stats_v *s)
 {
 	uint8_t kk[1 + RECORD_KEY_MAX];
 	size_t klen = strlen(key);
@@ -1040,26 +1244,51 @@ search_update(struct store *st, MDB_txn *txn, struct text *t,
 			return mrc;
 	}
 	if (has_winner)
-		return search_doc_add(st, txn, t, acc, key, &w, s);
+		return search_doc_add(st, txn, t, acc, key, &w, sp, s);
 	return 0;
 }
 
 int
 search_article_changed(struct store *st, MDB_txn *txn, const char *key)
 {
+	struct search_pending *p;
+	int mrc;
+
+	if ((mrc = search_article_prepared(st, txn, key, NULL)) != 0)
+		return mrc;
+	/* The stats and norms are written now, as they always were here:
+	 * a transaction that only took an article out (no postings wait)
+	 * may commit without search_flush(). */
+	p = st->search_pending;
+	if (p == NULL || (mrc = search_pending_write(st, txn, p)) != 0)
+		return mrc;
+	if (p->npool == 0 && p->ndead == 0)
+		search_discard(st);
+	return 0;
+}
+
+int
+search_article_prepared(struct store *st, MDB_txn *txn, const char *key,
+    const struct search_prepared *sp)
+{
 	struct search_acc acc;
 	struct search_stats_v s;
 	struct text *t;
 	int mrc;
 
-	if ((mrc = search_stats_get(st, txn, &s)) != 0)
+	if ((mrc = search_pending_stats(st, txn, &s)) != 0)
 		return mrc;
 	memset(&acc, 0, sizeof(acc));
 	t = st->text;
-	mrc = search_update(st, txn, t, &acc, key, &s);
+	mrc = search_update(st, txn, t, &acc, key, sp, &s);
 	search_acc_release(&acc);
-	if (mrc == 0)
-		mrc = search_stats_put(st, txn, &s);
+	if (mrc == 0) {
+		/* Anew: search_update() may have flushed the pending. */
+		struct search_pending *p = search_pending_of(st);
+
+		p->stats = s;
+		p->has_stats = 1;
+	}
 	return mrc;
 }
 
@@ -1091,7 +1320,7 @@ search_reindex_txn(struct store *st, MDB_txn *txn, uint64_t *articles)
 			memcpy(key, (char *)k.mv_data + 3, k.mv_size - 3);
 			key[k.mv_size - 3] = '\0';
 			if (strlen(key) == k.mv_size - 3 &&
-			    (mrc = search_update(st, txn, t, &acc, key,
+			    (mrc = search_update(st, txn, t, &acc, key, NULL,
 			    &s)) != 0)
 				break;
 		}

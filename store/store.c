@@ -242,10 +242,12 @@ store_load_founder(struct store *st, MDB_txn *txn)
 	st->has_founder = 1;
 }
 
-/* Kind-specific rules (ingest step 5), once the signature verified. */
+/* Kind-specific rules (ingest step 5), once the signature verified;
+ * kb_decoded: a worker decoded the body of this kb record already. */
 static int
 store_rules_check(struct store *st, MDB_txn *txn, const struct record *r,
-    const struct record_header *h, int is_charter, struct errbuf *eb)
+    const struct record_header *h, int is_charter, int kb_decoded,
+    struct errbuf *eb)
 {
 	struct body_charter c;
 	struct body_kb a;
@@ -280,8 +282,8 @@ store_rules_check(struct store *st, MDB_txn *txn, const struct record *r,
 		if (h->flags & RECORD_FLAG_ENCRYPTED)
 			return fail(eb, AMIE_EREFUSED,
 			    "kb: articles are public, body is encrypted");
-		if (r->body != NULL && (rc = body_kb_decode(&a, r->body,
-		    r->body_len, eb)) != 0)
+		if (r->body != NULL && !kb_decoded &&
+		    (rc = body_kb_decode(&a, r->body, r->body_len, eb)) != 0)
 			return fail_prefix(eb, "kb");
 		return 0;
 	}
@@ -291,12 +293,100 @@ store_rules_check(struct store *st, MDB_txn *txn, const struct record *r,
 	    h->kind);
 }
 
+/*
+ * What the single writer keeps for the length of one write transaction
+ * rather than reading or writing it for every record: the network id
+ * (until a charter is stored, none), and the latest ts of the last few
+ * authors, written to `authors` once before the commit.
+ */
+#define STORE_WRITER_AUTHORS 8
+
+struct store_writer {
+	int net_known, has_net;
+	uint8_t net[32];
+	size_t authors;
+	struct {
+		uint8_t key[RECORD_KEY_LEN];
+		uint64_t ts;
+		int dirty;
+	} author[STORE_WRITER_AUTHORS];
+};
+
+/* The latest ts of author, stored or kept in w: 0 when none.  Returns
+ * an LMDB code. */
+static int
+store_author_get(struct store *st, MDB_txn *txn,
+    const uint8_t author[RECORD_KEY_LEN], uint64_t *ts)
+{
+	MDB_val k = { RECORD_KEY_LEN, (void *)author }, v;
+	int mrc = mdb_get(txn, st->authors, &k, &v);
+
+	*ts = 0;
+	if (mrc == 0 && v.mv_size == 8)
+		*ts = store_get_be64(v.mv_data);
+	return mrc == MDB_NOTFOUND ? 0 : mrc;
+}
+
+static int
+store_author_put(struct store *st, MDB_txn *txn,
+    const uint8_t author[RECORD_KEY_LEN], uint64_t ts)
+{
+	uint8_t b[8];
+
+	store_be64(b, ts);
+	return store_put(txn, st->authors, author, RECORD_KEY_LEN, b, 8, 0);
+}
+
+/* A record of author at ts is stored: `authors` keeps the latest. */
+static int
+store_author_seen(struct store *st, MDB_txn *txn, struct store_writer *w,
+    const uint8_t author[RECORD_KEY_LEN], uint64_t ts)
+{
+	uint64_t stored;
+	size_t i;
+	int mrc;
+
+	for (i = 0; i < w->authors; i++)
+		if (memcmp(w->author[i].key, author, RECORD_KEY_LEN) == 0)
+			break;
+	if (i == w->authors) {
+		if ((mrc = store_author_get(st, txn, author, &stored)) != 0)
+			return mrc;
+		if (i == STORE_WRITER_AUTHORS)	/* no room: write through */
+			return stored >= ts ? 0 : store_author_put(st, txn,
+			    author, ts);
+		memcpy(w->author[i].key, author, RECORD_KEY_LEN);
+		w->author[i].ts = stored;
+		w->author[i].dirty = 0;
+		w->authors++;
+	}
+	if (ts > w->author[i].ts) {
+		w->author[i].ts = ts;
+		w->author[i].dirty = 1;
+	}
+	return 0;
+}
+
+/* Write what w keeps; before the commit. */
+static int
+store_writer_flush(struct store *st, MDB_txn *txn, struct store_writer *w)
+{
+	int mrc;
+
+	for (size_t i = 0; i < w->authors; i++)
+		if (w->author[i].dirty && (mrc = store_author_put(st, txn,
+		    w->author[i].key, w->author[i].ts)) != 0)
+			return mrc;
+	return 0;
+}
+
 /* Write record r (id, header h) and its index entries.  LMDB codes. */
 static int
-store_insert(struct store *st, MDB_txn *txn, const uint8_t *buf, size_t len,
-    const struct record_header *h, const uint8_t id[RECORD_ID_LEN])
+store_insert(struct store *st, MDB_txn *txn, struct store_writer *w,
+    const uint8_t *buf, size_t len, const struct record_header *h,
+    const uint8_t id[RECORD_ID_LEN])
 {
-	uint8_t ok[STORE_OBJKEY_MAX], tsid[STORE_TSID_LEN], ts[8];
+	uint8_t ok[STORE_OBJKEY_MAX], tsid[STORE_TSID_LEN];
 	size_t oklen = store_objkey(ok, h->kind, h->key);
 	MDB_val k, v;
 	MDB_cursor *c;
@@ -367,13 +457,7 @@ store_insert(struct store *st, MDB_txn *txn, const uint8_t *buf, size_t len,
 	    sizeof(tsid), 0)) != 0)
 		return mrc;
 
-	k.mv_size = RECORD_KEY_LEN;
-	k.mv_data = (void *)h->author;
-	if (mdb_get(txn, st->authors, &k, &v) == 0 && v.mv_size == 8 &&
-	    store_get_be64(v.mv_data) >= h->ts)
-		return 0;
-	store_be64(ts, h->ts);
-	return store_put(txn, st->authors, h->author, RECORD_KEY_LEN, ts, 8, 0);
+	return store_author_seen(st, txn, w, h->author, h->ts);
 }
 
 /*
@@ -403,6 +487,7 @@ struct store_pre {
 	int code;
 	uint8_t network_id[32];
 	char reason[ERRBUF_LEN];
+	struct search_prepared *terms;	/* of a kb revision, or NULL */
 };
 
 /* A batch handed to the workers. */
@@ -428,12 +513,24 @@ struct store_pool {
 	/* The batch being written and the ones verified ahead of it. */
 	struct store_batch batches[STORE_AHEAD_MAX + 1];
 };
-/* Steps 1 to 4 for records begin to end of the batch, in a read
- * transaction of the last committed state (for the duplicate lookup). */
+/* Free the verdicts of a batch of count records; NULL does nothing. */
 static void
-store_verify_chunk(struct store *st, const struct store_in *in,
-    struct store_pre *pre, size_t begin, size_t end, const uint8_t net[32],
-    uint64_t now_ms)
+store_pre_free(struct store_pre *pre, size_t count)
+{
+	if (pre == NULL)
+		return;
+	for (size_t i = 0; i < count; i++)
+		search_prepared_free(&pre[i].terms);
+	free(pre);
+}
+
+/* Steps 1 to 4 for records begin to end of the batch, in a read
+ * transaction of the last committed state (for the duplicate lookup),
+ * and the search terms of the kb revisions that pass (with sw). */
+static void
+store_verify_chunk(struct store *st, struct search_worker *sw,
+    const struct store_in *in, struct store_pre *pre, size_t begin,
+    size_t end, const uint8_t net[32], uint64_t now_ms)
 {
 	MDB_txn *txn = NULL;
 
@@ -463,6 +560,8 @@ store_verify_chunk(struct store *st, const struct store_in *in,
 		p->code = record_verify(&r, &h, id, p->network_id, now_ms, &e);
 		p->state = p->code == 0 ? STORE_PRE_OK : STORE_PRE_BAD;
 		memcpy(p->reason, e.msg, sizeof(p->reason));
+		if (p->code == 0)
+			p->terms = search_prepare(sw, &r, &h, id);
 	}
 	if (txn != NULL)
 		mdb_txn_abort(txn);
@@ -488,6 +587,7 @@ static void *
 store_pool_run(void *arg)
 {
 	struct store_pool *p = arg;
+	struct search_worker *sw = search_worker_new();
 
 	/* The writer is the narrow end of the pipeline and, in the daemon,
 	 * the thread that answers the control socket: the workers yield to
@@ -516,7 +616,8 @@ store_pool_run(void *arg)
 		end = begin + STORE_CHUNK < b->n ? begin + STORE_CHUNK : b->n;
 		pthread_mutex_unlock(&p->lock);
 
-		store_verify_chunk(p->st, in, pre, begin, end, net, now_ms);
+		store_verify_chunk(p->st, sw, in, pre, begin, end, net,
+		    now_ms);
 
 		pthread_mutex_lock(&p->lock);
 		b->ready[c] = 1;
@@ -524,6 +625,7 @@ store_pool_run(void *arg)
 		pthread_cond_broadcast(&p->done);
 	}
 	pthread_mutex_unlock(&p->lock);
+	search_worker_free(&sw);
 	return NULL;
 }
 
@@ -542,7 +644,7 @@ store_pool_free(struct store_pool **pp)
 	for (unsigned t = 0; t < p->count; t++)
 		pthread_join(p->threads[t], NULL);
 	for (size_t i = 0; i <= STORE_AHEAD_MAX; i++)
-		free(p->batches[i].pre);
+		store_pre_free(p->batches[i].pre, p->batches[i].n);
 	pthread_cond_destroy(&p->work);
 	pthread_cond_destroy(&p->done);
 	pthread_mutex_destroy(&p->lock);
@@ -631,8 +733,8 @@ store_pool_wait(struct store_pool *p, struct store_batch *b, size_t i)
 }
 
 /* Take batch b back: chunks not claimed yet are dropped, and this
- * returns its verdicts (the caller's to free) once no worker reads it
- * any more, its slot free. */
+ * returns its verdicts (the caller's to free with store_pre_free()) once
+ * no worker reads it any more, its slot free. */
 static struct store_pre *
 store_pool_finish(struct store_pool *p, struct store_batch *b)
 {
@@ -656,7 +758,8 @@ store_pool_drain(struct store_pool *p)
 {
 	for (size_t i = 0; i <= STORE_AHEAD_MAX; i++)
 		if (p->batches[i].in != NULL)
-			free(store_pool_finish(p, &p->batches[i]));
+			store_pre_free(store_pool_finish(p, &p->batches[i]),
+			    p->batches[i].n);
 }
 
 /* The network id records of this batch are verified for, or 0 when
@@ -685,8 +788,9 @@ store_batch_network(struct store *st, MDB_txn *txn, const struct store_in *in,
 /* One record through steps 1 to 6 inside txn.  Returns an LMDB code
  * (the batch must stop) or 0 with the outcome in o. */
 static int
-store_ingest_one(struct store *st, MDB_txn *txn, const struct store_in *in,
-    uint64_t now_ms, const struct store_pre *pre, struct store_out *o)
+store_ingest_one(struct store *st, MDB_txn *txn, struct store_writer *w,
+    const struct store_in *in, uint64_t now_ms, const struct store_pre *pre,
+    struct store_out *o)
 {
 	uint8_t network_id[32];
 	const uint8_t *buf = in->buf;
@@ -715,8 +819,13 @@ store_ingest_one(struct store *st, MDB_txn *txn, const struct store_in *in,
 		return mrc;
 
 	is_charter = strcmp(h.kind, "charter") == 0;
-	has_net = store_meta_get(st, txn, "network_id", network_id,
-	    sizeof(network_id)) == 0;
+	if (!w->net_known) {
+		w->has_net = store_meta_get(st, txn, "network_id", w->net,
+		    sizeof(w->net)) == 0;
+		w->net_known = 1;
+	}
+	has_net = w->has_net;
+	memcpy(network_id, w->net, sizeof(network_id));
 	if (is_charter && has_net) {
 		o->code = fail(&e, AMIE_EREFUSED,
 		    "charter: this node already belongs to a federation");
@@ -741,7 +850,9 @@ store_ingest_one(struct store *st, MDB_txn *txn, const struct store_in *in,
 	    (o->code = record_verify(&r, &h, o->id, network_id, now_ms,
 	    &e)) != 0)
 		goto refused;
-	if ((o->code = store_rules_check(st, txn, &r, &h, is_charter, &e)) != 0)
+	/* A worker that prepared the search terms decoded the body. */
+	if ((o->code = store_rules_check(st, txn, &r, &h, is_charter,
+	    pre != NULL && pre->terms != NULL, &e)) != 0)
 		goto refused;
 
 	/* A revision of a deleted article is kept without its body. */
@@ -754,13 +865,14 @@ store_ingest_one(struct store *st, MDB_txn *txn, const struct store_in *in,
 		buf = purged.buf;
 		len = purged.len;
 	}
-	mrc = store_insert(st, txn, buf, len, &h, o->id);
+	mrc = store_insert(st, txn, w, buf, len, &h, o->id);
 	if (buf != in->buf)
 		mpw_release(&purged);
 	if (mrc != 0 ||
 	    (mrc = member_apply(st, txn, &r, &h, o->id)) != 0 ||
 	    (strcmp(h.kind, "kb") == 0 &&
-	    (mrc = search_article_changed(st, txn, h.key)) != 0) ||
+	    (mrc = search_article_prepared(st, txn, h.key, pre != NULL &&
+	    buf == in->buf ? pre->terms : NULL)) != 0) ||
 	    (strcmp(h.kind, "tombstone") == 0 &&
 	    (mrc = tombstone_apply(st, txn, &h, o->id)) != 0))
 		return mrc;
@@ -770,6 +882,8 @@ store_ingest_one(struct store *st, MDB_txn *txn, const struct store_in *in,
 		    (mrc = store_put(txn, st->meta, "charter", 7, o->id,
 		    RECORD_ID_LEN, 0)) != 0)
 			return mrc;
+		w->has_net = 1;
+		memcpy(w->net, network_id, sizeof(w->net));
 		/* Records by the founder may follow in this very batch;
 		 * store_ingest() reloads this if the batch is abandoned. */
 		memcpy(st->founder, h.author, RECORD_KEY_LEN);
@@ -854,7 +968,7 @@ store_ingest_forget(struct store *st, const struct store_in *in,
 
 	if (st->pool != NULL &&
 	    (b = store_pool_find(st->pool, in, count)) != NULL)
-		free(store_pool_finish(st->pool, b));
+		store_pre_free(store_pool_finish(st->pool, b), count);
 }
 
 int
@@ -864,6 +978,7 @@ store_ingest(struct store *st, const struct store_in *in, size_t count,
 	struct store_pool *pool = store_pool(st);
 	struct store_batch *b = NULL;
 	struct store_pre *pre = NULL;
+	struct store_writer w;
 	uint8_t net[32];
 	MDB_txn *txn;
 	int mrc, rc;
@@ -875,7 +990,7 @@ store_ingest(struct store *st, const struct store_in *in, size_t count,
 		/* Verdicts for another clock are of no use. */
 		b = store_pool_find(pool, in, count);
 		if (b != NULL && b->now_ms != now_ms) {
-			free(store_pool_finish(pool, b));
+			store_pre_free(store_pool_finish(pool, b), count);
 			b = NULL;
 		}
 		if (b == NULL && store_batch_network(st, txn, in, count, net))
@@ -884,10 +999,11 @@ store_ingest(struct store *st, const struct store_in *in, size_t count,
 	if (b != NULL)
 		pre = b->pre;
 	for (;;) {
+		memset(&w, 0, sizeof(w));
 		for (size_t i = 0; i < count; i++) {
 			if (b != NULL && i % STORE_CHUNK == 0)
 				store_pool_wait(pool, b, i);
-			if ((mrc = store_ingest_one(st, txn, &in[i], now_ms,
+			if ((mrc = store_ingest_one(st, txn, &w, &in[i], now_ms,
 			    pre != NULL ? &pre[i] : NULL, &out[i])) != 0)
 				break;
 		}
@@ -899,6 +1015,8 @@ store_ingest(struct store *st, const struct store_in *in, size_t count,
 			b = NULL;
 		}
 		if (mrc == 0)
+			mrc = store_writer_flush(st, txn, &w);
+		if (mrc == 0)
 			mrc = search_flush(st, txn);
 		if (mrc == 0) {
 			mrc = mdb_txn_commit(txn);
@@ -907,23 +1025,23 @@ store_ingest(struct store *st, const struct store_in *in, size_t count,
 			search_discard(st);
 		}
 		if (mrc == 0) {
-			free(pre);
+			store_pre_free(pre, count);
 			return 0;
 		}
 		store_reload_founder(st);
 		if (mrc != MDB_MAP_FULL) {
-			free(pre);
+			store_pre_free(pre, count);
 			return store_fail(eb, store_write_error(st, mrc),
 			    "ingest");
 		}
 		if (pool != NULL)
 			store_pool_drain(pool);
 		if ((rc = store_grow(st, eb)) != 0) {
-			free(pre);
+			store_pre_free(pre, count);
 			return rc;
 		}
 		if ((mrc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0) {
-			free(pre);
+			store_pre_free(pre, count);
 			return store_fail(eb, mrc, "begin");
 		}
 	}
