@@ -17,7 +17,7 @@ else
 fi
 run() { printf '$ %s\n' "$*" | sed "s#$T/##g; s#$(pwd)/$B/##g" >&2; "$@"; }
 
-port=$((30000 + $$ % 20000))
+port=$((20000 + $$ % 12000))	# below the ephemeral range (32768 and up)
 start() {
 	"$AMIED" --dir "$T/$1" 2>"$T/$1.log" &
 	PIDS="$PIDS $!"

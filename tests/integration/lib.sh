@@ -96,10 +96,16 @@ finish() {
 	exit 0
 }
 
-# free_port: a TCP port on 127.0.0.1 nothing listens on now.
-NEXT_PORT=$((20000 + $$ % 20000))
+# free_port: a TCP port on 127.0.0.1 no socket uses now, in any state.
+# Ports come from below Linux's ephemeral range (32768 and up by default),
+# so that no outgoing connection, of this test or another, takes the port
+# between this check and the daemon's bind.
+NEXT_PORT=$((20000 + $$ % 10000))
 free_port() {
-	while ss -ltn "sport = :$NEXT_PORT" 2>/dev/null | grep -q LISTEN; do
+	while :; do
+		[ "$NEXT_PORT" -lt 32768 ] || NEXT_PORT=20000
+		ss -tan "sport = :$NEXT_PORT" 2>/dev/null |
+		    grep -q ":$NEXT_PORT " || break
 		NEXT_PORT=$((NEXT_PORT + 1))
 	done
 	echo "$NEXT_PORT"
