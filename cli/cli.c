@@ -140,6 +140,21 @@ cli_error(const struct cli *c, int exit, const char *fmt, ...)
 }
 
 int
+cli_option_allowed(const char *name, const char *allowed)
+{
+	size_t len = strlen(name);
+	const char *p = allowed;
+
+	while ((p = strstr(p, name)) != NULL) {
+		if ((p == allowed || p[-1] == ' ') &&
+		    (p[len] == ' ' || p[len] == '\0'))
+			return 1;
+		p += len;
+	}
+	return 0;
+}
+
+int
 cli_sub_run(const char *prog, const struct cli_sub *subs, size_t count,
     const char *usage, int argc, char **argv)
 {

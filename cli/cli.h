@@ -62,6 +62,10 @@ int cli_fail(const struct cli *c, const struct errbuf *eb);
 int cli_error(const struct cli *c, int exit, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* 1 when the long option name is one of the space-separated names in
+ * allowed ("member hours start"), else 0. */
+int cli_option_allowed(const char *name, const char *allowed);
+
 /* A subcommand of a noun: "add" and the function that runs it. */
 struct cli_sub {
 	const char *name;

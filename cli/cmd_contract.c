@@ -70,22 +70,6 @@ struct cmd_contract_args {
 	int positional;
 };
 
-/* Is the long option name in the space-separated list allowed? */
-static int
-cmd_contract_allowed(const char *name, const char *allowed)
-{
-	size_t len = strlen(name);
-	const char *p = allowed;
-
-	while ((p = strstr(p, name)) != NULL) {
-		if ((p == allowed || p[-1] == ' ') &&
-		    (p[len] == ' ' || p[len] == '\0'))
-			return 1;
-		p += len;
-	}
-	return 0;
-}
-
 /* Parse the options; -1 to go on, or an exit code. */
 static int
 cmd_contract_parse(struct cli *c, struct cmd_contract_args *a, int argc,
@@ -97,7 +81,7 @@ cmd_contract_parse(struct cli *c, struct cmd_contract_args *a, int argc,
 	while ((ch = getopt_long(argc, argv, "h", cmd_contract_opts,
 	    &li)) != -1) {
 		if (ch != 'h' && ch != '?' && ch != OPT_DIR &&
-		    !cmd_contract_allowed(cmd_contract_opts[li].name, allowed))
+		    !cli_option_allowed(cmd_contract_opts[li].name, allowed))
 			return cli_error(c, CLI_EXIT_USAGE,
 			    _("--%s does not apply here"),
 			    cmd_contract_opts[li].name);

@@ -48,21 +48,6 @@ struct cmd_swap_args {
 };
 
 static int
-cmd_swap_allowed(const char *name, const char *allowed)
-{
-	size_t len = strlen(name);
-	const char *p = allowed;
-
-	while ((p = strstr(p, name)) != NULL) {
-		if ((p == allowed || p[-1] == ' ') &&
-		    (p[len] == ' ' || p[len] == '\0'))
-			return 1;
-		p += len;
-	}
-	return 0;
-}
-
-static int
 cmd_swap_parse(struct cli *c, struct cmd_swap_args *a, int argc, char **argv,
     const char *allowed)
 {
@@ -72,7 +57,7 @@ cmd_swap_parse(struct cli *c, struct cmd_swap_args *a, int argc, char **argv,
 	memset(a, 0, sizeof(*a));
 	while ((ch = getopt_long(argc, argv, "h", cmd_swap_opts, &li)) != -1) {
 		if (ch != 'h' && ch != '?' && ch != OPT_DIR &&
-		    !cmd_swap_allowed(cmd_swap_opts[li].name, allowed))
+		    !cli_option_allowed(cmd_swap_opts[li].name, allowed))
 			return cli_error(c, CLI_EXIT_USAGE,
 			    _("--%s does not apply here"),
 			    cmd_swap_opts[li].name);

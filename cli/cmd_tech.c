@@ -44,21 +44,6 @@ struct cmd_tech_args {
 	int positional;
 };
 
-static int
-cmd_tech_allowed(const char *name, const char *allowed)
-{
-	size_t len = strlen(name);
-	const char *p = allowed;
-
-	while ((p = strstr(p, name)) != NULL) {
-		if ((p == allowed || p[-1] == ' ') &&
-		    (p[len] == ' ' || p[len] == '\0'))
-			return 1;
-		p += len;
-	}
-	return 0;
-}
-
 /* Add a word to l; -1 or an exit code. */
 static int
 cmd_tech_word(const struct cli *c, const char *opt, struct cmd_tech_words *l,
@@ -88,7 +73,7 @@ cmd_tech_parse(struct cli *c, struct cmd_tech_args *a, int argc, char **argv,
 	memset(a, 0, sizeof(*a));
 	while ((ch = getopt_long(argc, argv, "h", cmd_tech_opts, &li)) != -1) {
 		if (ch != 'h' && ch != '?' && ch != OPT_DIR &&
-		    !cmd_tech_allowed(cmd_tech_opts[li].name, allowed))
+		    !cli_option_allowed(cmd_tech_opts[li].name, allowed))
 			return cli_error(c, CLI_EXIT_USAGE,
 			    _("--%s does not apply here"),
 			    cmd_tech_opts[li].name);
