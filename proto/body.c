@@ -17,9 +17,8 @@ body_charter_encode(const struct body_charter *c, struct mpw *w)
 	mpw_uint(w, c->remove_quorum);
 }
 
-/* A string field: required ones must be present and non-empty. */
-static int
-body_get_str(const struct mpmap *m, const char *key, struct body_str *out,
+int
+body_field_str(const struct mpmap *m, const char *key, struct body_str *out,
     uint32_t max, int required, struct errbuf *eb)
 {
 	int rc = mpmap_str(m, key, &out->s, &out->len, max, eb);
@@ -29,9 +28,33 @@ body_get_str(const struct mpmap *m, const char *key, struct body_str *out,
 		out->len = 0;
 		return 0;
 	}
+	if (rc == AMIE_ENOTFOUND) {	/* malformed, not a lookup miss */
+		if (eb != NULL)
+			eb->code = AMIE_EPROTO;
+		return AMIE_EPROTO;
+	}
 	if (rc == 0 && required && out->len == 0)
 		return fail(eb, AMIE_EPROTO, "%s: empty", key);
 	return rc;
+}
+
+int
+body_field_strs(const struct mpmap *m, const char *key, struct body_str *out,
+    uint32_t *count, uint32_t max_count, uint32_t max_len, struct errbuf *eb)
+{
+	struct mpr r;
+	int rc = mpmap_reader(m, key, &r, eb);
+
+	*count = 0;
+	if (rc == AMIE_ENOTFOUND)
+		return 0;
+	if (rc != 0 || (rc = mpr_array(&r, count, max_count, key, eb)) != 0)
+		return rc;
+	for (uint32_t i = 0; i < *count; i++)
+		if ((rc = mpr_str(&r, &out[i].s, &out[i].len, max_len, key,
+		    eb)) != 0)
+			return rc;
+	return 0;
 }
 
 static int
@@ -59,7 +82,7 @@ body_charter_decode(struct body_charter *out, const uint8_t *buf, size_t len,
 
 	if ((rc = mpmap_decode(&m, buf, len, "charter", eb)) != 0)
 		return rc;
-	if ((rc = body_get_str(&m, "name", &c.name, BODY_NAME_MAX, 1,
+	if ((rc = body_field_str(&m, "name", &c.name, BODY_NAME_MAX, 1,
 	    eb)) != 0 ||
 	    (rc = body_get_quorum(&m, "admit_quorum", &c.admit_quorum,
 	    eb)) != 0 ||
@@ -99,35 +122,25 @@ body_kb_decode(struct body_kb *out, const uint8_t *buf, size_t len,
 {
 	struct body_kb a;
 	struct mpmap m;
-	struct mpr r;
 	int rc;
 
 	memset(&a, 0, sizeof(a));
 	if ((rc = mpmap_decode(&m, buf, len, "kb", eb)) != 0)
 		return rc;
-	if ((rc = body_get_str(&m, "title", &a.title, BODY_TITLE_MAX, 1,
+	if ((rc = body_field_str(&m, "title", &a.title, BODY_TITLE_MAX, 1,
 	    eb)) != 0 ||
-	    (rc = body_get_str(&m, "body", &a.text, RECORD_BODY_MAX, 0,
+	    (rc = body_field_str(&m, "body", &a.text, RECORD_BODY_MAX, 0,
 	    eb)) != 0 ||
-	    (rc = body_get_str(&m, "lang", &a.lang, BODY_LANG_MAX, 0,
+	    (rc = body_field_str(&m, "lang", &a.lang, BODY_LANG_MAX, 0,
 	    eb)) != 0 ||
-	    (rc = body_get_str(&m, "category", &a.category,
+	    (rc = body_field_str(&m, "category", &a.category,
 	    BODY_CATEGORY_MAX, 0, eb)) != 0 ||
-	    (rc = body_get_str(&m, "licence", &a.licence, BODY_LICENCE_MAX, 0,
+	    (rc = body_field_str(&m, "licence", &a.licence, BODY_LICENCE_MAX, 0,
 	    eb)) != 0)
 		return rc;
-	rc = mpmap_reader(&m, "tags", &r, eb);
-	if (rc == 0) {
-		if ((rc = mpr_array(&r, &a.tags_count, RECORD_TAGS_MAX, "tags",
-		    eb)) != 0)
-			return rc;
-		for (uint32_t i = 0; i < a.tags_count; i++)
-			if ((rc = mpr_str(&r, &a.tags[i].s, &a.tags[i].len,
-			    BODY_TAG_MAX, "tags", eb)) != 0)
-				return rc;
-	} else if (rc != AMIE_ENOTFOUND) {
+	if ((rc = body_field_strs(&m, "tags", a.tags, &a.tags_count,
+	    RECORD_TAGS_MAX, BODY_TAG_MAX, eb)) != 0)
 		return rc;
-	}
 	*out = a;
 	return 0;
 }
@@ -187,13 +200,13 @@ body_member_add_decode(struct body_member_add *out, const uint8_t *buf,
 	memset(&a, 0, sizeof(a));
 	if ((rc = mpmap_decode(&m, buf, len, "member.add", eb)) != 0)
 		return rc;
-	if ((rc = body_get_str(&m, "name", &a.name, BODY_NAME_MAX, 1,
+	if ((rc = body_field_str(&m, "name", &a.name, BODY_NAME_MAX, 1,
 	    eb)) != 0 ||
-	    (rc = body_get_str(&m, "region", &a.region, BODY_NAME_MAX, 0,
+	    (rc = body_field_str(&m, "region", &a.region, BODY_NAME_MAX, 0,
 	    eb)) != 0 ||
-	    (rc = body_get_str(&m, "contact", &a.contact, BODY_NAME_MAX, 0,
+	    (rc = body_field_str(&m, "contact", &a.contact, BODY_NAME_MAX, 0,
 	    eb)) != 0 ||
-	    (rc = body_get_str(&m, "endpoint", &a.endpoint, BODY_ENDPOINT_MAX,
+	    (rc = body_field_str(&m, "endpoint", &a.endpoint, BODY_ENDPOINT_MAX,
 	    0, eb)) != 0)
 		return body_required(rc, eb);
 	if (a.endpoint.len > 0 &&
@@ -227,7 +240,7 @@ body_member_remove_decode(struct body_member_remove *out, const uint8_t *buf,
 
 	if ((rc = mpmap_decode(&m, buf, len, "member.remove", eb)) != 0)
 		return rc;
-	if ((rc = body_get_str(&m, "reason", &b.reason, BODY_NAME_MAX, 1,
+	if ((rc = body_field_str(&m, "reason", &b.reason, BODY_NAME_MAX, 1,
 	    eb)) != 0 ||
 	    (rc = mpmap_uint(&m, "effective_from", &b.effective_from,
 	    eb)) != 0)
@@ -269,11 +282,11 @@ body_node_info_decode(struct body_node_info *out, const uint8_t *buf,
 	memset(&n, 0, sizeof(n));
 	if ((rc = mpmap_decode(&m, buf, len, "node.info", eb)) != 0)
 		return rc;
-	if ((rc = body_get_str(&m, "name", &n.name, BODY_NAME_MAX, 1,
+	if ((rc = body_field_str(&m, "name", &n.name, BODY_NAME_MAX, 1,
 	    eb)) != 0 ||
-	    (rc = body_get_str(&m, "region", &n.region, BODY_NAME_MAX, 0,
+	    (rc = body_field_str(&m, "region", &n.region, BODY_NAME_MAX, 0,
 	    eb)) != 0 ||
-	    (rc = body_get_str(&m, "contact", &n.contact, BODY_NAME_MAX, 0,
+	    (rc = body_field_str(&m, "contact", &n.contact, BODY_NAME_MAX, 0,
 	    eb)) != 0 ||
 	    (rc = mpmap_reader(&m, "endpoints", &r, eb)) != 0 ||
 	    (rc = mpr_array(&r, &n.endpoints_count, BODY_ENDPOINTS_MAX,
@@ -308,7 +321,7 @@ body_tombstone_decode(struct body_tombstone *out, const uint8_t *buf,
 	int rc;
 
 	if ((rc = mpmap_decode(&m, buf, len, "tombstone", eb)) != 0 ||
-	    (rc = body_get_str(&m, "reason", &t.reason, BODY_REASON_MAX, 0,
+	    (rc = body_field_str(&m, "reason", &t.reason, BODY_REASON_MAX, 0,
 	    eb)) != 0)
 		return rc;
 	*out = t;

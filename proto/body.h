@@ -75,6 +75,23 @@ struct body_node_info {
 };
 
 /* Append the canonical body of c to w. */
+/*
+ * Read the string field key of m into out, pointing into m's bytes: at
+ * most max bytes; a required field must be present and non-empty, an
+ * optional one missing reads as "".  0, or AMIE_EPROTO / AMIE_ELIMIT.
+ */
+int body_field_str(const struct mpmap *m, const char *key, struct body_str *out,
+    uint32_t max, int required, struct errbuf *eb);
+
+/*
+ * Read the optional array of strings key of m into out[0, *count): at most
+ * max_count strings of max_len bytes each, checked before anything is
+ * read; a missing field is an empty array.  0, or an AMIE_E* code.
+ */
+int body_field_strs(const struct mpmap *m, const char *key,
+    struct body_str *out, uint32_t *count, uint32_t max_count,
+    uint32_t max_len, struct errbuf *eb);
+
 void body_charter_encode(const struct body_charter *c, struct mpw *w);
 
 /*

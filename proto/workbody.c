@@ -21,25 +21,6 @@ workbody_required(int rc, struct errbuf *eb)
 	return AMIE_EPROTO;
 }
 
-/* A string field; required ones must be present and non-empty. */
-static int
-workbody_str(const struct mpmap *m, const char *key, struct body_str *out,
-    uint32_t max, int required, struct errbuf *eb)
-{
-	int rc = mpmap_str(m, key, &out->s, &out->len, max, eb);
-
-	if (rc == AMIE_ENOTFOUND && !required) {
-		out->s = "";
-		out->len = 0;
-		return 0;
-	}
-	if (rc != 0)
-		return workbody_required(rc, eb);
-	if (required && out->len == 0)
-		return fail(eb, AMIE_EPROTO, "%s: empty", key);
-	return 0;
-}
-
 /* A required unsigned field within [min, max]. */
 static int
 workbody_uint(const struct mpmap *m, const char *key, uint64_t *v,
@@ -152,20 +133,20 @@ workbody_contract_decode(struct workbody_contract *out, const uint8_t *buf,
 	memset(&c, 0, sizeof(c));
 	if ((rc = mpmap_decode(&m, buf, len, "contract", eb)) != 0)
 		return rc;
-	if ((rc = workbody_str(&m, "member", &c.member, BODY_NAME_MAX, 1,
+	if ((rc = body_field_str(&m, "member", &c.member, BODY_NAME_MAX, 1,
 	    eb)) != 0 ||
-	    (rc = workbody_str(&m, "contact", &c.contact, WORKBODY_TEXT_MAX, 0,
+	    (rc = body_field_str(&m, "contact", &c.contact, WORKBODY_TEXT_MAX, 0,
 	    eb)) != 0 ||
 	    (rc = workbody_uint(&m, "minutes_per_month", &c.minutes_per_month,
 	    1, WORKBODY_MONTH_MINUTES_MAX, 1, eb)) != 0 ||
-	    (rc = workbody_str(&m, "start", &c.start, DATE_LEN, 1, eb)) != 0 ||
-	    (rc = workbody_str(&m, "end", &c.end, DATE_LEN, 0, eb)) != 0 ||
-	    (rc = workbody_str(&m, "renewal", &c.renewal, 16, 1, eb)) != 0 ||
+	    (rc = body_field_str(&m, "start", &c.start, DATE_LEN, 1, eb)) != 0 ||
+	    (rc = body_field_str(&m, "end", &c.end, DATE_LEN, 0, eb)) != 0 ||
+	    (rc = body_field_str(&m, "renewal", &c.renewal, 16, 1, eb)) != 0 ||
 	    (rc = workbody_uint(&m, "notice_months", &c.notice_months, 0,
 	    WORKBODY_NOTICE_MAX, 0, eb)) != 0 ||
 	    (rc = workbody_uint(&m, "fee_cents_per_month", &c.fee_cents, 0,
 	    WORKBODY_FEE_MAX, 0, eb)) != 0 ||
-	    (rc = workbody_str(&m, "status", &c.status, 16, 1, eb)) != 0)
+	    (rc = body_field_str(&m, "status", &c.status, 16, 1, eb)) != 0)
 		return rc;
 	if ((rc = date_parse(&c.start_day, c.start.s, c.start.len, "start",
 	    eb)) != 0)
@@ -212,34 +193,24 @@ workbody_intervention_decode(struct workbody_intervention *out,
 {
 	struct workbody_intervention iv;
 	struct mpmap m;
-	struct mpr r;
 	int rc;
 
 	memset(&iv, 0, sizeof(iv));
 	if ((rc = mpmap_decode(&m, buf, len, "intervention", eb)) != 0)
 		return rc;
-	if ((rc = workbody_str(&m, "date", &iv.date, DATE_LEN, 1, eb)) != 0 ||
+	if ((rc = body_field_str(&m, "date", &iv.date, DATE_LEN, 1, eb)) != 0 ||
 	    (rc = date_parse(&iv.day, iv.date.s, iv.date.len, "date",
 	    eb)) != 0 ||
 	    (rc = workbody_uint(&m, "minutes", &iv.minutes, 1,
 	    WORKBODY_DAY_MINUTES_MAX, 1, eb)) != 0 ||
-	    (rc = workbody_str(&m, "tech", &iv.tech, RECORD_KEY_MAX, 0,
+	    (rc = body_field_str(&m, "tech", &iv.tech, RECORD_KEY_MAX, 0,
 	    eb)) != 0 ||
-	    (rc = workbody_str(&m, "summary", &iv.summary, WORKBODY_TEXT_MAX,
+	    (rc = body_field_str(&m, "summary", &iv.summary, WORKBODY_TEXT_MAX,
 	    1, eb)) != 0)
 		return rc;
-	rc = mpmap_reader(&m, "kb", &r, eb);
-	if (rc == 0) {
-		if ((rc = mpr_array(&r, &iv.kb_count, WORKBODY_KB_MAX, "kb",
-		    eb)) != 0)
-			return rc;
-		for (uint32_t i = 0; i < iv.kb_count; i++)
-			if ((rc = mpr_str(&r, &iv.kb[i].s, &iv.kb[i].len,
-			    RECORD_KEY_MAX, "kb", eb)) != 0)
-				return rc;
-	} else if (rc != AMIE_ENOTFOUND) {
+	if ((rc = body_field_strs(&m, "kb", iv.kb, &iv.kb_count,
+	    WORKBODY_KB_MAX, RECORD_KEY_MAX, eb)) != 0)
 		return rc;
-	}
 	*out = iv;
 	return 0;
 }
@@ -266,12 +237,12 @@ workbody_tech_decode(struct workbody_tech *out, const uint8_t *buf,
 	memset(&t, 0, sizeof(t));
 	if ((rc = mpmap_decode(&m, buf, len, "tech", eb)) != 0)
 		return rc;
-	if ((rc = workbody_str(&m, "name", &t.name, BODY_NAME_MAX, 1,
+	if ((rc = body_field_str(&m, "name", &t.name, BODY_NAME_MAX, 1,
 	    eb)) != 0 ||
 	    (rc = workbody_words(&m, "skills", &t.skills, 1, eb)) != 0 ||
 	    (rc = workbody_words(&m, "regions", &t.regions, 0, eb)) != 0 ||
 	    (rc = workbody_words(&m, "langs", &t.langs, 0, eb)) != 0 ||
-	    (rc = workbody_str(&m, "availability", &t.availability,
+	    (rc = body_field_str(&m, "availability", &t.availability,
 	    WORKBODY_TEXT_MAX, 0, eb)) != 0)
 		return rc;
 	*out = t;
@@ -303,16 +274,16 @@ workbody_swap_request_decode(struct workbody_swap_request *out,
 	if ((rc = mpmap_decode(&m, buf, len, "swap.request", eb)) != 0)
 		return rc;
 	if ((rc = workbody_words(&m, "skills", &s.skills, 1, eb)) != 0 ||
-	    (rc = workbody_str(&m, "region", &s.region, WORKBODY_WORD_MAX, 0,
+	    (rc = body_field_str(&m, "region", &s.region, WORKBODY_WORD_MAX, 0,
 	    eb)) != 0 ||
-	    (rc = workbody_str(&m, "from", &s.from, DATE_LEN, 1, eb)) != 0 ||
-	    (rc = workbody_str(&m, "to", &s.to, DATE_LEN, 1, eb)) != 0 ||
+	    (rc = body_field_str(&m, "from", &s.from, DATE_LEN, 1, eb)) != 0 ||
+	    (rc = body_field_str(&m, "to", &s.to, DATE_LEN, 1, eb)) != 0 ||
 	    (rc = date_parse(&s.from_day, s.from.s, s.from.len, "from",
 	    eb)) != 0 ||
 	    (rc = date_parse(&s.to_day, s.to.s, s.to.len, "to", eb)) != 0 ||
 	    (rc = workbody_uint(&m, "minutes", &s.minutes, 1,
 	    WORKBODY_SWAP_MINUTES_MAX, 1, eb)) != 0 ||
-	    (rc = workbody_str(&m, "note", &s.note, WORKBODY_TEXT_MAX, 0,
+	    (rc = body_field_str(&m, "note", &s.note, WORKBODY_TEXT_MAX, 0,
 	    eb)) != 0)
 		return rc;
 	if (s.to_day < s.from_day)
@@ -341,11 +312,11 @@ workbody_swap_offer_decode(struct workbody_swap_offer *out,
 
 	if ((rc = mpmap_decode(&m, buf, len, "swap.offer", eb)) != 0)
 		return rc;
-	if ((rc = workbody_str(&m, "tech", &o.tech, RECORD_KEY_MAX, 1,
+	if ((rc = body_field_str(&m, "tech", &o.tech, RECORD_KEY_MAX, 1,
 	    eb)) != 0 ||
 	    (rc = workbody_uint(&m, "minutes", &o.minutes, 1,
 	    WORKBODY_SWAP_MINUTES_MAX, 1, eb)) != 0 ||
-	    (rc = workbody_str(&m, "note", &o.note, WORKBODY_TEXT_MAX, 0,
+	    (rc = body_field_str(&m, "note", &o.note, WORKBODY_TEXT_MAX, 0,
 	    eb)) != 0)
 		return rc;
 	*out = o;
