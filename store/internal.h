@@ -55,6 +55,13 @@ struct store {
 	uint8_t founder[RECORD_KEY_LEN];	/* of the stored charter */
 };
 
+/*
+ * Double the map, outside any transaction of this thread: AMIE_EAGAIN
+ * while an item-set snapshot is open (remapping under a read transaction
+ * is not allowed), AMIE_EIO past STORE_MAP_MAX.  Drops what the verifying
+ * workers hold first.
+ */
+int store_grow(struct store *st, struct errbuf *eb);
 /* Translate an LMDB code to AMIE_EIO with its text. */
 int store_fail(struct errbuf *eb, int mrc, const char *what);
 void store_be64(uint8_t out[8], uint64_t v);

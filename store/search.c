@@ -1341,7 +1341,7 @@ search_reindex(struct store *st, uint64_t *articles, struct errbuf *eb)
 {
 	MDB_txn *txn;
 	uint64_t n = 0;
-	int mrc;
+	int mrc, rc;
 
 	for (;;) {
 		if ((mrc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
@@ -1357,18 +1357,8 @@ search_reindex(struct store *st, uint64_t *articles, struct errbuf *eb)
 			break;
 		if (mrc != MDB_MAP_FULL)
 			return store_fail(eb, mrc, "reindex");
-		/* As store_ingest() does: double the map and retry. */
-		if (st->snapshots > 0)
-			return fail(eb, AMIE_EAGAIN,
-			    "store full while a sync reads it; "
-			    "retry later");
-		if (st->map_size * 2 > STORE_MAP_MAX)
-			return fail(eb, AMIE_EIO, "store: map would pass %zu "
-			    "bytes", (size_t)STORE_MAP_MAX);
-		if ((mrc = mdb_env_set_mapsize(st->env,
-		    st->map_size * 2)) != 0)
-			return store_fail(eb, mrc, "growing the map");
-		st->map_size *= 2;
+		if ((rc = store_grow(st, eb)) != 0)
+			return rc;
 	}
 	*articles = n;
 	return 0;

@@ -910,8 +910,7 @@ store_reload_founder(struct store *st)
 	}
 }
 
-/* Double the map; only between transactions. */
-static int
+int
 store_grow(struct store *st, struct errbuf *eb)
 {
 	size_t size = st->map_size * 2;
@@ -925,6 +924,9 @@ store_grow(struct store *st, struct errbuf *eb)
 	if (size > STORE_MAP_MAX)
 		return fail(eb, AMIE_EIO, "store: map would pass %zu bytes",
 		    (size_t)STORE_MAP_MAX);
+	/* The workers' read transactions end with their batches. */
+	if (st->pool != NULL)
+		store_pool_drain(st->pool);
 	if ((mrc = mdb_env_set_mapsize(st->env, size)) != 0)
 		return store_fail(eb, mrc, "growing the map");
 	st->map_size = size;
@@ -1034,8 +1036,6 @@ store_ingest(struct store *st, const struct store_in *in, size_t count,
 			return store_fail(eb, store_write_error(st, mrc),
 			    "ingest");
 		}
-		if (pool != NULL)
-			store_pool_drain(pool);
 		if ((rc = store_grow(st, eb)) != 0) {
 			store_pre_free(pre, count);
 			return rc;
