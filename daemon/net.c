@@ -171,7 +171,15 @@ struct net {
 	uint64_t tick_ms;
 	int has_federation;
 	uint8_t network_id[32];
-	/* The slice handed to store_ingest_ahead(), of link ahead_link. */
+	/* The slice on the store's writer thread (store_ingest_start()),
+	 * of link job_link (NULL when none): job_count records from job_in,
+	 * their outcomes in job_out. */
+	struct link *job_link;
+	const struct store_in *job_in;
+	size_t job_count;
+	struct store_out *job_out;
+	uint64_t job_t0_us;		/* when it started */
+	/* The slice handed to the workers ahead, of link ahead_link. */
 	struct link *ahead_link;
 	const struct store_in *ahead_in;
 	size_t ahead_count;
@@ -431,9 +439,14 @@ net_link_drop(struct link *l, const char *why, int backoff)
 				net_link_drop(o, why, 0);
 }
 
+static void net_inbox_done(struct net *net, int wait);
+
 static void
 net_link_free(struct link *l)
 {
+	/* The writer may still read its inbox: wait for it. */
+	if (l->net->job_link == l)
+		net_inbox_done(l->net, 1);
 	net_client_end(l);
 	net_server_end(l);
 	if (l->sock != NULL) {
@@ -831,26 +844,19 @@ net_answer_have(struct link *l, const struct wire_msg *m)
 	free(missing);
 }
 
-/* Ingest count records (one transaction) with the clock at now_ms;
- * announce what is new to the others. */
+/* What became of count records of l's (out): announce what is new to
+ * the others, count and log what was refused; *membership tells whether
+ * the membership changed. */
 static void
-net_take_records(struct link *l, const struct store_in *in, uint32_t count,
-    uint64_t now_ms, int *membership)
+net_records_done(struct link *l, const struct store_out *out, size_t count,
+    int *membership)
 {
 	struct net *net = l->net;
-	struct store_out *out = xcalloc(count + 1, sizeof(*out));
-	uint8_t (*fresh)[32] = xmalloc(((size_t)count + 1) * 32);
+	uint8_t (*fresh)[32] = xmalloc((count + 1) * 32);
 	size_t nfresh = 0;
-	struct errbuf eb;
 	int bad = 0;
 
-	*membership = 0;
-	if (store_ingest(net->node->store, in, count, now_ms, out,
-	    &eb) != 0) {
-		log_msg(LOG_ERR, "net: ingest: %s", eb.msg);
-		goto out;
-	}
-	for (uint32_t i = 0; i < count; i++) {
+	for (size_t i = 0; i < count; i++) {
 		if (out[i].stored) {
 			memcpy(fresh[nfresh++], out[i].id, 32);
 			if (strcmp(out[i].kind, "charter") == 0 ||
@@ -879,9 +885,25 @@ net_take_records(struct link *l, const struct store_in *in, uint32_t count,
 	}
 	if (bad)
 		net_link_drop(l, "sent an invalid record", NET_DROP_PENALTY);
-out:
-	free(out);
 	free(fresh);
+}
+
+/* Ingest count records (one transaction) with the clock at now_ms, on
+ * this thread. */
+static void
+net_take_records(struct link *l, const struct store_in *in, uint32_t count,
+    uint64_t now_ms, int *membership)
+{
+	struct store_out *out = xcalloc(count + 1, sizeof(*out));
+	struct errbuf eb;
+
+	*membership = 0;
+	if (store_ingest(l->net->node->store, in, count, now_ms, out,
+	    &eb) != 0)
+		log_msg(LOG_ERR, "net: ingest: %s", eb.msg);
+	else
+		net_records_done(l, out, count, membership);
+	free(out);
 }
 
 /* Ingest the records of a RECORDS now, in one transaction. */
@@ -962,46 +984,16 @@ net_mono_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/*
- * Ingest the next slice of l's inbox.  Slices are cut to take about
- * NET_INGEST_SLICE_MS each, commit included, from the time the last one
- * took: small enough for the control socket to wait little, large enough
- * for commits not to dominate.
- */
+/* Account for the n records of l's inbox just ingested, in took_us:
+ * the size of the next slice, the end of a RECORDS, what to WANT next. */
 static void
-net_inbox_slice(struct link *l)
+net_inbox_advance(struct link *l, size_t n, uint64_t took_us, int membership)
 {
 	struct net *net = l->net;
 	struct net_inbox *b = &l->inbox[l->inbox_head];
-	const struct store_in *cur, *next;
-	size_t n, next_count, want;
-	uint64_t t0, took_us, now_ms;
-	int membership = 0;
+	size_t want;
 
-	if (!net_inbox_slice_at(l, b->pos, &cur, &n))
-		return;
-	/* A slice handed ahead is taken as it was cut, with the clock it
-	 * was verified at (a clock read later would void the verdicts). */
-	now_ms = node_now_ms();
-	if (net->ahead_link == l && net->ahead_in == cur) {
-		n = net->ahead_count;
-		now_ms = net->ahead_now_ms;
-		net->ahead_link = NULL;	/* store_ingest() takes it */
-	}
-	/* The slice after this one verifies while this one is written. */
-	if (net->ahead_link == NULL &&
-	    net_inbox_slice_at(l, b->pos + n, &next, &next_count)) {
-		net->ahead_now_ms = node_now_ms();
-		store_ingest_ahead(net->node->store, next, next_count,
-		    net->ahead_now_ms);
-		net->ahead_link = l;
-		net->ahead_in = next;
-		net->ahead_count = next_count;
-	}
-	t0 = net_mono_us();
 	if (n > 0) {
-		net_take_records(l, cur, (uint32_t)n, now_ms, &membership);
-		took_us = net_mono_us() - t0 + 1;
 		/* Shrink in proportion when it took too long, grow by a
 		 * quarter when it did not: records already stored (fetched
 		 * from another peer too) take no time and must not make the
@@ -1037,13 +1029,101 @@ net_inbox_slice(struct link *l)
 		net_members_reload(net);
 }
 
+/*
+ * Hand the next slice of l's inbox to the store's writer thread, with the
+ * one after it to verify meanwhile.  Slices are cut to take about
+ * NET_INGEST_SLICE_MS each, commit included, from the time the last one
+ * took: large enough for commits not to dominate, small enough for a
+ * write asked on the control socket (which waits for the writer) to wait
+ * little.  The loop goes on meanwhile; net_inbox_done() takes the result.
+ */
+static void
+net_inbox_start(struct link *l)
+{
+	struct net *net = l->net;
+	struct net_inbox *b = &l->inbox[l->inbox_head];
+	const struct store_in *cur, *next = NULL;
+	size_t n, next_count = 0;
+	uint64_t now_ms;
+	int membership = 0;
+
+	if (!net_inbox_slice_at(l, b->pos, &cur, &n))
+		return;
+	/* A slice handed ahead is taken as it was cut, with the clock it
+	 * was verified at (a clock read later would void the verdicts). */
+	now_ms = node_now_ms();
+	if (net->ahead_link == l && net->ahead_in == cur) {
+		n = net->ahead_count;
+		now_ms = net->ahead_now_ms;
+		net->ahead_link = NULL;	/* this slice takes it */
+	}
+	/* The slice after this one verifies while this one is written. */
+	if (net->ahead_link == NULL &&
+	    net_inbox_slice_at(l, b->pos + n, &next, &next_count)) {
+		net->ahead_now_ms = node_now_ms();
+		net->ahead_link = l;
+		net->ahead_in = next;
+		net->ahead_count = next_count;
+	} else {
+		next = NULL;
+	}
+	net->job_out = xcalloc(n + 1, sizeof(*net->job_out));
+	net->job_link = l;
+	net->job_in = cur;
+	net->job_count = n;
+	net->job_t0_us = net_mono_us();
+	if (store_ingest_start(net->node->store, cur, n, now_ms,
+	    net->job_out, next, next_count, net->ahead_now_ms) != 0) {
+		/* No writer thread: on this one. */
+		net->job_link = NULL;
+		free(net->job_out);
+		net->job_out = NULL;
+		if (next != NULL)
+			store_ingest_ahead(net->node->store, next,
+			    next_count, net->ahead_now_ms);
+		net_take_records(l, cur, (uint32_t)n, now_ms, &membership);
+		net_inbox_advance(l, n, net_mono_us() - net->job_t0_us + 1,
+		    membership);
+	}
+}
+
+/*
+ * Take the result of the slice on the writer thread, waiting for it if
+ * wait, else only when it is done; nothing when there is none.
+ */
+static void
+net_inbox_done(struct net *net, int wait)
+{
+	struct link *l = net->job_link;
+	struct errbuf eb;
+	int rc, membership = 0;
+
+	if (l == NULL)
+		return;
+	if (!wait && !store_ingest_done(net->node->store))
+		return;
+	rc = store_ingest_end(net->node->store, &eb);
+	net->job_link = NULL;
+	if (rc != 0)
+		log_msg(LOG_ERR, "net: ingest: %s", eb.msg);
+	else
+		net_records_done(l, net->job_out, net->job_count, &membership);
+	free(net->job_out);
+	net->job_out = NULL;
+	net_inbox_advance(l, net->job_count,
+	    net_mono_us() - net->job_t0_us + 1, membership);
+}
+
 int
 net_ingest_step(struct net *net)
 {
 	struct link *pick = NULL;
 	size_t waiting = 0, k = 0;
 
-	/* One slice per call, the links taking turns. */
+	net_inbox_done(net, 0);
+	if (net->job_link != NULL)
+		return 0;	/* the poll wakes up when it is done */
+	/* One slice at a time, the links taking turns. */
 	for (struct link *l = net->links; l != NULL; l = l->next)
 		if (!l->dead && l->inbox_count > 0)
 			waiting++;
@@ -1055,7 +1135,9 @@ net_ingest_step(struct net *net)
 		if (!l->dead && l->inbox_count > 0 &&
 		    k++ == net->ingest_turn % waiting)
 			pick = l;
-	net_inbox_slice(pick);
+	net_inbox_start(pick);
+	if (net->job_link != NULL)
+		return 0;
 	for (struct link *l = net->links; l != NULL; l = l->next)
 		if (!l->dead && l->inbox_count > 0)
 			return 1;
@@ -1802,7 +1884,11 @@ net_poll_items(struct net *net, zmq_pollitem_t *items, size_t cap)
 {
 	size_t n = 0;
 
-	assert(cap >= 2);
+	assert(cap >= 3);
+	/* The writer thread's slice being done (net_ingest_step()). */
+	if (net->job_link != NULL)
+		items[n++] = (zmq_pollitem_t){ NULL,
+		    store_ingest_fd(net->node->store), ZMQ_POLLIN, 0 };
 	if (net->router != NULL)
 		items[n++] = (zmq_pollitem_t){ net->router, 0, ZMQ_POLLIN,
 		    0 };
@@ -1827,7 +1913,8 @@ net_handle(struct net *net, const zmq_pollitem_t *items, size_t count)
 	net->tick_ms = node_now_ms();
 	net->recv_until_ms = net->tick_ms + NET_RECV_SLICE_MS;
 	for (size_t i = 0; i < count; i++) {
-		if (!(items[i].revents & ZMQ_POLLIN))
+		if (!(items[i].revents & ZMQ_POLLIN) ||
+		    items[i].socket == NULL)	/* the writer's: see above */
 			continue;
 		if (items[i].socket == net->router) {
 			net_router_recv(net);

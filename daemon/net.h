@@ -32,7 +32,7 @@
 #include "daemon/control.h"
 #include "daemon/node.h"
 
-#define NET_POLL_MAX		(2 + 2 * (CONFIG_PEERS_MAX + 1))
+#define NET_POLL_MAX		(3 + 2 * (CONFIG_PEERS_MAX + 1))
 #define NET_FRAME_LIMIT		(256 * 1024)	/* Negentropy frame limit */
 #define NET_WANT_BATCH		512	/* ids per WANT */
 #define NET_WANTS_INFLIGHT	4	/* WANTs awaiting RECORDS per link */
@@ -103,12 +103,15 @@ void net_handle(struct net *net, const zmq_pollitem_t *items, size_t count);
 void net_tick(struct net *net);
 
 /*
- * Ingest the next slice (NET_INGEST_SLICE_MIN to _MAX records, cut to
- * take about NET_INGEST_SLICE_MS, one transaction) of the RECORDS each
- * link has waiting, verifying the slice
- * after it meanwhile.  The event loop calls this between polls, so the
- * control socket is served between slices during a long sync.  Returns
- * 1 when records are still waiting (poll without sleeping), else 0.
+ * Ingest the RECORDS each link has waiting, a slice at a time
+ * (NET_INGEST_SLICE_MIN to _MAX records, cut to take about
+ * NET_INGEST_SLICE_MS, one transaction), on the store's writer thread
+ * (store_ingest_start()), verifying the slice after it meanwhile.  The
+ * event loop calls this after each poll: it takes the result of a slice
+ * that is done and starts the next, so the loop, the control socket
+ * with it, never waits for a commit.  net_poll_items() polls for the
+ * slice's end.  Returns 1 when records are waiting and no slice runs
+ * (poll without sleeping), else 0.
  */
 int net_ingest_step(struct net *net);
 

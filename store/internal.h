@@ -9,6 +9,7 @@
 #ifndef AMIE_STORE_INTERNAL_H
 #define AMIE_STORE_INTERNAL_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,7 @@
 #define STORE_TSID_LEN (8 + RECORD_ID_LEN)
 
 struct search_pending;
+struct store_job;
 struct store_pool;
 struct text;
 
@@ -44,14 +46,21 @@ struct store {
 	MDB_dbi docs;		/* search.c: as search.c says */
 	size_t map_size;
 	unsigned snapshots;	/* itemset snapshots open: no remapping */
-	struct text *text;	/* search.c's pipeline, kept warm */
+	/* search.c's pipelines, kept warm: one for queries and checks,
+	 * one for write transactions (which may run on the writer thread
+	 * of store_ingest_start() meanwhile). */
+	struct text *text;
+	struct text *wtext;
 	/* search.c: postings of the write transaction not yet written;
 	 * NULL when none (always so between transactions). */
 	struct search_pending *search_pending;
 	unsigned verify_threads;	/* for ingest, 1 to STORE_THREADS_MAX */
 	struct store_pool *pool;	/* store.c: verifying workers, or NULL */
+	struct store_job *job;		/* store.c: the writer thread, or NULL */
 	uint8_t self[RECORD_KEY_LEN];
-	int has_founder;		/* founder below is known */
+	/* founder below is known; set (after founder) by the writer, read
+	 * by any thread */
+	atomic_int has_founder;
 	uint8_t founder[RECORD_KEY_LEN];	/* of the stored charter */
 };
 

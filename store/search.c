@@ -1279,7 +1279,7 @@ search_article_prepared(struct store *st, MDB_txn *txn, const char *key,
 	if ((mrc = search_pending_stats(st, txn, &s)) != 0)
 		return mrc;
 	memset(&acc, 0, sizeof(acc));
-	t = st->text;
+	t = st->wtext;
 	mrc = search_update(st, txn, t, &acc, key, sp, &s);
 	search_acc_release(&acc);
 	if (mrc == 0) {
@@ -1311,7 +1311,7 @@ search_reindex_txn(struct store *st, MDB_txn *txn, uint64_t *articles)
 		return mrc;
 	memset(&s, 0, sizeof(s));
 	memset(&acc, 0, sizeof(acc));
-	t = st->text;
+	t = st->wtext;
 	k.mv_size = 3;
 	k.mv_data = "kb";
 	mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
@@ -1350,8 +1350,8 @@ search_reindex(struct store *st, uint64_t *articles, struct errbuf *eb)
 		if (mrc == 0) {
 			mrc = mdb_txn_commit(txn);
 		} else {
+			search_discard(st);	/* before another writer */
 			mdb_txn_abort(txn);
-			search_discard(st);
 		}
 		if (mrc == 0)
 			break;

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/eventfd.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -29,6 +30,8 @@
 
 static void store_load_founder(struct store *st, MDB_txn *txn);
 static void store_pool_free(struct store_pool **pp);
+static void store_job_free(struct store_job **jp);
+static void store_job_wait(struct store *st);
 
 /*
  * Translate an LMDB code at the module's edge, keeping its text.  A full
@@ -172,6 +175,7 @@ store_open(struct store **out, const char *path,
 	if ((mrc = mdb_txn_commit(txn)) != 0)
 		goto fail_env;
 	st->text = text_new();
+	st->wtext = text_new();
 	{
 		long cores = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -192,8 +196,10 @@ store_close(struct store **st)
 {
 	if (*st == NULL)
 		return;
+	store_job_free(&(*st)->job);
 	store_pool_free(&(*st)->pool);
 	text_free(&(*st)->text);
+	text_free(&(*st)->wtext);
 	search_discard(*st);
 	mdb_env_close((*st)->env);
 	free(*st);
@@ -885,9 +891,12 @@ store_ingest_one(struct store *st, MDB_txn *txn, struct store_writer *w,
 		w->has_net = 1;
 		memcpy(w->net, network_id, sizeof(w->net));
 		/* Records by the founder may follow in this very batch;
-		 * store_ingest() reloads this if the batch is abandoned. */
-		memcpy(st->founder, h.author, RECORD_KEY_LEN);
-		st->has_founder = 1;
+		 * store_ingest() forgets it if the batch is abandoned.  The
+		 * flag is set after the key, for readers on other threads. */
+		if (!st->has_founder) {
+			memcpy(st->founder, h.author, RECORD_KEY_LEN);
+			st->has_founder = 1;
+		}
 	}
 	o->stored = 1;
 	return 0;
@@ -895,19 +904,6 @@ store_ingest_one(struct store *st, MDB_txn *txn, struct store_writer *w,
 refused:
 	memcpy(o->reason, e.msg, sizeof(o->reason));
 	return 0;
-}
-
-/* After an abandoned batch: forget a founder it may have set. */
-static void
-store_reload_founder(struct store *st)
-{
-	MDB_txn *txn;
-
-	st->has_founder = 0;
-	if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) == 0) {
-		store_load_founder(st, txn);
-		mdb_txn_abort(txn);
-	}
 }
 
 int
@@ -921,6 +917,7 @@ store_grow(struct store *st, struct errbuf *eb)
 	if (st->snapshots > 0)
 		return fail(eb, AMIE_EAGAIN,
 		    "store: full while a sync reads it; retry later");
+	store_job_wait(st);	/* its transaction ends with it */
 	if (size > STORE_MAP_MAX)
 		return fail(eb, AMIE_EIO, "store: map would pass %zu bytes",
 		    (size_t)STORE_MAP_MAX);
@@ -942,8 +939,9 @@ store_pool(struct store *st)
 	return st->pool;
 }
 
-void
-store_ingest_ahead(struct store *st, const struct store_in *in, size_t count,
+/* store_ingest_ahead() on the calling thread, the writer's free. */
+static void
+store_ahead_run(struct store *st, const struct store_in *in, size_t count,
     uint64_t now_ms)
 {
 	struct store_pool *pool = store_pool(st);
@@ -963,19 +961,35 @@ store_ingest_ahead(struct store *st, const struct store_in *in, size_t count,
 }
 
 void
+store_ingest_ahead(struct store *st, const struct store_in *in, size_t count,
+    uint64_t now_ms)
+{
+	store_job_wait(st);
+	store_ahead_run(st, in, count, now_ms);
+}
+
+void
 store_ingest_forget(struct store *st, const struct store_in *in,
     size_t count)
 {
 	struct store_batch *b;
 
+	store_job_wait(st);
 	if (st->pool != NULL &&
 	    (b = store_pool_find(st->pool, in, count)) != NULL)
 		store_pre_free(store_pool_finish(st->pool, b), count);
 }
 
-int
-store_ingest(struct store *st, const struct store_in *in, size_t count,
-    uint64_t now_ms, struct store_out *out, struct errbuf *eb)
+/*
+ * store_ingest() on the calling thread.  When the map is full, it grows
+ * it and tries again if may_grow, else it gives up (nothing written),
+ * sets *grow and returns AMIE_EAGAIN: only the thread that owns the
+ * store may remap it (store_grow()).
+ */
+static int
+store_ingest_run(struct store *st, const struct store_in *in, size_t count,
+    uint64_t now_ms, struct store_out *out, int may_grow, int *grow,
+    struct errbuf *eb)
 {
 	struct store_pool *pool = store_pool(st);
 	struct store_batch *b = NULL;
@@ -983,11 +997,13 @@ store_ingest(struct store *st, const struct store_in *in, size_t count,
 	struct store_writer w;
 	uint8_t net[32];
 	MDB_txn *txn;
-	int mrc, rc;
+	int mrc, rc, had_founder;
 
 	assert(count <= STORE_BATCH_MAX);
+	*grow = 0;
 	if ((mrc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
 		return store_fail(eb, mrc, "begin");
+	had_founder = st->has_founder;
 	if (pool != NULL && count >= STORE_PARALLEL_MIN) {
 		/* Verdicts for another clock are of no use. */
 		b = store_pool_find(pool, in, count);
@@ -1023,18 +1039,25 @@ store_ingest(struct store *st, const struct store_in *in, size_t count,
 		if (mrc == 0) {
 			mrc = mdb_txn_commit(txn);
 		} else {
+			search_discard(st);	/* before another writer */
 			mdb_txn_abort(txn);
-			search_discard(st);
 		}
 		if (mrc == 0) {
 			store_pre_free(pre, count);
 			return 0;
 		}
-		store_reload_founder(st);
+		/* A charter of the abandoned batch is not stored. */
+		if (!had_founder)
+			st->has_founder = 0;
 		if (mrc != MDB_MAP_FULL) {
 			store_pre_free(pre, count);
 			return store_fail(eb, store_write_error(st, mrc),
 			    "ingest");
+		}
+		if (!may_grow) {
+			store_pre_free(pre, count);
+			*grow = 1;
+			return fail(eb, AMIE_EAGAIN, "store: the map is full");
 		}
 		if ((rc = store_grow(st, eb)) != 0) {
 			store_pre_free(pre, count);
@@ -1047,10 +1070,216 @@ store_ingest(struct store *st, const struct store_in *in, size_t count,
 	}
 }
 
+int
+store_ingest(struct store *st, const struct store_in *in, size_t count,
+    uint64_t now_ms, struct store_out *out, struct errbuf *eb)
+{
+	int grow;
+
+	store_job_wait(st);
+	return store_ingest_run(st, in, count, now_ms, out, 1, &grow, eb);
+}
+
+/*
+ * The writer thread of store_ingest_start(): one job at a time, from
+ * STORE_JOB_QUEUED to STORE_JOB_DONE; the eventfd counts the jobs done.
+ */
+enum store_job_state {
+	STORE_JOB_IDLE,
+	STORE_JOB_QUEUED,
+	STORE_JOB_RUNNING,
+	STORE_JOB_DONE,
+};
+
+struct store_job {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;	/* the state changed, or stop */
+	pthread_t thread;
+	int efd;
+	int stop;
+	enum store_job_state state;
+	struct store *st;
+	const struct store_in *in;
+	size_t count;
+	uint64_t now_ms;
+	struct store_out *out;
+	const struct store_in *ahead;
+	size_t ahead_count;
+	uint64_t ahead_now_ms;
+	int rc, grow;
+	struct errbuf eb;
+};
+
+static void *
+store_job_run(void *arg)
+{
+	struct store_job *j = arg;
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&j->lock);
+	for (;;) {
+		while (!j->stop && j->state != STORE_JOB_QUEUED)
+			pthread_cond_wait(&j->cond, &j->lock);
+		if (j->stop)
+			break;
+		j->state = STORE_JOB_RUNNING;
+		pthread_mutex_unlock(&j->lock);
+
+		/* The next batch verifies while this one is written. */
+		if (j->ahead != NULL)
+			store_ahead_run(j->st, j->ahead, j->ahead_count,
+			    j->ahead_now_ms);
+		errbuf_clear(&j->eb);
+		j->rc = store_ingest_run(j->st, j->in, j->count, j->now_ms,
+		    j->out, 0, &j->grow, &j->eb);
+
+		pthread_mutex_lock(&j->lock);
+		j->state = STORE_JOB_DONE;
+		pthread_cond_broadcast(&j->cond);
+		(void)!write(j->efd, &one, sizeof(one));
+	}
+	pthread_mutex_unlock(&j->lock);
+	return NULL;
+}
+
+/* Stop and join the writer thread; NULL does nothing. */
+static void
+store_job_free(struct store_job **jp)
+{
+	struct store_job *j = *jp;
+
+	if (j == NULL)
+		return;
+	store_job_wait(j->st);
+	pthread_mutex_lock(&j->lock);
+	j->stop = 1;
+	pthread_cond_broadcast(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+	pthread_join(j->thread, NULL);
+	close(j->efd);
+	pthread_cond_destroy(&j->cond);
+	pthread_mutex_destroy(&j->lock);
+	free(j);
+	*jp = NULL;
+}
+
+/* The writer thread, started on first use; NULL when it cannot start. */
+static struct store_job *
+store_job(struct store *st)
+{
+	struct store_job *j;
+
+	if (st->job != NULL)
+		return st->job;
+	j = xcalloc(1, sizeof(*j));
+	j->st = st;
+	if ((j->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
+		free(j);
+		return NULL;
+	}
+	pthread_mutex_init(&j->lock, NULL);
+	pthread_cond_init(&j->cond, NULL);
+	if (pthread_create(&j->thread, NULL, store_job_run, j) != 0) {
+		close(j->efd);
+		pthread_cond_destroy(&j->cond);
+		pthread_mutex_destroy(&j->lock);
+		free(j);
+		return NULL;
+	}
+	st->job = j;
+	return j;
+}
+
+/* Wait until the writer thread holds no transaction: its job, if any,
+ * is done (its result stays for store_ingest_end()). */
+static void
+store_job_wait(struct store *st)
+{
+	struct store_job *j = st->job;
+
+	if (j == NULL)
+		return;
+	pthread_mutex_lock(&j->lock);
+	while (j->state == STORE_JOB_QUEUED || j->state == STORE_JOB_RUNNING)
+		pthread_cond_wait(&j->cond, &j->lock);
+	pthread_mutex_unlock(&j->lock);
+}
+
+int
+store_ingest_start(struct store *st, const struct store_in *in, size_t count,
+    uint64_t now_ms, struct store_out *out, const struct store_in *ahead,
+    size_t ahead_count, uint64_t ahead_now_ms)
+{
+	struct store_job *j = store_job(st);
+
+	assert(count <= STORE_BATCH_MAX && ahead_count <= STORE_BATCH_MAX);
+	if (j == NULL)
+		return AMIE_EIO;
+	pthread_mutex_lock(&j->lock);
+	assert(j->state == STORE_JOB_IDLE);
+	j->in = in;
+	j->count = count;
+	j->now_ms = now_ms;
+	j->out = out;
+	j->ahead = ahead;
+	j->ahead_count = ahead != NULL ? ahead_count : 0;
+	j->ahead_now_ms = ahead_now_ms;
+	j->state = STORE_JOB_QUEUED;
+	pthread_cond_broadcast(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+	return 0;
+}
+
+int
+store_ingest_fd(const struct store *st)
+{
+	return st->job != NULL ? st->job->efd : -1;
+}
+
+int
+store_ingest_done(struct store *st)
+{
+	struct store_job *j = st->job;
+	int done;
+
+	assert(j != NULL);
+	pthread_mutex_lock(&j->lock);
+	done = j->state == STORE_JOB_DONE;
+	pthread_mutex_unlock(&j->lock);
+	return done;
+}
+
+int
+store_ingest_end(struct store *st, struct errbuf *eb)
+{
+	struct store_job *j = st->job;
+	uint64_t done;
+	int rc, grow;
+
+	assert(j != NULL && j->state != STORE_JOB_IDLE);
+	pthread_mutex_lock(&j->lock);
+	while (j->state != STORE_JOB_DONE)
+		pthread_cond_wait(&j->cond, &j->lock);
+	(void)!read(j->efd, &done, sizeof(done));
+	j->state = STORE_JOB_IDLE;
+	rc = j->rc;
+	grow = j->grow;
+	if (rc != 0)
+		*eb = j->eb;
+	pthread_mutex_unlock(&j->lock);
+	/* The map is grown here, on the thread that owns the store, and
+	 * the batch written again (verified again: its verdicts are gone). */
+	if (grow)
+		rc = store_ingest_run(st, j->in, j->count, j->now_ms, j->out,
+		    1, &grow, eb);
+	return rc;
+}
+
 void
 store_set_verify_threads(struct store *st, unsigned n)
 {
 	n = n < 1 ? 1 : n > STORE_THREADS_MAX ? STORE_THREADS_MAX : n;
+	store_job_wait(st);
 	if (n != st->verify_threads)
 		store_pool_free(&st->pool);	/* started again with n */
 	st->verify_threads = n;

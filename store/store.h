@@ -118,6 +118,33 @@ void store_ingest_forget(struct store *st, const struct store_in *in,
     size_t count);
 
 /*
+ * Ingest on the store's writer thread (started on first use), so that
+ * the calling thread stays free while the batch is verified, written and
+ * committed: store_ingest_start() hands it the batch, as store_ingest()
+ * takes it, and optionally the next one to verify ahead (ahead may be
+ * NULL), and returns at once: 0, or AMIE_EIO when no thread could be
+ * started.  One batch at a time: store_ingest_end() must come before the
+ * next start.  The descriptor of store_ingest_fd() (-1 before the first
+ * start) becomes readable when the batch is done, and so does
+ * store_ingest_done(); store_ingest_end() waits for it if need be and
+ * returns store_ingest()'s result, out filled.
+ *
+ * Meanwhile the calling thread may read the store, and even write (its
+ * write transaction waits for the writer's); in, ahead and out must stay
+ * as they are until store_ingest_end().  store_ingest(),
+ * store_ingest_ahead(), store_ingest_forget() and map growth wait for
+ * the batch to be done first.  Should the map need to grow, the writer
+ * gives the batch up and store_ingest_end() grows it and writes the
+ * batch again on the calling thread.
+ */
+int store_ingest_start(struct store *st, const struct store_in *in,
+    size_t count, uint64_t now_ms, struct store_out *out,
+    const struct store_in *ahead, size_t ahead_count, uint64_t ahead_now_ms);
+int store_ingest_fd(const struct store *st);
+int store_ingest_done(struct store *st);
+int store_ingest_end(struct store *st, struct errbuf *eb);
+
+/*
  * Verify the signatures of ingest batches on n worker threads while the
  * calling thread writes (the workers start with the first batch that
  * needs them and stop at store_close()); the default is the number of
