@@ -605,22 +605,30 @@ net_client_start(struct link *l)
 static void
 net_want_more(struct link *l)
 {
+	size_t scanned = 0;
 	struct mpw w;
 
 	while (l->wants_out < NET_WANTS_INFLIGHT &&
-	    l->need_pos < l->need_count) {
+	    l->need_pos < l->need_count && scanned < NET_WANT_SCAN_MAX) {
 		size_t start = l->need_pos, n = 0;
 
 		/* What another link fetched meanwhile is not asked again:
-		 * the ids to ask for are packed at start. */
-		while (n < NET_WANT_BATCH && l->need_pos < l->need_count) {
-			if (!store_has(l->net->node->store,
-			    l->need[l->need_pos])) {
-				memmove(l->need[start + n],
-				    l->need[l->need_pos], 32);
-				n++;
-			}
-			l->need_pos++;
+		 * the ids to ask for are packed at start.  During a first
+		 * sync, that can be most of the list: it is looked up
+		 * NET_WANT_SCAN_MAX ids a call, net_ingest_step() going on
+		 * with it. */
+		while (n < NET_WANT_BATCH && l->need_pos < l->need_count &&
+		    scanned < NET_WANT_SCAN_MAX) {
+			size_t take = NET_WANT_BATCH - n;
+
+			if (take > l->need_count - l->need_pos)
+				take = l->need_count - l->need_pos;
+			memmove(l->need[start + n], l->need[l->need_pos],
+			    take * 32);
+			l->need_pos += take;
+			scanned += take;
+			n += store_missing(l->net->node->store,
+			    &l->need[start + n], take);
 		}
 		if (n == 0)
 			continue;
@@ -636,6 +644,14 @@ net_want_more(struct link *l)
 	if (l->need_pos == l->need_count && l->wants_out == 0) {
 		l->need_pos = l->need_count = 0;
 	}
+}
+
+/* l has ids to look up and room for a WANT: net_want_more() goes on. */
+static int
+net_want_pending(const struct link *l)
+{
+	return !l->dead && l->wants_out < NET_WANTS_INFLIGHT &&
+	    l->need_pos < l->need_count;
 }
 
 static void
@@ -832,8 +848,8 @@ net_answer_have(struct link *l, const struct wire_msg *m)
 	uint32_t n = 0;
 
 	for (uint32_t i = 0; i < m->count; i++)
-		if (!store_has(l->net->node->store, wire_id(m, i)))
-			memcpy(missing[n++], wire_id(m, i), 32);
+		memcpy(missing[i], wire_id(m, i), 32);
+	n = (uint32_t)store_missing(l->net->node->store, missing, m->count);
 	/* Past the bound, the ids come with the next reconciliation. */
 	if (n > 0 && l->need_count < NET_HAVE_NEED_MAX) {
 		for (uint32_t i = 0; i < n && l->need_count <
@@ -1120,15 +1136,22 @@ net_ingest_step(struct net *net)
 	struct link *pick = NULL;
 	size_t waiting = 0, k = 0;
 
+	int more = 0;
+
 	net_inbox_done(net, 0);
+	for (struct link *l = net->links; l != NULL; l = l->next) {
+		if (net_want_pending(l))
+			net_want_more(l);
+		more |= net_want_pending(l);
+	}
 	if (net->job_link != NULL)
-		return 0;	/* the poll wakes up when it is done */
+		return more;	/* else the poll wakes up when it is done */
 	/* One slice at a time, the links taking turns. */
 	for (struct link *l = net->links; l != NULL; l = l->next)
 		if (!l->dead && l->inbox_count > 0)
 			waiting++;
 	if (waiting == 0)
-		return 0;
+		return more;
 	net->ingest_turn++;
 	for (struct link *l = net->links; l != NULL && pick == NULL;
 	    l = l->next)
@@ -1137,11 +1160,11 @@ net_ingest_step(struct net *net)
 			pick = l;
 	net_inbox_start(pick);
 	if (net->job_link != NULL)
-		return 0;
+		return more;
 	for (struct link *l = net->links; l != NULL; l = l->next)
 		if (!l->dead && l->inbox_count > 0)
 			return 1;
-	return 0;
+	return more;
 }
 
 static void net_join_done(struct link *l, const struct wire_msg *m);

@@ -36,6 +36,7 @@
 #define NET_FRAME_LIMIT		(256 * 1024)	/* Negentropy frame limit */
 #define NET_WANT_BATCH		512	/* ids per WANT */
 #define NET_WANTS_INFLIGHT	4	/* WANTs awaiting RECORDS per link */
+#define NET_WANT_SCAN_MAX	4096	/* ids looked up per call, per link */
 #define NET_NEED_MAX		(16u << 20)	/* ids one session may need */
 #define NET_TICK_MS		200
 #define NET_RECV_SLICE_MS	10	/* reading, then back to poll */
@@ -110,8 +111,9 @@ void net_tick(struct net *net);
  * event loop calls this after each poll: it takes the result of a slice
  * that is done and starts the next, so the loop, the control socket
  * with it, never waits for a commit.  net_poll_items() polls for the
- * slice's end.  Returns 1 when records are waiting and no slice runs
- * (poll without sleeping), else 0.
+ * slice's end.  It also goes on looking up what to WANT next, a bounded
+ * number of ids per link and call.  Returns 1 when there is work to go on
+ * with at once (poll without sleeping), else 0.
  */
 int net_ingest_step(struct net *net);
 

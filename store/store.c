@@ -479,7 +479,8 @@ store_insert(struct store *st, MDB_txn *txn, struct store_writer *w,
  * verified.
  */
 #define STORE_CHUNK 16		/* records a worker claims at a time */
-#define STORE_WORKER_NICE 5	/* workers' nice value, the writer's is 0 */
+#define STORE_WORKER_NICE 5	/* workers' nice value, the caller's is 0 */
+#define STORE_WRITER_NICE 2	/* store_ingest_start()'s thread */
 #define STORE_CHUNKS_MAX ((STORE_BATCH_MAX + STORE_CHUNK - 1) / STORE_CHUNK)
 
 enum store_pre_state {
@@ -1116,6 +1117,10 @@ store_job_run(void *arg)
 	struct store_job *j = arg;
 	uint64_t one = 1;
 
+	/* The thread that started it (in the daemon, the one that answers
+	 * the control socket) comes first, then this one, then the workers.
+	 * Failing is harmless. */
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), STORE_WRITER_NICE);
 	pthread_mutex_lock(&j->lock);
 	for (;;) {
 		while (!j->stop && j->state != STORE_JOB_QUEUED)
@@ -1408,6 +1413,27 @@ store_has(struct store *st, const uint8_t id[RECORD_ID_LEN])
 	found = mdb_get(txn, st->records, &k, &v) == 0;
 	mdb_txn_abort(txn);
 	return found;
+}
+
+size_t
+store_missing(struct store *st, uint8_t (*ids)[RECORD_ID_LEN], size_t count)
+{
+	MDB_txn *txn;
+	size_t n = 0;
+
+	if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) != 0)
+		return count;	/* asking again does no harm */
+	for (size_t i = 0; i < count; i++) {
+		MDB_val k = { RECORD_ID_LEN, ids[i] }, v;
+
+		if (mdb_get(txn, st->records, &k, &v) != 0) {
+			if (n != i)
+				memcpy(ids[n], ids[i], RECORD_ID_LEN);
+			n++;
+		}
+	}
+	mdb_txn_abort(txn);
+	return n;
 }
 
 int
