@@ -2765,11 +2765,10 @@ search_verify(struct store *st, MDB_txn *txn, struct check *ck,
 	*articles = 0;
 	rebuilding = search_mark_get(st, txn, &m) == 0;
 	if (rebuilding)
-		check_problem(ck, "docs",
-		    "a rebuild of the index is under "
+		check_problem(ck, "docs", "a rebuild of the index is under "
 		    "way (%llu of %llu articles gone through): amie kb "
-		    "reindex finishes it",
-		    (unsigned long long)m.done, (unsigned long long)m.total);
+		    "reindex finishes it", (unsigned long long)m.done,
+		    (unsigned long long)m.total);
 	if (search_stats_get(st, txn, &s) != 0) {
 		check_problem(ck, "docs", "the index statistics are "
 		    "malformed");
