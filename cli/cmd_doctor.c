@@ -3,8 +3,8 @@
  * amie doctor: look at a node the way its technician would, and print
  * each problem with the command that fixes it.  The files are looked at
  * here; what only the daemon knows (its endpoints, the LMDB environment,
- * the clocks of the records, its peers) comes from "doctor", "status"
- * and "peers" requests.
+ * the clocks of the records, its peers and their clocks) comes from
+ * "doctor", "status" and "peers" requests.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,11 +25,13 @@
 
 #include "cli/cli.h"
 #include "cli/i18n.h"
+#include "cli/request.h"
 #include "proto/keyfile.h"
 
 #define CMD_DOCTOR_CONNECT_MS 2000
 #define CMD_DOCTOR_EXIT_PROBLEMS 1		  /* amie(1): problems found */
 #define CMD_DOCTOR_DISK_MIN ((uint64_t)256 << 20) /* bytes free */
+#define CMD_DOCTOR_SKEW_MAX_MS 60000	/* a peer's clock off by more */
 
 #define CMD_DOCTOR_USAGE \
 	N_("usage: amie doctor [--json] [--dir DIR]\n" \
@@ -43,30 +45,34 @@ struct cmd_doctor {
 	struct cli *c;
 	json_t *checks;
 	unsigned problems;
+	unsigned clock_problems;	/* records ahead, peers' clocks off */
+	unsigned clocks_known;		/* peers whose clock we know */
 };
 
-/* Record one finding: status "ok", "problem" or "skipped". */
-static void cmd_doctor_add(struct cmd_doctor *d, const char *name,
+/* Record one finding: status "ok", "problem" or "skipped".  Returns its
+ * JSON object, borrowed from d->checks, for more fields. */
+static json_t *cmd_doctor_add(struct cmd_doctor *d, const char *name,
     const char *status, const char *fix, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
-static void
+static json_t *
 cmd_doctor_add(struct cmd_doctor *d, const char *name, const char *status,
     const char *fix, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
+	json_t *check;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (strcmp(status, "problem") == 0)
 		d->problems++;
-	json_array_append_new(d->checks,
-	    json_pack("{s:s, s:s, s:s, s:s?}", "name", name, "status", status,
-		"message", msg, "fix", fix));
+	check = json_pack("{s:s, s:s, s:s, s:s?}", "name", name, "status",
+	    status, "message", msg, "fix", fix);
+	json_array_append_new(d->checks, check);
 	if (d->c->json)
-		return;
+		return check;
 	printf("%-8s %-10s %s\n",
 	    strcmp(status, "ok") == 0	       ? _("ok") :
 		strcmp(status, "problem") == 0 ? _("PROBLEM") :
@@ -74,6 +80,7 @@ cmd_doctor_add(struct cmd_doctor *d, const char *name, const char *status,
 	    name, msg);
 	if (fix != NULL)
 		printf("%-8s %-10s %s %s\n", "", "", _("fix:"), fix);
+	return check;
 }
 
 /* The directory and node.key: modes and the key itself. */
@@ -339,6 +346,7 @@ cmd_doctor_clock_row(const struct mpmap *m)
 	(void)mpmap_cstr(m, "name", name, sizeof(name), NULL);
 	(void)mpmap_uint(m, "ahead_ms", &ahead, NULL);
 	(void)mpmap_bool(m, "self", &self, NULL);
+	d->clock_problems++;
 	if (self)
 		cmd_doctor_add(d, "clock", "problem",
 		    _("timedatectl set-ntp true, then timedatectl status"),
@@ -406,6 +414,76 @@ cmd_doctor_is_connected(const char *id)
 		if (strcmp(cmd_doctor_connected[i], id) == 0)
 			return 1;
 	return 0;
+}
+
+/* Ids of the peers whose clock was looked at: once each, though a peer
+ * may have two links that both know it. */
+static char cmd_doctor_clocked[CMD_DOCTOR_CONNECTED_MAX][80];
+static size_t cmd_doctor_clocked_count;
+
+/* The clock of the peer of one row, when its PINGs told it. */
+static void
+cmd_doctor_skew_row(const struct mpmap *m)
+{
+	struct cmd_doctor *d = cmd_doctor_cur;
+	char name[160] = "", id[80] = "";
+	unsigned long long s;
+	int64_t skew;
+	json_t *check;
+
+	if (mpmap_get(m, "clock_skew_ms") == NULL)
+		return;
+	(void)mpmap_cstr(m, "name", name, sizeof(name), NULL);
+	(void)mpmap_cstr(m, "id", id, sizeof(id), NULL);
+	for (size_t i = 0; i < cmd_doctor_clocked_count; i++)
+		if (strcmp(cmd_doctor_clocked[i], id) == 0)
+			return;
+	if (cmd_doctor_clocked_count < CMD_DOCTOR_CONNECTED_MAX)
+		snprintf(cmd_doctor_clocked[cmd_doctor_clocked_count++],
+		    sizeof(cmd_doctor_clocked[0]), "%s", id);
+	d->clocks_known++;
+	skew = request_int(m, "clock_skew_ms");
+	if (skew >= -CMD_DOCTOR_SKEW_MAX_MS && skew <= CMD_DOCTOR_SKEW_MAX_MS)
+		return;
+	s = (unsigned long long)(skew < 0 ? -(skew / 1000) : skew / 1000);
+	d->clock_problems++;
+	if (skew > 0)
+		check = cmd_doctor_add(d, "clock", "problem",
+		    _("install and enable systemd-timesyncd or chrony on the "
+		      "node whose clock is wrong (timedatectl status on both "
+		      "says which)"),
+		    _("the clock of %s (%.7s) is %llu s ahead of this "
+		      "machine's: one of the two clocks is wrong"),
+		    name, id, s);
+	else
+		check = cmd_doctor_add(d, "clock", "problem",
+		    _("install and enable systemd-timesyncd or chrony on the "
+		      "node whose clock is wrong (timedatectl status on both "
+		      "says which)"),
+		    _("the clock of %s (%.7s) is %llu s behind this "
+		      "machine's: one of the two clocks is wrong"),
+		    name, id, s);
+	json_object_set_new(check, "peer", json_string(id));
+	json_object_set_new(check, "clock_skew_ms", json_integer(skew));
+}
+
+/* The clock is fine when nothing above said otherwise. */
+static void
+cmd_doctor_clock_ok(struct cmd_doctor *d)
+{
+	if (d->clock_problems > 0)
+		return;
+	if (d->clocks_known == 0)
+		cmd_doctor_add(d, "clock", "ok", NULL,
+		    _("no member's records are dated ahead of this clock (no "
+		      "peer has sent its clock yet: each sends it on the "
+		      "links it opens, every 10 s)"));
+	else
+		cmd_doctor_add(d, "clock", "ok", NULL,
+		    _("no member's records are dated ahead of this clock, and "
+		      "the clocks of the peers known (%u) are within %d s of "
+		      "it"),
+		    d->clocks_known, CMD_DOCTOR_SKEW_MAX_MS / 1000);
 }
 
 /* One row of peers: a link or a backed-off key. */
@@ -513,16 +591,16 @@ cmd_doctor_main(int argc, char **argv)
 	}
 	cmd_doctor_ports(&d, &r);
 	cmd_doctor_store(&d, &r);
-	if (cmd_doctor_each(&r, "clock", cmd_doctor_clock_row) == 0)
-		cmd_doctor_add(&d, "clock", "ok", NULL,
-		    _("no member's records are dated ahead of this clock "
-		      "(peers do not send their time, so a clock behind ours "
-		      "cannot be seen)"));
+	(void)cmd_doctor_each(&r, "clock", cmd_doctor_clock_row);
 	cli_reply_release(&r);
 	if (cmd_doctor_call(&d, "peers", &r, &eb) != 0) {
+		cmd_doctor_clock_ok(&d);
 		cmd_doctor_add(&d, "peer", "problem", NULL, "%s", eb.msg);
 		goto out;
 	}
+	cmd_doctor_clocked_count = 0;
+	(void)cmd_doctor_each(&r, "peers", cmd_doctor_skew_row);
+	cmd_doctor_clock_ok(&d);
 	cmd_doctor_connected_count = 0;
 	(void)cmd_doctor_each(&r, "peers", cmd_doctor_connected_row);
 	rows = cmd_doctor_each(&r, "peers", cmd_doctor_peer_row);

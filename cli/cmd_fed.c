@@ -15,6 +15,7 @@
 #include "cli/color.h"
 #include "cli/i18n.h"
 #include "cli/progress.h"
+#include "cli/request.h"
 #include "proto/invitecode.h"
 #include "proto/nodeid.h"
 
@@ -584,6 +585,10 @@ cmd_fed_peer_row(const struct mpmap *m)
 	cli_pad(stdout, name[0] ? name : "?", 16);
 	printf(_("  sync %s  sent %llu  received %llu"), when,
 	    (unsigned long long)sent, (unsigned long long)recv);
+	/* The peer's clock against ours, known on the links it opened. */
+	if (mpmap_get(m, "clock_skew_ms") != NULL)
+		printf(_("  clock %+lld s"),
+		    (long long)(request_int(m, "clock_skew_ms") / 1000));
 	/* Misbehaviour only when there was some (amie(1) lists them). */
 	if (refused + penalties + limited > 0)
 		printf(_("  refused %llu  penalties %llu  rate-limited %llu"),

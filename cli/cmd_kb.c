@@ -805,7 +805,7 @@ cmd_kb_search(int argc, char **argv)
 	struct cli_reply r;
 	struct mpw req;
 	uint8_t author[32];
-	int rc, color, fields;
+	int rc, color, fields, complete = 1;
 
 	if ((rc = cmd_kb_parse(&c, &a, argc, argv,
 	    "json tag category lang author limit")) >= 0 ||
@@ -865,6 +865,11 @@ cmd_kb_search(int argc, char **argv)
 	}
 	if ((rc = cmd_kb_call(&c, &req, &r)) != 0)
 		return rc;
+	if (mpmap_bool(&r.m, "index_complete", &complete, NULL) == 0 &&
+	    !complete)
+		fprintf(stderr, _("%s: the search index is being rebuilt: "
+		    "articles it has not gone through yet are missing; amie "
+		    "kb reindex finishes it\n"), c.prog);
 	color = cli_color(stdout);
 	if (c.json)
 		rc = cmd_kb_search_json(&r);
@@ -1082,14 +1087,6 @@ cmd_kb_rm(int argc, char **argv)
 	return 0;
 }
 
-static void
-cmd_kb_spin(void *ctx)
-{
-	struct progress *p = ctx;
-
-	progress_update(p, p->done);
-}
-
 static int
 cmd_kb_reindex(int argc, char **argv)
 {
@@ -1099,7 +1096,8 @@ cmd_kb_reindex(int argc, char **argv)
 	struct progress p;
 	struct errbuf eb;
 	struct mpw req;
-	int rc;
+	uint64_t articles = 0;
+	int rc, finished = 0, started = 0;
 
 	if ((rc = cmd_kb_parse(&c, &a, argc, argv,
 	    "json")) >= 0)
@@ -1107,28 +1105,51 @@ cmd_kb_reindex(int argc, char **argv)
 	if (argc != a.positional)
 		return cli_error(&c, CLI_EXIT_USAGE, _("unexpected '%s'"),
 		    argv[a.positional]);
-	/* The daemon reports no progress while it reindexes: a spinner
-	 * with the time spent says it is alive. */
-	progress_start(&p, _("rebuilding the search index"), "", 0, 0);
-	mpw_init(&req, CTL_MSG_MAX);
-	mpw_map(&req, 1);
-	mpw_cstr(&req, "cmd");
-	mpw_cstr(&req, "kb.reindex");
-	errbuf_clear(&eb);
-	if ((rc = mpw_finish(&req, "request", &eb)) == 0)
-		rc = cli_call_ticking(&c, &req, &r, progress_is_on(&p) ?
-		    cmd_kb_spin : NULL, &p, PROGRESS_REDRAW_MS, &eb);
-	mpw_release(&req);
+	/* The daemon rebuilds a step at a time, answering others between
+	 * steps, and each reply says how far it is: the first one gives
+	 * the total the line starts with. */
+	while (!finished) {
+		mpw_init(&req, CTL_MSG_MAX);
+		mpw_map(&req, 2);
+		mpw_cstr(&req, "cmd");
+		mpw_cstr(&req, "kb.reindex");
+		mpw_cstr(&req, "step");
+		mpw_bool(&req, 1);
+		errbuf_clear(&eb);
+		if ((rc = mpw_finish(&req, "request", &eb)) == 0)
+			rc = cli_call(&c, &req, &r, &eb);
+		mpw_release(&req);
+		if (rc != 0) {
+			if (started)
+				progress_end(&p);
+			return cli_fail(&c, &eb);
+		}
+		(void)mpmap_bool(&r.m, "finished", &finished, NULL);
+		articles = cli_reply_uint(&r, "articles");
+		if (!started) {
+			progress_start(&p, _("rebuilding the search index"),
+			    _("articles"), cli_reply_uint(&r, "total"),
+			    cli_reply_uint(&r, "done"));
+			started = 1;
+		} else {
+			progress_total(&p, cli_reply_uint(&r, "total"));
+			progress_update(&p, cli_reply_uint(&r, "done"));
+		}
+		cli_reply_release(&r);
+	}
 	progress_end(&p);
-	if (rc != 0)
-		return cli_fail(&c, &eb);
-	if (c.json)
-		rc = cli_print_json(&r);
-	else
+	if (c.json) {
+		json_t *j = json_pack("{s:i, s:I}", "schema", 1, "articles",
+		    (json_int_t)articles);
+
+		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+		putchar('\n');
+		json_decref(j);
+	} else {
 		fprintf(stderr, _("amie: %llu articles indexed\n"),
-		    (unsigned long long)cli_reply_uint(&r, "articles"));
-	cli_reply_release(&r);
-	return rc;
+		    (unsigned long long)articles);
+	}
+	return 0;
 }
 
 int

@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include "daemon/kb.h"
+#include "daemon/log.h"
 #include "proto/body.h"
 #include "proto/nodeid.h"
 #include "proto/xmalloc.h"
@@ -723,6 +724,7 @@ kb_handle_search(struct node *n, const struct ctl_request *req,
 {
 	char query[SEARCH_QUERY_MAX + 1], tag[BODY_TAG_MAX + 1] = "";
 	char cat[BODY_CATEGORY_MAX + 1] = "", lang[BODY_LANG_MAX + 1] = "";
+	struct search_progress pr;
 	struct search_result *res;
 	struct search_filter f;
 	uint64_t limit = 10;
@@ -766,7 +768,13 @@ kb_handle_search(struct node *n, const struct ctl_request *req,
 		free(res);
 		return rc;
 	}
-	mpw_map(w, 2);
+	if ((rc = search_reindex_progress(n->store, &pr, eb)) != 0) {
+		free(res);
+		return rc;
+	}
+	mpw_map(w, 3);
+	mpw_cstr(w, "index_complete");
+	mpw_bool(w, !pr.running);
 	mpw_cstr(w, "query");
 	mpw_cstr(w, query);
 	mpw_cstr(w, "results");
@@ -801,14 +809,45 @@ int
 kb_handle_reindex(struct node *n, const struct ctl_request *req,
     struct mpw *w, struct errbuf *eb)
 {
-	uint64_t articles = 0;
-	int rc;
+	struct search_progress pr;
+	uint64_t articles = 0, bytes, total;
+	int rc, step = 0;
 
-	(void)req;
-	if ((rc = search_reindex(n->store, &articles, eb)) != 0)
+	rc = mpmap_bool(&req->args, "step", &step, eb);
+	if (rc != 0 && rc != AMIE_ENOTFOUND)
 		return rc;
-	mpw_map(w, 1);
+	if (!step) {
+		if ((rc = search_reindex(n->store, &articles, eb)) != 0)
+			return rc;
+		mpw_map(w, 1);
+		mpw_cstr(w, "articles");
+		mpw_uint(w, articles);
+		return 0;
+	}
+	/* One step of the rebuild under way, or of a new one. */
+	if ((rc = search_reindex_progress(n->store, &pr, eb)) != 0)
+		return rc;
+	if (!pr.running) {
+		if ((rc = search_reindex_start(n->store, &total, eb)) != 0)
+			return rc;
+		log_msg(LOG_NOTICE, "rebuilding the search index: %llu "
+		    "articles", (unsigned long long)total);
+	}
+	if ((rc = search_reindex_step(n->store, KB_REINDEX_STEP, &pr,
+	    eb)) != 0 ||
+	    (rc = search_stats(n->store, &bytes, &articles, eb)) != 0)
+		return rc;
+	if (!pr.running)
+		log_msg(LOG_NOTICE, "search index rebuilt: %llu articles",
+		    (unsigned long long)articles);
+	mpw_map(w, 4);
 	mpw_cstr(w, "articles");
 	mpw_uint(w, articles);
+	mpw_cstr(w, "done");
+	mpw_uint(w, pr.done);
+	mpw_cstr(w, "finished");
+	mpw_bool(w, !pr.running);
+	mpw_cstr(w, "total");
+	mpw_uint(w, pr.total);
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include "daemon/control.h"
 
 #define KB_ID_BYTES 16		/* random bytes of a new article id */
+#define KB_REINDEX_STEP 256	/* articles of one kb.reindex step */
 
 /*
  * Request: title, and optional body (Markdown), lang (default "fr"),
@@ -72,12 +73,20 @@ int kb_handle_resolve(struct node *n, const struct ctl_request *req,
     struct mpw *reply, struct errbuf *eb);
 
 /* kb.search: query, optional tag, category, lang, author (bin32),
- * limit.  Reply: query, results (author, id, lang, score_milli, snippet,
- * tags, title, updated), best first. */
+ * limit.  Reply: index_complete (false while a rebuild in steps is under
+ * way: articles may be missing), query, results (author, id, lang,
+ * score_milli, snippet, tags, title, updated), best first. */
 int kb_handle_search(struct node *n, const struct ctl_request *req,
     struct mpw *reply, struct errbuf *eb);
 
-/* kb.reindex.  Reply: articles. */
+/*
+ * kb.reindex, optional step (bool).  Without step: rebuild the index in
+ * one transaction; reply: articles.  With step: go through the next
+ * KB_REINDEX_STEP articles of the rebuild under way, starting one if
+ * none is; reply: articles (indexed now), done and total (articles gone
+ * through, of how many), finished (bool).  The daemon answers other
+ * requests between steps.
+ */
 int kb_handle_reindex(struct node *n, const struct ctl_request *req,
     struct mpw *reply, struct errbuf *eb);
 

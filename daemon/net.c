@@ -103,6 +103,9 @@ struct link {
 	/* figures for amie peers */
 	uint64_t last_sync_ms, records_sent, records_received, errors;
 	uint64_t bytes_sent, bytes_received, wants_sent;
+	/* The peer's clock minus ours, from the nonce of its last PING. */
+	int64_t clock_skew_ms;
+	int has_clock_skew;
 	unsigned rounds;		/* of the client session under way */
 	unsigned last_rounds;		/* of the last one that finished */
 	char last_error[128];
@@ -1169,6 +1172,17 @@ net_ingest_step(struct net *net)
 
 static void net_join_done(struct link *l, const struct wire_msg *m);
 
+/* theirs - ours, both in ms, within int64_t. */
+static int64_t
+net_skew_ms(uint64_t theirs, uint64_t ours)
+{
+	if (theirs >= ours)
+		return theirs - ours > INT64_MAX ? INT64_MAX :
+		    (int64_t)(theirs - ours);
+	return ours - theirs > INT64_MAX ? -INT64_MAX :
+	    -(int64_t)(ours - theirs);
+}
+
 static void
 net_dispatch(struct link *l, const struct wire_msg *m)
 {
@@ -1244,6 +1258,11 @@ net_dispatch(struct link *l, const struct wire_msg *m)
 		net_want_more(l);
 		return;
 	case WIRE_PING:
+		/* Its nonce is the sender's clock (ms since 1970): a PING is
+		 * small, so its one-way delay is nothing next to the skew
+		 * that matters (amie doctor: a minute). */
+		l->clock_skew_ms = net_skew_ms(m->nonce, node_now_ms());
+		l->has_clock_skew = 1;
 		mpw_init(&w, 64);
 		wire_ping(&w, WIRE_PONG, m->nonce);
 		net_send(l, &w);
@@ -2455,11 +2474,15 @@ net_peer_row(struct mpw *w, struct net *net, const uint8_t key[32],
 	nodeid_format(id, key);
 	if (member_get(net->node->store, key, &mi, &eb) != 0)
 		mi.name[0] = '\0';
-	mpw_map(w, 17);
+	mpw_map(w, l != NULL && l->has_clock_skew ? 18 : 17);
 	mpw_cstr(w, "bytes_received");
 	mpw_uint(w, l != NULL ? l->bytes_received : 0);
 	mpw_cstr(w, "bytes_sent");
 	mpw_uint(w, l != NULL ? l->bytes_sent : 0);
+	if (l != NULL && l->has_clock_skew) {
+		mpw_cstr(w, "clock_skew_ms");
+		mpw_int(w, l->clock_skew_ms);
+	}
 	mpw_cstr(w, "direction");
 	mpw_cstr(w, l == NULL ? "" : l->outbound ? "out" : "in");
 	mpw_cstr(w, "endpoint");

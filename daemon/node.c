@@ -11,11 +11,13 @@
 
 #include <sodium.h>
 
+#include "daemon/kb.h"
 #include "daemon/log.h"
 #include "daemon/net.h"
 #include "daemon/node.h"
 #include "proto/keyfile.h"
 #include "proto/xmalloc.h"
+#include "store/search.h"
 
 uint64_t
 node_now_ms(void)
@@ -126,6 +128,31 @@ node_load_charter(struct node *n, struct errbuf *eb)
 	return 0;
 }
 
+/*
+ * Finish a rebuild of the search index in steps that a stop or a crash
+ * cut short: until it is done, searches miss the articles it has not
+ * gone through.
+ */
+static int
+node_finish_reindex(struct node *n, struct errbuf *eb)
+{
+	struct search_progress pr;
+	int rc;
+
+	if ((rc = search_reindex_progress(n->store, &pr, eb)) != 0 ||
+	    !pr.running)
+		return rc;
+	log_msg(LOG_NOTICE, "finishing the rebuild of the search index cut "
+	    "short at %llu of %llu articles", (unsigned long long)pr.done,
+	    (unsigned long long)pr.total);
+	while (pr.running)
+		if ((rc = search_reindex_step(n->store, KB_REINDEX_STEP, &pr,
+		    eb)) != 0)
+			return rc;
+	log_msg(LOG_NOTICE, "search index rebuilt");
+	return 0;
+}
+
 int
 node_open(struct node *n, const char *dir, struct errbuf *eb)
 {
@@ -154,7 +181,8 @@ node_open(struct node *n, const char *dir, struct errbuf *eb)
 	    (rc = node_load_key(n, eb)) != 0 ||
 	    (rc = node_path(n, path, sizeof(path), NODE_STORE_DIR, eb)) != 0 ||
 	    (rc = store_open(&n->store, path, n->pk, eb)) != 0 ||
-	    (rc = node_load_charter(n, eb)) != 0)
+	    (rc = node_load_charter(n, eb)) != 0 ||
+	    (rc = node_finish_reindex(n, eb)) != 0)
 		goto fail;
 	return 0;
 

@@ -6,6 +6,8 @@
  * that others can read, takes the directory's lock (one amied per
  * directory), loads the configuration and the key, opens the store and
  * ingests the federation charter that `amie init --federation` left.
+ * It also finishes a rebuild of the search index that a stop or a crash
+ * cut short (store/search.h).
  * The secret key stays in sodium_malloc'd memory (locked, guarded) and
  * is wiped at node_close().
  *

@@ -12,8 +12,8 @@
  *   ["HAVE", [id bin32, ...]]
  *   ["WANT", [id bin32, ...]]
  *   ["RECORDS", [encoded record bin, ...]]
- *   ["PING", nonce uint]
- *   ["PONG", nonce uint]
+ *   ["PING", nonce uint]		the nonce: the sender's clock, ms
+ *   ["PONG", nonce uint]		the nonce of the PING answered
  *   ["ERROR", code uint, message str]
  *
  * The sender's identity is the CurveZMQ key the transport authenticated;

@@ -69,6 +69,8 @@
 #define SEARCH_LEAD_WORDS	12
 #define SEARCH_MARKS_MAX	32
 #define SEARCH_TFN_MAX		16	/* body frequencies remembered */
+#define SEARCH_MARK		"reindex"	/* meta: a rebuild under way */
+#define SEARCH_MARK_FIXED	16
 
 struct search_stats_v {
 	uint64_t docs;
@@ -1333,7 +1335,12 @@ search_reindex_txn(struct store *st, MDB_txn *txn, uint64_t *articles)
 	if ((mrc = search_flush(st, txn)) != 0)
 		return mrc;
 	*articles = s.docs;
-	return search_stats_put(st, txn, &s);
+	if ((mrc = search_stats_put(st, txn, &s)) != 0)
+		return mrc;
+	k.mv_size = strlen(SEARCH_MARK);
+	k.mv_data = SEARCH_MARK;
+	mrc = mdb_del(txn, st->meta, &k, NULL);
+	return mrc == MDB_NOTFOUND ? 0 : mrc;
 }
 
 int
@@ -1361,6 +1368,247 @@ search_reindex(struct store *st, uint64_t *articles, struct errbuf *eb)
 			return rc;
 	}
 	*articles = n;
+	return 0;
+}
+
+/* ---- rebuilding in steps ---- */
+
+/*
+ * The mark of a rebuild under way, in `meta` under SEARCH_MARK: the
+ * articles there were at its start (8, BE), the articles gone through
+ * (8, BE), and the id of the last one gone through (none before the
+ * first step).  Articles are gone through in the order of `heads`.
+ */
+struct search_mark {
+	uint64_t total;
+	uint64_t done;
+	size_t last_len;
+	char last[RECORD_KEY_MAX + 1];
+};
+
+/* 0 and *m, MDB_NOTFOUND when no rebuild is under way, or an LMDB code. */
+static int
+search_mark_get(struct store *st, MDB_txn *txn, struct search_mark *m)
+{
+	MDB_val k = { strlen(SEARCH_MARK), SEARCH_MARK }, v;
+	int mrc;
+
+	if ((mrc = mdb_get(txn, st->meta, &k, &v)) != 0)
+		return mrc;
+	if (v.mv_size < SEARCH_MARK_FIXED ||
+	    v.mv_size > SEARCH_MARK_FIXED + RECORD_KEY_MAX)
+		return MDB_CORRUPTED;
+	m->total = store_get_be64(v.mv_data);
+	m->done = store_get_be64((const uint8_t *)v.mv_data + 8);
+	m->last_len = v.mv_size - SEARCH_MARK_FIXED;
+	memcpy(m->last, (const uint8_t *)v.mv_data + SEARCH_MARK_FIXED,
+	    m->last_len);
+	m->last[m->last_len] = '\0';
+	return 0;
+}
+
+static int
+search_mark_put(struct store *st, MDB_txn *txn, const struct search_mark *m)
+{
+	uint8_t b[SEARCH_MARK_FIXED + RECORD_KEY_MAX];
+
+	assert(m->last_len <= RECORD_KEY_MAX);
+	store_be64(b, m->total);
+	store_be64(b + 8, m->done);
+	memcpy(b + SEARCH_MARK_FIXED, m->last, m->last_len);
+	return store_put(txn, st->meta, SEARCH_MARK, strlen(SEARCH_MARK), b,
+	    SEARCH_MARK_FIXED + m->last_len, 0);
+}
+
+/* Is k a key of `heads` for an article (kind "kb")? */
+static int
+search_is_article(const MDB_val *k)
+{
+	return k->mv_size > 3 && memcmp(k->mv_data, "kb", 3) == 0;
+}
+
+/* The article id of heads key k into key: 0, or -1 when it is none we
+ * index (too long, or with a NUL). */
+static int
+search_article_key(const MDB_val *k, char key[RECORD_KEY_MAX + 1])
+{
+	if (k->mv_size - 3 > RECORD_KEY_MAX)
+		return -1;
+	memcpy(key, (const char *)k->mv_data + 3, k->mv_size - 3);
+	key[k->mv_size - 3] = '\0';
+	return strlen(key) == k->mv_size - 3 ? 0 : -1;
+}
+
+/* Drop the index and mark a rebuild of *total articles. */
+static int
+search_reindex_start_txn(struct store *st, MDB_txn *txn, uint64_t *total)
+{
+	char key[RECORD_KEY_MAX + 1];
+	struct search_mark m;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int mrc;
+
+	memset(&m, 0, sizeof(m));
+	if ((mrc = mdb_drop(txn, st->terms, 0)) != 0 ||
+	    (mrc = mdb_drop(txn, st->docs, 0)) != 0 ||
+	    (mrc = mdb_cursor_open(txn, st->heads, &c)) != 0)
+		return mrc;
+	k.mv_size = 3;
+	k.mv_data = "kb";
+	for (mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	     mrc == 0 && search_is_article(&k);
+	     mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT_NODUP))
+		if (search_article_key(&k, key) == 0)
+			m.total++;
+	mdb_cursor_close(c);
+	if (mrc != 0 && mrc != MDB_NOTFOUND)
+		return mrc;
+	*total = m.total;
+	return search_mark_put(st, txn, &m);
+}
+
+/* Go through the next count articles of the rebuild m, inside txn. */
+static int
+search_reindex_step_txn(struct store *st, MDB_txn *txn, uint64_t count,
+    struct search_mark *m, int *finished)
+{
+	uint8_t hk[3 + RECORD_KEY_MAX];
+	char key[RECORD_KEY_MAX + 1];
+	struct search_stats_v s;
+	struct search_acc acc;
+	MDB_cursor *c;
+	MDB_val k, v;
+	uint64_t n = 0;
+	int mrc;
+
+	assert(st->search_pending == NULL);	/* flushed or discarded */
+	if ((mrc = search_mark_get(st, txn, m)) != 0)
+		return mrc;
+	if ((mrc = search_stats_get(st, txn, &s)) != 0 ||
+	    (mrc = mdb_cursor_open(txn, st->heads, &c)) != 0)
+		return mrc;
+	memcpy(hk, "kb", 3);
+	memcpy(hk + 3, m->last, m->last_len);
+	k.mv_size = 3 + m->last_len;
+	k.mv_data = hk;
+	mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	/* Past the last one gone through, which may be gone since. */
+	if (mrc == 0 && m->last_len > 0 && k.mv_size == 3 + m->last_len &&
+	    memcmp(k.mv_data, hk, k.mv_size) == 0)
+		mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT_NODUP);
+	memset(&acc, 0, sizeof(acc));
+	while (mrc == 0 && search_is_article(&k) && n < count) {
+		if (search_article_key(&k, key) == 0) {
+			/* An article written since the start is indexed
+			 * already: search_update() leaves it. */
+			if ((mrc = search_update(st, txn, st->text, &acc, key,
+			    NULL, &s)) != 0)
+				break;
+			m->last_len = strlen(key);
+			memcpy(m->last, key, m->last_len + 1);
+			m->done++;
+			n++;
+		}
+		mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT_NODUP);
+	}
+	*finished = mrc == MDB_NOTFOUND ||
+	    (mrc == 0 && !search_is_article(&k));
+	mdb_cursor_close(c);
+	search_acc_release(&acc);
+	if (mrc != 0 && mrc != MDB_NOTFOUND)
+		return mrc;
+	if ((mrc = search_flush(st, txn)) != 0 ||
+	    (mrc = search_stats_put(st, txn, &s)) != 0)
+		return mrc;
+	if (!*finished)
+		return search_mark_put(st, txn, m);
+	k.mv_size = strlen(SEARCH_MARK);
+	k.mv_data = SEARCH_MARK;
+	return mdb_del(txn, st->meta, &k, NULL);
+}
+
+int
+search_reindex_start(struct store *st, uint64_t *total, struct errbuf *eb)
+{
+	MDB_txn *txn;
+	uint64_t n = 0;
+	int mrc, rc;
+
+	for (;;) {
+		if ((mrc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
+			return store_fail(eb, mrc, "reindex");
+		mrc = search_reindex_start_txn(st, txn, &n);
+		if (mrc == 0)
+			mrc = mdb_txn_commit(txn);
+		else
+			mdb_txn_abort(txn);
+		if (mrc == 0)
+			break;
+		if (mrc != MDB_MAP_FULL)
+			return store_fail(eb, mrc, "reindex");
+		if ((rc = store_grow(st, eb)) != 0)
+			return rc;
+	}
+	*total = n;
+	return 0;
+}
+
+int
+search_reindex_step(struct store *st, uint64_t count,
+    struct search_progress *pr, struct errbuf *eb)
+{
+	struct search_mark m;
+	MDB_txn *txn;
+	int mrc, rc, finished = 0;
+
+	assert(count > 0);
+	for (;;) {
+		if ((mrc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
+			return store_fail(eb, mrc, "reindex");
+		mrc = search_reindex_step_txn(st, txn, count, &m, &finished);
+		if (mrc == 0) {
+			mrc = mdb_txn_commit(txn);
+		} else {
+			mdb_txn_abort(txn);
+			search_discard(st);
+		}
+		if (mrc == 0)
+			break;
+		if (mrc == MDB_NOTFOUND)
+			return fail(eb, AMIE_ENOTFOUND,
+			    "reindex: no rebuild of the index under way");
+		if (mrc != MDB_MAP_FULL)
+			return store_fail(eb, mrc, "reindex");
+		if ((rc = store_grow(st, eb)) != 0)
+			return rc;
+	}
+	pr->running = !finished;
+	pr->done = m.done;
+	pr->total = m.total > m.done ? m.total : m.done;
+	return 0;
+}
+
+int
+search_reindex_progress(struct store *st, struct search_progress *pr,
+    struct errbuf *eb)
+{
+	struct search_mark m;
+	MDB_txn *txn;
+	int mrc;
+
+	if ((mrc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return store_fail(eb, mrc, "reindex");
+	mrc = search_mark_get(st, txn, &m);
+	mdb_txn_abort(txn);
+	if (mrc != 0 && mrc != MDB_NOTFOUND)
+		return store_fail(eb, mrc, "reindex");
+	memset(pr, 0, sizeof(*pr));
+	if (mrc == 0) {
+		pr->running = 1;
+		pr->done = m.done;
+		pr->total = m.total > m.done ? m.total : m.done;
+	}
 	return 0;
 }
 
@@ -2315,15 +2563,16 @@ search_verify_hash(const char *term, size_t len, uint32_t code)
 
 /*
  * One article: the index must hold its winner (latest ts, then lowest
- * id, among its heads) unless it is deleted or its winner has no body.
+ * id, among its heads) unless it is deleted or its winner has no body,
+ * or may_miss (a rebuild under way has not gone through it yet).
  * A winner hidden by its author's removal may be indexed or not: the
  * index forgets it at the article's next change.
  */
 static void
 search_verify_article(struct store *st, MDB_txn *txn, struct check *ck,
     struct search_acc *acc, const char *key,
-    struct search_verify_doc *docs, uint64_t ndocs, uint64_t *live,
-    uint64_t *tw_sum, uint64_t *bw_sum)
+    struct search_verify_doc *docs, uint64_t ndocs, int may_miss,
+    uint64_t *live, uint64_t *tw_sum, uint64_t *bw_sum)
 {
 	uint8_t kk[1 + RECORD_KEY_MAX], tsid[STORE_TSID_LEN];
 	size_t klen = strlen(key);
@@ -2375,7 +2624,7 @@ search_verify_article(struct store *st, MDB_txn *txn, struct check *ck,
 	k.mv_data = kk;
 	indexed = mdb_get(txn, st->docs, &k, &v) == 0;
 	if (!indexed) {
-		if (has_winner)
+		if (has_winner && !may_miss)
 			check_problem(ck, "docs", "article %.40s is not in the "
 			    "search index", key);
 		return;
@@ -2507,12 +2756,19 @@ search_verify(struct store *st, MDB_txn *txn, struct check *ck,
 	struct search_verify_doc *docs;
 	struct search_stats_v s;
 	struct search_acc acc;
+	struct search_mark m;
 	uint64_t ndocs, live = 0, tw = 0, bw = 0, kcount = 0;
 	MDB_cursor *c;
 	MDB_val k, v;
-	int mrc;
+	int mrc, rebuilding;
 
 	*articles = 0;
+	rebuilding = search_mark_get(st, txn, &m) == 0;
+	if (rebuilding)
+		check_problem(ck, "docs", "a rebuild of the index is under "
+		    "way (%llu of %llu articles gone through): amie kb "
+		    "reindex finishes it", (unsigned long long)m.done,
+		    (unsigned long long)m.total);
 	if (search_stats_get(st, txn, &s) != 0) {
 		check_problem(ck, "docs", "the index statistics are "
 		    "malformed");
@@ -2537,7 +2793,8 @@ search_verify(struct store *st, MDB_txn *txn, struct check *ck,
 		key[k.mv_size - 3] = '\0';
 		if (strlen(key) == k.mv_size - 3)
 			search_verify_article(st, txn, ck, &acc, key, docs,
-			    ndocs, &live, &tw, &bw);
+			    ndocs, rebuilding && strcmp(key, m.last) > 0, &live,
+			    &tw, &bw);
 	}
 	mdb_cursor_close(c);
 	search_acc_release(&acc);

@@ -57,9 +57,42 @@ int search_query(struct store *st, const char *query,
 
 /*
  * Rebuild the whole index from the records, in one write transaction.
- * Returns 0 or AMIE_EIO.  *articles gets the number indexed.
+ * Returns 0 or AMIE_EIO.  *articles gets the number indexed.  A rebuild
+ * in steps under way (below) is over with it.
  */
 int search_reindex(struct store *st, uint64_t *articles, struct errbuf *eb);
+
+/*
+ * A rebuild in steps, each step its own write transaction, so that the
+ * daemon answers between them.  search_reindex_start() drops the index
+ * and leaves a mark in the store saying that a rebuild is under way, of
+ * *total articles (the articles stored now).  search_reindex_step() goes
+ * through the next count (> 0) articles, in article id order, indexing
+ * their winners, and moves the mark past them; the step that reaches
+ * the last article removes the mark.  The mark is committed with the
+ * step, so after a crash or a restart the next step resumes after the
+ * last article of the last step committed.
+ *
+ * While the mark is there the index holds the articles gone through
+ * and every article written or deleted since the start (ingest keeps
+ * them up to date as always); the others are missing.  search_query()
+ * answers from what is there: it may miss an article, never return a
+ * wrong one.  search_reindex_progress() tells whether that is so.
+ * Each returns 0, AMIE_EIO, or, for search_reindex_step() when no
+ * rebuild is under way, AMIE_ENOTFOUND.
+ */
+struct search_progress {
+	int running;			/* a mark is there */
+	uint64_t done;			/* articles gone through */
+	uint64_t total;			/* at the start, or done if more */
+};
+
+int search_reindex_start(struct store *st, uint64_t *total,
+    struct errbuf *eb);
+int search_reindex_step(struct store *st, uint64_t count,
+    struct search_progress *pr, struct errbuf *eb);
+int search_reindex_progress(struct store *st, struct search_progress *pr,
+    struct errbuf *eb);
 
 /* Index size in bytes (pages of the search databases) and the number of
  * articles indexed, for status and benchmarks. */

@@ -74,6 +74,52 @@ PID_B=$NODE_PID
 expect_code 0 "$AMIE" --dir "$T/B" kb reindex
 [ "$(ids B electricite imprimante sauvegardes oeuvre printing)" = "$before" ] ||
     fail "reindex changed the results"
+
+# A reindex of a few hundred articles goes a step at a time: the same
+# results, a progress line with the count on a terminal (stderr), only
+# the JSON on stdout.  Its total counts the deleted article's id too.
+"$CTLTOOL" bulk "$T/B" "$T/A" 600 all >/dev/null || fail "bulk articles"
+many() {	# the results of a few queries over the bulk articles too
+	ids B electricite imprimante sauvegardes oeuvre printing
+	ids B 00000417
+	ids B reserver bail | sort
+	ids B imprimante reseau | sort
+}
+expect_code 0 "$AMIE" --dir "$T/B" kb reindex --json
+before=$(many)
+[ "$(ids B reserver bail | wc -l)" = 100 ] || fail "bulk articles not found"
+script -qec "'$AMIE' --dir '$T/B' kb reindex --json >'$T/json'" /dev/null \
+    >"$T/tty" 2>&1 </dev/null || fail "kb reindex on a terminal"
+grep -q "$(printf '\r')rebuilding the search index.* 256/606 articles" "$T/tty" ||
+    fail "no progress with a count on a terminal: $(cat -v "$T/tty")"
+[ "$(tr -d ' \n' <"$T/json")" = '{"articles":605,"schema":1}' ] ||
+    fail "kb reindex --json: $(cat -v "$T/json")"
+[ "$(many)" = "$before" ] || fail "the reindex in steps changed the results"
+expect_code 0 "$AMIE" --dir "$T/B" kb reindex
+grep -q "^amie: 605 articles indexed$" "$T/err" || fail "reindex: $(cat "$T/err")"
+[ -s "$T/out" ] && fail "reindex wrote on stdout: $(cat "$T/out")"
+
+# A rebuild cut short after its first step (256 articles): searches say
+# so and miss articles, amie check names it, and a restart finishes it.
+"$CTLTOOL" raw "$T/B" 82a3636d64aa6b622e7265696e646578a473746570c3 \
+    >"$T/raw" || fail "one reindex step"
+expect_code 0 "$AMIE" --dir "$T/B" kb search --json --limit 100 reserver bail
+grep -q '"index_complete": false' "$T/out" || fail "partial: $(cat "$T/out")"
+grep -q "being rebuilt" "$T/err" || fail "no word of the rebuild: $(cat "$T/err")"
+[ -z "$(ids B 00000417)" ] || fail "a partial index finds every article"
+expect_code 65 "$AMIE" --dir "$T/B" check
+grep -q "rebuild of the index is under way (256 of 606" "$T/out" ||
+    fail "check: $(cat "$T/out")"
+stop_node "$PID_B"
+start_node "$T/B" || finish
+PID_B=$NODE_PID
+grep -q "finishing the rebuild of the search index" "$T/B.log" ||
+    fail "the restart did not finish the rebuild"
+[ "$(many)" = "$before" ] || fail "the finished rebuild changed the results"
+expect_code 0 "$AMIE" --dir "$T/B" kb search --json imprimante
+grep -q '"index_complete": true' "$T/out" || fail "complete: $(cat "$T/out")"
+expect_code 0 "$AMIE" --dir "$T/B" check
+
 stop_node "$PID_A"
 stop_node "$PID_B"
 finish

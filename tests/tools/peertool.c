@@ -44,6 +44,10 @@
  *                $PEERTOOL_FLOOD_MS (default 5000) ms
  *   multipart    one message of 64 KiB frames that does not end, for as
  *                long (then its last frame)
+ *   clock        a PING a second whose nonce, the sender's clock, is off
+ *                by $PEERTOOL_CLOCK_S seconds (default 0; negative:
+ *                behind), for $PEERTOOL_HOLD_MS ms (default 30000) or
+ *                until killed; prints "answered" at the first PONG
  * Prints one line: "refused at handshake", "no answer", "answered",
  * "error: MSG", "disconnected" (no PONG to a PING after the bad message)
  * or "still answering"; flood and multipart first print "sent N
@@ -451,6 +455,50 @@ peertool_message(struct mpw *w, const char *mode, const uint8_t pk[32],
 	return 0;
 }
 
+static int peertool_recv(void *s, void *mon, zmq_msg_t *msg,
+    struct wire_msg *m, int timeout_ms);
+static void peertool_send(void *s, const struct mpw *w);
+
+/* The clock mode (see the top). */
+static void
+peertool_clock(void *s, void *mon)
+{
+	const char *off = getenv("PEERTOOL_CLOCK_S");
+	const char *hold = getenv("PEERTOOL_HOLD_MS");
+	int64_t offset_ms = off != NULL ? strtoll(off, NULL, 10) * 1000 : 0;
+	uint64_t until = peertool_now() +
+	    (hold != NULL ? strtoull(hold, NULL, 10) : 30000);
+	uint64_t next = 0;
+	struct wire_msg m;
+	zmq_msg_t msg;
+	struct mpw w;
+	int answered = 0, rc;
+
+	while (peertool_now() < until) {
+		if (peertool_now() >= next) {
+			mpw_init(&w, 64);
+			wire_ping(&w, WIRE_PING,
+			    (uint64_t)((int64_t)peertool_now() + offset_ms));
+			peertool_send(s, &w);
+			mpw_release(&w);
+			next = peertool_now() + 1000;
+		}
+		rc = peertool_recv(s, mon, &msg, &m, 200);
+		if (rc < 0) {
+			printf("disconnected\n");
+			return;
+		}
+		if (rc == 0)
+			continue;
+		if (m.type == WIRE_PONG && !answered) {
+			printf("answered\n");
+			fflush(stdout);
+			answered = 1;
+		}
+		zmq_msg_close(&msg);
+	}
+}
+
 /*
  * Wait for a message on s or a refused handshake on mon.  Returns 1 and
  * fills m for a message, 0 on timeout, -1 when the handshake was refused.
@@ -629,6 +677,10 @@ main(int argc, char **argv)
 	}
 
 	mpw_reset(&w);
+	if (strcmp(mode, "clock") == 0) {
+		peertool_clock(s, mon);
+		goto out;
+	}
 	if (strcmp(mode, "flood") == 0 || strcmp(mode, "multipart") == 0) {
 		peertool_flood(s, strcmp(mode, "multipart") == 0);
 	} else {

@@ -8,6 +8,7 @@
 
 #include "proto/body.h"
 #include "proto/xmalloc.h"
+#include "store/check.h"
 #include "store/internal.h"
 #include "store/search.h"
 #include "tests/unit/test.h"
@@ -645,6 +646,219 @@ TEST(the_snippet_marks_the_matched_words)
 	fx_close(&f);
 }
 
+/* The corpus and count more articles, keys "a000" on, every third one
+ * in English. */
+static void
+fx_many(struct fixture *f, unsigned count)
+{
+	static const char *const words[] = { "imprimante", "serveur",
+	    "sauvegarde", "onduleur", "réseau", "poste", "pare-feu",
+	    "messagerie" };
+	char key[16], title[64], text[256];
+
+	fx_corpus(f);
+	for (unsigned i = 0; i < count; i++) {
+		struct art a = { key, TS0 + 100 + i, title, text,
+		    i % 3 ? "fr" : "en", NULL, { NULL }, NULL, 0 };
+
+		snprintf(key, sizeof(key), "a%03u", i);
+		snprintf(title, sizeof(title), "Fiche %u : %s", i,
+		    words[i % 8]);
+		snprintf(text, sizeof(text), "Le %s et le %s, puis la %s "
+		    "numéro %u.", words[i % 8], words[(i / 8) % 8],
+		    words[(i * 5) % 8], i);
+		fx_put(f, &a, NULL);
+	}
+}
+
+/* A digest of every entry of the index's databases. */
+static void
+fx_index_digest(struct fixture *f, uint8_t out[32])
+{
+	crypto_generichash_state h;
+	MDB_dbi dbis[2] = { f->st->terms, f->st->docs };
+	MDB_txn *txn;
+
+	crypto_generichash_init(&h, NULL, 0, 32);
+	if (mdb_txn_begin(f->st->env, NULL, MDB_RDONLY, &txn) != 0)
+		abort();
+	for (size_t i = 0; i < 2; i++) {
+		MDB_cursor *c;
+		MDB_val k, v;
+		uint8_t sep = (uint8_t)i;
+
+		if (mdb_cursor_open(txn, dbis[i], &c) != 0)
+			abort();
+		while (mdb_cursor_get(c, &k, &v, MDB_NEXT) == 0) {
+			uint64_t lens[2] = { k.mv_size, v.mv_size };
+
+			crypto_generichash_update(&h, (const uint8_t *)lens,
+			    sizeof(lens));
+			crypto_generichash_update(&h, k.mv_data, k.mv_size);
+			crypto_generichash_update(&h, v.mv_data, v.mv_size);
+		}
+		mdb_cursor_close(c);
+		crypto_generichash_update(&h, &sep, 1);
+	}
+	mdb_txn_abort(txn);
+	crypto_generichash_final(&h, out, 32);
+}
+
+/* Queries over the generated articles too. */
+static void
+fx_results_many(struct fixture *f, char *out, size_t cap)
+{
+	static const char *const q[] = { "onduleur", "poste réseau",
+	    "messagerie numéro", "fiche 7", "sauvegardes" };
+	struct search_result r[20];
+	struct errbuf eb;
+	size_t n;
+
+	fx_results(f, out, cap);
+	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+		n = 0;
+		CHECK_EQ_INT(search_query(f->st, q[i], NULL, r, 20, &n, &eb),
+		    0);
+		for (size_t j = 0; j < n; j++) {
+			char line[512];
+
+			snprintf(line, sizeof(line), "%.128s %.6f|", r[j].key,
+			    r[j].score);
+			strncat(out, line, cap - strlen(out) - 1);
+		}
+		strncat(out, "\n", cap - strlen(out) - 1);
+	}
+}
+
+static uint64_t
+fx_problems(struct fixture *f)
+{
+	struct check_stats cs;
+	struct errbuf eb;
+
+	if (check_run(f->st, NULL, NULL, &cs, &eb) != 0)
+		abort();
+	return cs.problems;
+}
+
+TEST(a_reindex_in_steps_gives_the_index_of_one_transaction)
+{
+	char before[16384], after[16384];
+	uint8_t d1[32], d2[32];
+	struct search_progress pr;
+	struct fixture f;
+	struct errbuf eb;
+	uint64_t n = 0, total = 0, last = 0;
+	unsigned steps = 0;
+
+	fx_open(&f);
+	fx_many(&f, 60);
+	CHECK_EQ_INT(search_reindex(f.st, &n, &eb), 0);
+	CHECK_EQ_INT(n, 65);
+	fx_index_digest(&f, d1);
+	fx_results_many(&f, before, sizeof(before));
+	CHECK_EQ_INT(search_reindex_start(f.st, &total, &eb), 0);
+	CHECK_EQ_INT(total, 65);
+	CHECK_EQ_INT(search_reindex_progress(f.st, &pr, &eb), 0);
+	CHECK(pr.running && pr.done == 0 && pr.total == 65);
+	do {
+		REQUIRE(search_reindex_step(f.st, 7, &pr, &eb) == 0);
+		CHECK(pr.done > last || pr.done == 65);
+		CHECK_EQ_INT(pr.total, 65);
+		last = pr.done;
+		steps++;
+	} while (pr.running && steps < 100);
+	CHECK_EQ_INT(pr.done, 65);
+	CHECK_EQ_INT(steps, 10);	/* 9 of 7, then the last 2 */
+	fx_index_digest(&f, d2);
+	CHECK(memcmp(d1, d2, 32) == 0);
+	fx_results_many(&f, after, sizeof(after));
+	CHECK_STR(after, before);
+	CHECK_EQ_INT(search_reindex_progress(f.st, &pr, &eb), 0);
+	CHECK(!pr.running);
+	CHECK_EQ_INT(search_reindex_step(f.st, 7, &pr, &eb), AMIE_ENOTFOUND);
+	CHECK_EQ_INT(fx_problems(&f), 0);
+	fx_close(&f);
+}
+
+TEST(an_interrupted_reindex_resumes_after_reopening)
+{
+	char before[16384], after[16384], keys[512];
+	uint8_t d1[32], d2[32];
+	struct search_progress pr;
+	struct fixture f;
+	struct errbuf eb;
+	uint64_t n = 0, total = 0;
+
+	fx_open(&f);
+	fx_many(&f, 40);
+	CHECK_EQ_INT(search_reindex(f.st, &n, &eb), 0);
+	fx_index_digest(&f, d1);
+	fx_results_many(&f, before, sizeof(before));
+	CHECK_EQ_INT(search_reindex_start(f.st, &total, &eb), 0);
+	CHECK_EQ_INT(search_reindex_step(f.st, 10, &pr, &eb), 0);
+	CHECK(pr.running && pr.done == 10 && pr.total == 45);
+	/* Halfway, queries answer from the articles gone through (a000 to
+	 * a009: a003 and a007 have the word) and miss the others (elec),
+	 * and the check says why. */
+	CHECK_EQ_INT(fx_search(&f, "onduleur", NULL, keys, sizeof(keys), NULL),
+	    0);
+	CHECK(strlen(keys) == 9 && strstr(keys, "a003") != NULL &&
+	    strstr(keys, "a007") != NULL);
+	CHECK_EQ_INT(fx_problems(&f), 1);
+	/* A crash: the mark and the steps committed stay. */
+	store_close(&f.st);
+	REQUIRE(store_open(&f.st, f.dir, f.pk, &eb) == 0);
+	CHECK_EQ_INT(search_reindex_progress(f.st, &pr, &eb), 0);
+	CHECK(pr.running && pr.done == 10 && pr.total == 45);
+	while (pr.running)
+		REQUIRE(search_reindex_step(f.st, 1000, &pr, &eb) == 0);
+	CHECK_EQ_INT(pr.done, 45);
+	fx_index_digest(&f, d2);
+	CHECK(memcmp(d1, d2, 32) == 0);
+	fx_results_many(&f, after, sizeof(after));
+	CHECK_STR(after, before);
+	CHECK_EQ_INT(fx_problems(&f), 0);
+	fx_close(&f);
+}
+
+TEST(articles_written_during_a_reindex_are_indexed_once)
+{
+	struct art a = { "a005", TS0 + 500, "Nouvelle fiche",
+	    "onduleur neuf", "fr", NULL, { NULL }, NULL, 0 };
+	char before[16384], after[16384], keys[512];
+	struct search_progress pr;
+	struct fixture f;
+	struct errbuf eb;
+	uint64_t n = 0, total = 0;
+
+	fx_open(&f);
+	fx_many(&f, 30);
+	CHECK_EQ_INT(search_reindex_start(f.st, &total, &eb), 0);
+	CHECK_EQ_INT(search_reindex_step(f.st, 3, &pr, &eb), 0);
+	/* Ahead of the mark: a new article, and a new revision of one not
+	 * gone through yet (a005, replacing its text). */
+	fx_put(&f, &a, NULL);
+	a.key = "a_new";
+	a.title = "Tout neuf";
+	a.text = "messagerie onduleur";
+	fx_put(&f, &a, NULL);
+	CHECK_EQ_INT(fx_search(&f, "neuf", NULL, keys, sizeof(keys), NULL), 0);
+	CHECK(strlen(keys) == 10 && strstr(keys, "a005") != NULL &&
+	    strstr(keys, "a_new") != NULL);
+	while (pr.running)
+		REQUIRE(search_reindex_step(f.st, 4, &pr, &eb) == 0);
+	CHECK_EQ_INT(pr.done, 36);	/* 30, 5 and a_new */
+	CHECK_EQ_INT(pr.total, 36);
+	CHECK_EQ_INT(fx_problems(&f), 0);
+	fx_results_many(&f, after, sizeof(after));
+	CHECK_EQ_INT(search_reindex(f.st, &n, &eb), 0);
+	CHECK_EQ_INT(n, 36);
+	fx_results_many(&f, before, sizeof(before));
+	CHECK_STR(after, before);
+	fx_close(&f);
+}
+
 TESTS(T(imprimante_reseau_finds_imprimantes_reseau),
     T(accent_and_case_variants_give_identical_lists),
     T(oeuvre_finds_the_ligature_and_pare_feu_splits),
@@ -658,4 +872,7 @@ TESTS(T(imprimante_reseau_finds_imprimantes_reseau),
     T(the_index_survives_reopening_and_reindex_gives_the_same),
     T(taking_out_the_first_posting_of_a_block_keeps_the_others),
     T(empty_and_oversized_queries_are_usage_errors),
-    T(the_snippet_marks_the_matched_words))
+    T(the_snippet_marks_the_matched_words),
+    T(a_reindex_in_steps_gives_the_index_of_one_transaction),
+    T(an_interrupted_reindex_resumes_after_reopening),
+    T(articles_written_during_a_reindex_are_indexed_once))
