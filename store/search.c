@@ -1502,7 +1502,7 @@ search_reindex_step_txn(struct store *st, MDB_txn *txn, uint64_t count,
 		if (search_article_key(&k, key) == 0) {
 			/* An article written since the start is indexed
 			 * already: search_update() leaves it. */
-			if ((mrc = search_update(st, txn, st->text, &acc, key,
+			if ((mrc = search_update(st, txn, st->wtext, &acc, key,
 			    NULL, &s)) != 0)
 				break;
 			m->last_len = strlen(key);
@@ -1570,8 +1570,8 @@ search_reindex_step(struct store *st, uint64_t count,
 		if (mrc == 0) {
 			mrc = mdb_txn_commit(txn);
 		} else {
+			search_discard(st);	/* before another writer */
 			mdb_txn_abort(txn);
-			search_discard(st);
 		}
 		if (mrc == 0)
 			break;
