@@ -34,6 +34,10 @@ ifeq ($(SAN),1)
 SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 OPT = -O1 -g
 endif
+ifeq ($(SAN),thread)
+SAN_FLAGS = -fsanitize=thread -fno-omit-frame-pointer
+OPT = -O1 -g
+endif
 CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SAN_FLAGS) -I. -MMD -MP \
              $(shell pkg-config --cflags libsodium $(MSGPACK_PC) 2>/dev/null) $(CFLAGS)
 LDFLAGS_ALL = $(SAN_FLAGS) $(LDFLAGS)

@@ -1261,8 +1261,9 @@ store_ingest_end(struct store *st, struct errbuf *eb)
 	uint64_t done;
 	int rc, grow;
 
-	assert(j != NULL && j->state != STORE_JOB_IDLE);
+	assert(j != NULL);
 	pthread_mutex_lock(&j->lock);
+	assert(j->state != STORE_JOB_IDLE);
 	while (j->state != STORE_JOB_DONE)
 		pthread_cond_wait(&j->cond, &j->lock);
 	(void)!read(j->efd, &done, sizeof(done));

@@ -478,6 +478,102 @@ TEST(batches_verified_ahead_are_written_in_order_after_commit)
 		free(bufs[i]);
 }
 
+TEST(batches_on_the_writer_thread_are_stored_while_the_caller_reads)
+{
+	struct fixture f;
+	struct store_in a[64], b[64];
+	struct store_out oa[64], ob[64], o1;
+	struct errbuf eb;
+	uint8_t *bufs[129], ids[129][32];
+	size_t lens[129];
+
+	fx_open(&f, 1);
+	store_set_verify_threads(f.st, 2);
+	CHECK_EQ_INT(store_ingest_fd(f.st), -1);	/* not started yet */
+	for (size_t i = 0; i < 129; i++) {
+		char key[16];
+
+		snprintf(key, sizeof(key), "w%zu", i);
+		bufs[i] = fx_sign(f.pk, f.sk, f.net, "kb", key, TS0 + 1 + i,
+		    NULL, 0, 200, &lens[i], ids[i]);
+	}
+	bufs[70][lens[70] - 1] ^= 1;		/* a body that lies */
+	for (size_t i = 0; i < 64; i++) {
+		a[i] = (struct store_in){ bufs[i], lens[i] };
+		b[i] = (struct store_in){ bufs[64 + i], lens[64 + i] };
+	}
+	/* a is written on the writer thread, b verified meanwhile; this
+	 * thread reads the store until a is done. */
+	REQUIRE(store_ingest_start(f.st, a, 64, TS0 + 1000000, oa, b, 64,
+	    TS0 + 1000000) == 0);
+	CHECK(store_ingest_fd(f.st) >= 0);
+	do {
+		uint64_t n = fx_records(&f);
+
+		CHECK(n == 1 || n == 65);	/* all of a or none of it */
+	} while (!store_ingest_done(f.st));
+	CHECK_EQ_INT(store_ingest_end(f.st, &eb), 0);
+	for (size_t i = 0; i < 64; i++)
+		CHECK(oa[i].stored);
+	CHECK_EQ_INT(fx_records(&f), 65);
+	/* Another ingest on this thread waits for the writer's batch. */
+	REQUIRE(store_ingest_start(f.st, b, 64, TS0 + 1000000, ob, NULL, 0,
+	    0) == 0);
+	CHECK_EQ_INT(fx_ingest1(&f, bufs[128], lens[128], &o1), 0);
+	CHECK(o1.stored);
+	CHECK_EQ_INT(store_ingest_end(f.st, &eb), 0);
+	for (size_t i = 0; i < 64; i++) {
+		CHECK_EQ_INT(ob[i].stored, i != 6);
+		CHECK_EQ_INT(ob[i].code, i != 6 ? 0 : AMIE_ESIG);
+	}
+	CHECK_EQ_INT(fx_records(&f), 129);
+	for (size_t i = 0; i < 129; i++)
+		free(bufs[i]);
+	fx_close(&f);
+}
+
+TEST(a_full_map_is_grown_by_the_caller_of_the_writer_thread)
+{
+	enum { N = 2 * SMALL_MAP / RECORD_BODY_MAX, BATCH = 16 };
+	struct fixture f;
+	struct store_in in[BATCH];
+	struct store_out o[BATCH];
+	struct store_stats s;
+	struct errbuf eb;
+	uint8_t id[32], *bufs[BATCH];
+	size_t lens[BATCH], stored = 0, done = 0;
+
+	fx_open(&f, 1);
+	REQUIRE(mdb_env_set_mapsize(f.st->env, SMALL_MAP) == 0);
+	f.st->map_size = SMALL_MAP;
+	while (done < N) {
+		size_t n = N - done < BATCH ? N - done : BATCH;
+
+		for (size_t i = 0; i < n; i++) {
+			char key[32];
+
+			snprintf(key, sizeof(key), "big%zu", done + i);
+			bufs[i] = fx_sign(f.pk, f.sk, f.net, "kb", key,
+			    TS0 + 1 + done + i, NULL, 0, RECORD_BODY_MAX - 100,
+			    &lens[i], id);
+			in[i] = (struct store_in){ bufs[i], lens[i] };
+		}
+		REQUIRE(store_ingest_start(f.st, in, n, TS0 + 1000000, o,
+		    NULL, 0, 0) == 0);
+		CHECK_EQ_INT(store_ingest_end(f.st, &eb), 0);
+		for (size_t i = 0; i < n; i++) {
+			stored += o[i].stored;
+			free(bufs[i]);
+		}
+		done += n;
+	}
+	CHECK_EQ_INT(stored, N);
+	store_stats(f.st, &s, &eb);
+	CHECK(s.map_bytes > SMALL_MAP);
+	CHECK_EQ_INT(s.records, N + 1);
+	fx_close(&f);
+}
+
 TESTS(T(ingest_is_idempotent),
     T(a_refused_record_leaves_the_rest_of_its_batch),
     T(refuses_records_before_a_charter),
@@ -487,6 +583,8 @@ TESTS(T(ingest_is_idempotent),
     T(winner_on_equal_ts_is_the_lowest_id),
     T(finds_objects_by_unique_prefix),
     T(map_grows_when_full),
+    T(batches_on_the_writer_thread_are_stored_while_the_caller_reads),
+    T(a_full_map_is_grown_by_the_caller_of_the_writer_thread),
     T(records_survive_reopening),
     T(verifying_threads_give_the_same_outcome_as_one),
     T(batches_verified_ahead_are_written_in_order_after_commit))
