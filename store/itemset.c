@@ -325,7 +325,7 @@ tree_path(struct store *st, MDB_txn *txn, const uint8_t k[STORE_TSID_LEN],
 	if ((mrc = node_root(st, txn, &root, found)) != 0 || !*found)
 		return mrc;
 	*top = root.level;
-	path = xcalloc(*top + 2, sizeof(*path));
+	path = xmalloc((*top + 2) * sizeof(*path));
 	path[*top] = root;
 	*rightmost = 1;
 	for (l = *top; l > 0; l--) {
