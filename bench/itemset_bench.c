@@ -107,6 +107,12 @@ bench_on_id(void *ctx, int have, const uint8_t id[NEG_ID_LEN],
 	return 0;
 }
 
+static uint64_t
+bench_pages(const struct itemset_snap *sa, const struct itemset_snap *sb)
+{
+	return itemset_snap_pages(sa) + itemset_snap_pages(sb);
+}
+
 /* Reconcile a (client) with b (server): pages read by both snapshots, or
  * -1; *nodes gets the nodes read, *found the differences. */
 static double
@@ -118,6 +124,7 @@ bench_sync(struct bench_store *a, struct bench_store *b, double *nodes,
 	struct neg_buf cmsg, smsg;
 	struct errbuf eb;
 	double reads = -1;
+	uint64_t last;
 	int rc, done = 0;
 
 	*found = 0;
@@ -136,13 +143,26 @@ bench_sync(struct bench_store *a, struct bench_store *b, double *nodes,
 	neg_buf_init(&cmsg);
 	neg_buf_init(&smsg);
 	rc = neg_initiate(&client, &cmsg, &eb);
+	/* On stderr, the pages each message cost its writer. */
+	fprintf(stderr, "bench: itemset: %llu items, %s: pages per message:",
+	    (unsigned long long)itemset_snap_count(sa),
+	    a == b ? "identical" : "differing");
+	last = bench_pages(sa, sb);
+	fprintf(stderr, " %llu", (unsigned long long)last);
 	while (rc == 0 && !done) {
 		if ((rc = neg_reconcile_server(&server, cmsg.data, cmsg.len,
 		    &smsg, &eb)) != 0)
 			break;
+		fprintf(stderr, " %llu",
+		    (unsigned long long)(bench_pages(sa, sb) - last));
+		last = bench_pages(sa, sb);
 		rc = neg_reconcile_client(&client, smsg.data, smsg.len, &cmsg,
 		    bench_on_id, found, &done, &eb);
+		fprintf(stderr, " %llu",
+		    (unsigned long long)(bench_pages(sa, sb) - last));
+		last = bench_pages(sa, sb);
 	}
+	fprintf(stderr, "\n");
 	if (rc == 0) {
 		reads = (double)(itemset_snap_pages(sa) +
 		    itemset_snap_pages(sb));
