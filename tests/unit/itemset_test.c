@@ -974,6 +974,8 @@ TEST(items_added_in_order_fill_their_nodes)
 	mdb_txn_abort(txn);
 	/* 105 full leaves but the last, 5 nodes above them, the root. */
 	CHECK_EQ_INT(ms.ms_entries, leaves + above + 1);
+	/* Full nodes still lie inside LMDB's leaf pages. */
+	CHECK_EQ_INT(ms.ms_overflow_pages, 0);
 	free(items);
 	fx_close(&f);
 }
