@@ -74,8 +74,8 @@ uint64_t itemset_snap_pages(const struct itemset_snap *s);
 /*
  * Check the tree against the items, level by level (the items of every
  * leaf; the keys, counts and sums of every entry; one root); for `amie
- * check` and tests.  Returns 0, or AMIE_EIO
- * describing the first mismatch.
+ * check` and tests.  Returns 0, or AMIE_EIO describing the first
+ * mismatch.
  */
 int itemset_verify(struct store *st, struct errbuf *eb);
 
