@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -106,16 +107,24 @@ bench_on_id(void *ctx, int have, const uint8_t id[NEG_ID_LEN],
 	return 0;
 }
 
-/* Reconcile a (client) with b (server): cursor steps of both snapshots,
- * or -1.  *found gets the differences. */
+static uint64_t
+bench_pages(const struct itemset_snap *sa, const struct itemset_snap *sb)
+{
+	return itemset_snap_pages(sa) + itemset_snap_pages(sb);
+}
+
+/* Reconcile a (client) with b (server): pages read by both snapshots, or
+ * -1; *nodes gets the nodes read, *found the differences. */
 static double
-bench_sync(struct bench_store *a, struct bench_store *b, size_t *found)
+bench_sync(struct bench_store *a, struct bench_store *b, double *nodes,
+    size_t *found)
 {
 	struct itemset_snap *sa = NULL, *sb = NULL;
 	struct neg client, server;
 	struct neg_buf cmsg, smsg;
 	struct errbuf eb;
 	double reads = -1;
+	uint64_t last;
 	int rc, done = 0;
 
 	*found = 0;
@@ -134,16 +143,32 @@ bench_sync(struct bench_store *a, struct bench_store *b, size_t *found)
 	neg_buf_init(&cmsg);
 	neg_buf_init(&smsg);
 	rc = neg_initiate(&client, &cmsg, &eb);
+	/* On stderr, the pages each message cost its writer. */
+	fprintf(stderr, "bench: itemset: %llu items, %s: pages per message:",
+	    (unsigned long long)itemset_snap_count(sa),
+	    a == b ? "identical" : "differing");
+	last = bench_pages(sa, sb);
+	fprintf(stderr, " %llu", (unsigned long long)last);
 	while (rc == 0 && !done) {
 		if ((rc = neg_reconcile_server(&server, cmsg.data, cmsg.len,
 		    &smsg, &eb)) != 0)
 			break;
+		fprintf(stderr, " %llu",
+		    (unsigned long long)(bench_pages(sa, sb) - last));
+		last = bench_pages(sa, sb);
 		rc = neg_reconcile_client(&client, smsg.data, smsg.len, &cmsg,
 		    bench_on_id, found, &done, &eb);
+		fprintf(stderr, " %llu",
+		    (unsigned long long)(bench_pages(sa, sb) - last));
+		last = bench_pages(sa, sb);
 	}
-	if (rc == 0)
-		reads = (double)(itemset_snap_reads(sa) +
+	fprintf(stderr, "\n");
+	if (rc == 0) {
+		reads = (double)(itemset_snap_pages(sa) +
+		    itemset_snap_pages(sb));
+		*nodes = (double)(itemset_snap_reads(sa) +
 		    itemset_snap_reads(sb));
+	}
 	else
 		fprintf(stderr, "bench: itemset: %s\n", eb.msg);
 	neg_buf_release(&cmsg);
@@ -155,13 +180,22 @@ bench_sync(struct bench_store *a, struct bench_store *b, size_t *found)
 	return reads;
 }
 
+static double
+bench_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 int
 main(void)
 {
 	const char *scale_env = getenv("BENCH_SCALE");
 	uint64_t scale = scale_env ? strtoull(scale_env, NULL, 10) : 100000;
 	uint64_t sizes[3] = { 10000, 100000, 1000000 };
-	double reads[3][2];
+	double reads[3][2], nodes[3][2], t0, insert_us[3];
 	size_t nsizes = scale >= 1000000 ? 3 : 2;
 
 	if (sodium_init() < 0)
@@ -170,14 +204,20 @@ main(void)
 		struct bench_store a, b;
 		size_t found0, found10;
 
-		if (bench_open(&a) != 0 || bench_open(&b) != 0 ||
-		    bench_fill(&a, sizes[k], 0) != 0 ||
+		if (bench_open(&a) != 0 || bench_open(&b) != 0) {
+			fprintf(stderr, "bench: cannot open the stores\n");
+			return 1;
+		}
+		t0 = bench_now();
+		if (bench_fill(&a, sizes[k], 0) != 0 ||
 		    bench_fill(&b, sizes[k], sizes[k] / 10) != 0) {
 			fprintf(stderr, "bench: cannot fill the item sets\n");
 			return 1;
 		}
-		reads[k][0] = bench_sync(&a, &a, &found0);
-		reads[k][1] = bench_sync(&a, &b, &found10);
+		insert_us[k] = (bench_now() - t0) * 1e6 /
+		    (double)(2 * sizes[k] - 10);
+		reads[k][0] = bench_sync(&a, &a, &nodes[k][0], &found0);
+		reads[k][1] = bench_sync(&a, &b, &nodes[k][1], &found10);
 		bench_close(&a);
 		bench_close(&b);
 		if (reads[k][0] < 0 || reads[k][1] < 0 || found0 != 0 ||
@@ -187,10 +227,17 @@ main(void)
 			    found10);
 			return 1;
 		}
-		for (int d = 0; d < 2; d++)
+		for (int d = 0; d < 2; d++) {
 			printf("sync reads, %llu items, %d differences\t%.0f\t"
-			    "cursor steps\t-\t-\t(printed)\t-\n",
+			    "LMDB pages\t-\t-\t(printed)\t-\n",
 			    (unsigned long long)sizes[k], d * 10, reads[k][d]);
+			printf("sync reads, %llu items, %d differences\t%.0f\t"
+			    "nodes\t-\t-\t(printed)\t-\n",
+			    (unsigned long long)sizes[k], d * 10, nodes[k][d]);
+		}
+		printf("item-set insert, %llu items in order\t%.2f\tus/item"
+		    "\t-\t-\t(printed)\t-\n", (unsigned long long)sizes[k],
+		    insert_us[k]);
 	}
 	/* Logarithmic growth: the reads may grow by the ratio of the logs. */
 	for (size_t k = 1; k < nsizes; k++) {

@@ -2,21 +2,26 @@
 /*
  * The item set and its tree of accumulators (see itemset.h).
  *
- * `chunks` holds entries keyed level (1 byte) || ts big-endian (8) || id
- * (32), the key being that of the first item the entry covers, with the
- * value items (8 bytes big-endian) || children (4 bytes big-endian) ||
- * sum of the ids (32 bytes, little-endian, mod 2^256).  A level-0 entry
- * covers a run of consecutive items (its children); a level-L entry a run
- * of consecutive level-(L - 1) entries.  Every item or entry lies under
- * exactly one entry of the level above: the one with the greatest key not
- * above its own.  The highest level holds one entry, the root.  Writers
- * keep this true item by item inside the ingest transaction; readers trust
- * it and say so (AMIE_EIO) when an entry does not find its children.
+ * `chunks` holds one value per node of the tree, keyed level (1 byte) ||
+ * ts big-endian (8) || id (32), the key of the first item the node covers.
+ * The value is ITEMSET_FORMAT (1 byte), the child count n (1 byte) and the
+ * n children in key order: at level 0 the items (ts || id, 40 bytes each),
+ * at level L > 0 one entry per node of level L - 1, its key (40 bytes), its
+ * item count (8 bytes big-endian) and the sum of its ids (32 bytes,
+ * little-endian, mod 2^256).  A node's key is its first child's key; the
+ * highest level holds one node, the root.  Writers keep this true item by
+ * item inside the ingest transaction; readers trust it and say so
+ * (AMIE_EIO) when a node does not match its parent's entry.
  *
- * A snapshot reads the root when it opens and then the children of an
- * entry (a node) only when an index or a bound falls under it, into a
- * small cache, so that Negentropy's storage calls cost O(log n) reads and
- * the ranges it narrows down reuse the nodes read for the wider ones.
+ * A value is at most 2 + 48 * 40 or 2 + 24 * 80 = 1922 bytes, under the
+ * 1989 bytes above which LMDB (4 KiB pages, 41-byte keys) moves a value
+ * to an overflow page: a node lies in one leaf page of `chunks`, and
+ * reading it is one mdb_get and one page.
+ *
+ * A snapshot reads the root when it opens and then a node only when an
+ * index or a bound falls under it, into a small cache, so that
+ * Negentropy's storage calls cost O(log n) node reads and the ranges it
+ * narrows down reuse the nodes read for the wider ones.
  */
 #include <assert.h>
 #include <stdint.h>
@@ -29,37 +34,41 @@
 #include "store/itemset.h"
 
 #define ITEMSET_KEY_LEN (1 + STORE_TSID_LEN)
-#define ITEMSET_VAL_LEN (8 + 4 + NEG_ID_LEN)
-#define ITEMSET_LEVELS_MAX 32 /* levels above the items, at most */
+#define ITEMSET_FORMAT 2 /* first byte of a node's value */
+#define ITEMSET_HEAD_LEN 2
+#define ITEMSET_ENTRY_LEN (STORE_TSID_LEN + 8 + NEG_ID_LEN)
+#define ITEMSET_VAL_MAX (ITEMSET_HEAD_LEN + ITEMSET_LEAF_MAX * STORE_TSID_LEN)
+#define ITEMSET_LEVELS_MAX 32 /* levels of a tree, at most */
 
 /* Nodes a snapshot keeps. */
 #define ITEMSET_SNAP_NODES 256
 
-/* An entry of `chunks`, as read or about to be written. */
-struct entry {
+/*
+ * A node as read or about to be written: n children with their keys, item
+ * counts and sums (at level 0 an item, 1 and its id).  One slot past the
+ * maximum holds the child that makes a node split.
+ */
+struct node {
 	unsigned level;
-	uint8_t key[STORE_TSID_LEN];
-	uint64_t items;
-	uint32_t children;
-	uint8_t sum[NEG_ID_LEN];
+	size_t n;
+	uint8_t keys[ITEMSET_LEAF_MAX + 1][STORE_TSID_LEN];
+	uint64_t items[ITEMSET_LEAF_MAX + 1];
+	uint8_t sums[ITEMSET_LEAF_MAX + 1][NEG_ID_LEN];
 };
 
 /*
- * The children of the entry (level, key), read in a snapshot: child c
- * starts at item base + start[c] (start has n + 1 entries) and sums[c] is
- * the sum of the ids of the children before it.  For level 0 the
- * children are items, and start[c] is c.
+ * A node kept by a snapshot: child c starts at item base + start[c] (start
+ * has n + 1 entries) and sums[c] is the sum of the ids of the children
+ * before it.
  */
-struct node {
-	int used;
+struct snode {
 	unsigned level;
 	uint8_t key[STORE_TSID_LEN];
 	uint64_t stamp;
 	size_t n;
-	uint8_t keys[ITEMSET_NODE_MAX][STORE_TSID_LEN];
-	uint32_t children[ITEMSET_NODE_MAX];
-	uint64_t start[ITEMSET_NODE_MAX + 1];
-	uint8_t sums[ITEMSET_NODE_MAX + 1][NEG_ID_LEN];
+	uint8_t keys[ITEMSET_LEAF_MAX][STORE_TSID_LEN];
+	uint64_t start[ITEMSET_LEAF_MAX + 1];
+	uint8_t sums[ITEMSET_LEAF_MAX + 1][NEG_ID_LEN];
 };
 
 struct itemset_snap {
@@ -67,272 +76,370 @@ struct itemset_snap {
 	MDB_txn *txn;
 	int counted; /* included in st->snapshots */
 	int empty;
-	struct entry root;
-	struct node *nodes; /* ITEMSET_SNAP_NODES, least recently used out */
+	unsigned root_level;
+	uint8_t root_key[STORE_TSID_LEN];
+	uint64_t items;
+	uint8_t sum[NEG_ID_LEN];
+	struct snode *nodes[ITEMSET_SNAP_NODES]; /* allocated when used */
+	struct node scratch;
 	uint64_t clock;
 	uint64_t reads;
+	size_t psize; /* of LMDB's pages */
+	uintptr_t *pages; /* pages read, a set of addresses */
+	size_t npages;
+	size_t pages_cap; /* 0 or a power of two */
 	struct neg_storage storage;
 };
 
-static uint32_t
-get_be32(const uint8_t *p)
+/* Children of a node of level, at most. */
+static size_t
+node_max(unsigned level)
 {
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
+	return level == 0 ? ITEMSET_LEAF_MAX : ITEMSET_NODE_MAX;
+}
+
+/* Bytes of one child on disk. */
+static size_t
+node_child_len(unsigned level)
+{
+	return level == 0 ? STORE_TSID_LEN : ITEMSET_ENTRY_LEN;
 }
 
 static void
-put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-/* Decode an entry; MDB_CORRUPTED if it has the wrong shape. */
-static int
-entry_decode(struct entry *e, const MDB_val *k, const MDB_val *v)
-{
-	const uint8_t *kp = k->mv_data, *vp = v->mv_data;
-
-	if (k->mv_size != ITEMSET_KEY_LEN || v->mv_size != ITEMSET_VAL_LEN ||
-	    kp[0] >= ITEMSET_LEVELS_MAX)
-		return MDB_CORRUPTED;
-	e->level = kp[0];
-	memcpy(e->key, kp + 1, STORE_TSID_LEN);
-	e->items = store_get_be64(vp);
-	e->children = get_be32(vp + 8);
-	memcpy(e->sum, vp + 12, NEG_ID_LEN);
-	return 0;
-}
-
-static void
-entry_key(uint8_t k[ITEMSET_KEY_LEN], unsigned level,
+node_key(uint8_t k[ITEMSET_KEY_LEN], unsigned level,
     const uint8_t key[STORE_TSID_LEN])
 {
 	k[0] = (uint8_t)level;
 	memcpy(k + 1, key, STORE_TSID_LEN);
 }
 
+/*
+ * Decode the node stored under k with value v into nd: MDB_CORRUPTED if
+ * either has the wrong shape, the children are not in order or the first
+ * is not the node's key.
+ */
 static int
-entry_put(struct store *st, MDB_txn *txn, const struct entry *e)
+node_decode(struct node *nd, const MDB_val *k, const MDB_val *v)
 {
-	uint8_t k[ITEMSET_KEY_LEN], v[ITEMSET_VAL_LEN];
+	const uint8_t *kp = k->mv_data, *vp = v->mv_data, *p;
+	size_t c, len;
+	unsigned level;
 
-	entry_key(k, e->level, e->key);
-	store_be64(v, e->items);
-	put_be32(v + 8, e->children);
-	memcpy(v + 12, e->sum, NEG_ID_LEN);
-	return store_put(txn, st->chunks, k, sizeof(k), v, sizeof(v), 0);
+	if (k->mv_size != ITEMSET_KEY_LEN || kp[0] >= ITEMSET_LEVELS_MAX ||
+	    v->mv_size < ITEMSET_HEAD_LEN || vp[0] != ITEMSET_FORMAT)
+		return MDB_CORRUPTED;
+	level = kp[0];
+	len = node_child_len(level);
+	nd->level = level;
+	nd->n = vp[1];
+	if (nd->n == 0 || nd->n > node_max(level) ||
+	    v->mv_size != ITEMSET_HEAD_LEN + nd->n * len)
+		return MDB_CORRUPTED;
+	for (c = 0; c < nd->n; c++) {
+		p = vp + ITEMSET_HEAD_LEN + c * len;
+		memcpy(nd->keys[c], p, STORE_TSID_LEN);
+		if (level == 0) {
+			nd->items[c] = 1;
+			memcpy(nd->sums[c], p + 8, NEG_ID_LEN);
+		} else {
+			nd->items[c] = store_get_be64(p + STORE_TSID_LEN);
+			memcpy(nd->sums[c], p + STORE_TSID_LEN + 8,
+			    NEG_ID_LEN);
+			if (nd->items[c] == 0)
+				return MDB_CORRUPTED;
+		}
+		if (c > 0 && memcmp(nd->keys[c - 1], nd->keys[c],
+				 STORE_TSID_LEN) >= 0)
+			return MDB_CORRUPTED;
+	}
+	if (memcmp(nd->keys[0], kp + 1, STORE_TSID_LEN) != 0)
+		return MDB_CORRUPTED;
+	return 0;
 }
 
 static int
-entry_del(struct store *st, MDB_txn *txn, unsigned level,
+node_put(struct store *st, MDB_txn *txn, const struct node *nd)
+{
+	uint8_t k[ITEMSET_KEY_LEN], v[ITEMSET_VAL_MAX], *p;
+	size_t c, len = node_child_len(nd->level);
+
+	assert(nd->n > 0 && nd->n <= node_max(nd->level));
+	node_key(k, nd->level, nd->keys[0]);
+	v[0] = ITEMSET_FORMAT;
+	v[1] = (uint8_t)nd->n;
+	for (c = 0; c < nd->n; c++) {
+		p = v + ITEMSET_HEAD_LEN + c * len;
+		memcpy(p, nd->keys[c], STORE_TSID_LEN);
+		if (nd->level > 0) {
+			store_be64(p + STORE_TSID_LEN, nd->items[c]);
+			memcpy(p + STORE_TSID_LEN + 8, nd->sums[c], NEG_ID_LEN);
+		}
+	}
+	return store_put(txn, st->chunks, k, sizeof(k), v,
+	    ITEMSET_HEAD_LEN + nd->n * len, 0);
+}
+
+static int
+node_del(struct store *st, MDB_txn *txn, unsigned level,
     const uint8_t key[STORE_TSID_LEN])
 {
 	uint8_t k[ITEMSET_KEY_LEN];
 	MDB_val kv = { sizeof(k), k };
 
-	entry_key(k, level, key);
+	node_key(k, level, key);
 	return mdb_del(txn, st->chunks, &kv, NULL);
 }
 
-enum entry_where {
-	ENTRY_NONE,  /* the level has no entry */
-	ENTRY_FIRST, /* k is before every entry of the level; e is the first */
-	ENTRY_HOLDS  /* e is the last entry of the level whose key is <= k */
-};
-
-/* Find the entry of level that holds, or would hold, the key k. */
+/* Read the node (level, key) that a parent names: MDB_CORRUPTED if none. */
 static int
-entry_find(struct store *st, MDB_txn *txn, unsigned level,
-    const uint8_t k[STORE_TSID_LEN], struct entry *e, enum entry_where *where)
+node_get(struct store *st, MDB_txn *txn, unsigned level,
+    const uint8_t key[STORE_TSID_LEN], struct node *nd)
 {
-	uint8_t kk[ITEMSET_KEY_LEN];
-	MDB_cursor *c;
-	MDB_val key = { sizeof(kk), kk }, val;
-	struct entry found;
-	int mrc, have_found = 0;
+	uint8_t k[ITEMSET_KEY_LEN];
+	MDB_val kv = { sizeof(k), k }, v;
+	int mrc;
 
-	entry_key(kk, level, k);
-	if ((mrc = mdb_cursor_open(txn, st->chunks, &c)) != 0)
+	node_key(k, level, key);
+	if ((mrc = mdb_get(txn, st->chunks, &kv, &v)) != 0)
+		return mrc == MDB_NOTFOUND ? MDB_CORRUPTED : mrc;
+	if ((mrc = node_decode(nd, &kv, &v)) != 0)
 		return mrc;
-	*where = ENTRY_NONE;
-	mrc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE);
-	if (mrc == 0) {
-		if ((mrc = entry_decode(&found, &key, &val)) != 0)
-			goto out;
-		if (found.level == level) {
-			have_found = 1;
-			if (memcmp(found.key, k, STORE_TSID_LEN) == 0) {
-				*e = found;
-				*where = ENTRY_HOLDS;
-				goto out;
-			}
-		}
-		mrc = mdb_cursor_get(c, &key, &val, MDB_PREV);
-	} else if (mrc == MDB_NOTFOUND)
-		mrc = mdb_cursor_get(c, &key, &val, MDB_LAST);
-	if (mrc == 0 && (mrc = entry_decode(e, &key, &val)) == 0 &&
-	    e->level == level) {
-		*where = ENTRY_HOLDS;
-		goto out;
-	}
-	if (mrc == MDB_NOTFOUND)
-		mrc = 0;
-	if (mrc == 0 && have_found) {
-		*e = found;
-		*where = ENTRY_FIRST;
-	}
-out:
-	mdb_cursor_close(c);
-	return mrc;
+	return nd->level == level ? 0 : MDB_CORRUPTED;
 }
 
-/*
- * The first half of the children of e: the sum of their items and ids,
- * and the key of the first child of the second half.  Children are items
- * at level 0, entries of the level below otherwise.
- */
+/* Read the root into nd; *found is 0 for an empty tree. */
 static int
-entry_half(struct store *st, MDB_txn *txn, const struct entry *e, uint32_t half,
-    uint64_t *items, uint8_t sum[NEG_ID_LEN], uint8_t next[STORE_TSID_LEN])
+node_root(struct store *st, MDB_txn *txn, struct node *nd, int *found)
 {
-	uint8_t kk[ITEMSET_KEY_LEN];
 	MDB_cursor *c;
-	MDB_val key, val;
-	struct entry ch;
-	uint32_t i;
+	MDB_val k, v;
 	int mrc;
+
+	*found = 0;
+	if ((mrc = mdb_cursor_open(txn, st->chunks, &c)) != 0)
+		return mrc;
+	mrc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+	if (mrc == 0 && (mrc = node_decode(nd, &k, &v)) == 0)
+		*found = 1;
+	mdb_cursor_close(c);
+	return mrc == MDB_NOTFOUND ? 0 : mrc;
+}
+
+/* The items and the sum of the ids under nd. */
+static void
+node_totals(const struct node *nd, uint64_t *items, uint8_t sum[NEG_ID_LEN])
+{
+	size_t c;
 
 	*items = 0;
 	memset(sum, 0, NEG_ID_LEN);
-	if (e->level == 0) {
-		key.mv_size = STORE_TSID_LEN;
-		key.mv_data = (void *)e->key;
-	} else {
-		entry_key(kk, e->level - 1, e->key);
-		key.mv_size = sizeof(kk);
-		key.mv_data = kk;
+	for (c = 0; c < nd->n; c++) {
+		*items += nd->items[c];
+		neg_sum_add(sum, nd->sums[c]);
 	}
-	if ((mrc = mdb_cursor_open(txn, e->level == 0 ? st->items : st->chunks,
-		 &c)) != 0)
-		return mrc;
-	mrc = mdb_cursor_get(c, &key, &val, MDB_SET_KEY);
-	for (i = 0; mrc == 0; i++) {
-		if (e->level == 0) {
-			if (key.mv_size != STORE_TSID_LEN) {
-				mrc = MDB_CORRUPTED;
-				break;
-			}
-			memcpy(ch.key, key.mv_data, STORE_TSID_LEN);
-			ch.level = 0;
-			ch.items = 1;
-			memcpy(ch.sum, ch.key + 8, NEG_ID_LEN);
-		} else if ((mrc = entry_decode(&ch, &key, &val)) != 0)
-			break;
-		else if (ch.level != e->level - 1) {
-			mrc = MDB_CORRUPTED;
-			break;
-		}
-		if (i == half) {
-			memcpy(next, ch.key, STORE_TSID_LEN);
-			break;
-		}
-		*items += ch.items;
-		neg_sum_add(sum, ch.sum);
-		mrc = mdb_cursor_get(c, &key, &val, MDB_NEXT);
-	}
-	mdb_cursor_close(c);
-	if (mrc == MDB_NOTFOUND)
-		mrc = MDB_CORRUPTED; /* fewer children than the count says */
-	return mrc;
 }
 
-/* Cut e, just grown past ITEMSET_NODE_MAX children, in two halves. */
-static int
-entry_split(struct store *st, MDB_txn *txn, struct entry *e)
+/* The last child whose key is not above k, or the first. */
+static size_t
+node_child(const struct node *nd, const uint8_t k[STORE_TSID_LEN])
 {
-	struct entry second;
-	uint32_t half = e->children / 2;
-	int mrc;
+	size_t lo = 0, hi = nd->n, mid;
 
-	second.level = e->level;
-	if ((mrc = entry_half(st, txn, e, half, &second.items, second.sum,
-		 second.key)) != 0)
-		return mrc;
-	/* second.items and .sum hold the first half's for now. */
-	e->items -= second.items;
-	neg_sum_sub(e->sum, second.sum);
-	/* Swap: e keeps the first half, second takes what remains. */
-	{
-		uint64_t items = e->items;
-		uint8_t sum[NEG_ID_LEN];
-
-		memcpy(sum, e->sum, NEG_ID_LEN);
-		e->items = second.items;
-		memcpy(e->sum, second.sum, NEG_ID_LEN);
-		second.items = items;
-		memcpy(second.sum, sum, NEG_ID_LEN);
+	/* lo = the number of children whose key is <= k. */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (memcmp(nd->keys[mid], k, STORE_TSID_LEN) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	second.children = e->children - half;
-	e->children = half;
-	if ((mrc = entry_put(st, txn, e)) != 0)
-		return mrc;
-	return entry_put(st, txn, &second);
+	return lo > 0 ? lo - 1 : 0;
+}
+
+/* Make room at child c and put the child (key, items, sum) there. */
+static void
+node_insert(struct node *nd, size_t c, const uint8_t key[STORE_TSID_LEN],
+    uint64_t items, const uint8_t sum[NEG_ID_LEN])
+{
+	assert(c <= nd->n && nd->n <= ITEMSET_LEAF_MAX);
+	memmove(nd->keys[c + 1], nd->keys[c], (nd->n - c) * STORE_TSID_LEN);
+	memmove(&nd->items[c + 1], &nd->items[c],
+	    (nd->n - c) * sizeof(nd->items[0]));
+	memmove(nd->sums[c + 1], nd->sums[c], (nd->n - c) * NEG_ID_LEN);
+	memcpy(nd->keys[c], key, STORE_TSID_LEN);
+	nd->items[c] = items;
+	memcpy(nd->sums[c], sum, NEG_ID_LEN);
+	nd->n++;
+}
+
+static void
+node_remove(struct node *nd, size_t c)
+{
+	assert(c < nd->n);
+	nd->n--;
+	memmove(nd->keys[c], nd->keys[c + 1], (nd->n - c) * STORE_TSID_LEN);
+	memmove(&nd->items[c], &nd->items[c + 1],
+	    (nd->n - c) * sizeof(nd->items[0]));
+	memmove(nd->sums[c], nd->sums[c + 1], (nd->n - c) * NEG_ID_LEN);
+}
+
+/* Move the children of nd from h on into right, a new node. */
+static void
+node_cut(struct node *nd, size_t h, struct node *right)
+{
+	assert(h > 0 && h < nd->n);
+	right->level = nd->level;
+	right->n = nd->n - h;
+	memcpy(right->keys, nd->keys[h], right->n * STORE_TSID_LEN);
+	memcpy(right->items, &nd->items[h], right->n * sizeof(nd->items[0]));
+	memcpy(right->sums, nd->sums[h], right->n * NEG_ID_LEN);
+	nd->n = h;
+}
+
+/* Set child c of parent to what child (a node of the level below) holds. */
+static void
+node_entry_of(struct node *parent, size_t c, const struct node *child)
+{
+	memcpy(parent->keys[c], child->keys[0], STORE_TSID_LEN);
+	node_totals(child, &parent->items[c], parent->sums[c]);
 }
 
 /*
- * The item k with id was just added to `items`: count it at every level.
- * At each level the entry holding k gains the item, and one child when the
- * level below split; when the top level splits, a new root covers it.
+ * The path from the root to the leaf that holds, or would hold, k: path[l]
+ * is the node of level l on it and at[l] (l > 0) the child taken; old[l]
+ * the key path[l] is stored under.  *top is the root's level and
+ * *rightmost whether the path took the last child at every level.  *found
+ * is 0 for an empty tree.  When found, *pathp is allocated with *top + 2
+ * nodes, the last a spare, and the caller frees it.
+ */
+static int
+tree_path(struct store *st, MDB_txn *txn, const uint8_t k[STORE_TSID_LEN],
+    struct node **pathp, size_t at[ITEMSET_LEVELS_MAX],
+    uint8_t old[ITEMSET_LEVELS_MAX][STORE_TSID_LEN], unsigned *top,
+    int *rightmost, int *found)
+{
+	struct node *path, root;
+	unsigned l;
+	int mrc;
+
+	if ((mrc = node_root(st, txn, &root, found)) != 0 || !*found)
+		return mrc;
+	*top = root.level;
+	path = xmalloc((*top + 2) * sizeof(*path));
+	path[*top] = root;
+	*rightmost = 1;
+	for (l = *top; l > 0; l--) {
+		memcpy(old[l], path[l].keys[0], STORE_TSID_LEN);
+		at[l] = node_child(&path[l], k);
+		*rightmost = *rightmost && at[l] + 1 == path[l].n;
+		if ((mrc = node_get(st, txn, l - 1, path[l].keys[at[l]],
+			 &path[l - 1])) != 0) {
+			free(path);
+			return mrc;
+		}
+	}
+	memcpy(old[0], path[0].keys[0], STORE_TSID_LEN);
+	*pathp = path;
+	return 0;
+}
+
+/* The number of children of nd whose key is below k. */
+static size_t
+node_rank(const struct node *nd, const uint8_t k[STORE_TSID_LEN])
+{
+	size_t lo = 0, hi = nd->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (memcmp(nd->keys[mid], k, STORE_TSID_LEN) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * The item k with id was just added to `items`: put it in its leaf and
+ * count it in the entry of every node above.  A node grown past its
+ * maximum is cut in two (at the end when the item is the last of the set,
+ * so that items added in order leave full nodes, else in halves), one
+ * more entry for its parent; when the root is cut, a new root covers the
+ * halves.
  */
 static int
 tree_add(struct store *st, MDB_txn *txn, const uint8_t k[STORE_TSID_LEN],
     const uint8_t id[NEG_ID_LEN])
 {
-	enum entry_where where;
-	struct entry e, below;
-	unsigned level;
-	int mrc, split = 1; /* at level 0 the item is a new child */
+	size_t at[ITEMSET_LEVELS_MAX], pos, h;
+	uint8_t old[ITEMSET_LEVELS_MAX][STORE_TSID_LEN], sum[NEG_ID_LEN];
+	struct node *path = NULL, *nd, *right;
+	uint64_t items;
+	unsigned top = 0, l;
+	int mrc, found, rightmost = 0, split = 0, last;
 
-	for (level = 0; level < ITEMSET_LEVELS_MAX; level++) {
-		if ((mrc = entry_find(st, txn, level, k, &e, &where)) != 0)
-			return mrc;
-		if (where == ENTRY_NONE && level > 0 && !split)
-			return 0; /* the level below holds the root */
-		if (where == ENTRY_NONE) {
-			/* The first item, or a new root over two entries. */
-			if (level == 0) {
-				e.level = 0;
-				memcpy(e.key, k, STORE_TSID_LEN);
-				e.items = 1;
-				e.children = 1;
-				memcpy(e.sum, id, NEG_ID_LEN);
-			} else {
-				e = below;
-				e.level = level;
-				e.children = 2;
-			}
-			return entry_put(st, txn, &e);
-		}
-		if (where == ENTRY_FIRST) {
-			/* The new first item of the set starts every level. */
-			if ((mrc = entry_del(st, txn, level, e.key)) != 0)
-				return mrc;
-			memcpy(e.key, k, STORE_TSID_LEN);
-		}
-		e.items++;
-		neg_sum_add(e.sum, id);
-		e.children += (uint32_t)split;
-		below = e; /* before a split: the totals a new root takes */
-		split = e.children > ITEMSET_NODE_MAX;
-		mrc = split ? entry_split(st, txn, &e) : entry_put(st, txn, &e);
-		if (mrc != 0)
-			return mrc;
+	if ((mrc = tree_path(st, txn, k, &path, at, old, &top, &rightmost,
+		 &found)) != 0)
+		return mrc;
+	if (!found) {
+		struct node leaf;
+
+		leaf.level = 0;
+		leaf.n = 0;
+		node_insert(&leaf, 0, k, 1, id);
+		return node_put(st, txn, &leaf);
 	}
-	return MDB_CORRUPTED; /* deeper than any set of 2^64 items */
+	right = &path[top + 1];
+	nd = &path[0];
+	pos = node_rank(nd, k);
+	if (pos < nd->n && memcmp(nd->keys[pos], k, STORE_TSID_LEN) == 0) {
+		mrc = MDB_CORRUPTED; /* in the tree, not in `items` */
+		goto out;
+	}
+	node_insert(nd, pos, k, 1, id);
+	last = pos + 1 == nd->n;
+	for (l = 0;; l++) {
+		nd = &path[l];
+		if (l > 0 && split) {
+			node_entry_of(nd, at[l], &path[l - 1]);
+			node_totals(right, &items, sum);
+			node_insert(nd, at[l] + 1, right->keys[0], items, sum);
+			last = at[l] + 2 == nd->n;
+		} else if (l > 0) {
+			memcpy(nd->keys[at[l]], path[l - 1].keys[0],
+			    STORE_TSID_LEN);
+			nd->items[at[l]]++;
+			neg_sum_add(nd->sums[at[l]], id);
+		}
+		split = nd->n > node_max(l);
+		if (split) {
+			h = rightmost && last ? nd->n - 1 : nd->n / 2;
+			node_cut(nd, h, right);
+			if ((mrc = node_put(st, txn, right)) != 0)
+				goto out;
+		}
+		if (memcmp(nd->keys[0], old[l], STORE_TSID_LEN) != 0 &&
+		    (mrc = node_del(st, txn, l, old[l])) != 0)
+			goto out;
+		if ((mrc = node_put(st, txn, nd)) != 0 || l == top)
+			break;
+	}
+	if (mrc == 0 && split) {
+		struct node root;
+
+		if (top + 1 >= ITEMSET_LEVELS_MAX) {
+			mrc = MDB_CORRUPTED;
+			goto out;
+		}
+		root.level = top + 1;
+		root.n = 2;
+		node_entry_of(&root, 0, &path[top]);
+		node_entry_of(&root, 1, right);
+		mrc = node_put(st, txn, &root);
+	}
+out:
+	free(path);
+	return mrc;
 }
 
 int
@@ -353,99 +460,58 @@ itemset_add(struct store *st, MDB_txn *txn, uint64_t ts,
 }
 
 /*
- * The key of the first child of level (items when level is 0) at or
- * after k, into out; MDB_CORRUPTED when there is none of that level.
- */
-static int
-first_from(struct store *st, MDB_txn *txn, int level,
-    const uint8_t k[STORE_TSID_LEN], uint8_t out[STORE_TSID_LEN])
-{
-	uint8_t kk[ITEMSET_KEY_LEN];
-	MDB_cursor *c;
-	MDB_val key, val;
-	struct entry e;
-	int mrc;
-
-	if (level < 0) {
-		key.mv_size = STORE_TSID_LEN;
-		key.mv_data = (void *)k;
-	} else {
-		entry_key(kk, (unsigned)level, k);
-		key.mv_size = sizeof(kk);
-		key.mv_data = kk;
-	}
-	if ((mrc = mdb_cursor_open(txn, level < 0 ? st->items : st->chunks,
-		 &c)) != 0)
-		return mrc;
-	mrc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE);
-	if (mrc == 0 && level < 0) {
-		if (key.mv_size != STORE_TSID_LEN)
-			mrc = MDB_CORRUPTED;
-		else
-			memcpy(out, key.mv_data, STORE_TSID_LEN);
-	} else if (mrc == 0) {
-		if ((mrc = entry_decode(&e, &key, &val)) == 0 &&
-		    e.level != (unsigned)level)
-			mrc = MDB_CORRUPTED;
-		else if (mrc == 0)
-			memcpy(out, e.key, STORE_TSID_LEN);
-	}
-	mdb_cursor_close(c);
-	if (mrc == MDB_NOTFOUND)
-		mrc = MDB_CORRUPTED; /* a count said more children */
-	return mrc;
-}
-
-/*
- * The item k with id was just taken out of `items`: uncount it at every
- * level.  An entry left without children is deleted, one child fewer for
- * the level above; an entry whose first child went is keyed by the next.
- * Entries are not merged: a tree that shrinks keeps its height.
+ * The item k with id was just taken out of `items`: take it out of its
+ * leaf and uncount it in the entry of every node above.  A node left
+ * without children is deleted, one entry fewer for its parent; a node
+ * whose first child went is keyed by the next.  Nodes are not merged: a
+ * tree that shrinks keeps its height.
  */
 static int
 tree_del(struct store *st, MDB_txn *txn, const uint8_t k[STORE_TSID_LEN],
     const uint8_t id[NEG_ID_LEN])
 {
-	enum entry_where where;
-	struct entry e;
-	uint8_t old[STORE_TSID_LEN];
-	unsigned level;
-	int mrc, gone = 1, changed = 1;
+	size_t at[ITEMSET_LEVELS_MAX], pos;
+	uint8_t old[ITEMSET_LEVELS_MAX][STORE_TSID_LEN];
+	struct node *path = NULL, *nd;
+	unsigned top = 0, l;
+	int mrc, found, rightmost, gone = 0;
 
-	/* gone: a child of this level went; changed: or was re-keyed; its
-	 * key was old. */
-	memcpy(old, k, STORE_TSID_LEN);
-	for (level = 0; level < ITEMSET_LEVELS_MAX; level++) {
-		if ((mrc = entry_find(st, txn, level, k, &e, &where)) != 0)
-			return mrc;
-		if (where == ENTRY_NONE && level > 0)
-			return 0; /* above the root */
-		if (where != ENTRY_HOLDS || e.items == 0 ||
-		    e.children < (uint32_t)gone)
-			return MDB_CORRUPTED; /* the item was under no entry */
-		e.items--;
-		neg_sum_sub(e.sum, id);
-		e.children -= (uint32_t)gone;
-		if (e.children == 0) {
-			if ((mrc = entry_del(st, txn, level, e.key)) != 0)
-				return mrc;
-			memcpy(old, e.key, STORE_TSID_LEN);
-			gone = changed = 1;
-			continue;
-		}
-		gone = 0;
-		if (changed && memcmp(e.key, old, STORE_TSID_LEN) == 0) {
-			/* Its first child went or was re-keyed. */
-			if ((mrc = entry_del(st, txn, level, e.key)) != 0 ||
-			    (mrc = first_from(st, txn, (int)level - 1, old,
-				 e.key)) != 0)
-				return mrc;
-		} else
-			changed = 0;
-		if ((mrc = entry_put(st, txn, &e)) != 0)
-			return mrc;
+	if ((mrc = tree_path(st, txn, k, &path, at, old, &top, &rightmost,
+		 &found)) != 0)
+		return mrc;
+	if (!found)
+		return MDB_CORRUPTED; /* the item was in no leaf */
+	nd = &path[0];
+	pos = node_rank(nd, k);
+	if (pos == nd->n || memcmp(nd->keys[pos], k, STORE_TSID_LEN) != 0) {
+		mrc = MDB_CORRUPTED;
+		goto out;
 	}
-	return MDB_CORRUPTED;
+	node_remove(nd, pos);
+	for (l = 0; l <= top && mrc == 0; l++) {
+		nd = &path[l];
+		if (l > 0 && gone)
+			node_remove(nd, at[l]);
+		else if (l > 0) {
+			if (nd->items[at[l]] < 2) {
+				mrc = MDB_CORRUPTED;
+				break;
+			}
+			memcpy(nd->keys[at[l]], path[l - 1].keys[0],
+			    STORE_TSID_LEN);
+			nd->items[at[l]]--;
+			neg_sum_sub(nd->sums[at[l]], id);
+		}
+		gone = nd->n == 0;
+		if ((gone || memcmp(nd->keys[0], old[l], STORE_TSID_LEN) != 0) &&
+		    (mrc = node_del(st, txn, l, old[l])) != 0)
+			break;
+		if (!gone)
+			mrc = node_put(st, txn, nd);
+	}
+out:
+	free(path);
+	return mrc;
 }
 
 int
@@ -465,138 +531,149 @@ itemset_del(struct store *st, MDB_txn *txn, uint64_t ts,
 
 /* Snapshots. */
 
-/* Count one entry read through the snapshot, and check its key. */
-static int
-snap_read_item(struct itemset_snap *s, const MDB_val *key, struct node *nd,
-    size_t c, struct errbuf *eb)
+/* Count the page that holds the value at p, once per snapshot. */
+static void
+snap_page(struct itemset_snap *s, const void *p, size_t psize)
 {
-	s->reads++;
-	if (key->mv_size != STORE_TSID_LEN)
-		return fail(eb, AMIE_EIO, "itemset: item key of %zu bytes",
-		    key->mv_size);
-	memcpy(nd->keys[c], key->mv_data, STORE_TSID_LEN);
-	nd->children[c] = 1;
-	nd->start[c + 1] = nd->start[c] + 1;
-	memcpy(nd->sums[c + 1], nd->sums[c], NEG_ID_LEN);
-	neg_sum_add(nd->sums[c + 1], nd->keys[c] + 8);
-	return 0;
-}
+	uintptr_t page = (uintptr_t)p / psize + 1, *old;
+	size_t i, cap;
 
-static int
-snap_read_entry(struct itemset_snap *s, const MDB_val *key, const MDB_val *val,
-    unsigned level, struct node *nd, size_t c, struct errbuf *eb)
-{
-	struct entry e;
-
-	s->reads++;
-	if (entry_decode(&e, key, val) != 0 || e.level != level ||
-	    e.children == 0 || e.children > ITEMSET_NODE_MAX || e.items == 0)
-		return fail(eb, AMIE_EIO,
-		    "itemset: a level-%u entry is missing or malformed", level);
-	memcpy(nd->keys[c], e.key, STORE_TSID_LEN);
-	nd->children[c] = e.children;
-	nd->start[c + 1] = nd->start[c] + e.items;
-	memcpy(nd->sums[c + 1], nd->sums[c], NEG_ID_LEN);
-	neg_sum_add(nd->sums[c + 1], e.sum);
-	return 0;
+	if (2 * (s->npages + 1) > s->pages_cap) {
+		old = s->pages;
+		cap = s->pages_cap;
+		s->pages_cap = cap ? 2 * cap : 64;
+		s->pages = xcalloc(s->pages_cap, sizeof(*s->pages));
+		s->npages = 0;
+		for (i = 0; i < cap; i++)
+			if (old[i] != 0)
+				snap_page(s, (void *)((old[i] - 1) * psize),
+				    psize);
+		free(old);
+	}
+	i = (size_t)((page * 0x9e3779b97f4a7c15ull) >> 20) &
+	    (s->pages_cap - 1);
+	while (s->pages[i] != 0) {
+		if (s->pages[i] == page)
+			return;
+		i = (i + 1) & (s->pages_cap - 1);
+	}
+	s->pages[i] = page;
+	s->npages++;
 }
 
 /*
- * The children of the entry (level, key) with n children and items
- * items: from the cache, or read into the least recently used slot.
+ * Keep s->scratch, just read, as the node (level, key): in a free slot or
+ * the least recently used one.
+ */
+static struct snode *
+snap_keep(struct itemset_snap *s)
+{
+	const struct node *from = &s->scratch;
+	struct snode *x = NULL;
+	size_t i, c;
+
+	for (i = 0; i < ITEMSET_SNAP_NODES; i++) {
+		if (s->nodes[i] == NULL) {
+			x = s->nodes[i] = xmalloc(sizeof(*x));
+			break;
+		}
+		if (x == NULL || s->nodes[i]->stamp < x->stamp)
+			x = s->nodes[i];
+	}
+	x->level = from->level;
+	memcpy(x->key, from->keys[0], STORE_TSID_LEN);
+	x->n = from->n;
+	x->start[0] = 0;
+	memset(x->sums[0], 0, NEG_ID_LEN);
+	for (c = 0; c < from->n; c++) {
+		memcpy(x->keys[c], from->keys[c], STORE_TSID_LEN);
+		x->start[c + 1] = x->start[c] + from->items[c];
+		memcpy(x->sums[c + 1], x->sums[c], NEG_ID_LEN);
+		neg_sum_add(x->sums[c + 1], from->sums[c]);
+	}
+	x->stamp = ++s->clock;
+	return x;
+}
+
+/*
+ * The node (level, key), which its parent's entry says holds items items
+ * summing to sum: from the cache, or read.
  */
 static int
 snap_node(struct itemset_snap *s, unsigned level,
-    const uint8_t key[STORE_TSID_LEN], uint32_t n, uint64_t items,
-    struct node **out, struct errbuf *eb)
+    const uint8_t key[STORE_TSID_LEN], uint64_t items,
+    const uint8_t sum[NEG_ID_LEN], struct snode **out, struct errbuf *eb)
 {
-	struct node *nd = NULL;
-	uint8_t kk[ITEMSET_KEY_LEN];
-	MDB_cursor *c;
-	MDB_val k, v;
+	uint8_t k[ITEMSET_KEY_LEN], got[NEG_ID_LEN];
+	MDB_val kv = { sizeof(k), k }, v;
+	uint64_t count;
 	size_t i;
-	int mrc, rc = 0;
+	int mrc;
 
-	for (i = 0; i < ITEMSET_SNAP_NODES; i++) {
-		struct node *x = &s->nodes[i];
+	for (i = 0; i < ITEMSET_SNAP_NODES && s->nodes[i] != NULL; i++) {
+		struct snode *x = s->nodes[i];
 
-		if (x->used && x->level == level &&
+		if (x->level == level &&
 		    memcmp(x->key, key, STORE_TSID_LEN) == 0) {
 			x->stamp = ++s->clock;
 			*out = x;
 			return 0;
 		}
-		if (nd == NULL || !x->used ||
-		    (nd->used && x->stamp < nd->stamp))
-			nd = x;
 	}
-	if (n == 0 || n > ITEMSET_NODE_MAX)
-		return fail(eb, AMIE_EIO,
-		    "itemset: a level-%u entry counts %u children", level, n);
-	nd->used = 0;
-	nd->level = level;
-	memcpy(nd->key, key, STORE_TSID_LEN);
-	nd->n = n;
-	nd->start[0] = 0;
-	memset(nd->sums[0], 0, NEG_ID_LEN);
-	if (level == 0) {
-		k.mv_size = STORE_TSID_LEN;
-		k.mv_data = (void *)key;
-	} else {
-		entry_key(kk, level - 1, key);
-		k.mv_size = sizeof(kk);
-		k.mv_data = kk;
-	}
-	if ((mrc = mdb_cursor_open(s->txn,
-		 level == 0 ? s->st->items : s->st->chunks, &c)) != 0)
-		return store_fail(eb, mrc, "itemset");
-	mrc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
-	for (i = 0; i < n && mrc == 0 && rc == 0; i++) {
-		if (level == 0)
-			rc = snap_read_item(s, &k, nd, i, eb);
-		else
-			rc = snap_read_entry(s, &k, &v, level - 1, nd, i, eb);
-		if (rc == 0 && i + 1 < n)
-			mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
-	}
-	mdb_cursor_close(c);
-	if (rc != 0)
-		return rc;
+	node_key(k, level, key);
+	mrc = mdb_get(s->txn, s->st->chunks, &kv, &v);
 	if (mrc == MDB_NOTFOUND)
-		return fail(eb, AMIE_EIO,
-		    "itemset: a level-%u entry does not find its children",
+		return fail(eb, AMIE_EIO, "itemset: a level-%u node is missing",
 		    level);
 	if (mrc != 0)
 		return store_fail(eb, mrc, "itemset");
-	if (memcmp(nd->keys[0], key, STORE_TSID_LEN) != 0 ||
-	    nd->start[n] != items)
+	s->reads++;
+	snap_page(s, v.mv_data, s->psize);
+	if (node_decode(&s->scratch, &kv, &v) != 0)
 		return fail(eb, AMIE_EIO,
-		    "itemset: a level-%u entry does not match its children",
+		    "itemset: a level-%u node is malformed (%zu bytes)", level,
+		    v.mv_size);
+	node_totals(&s->scratch, &count, got);
+	if (count != items || memcmp(got, sum, NEG_ID_LEN) != 0)
+		return fail(eb, AMIE_EIO,
+		    "itemset: a level-%u node does not match its parent's "
+		    "entry",
 		    level);
-	nd->used = 1;
-	nd->stamp = ++s->clock;
-	*out = nd;
+	*out = snap_keep(s);
 	return 0;
 }
 
+/* The child c of nd, a node above the leaves. */
+static int
+snap_child(struct itemset_snap *s, const struct snode *nd, size_t c,
+    struct snode **out, struct errbuf *eb)
+{
+	uint8_t sum[NEG_ID_LEN];
+
+	assert(nd->level > 0 && c < nd->n);
+	memcpy(sum, nd->sums[c + 1], NEG_ID_LEN);
+	neg_sum_sub(sum, nd->sums[c]);
+	return snap_node(s, nd->level - 1, nd->keys[c],
+	    nd->start[c + 1] - nd->start[c], sum, out, eb);
+}
+
 /*
- * Descend to item i < total: its key, and the sum of the ids before it
- * into prefix (which may be NULL).
+ * Descend to item i < the count: its key, and the sum of the ids before
+ * it into prefix (which may be NULL).
  */
 static int
 snap_at(struct itemset_snap *s, size_t i, uint8_t key[STORE_TSID_LEN],
     uint8_t prefix[NEG_ID_LEN], struct errbuf *eb)
 {
-	struct node *nd;
+	struct snode *nd;
 	uint8_t sum[NEG_ID_LEN] = { 0 };
-	unsigned level = s->root.level;
 	uint64_t base = 0;
 	size_t lo, hi, mid;
 	int rc;
 
-	assert(!s->empty && i < s->root.items);
-	if ((rc = snap_node(s, level, s->root.key, s->root.children,
-		 s->root.items, &nd, eb)) != 0)
+	assert(!s->empty && i < s->items);
+	if ((rc = snap_node(s, s->root_level, s->root_key, s->items, s->sum,
+		 &nd, eb)) != 0)
 		return rc;
 	for (;;) {
 		/* The last child c with base + start[c] <= i. */
@@ -613,9 +690,7 @@ snap_at(struct itemset_snap *s, size_t i, uint8_t key[STORE_TSID_LEN],
 		base += nd->start[lo];
 		if (nd->level == 0)
 			break;
-		if ((rc = snap_node(s, nd->level - 1, nd->keys[lo],
-			 nd->children[lo], nd->start[lo + 1] - nd->start[lo],
-			 &nd, eb)) != 0)
+		if ((rc = snap_child(s, nd, lo, &nd, eb)) != 0)
 			return rc;
 	}
 	if (key != NULL)
@@ -634,8 +709,8 @@ snap_prefix(struct itemset_snap *s, size_t i, uint8_t sum[NEG_ID_LEN],
 		memset(sum, 0, NEG_ID_LEN);
 		return 0;
 	}
-	if (i == s->root.items) {
-		memcpy(sum, s->root.sum, NEG_ID_LEN);
+	if (i == s->items) {
+		memcpy(sum, s->sum, NEG_ID_LEN);
 		return 0;
 	}
 	return snap_at(s, i, NULL, sum, eb);
@@ -647,7 +722,7 @@ snap_size(void *ctx, size_t *count, struct errbuf *eb)
 	struct itemset_snap *s = ctx;
 
 	(void)eb;
-	*count = s->empty ? 0 : (size_t)s->root.items;
+	*count = (size_t)s->items;
 	return 0;
 }
 
@@ -695,7 +770,7 @@ snap_lower_bound(void *ctx, size_t begin, size_t end,
 {
 	struct itemset_snap *s = ctx;
 	uint8_t bk[STORE_TSID_LEN];
-	struct node *nd;
+	struct snode *nd;
 	uint64_t base = 0, at;
 	size_t lo, hi, mid;
 	int rc;
@@ -709,8 +784,8 @@ snap_lower_bound(void *ctx, size_t begin, size_t end,
 	store_be64(bk, bound->ts);
 	memset(bk + 8, 0, NEG_ID_LEN);
 	memcpy(bk + 8, bound->id, bound->id_len);
-	if ((rc = snap_node(s, s->root.level, s->root.key, s->root.children,
-		 s->root.items, &nd, eb)) != 0)
+	if ((rc = snap_node(s, s->root_level, s->root_key, s->items, s->sum,
+		 &nd, eb)) != 0)
 		return rc;
 	for (;;) {
 		/* lo = the number of children whose first key is <= bk. */
@@ -734,9 +809,7 @@ snap_lower_bound(void *ctx, size_t begin, size_t end,
 			break;
 		}
 		base += nd->start[lo];
-		if ((rc = snap_node(s, nd->level - 1, nd->keys[lo],
-			 nd->children[lo], nd->start[lo + 1] - nd->start[lo],
-			 &nd, eb)) != 0)
+		if ((rc = snap_child(s, nd, lo, &nd, eb)) != 0)
 			return rc;
 	}
 	*index = at < begin ? begin : at > end ? end : (size_t)at;
@@ -751,13 +824,16 @@ snap_load(struct itemset_snap *s, struct errbuf *eb)
 	MDB_stat ms;
 	MDB_cursor *c;
 	MDB_val key, val;
-	struct entry below;
+	struct snode *root;
 	size_t items;
 	int mrc, rc = 0;
 
 	if ((mrc = mdb_stat(s->txn, st->items, &ms)) != 0)
 		return store_fail(eb, mrc, "itemset: items");
 	items = ms.ms_entries;
+	if ((mrc = mdb_stat(s->txn, st->chunks, &ms)) != 0)
+		return store_fail(eb, mrc, "itemset: chunks");
+	s->psize = ms.ms_psize;
 	if ((mrc = mdb_cursor_open(s->txn, st->chunks, &c)) != 0)
 		return store_fail(eb, mrc, "itemset: chunks");
 	mrc = mdb_cursor_get(c, &key, &val, MDB_LAST);
@@ -766,16 +842,17 @@ snap_load(struct itemset_snap *s, struct errbuf *eb)
 		mrc = 0;
 	} else if (mrc == 0) {
 		s->reads++;
-		if (entry_decode(&s->root, &key, &val) != 0)
+		snap_page(s, val.mv_data, s->psize);
+		if (node_decode(&s->scratch, &key, &val) != 0)
 			rc = fail(eb, AMIE_EIO,
-			    "itemset: the root entry is malformed (%zu-byte "
+			    "itemset: the root node is malformed (%zu-byte "
 			    "key, %zu-byte value)",
 			    key.mv_size, val.mv_size);
 		else if ((mrc = mdb_cursor_get(c, &key, &val, MDB_PREV)) == 0 &&
-		    (entry_decode(&below, &key, &val) != 0 ||
-			below.level == s->root.level))
+		    (key.mv_size != ITEMSET_KEY_LEN ||
+			*(const uint8_t *)key.mv_data >= s->scratch.level))
 			rc = fail(eb, AMIE_EIO,
-			    "itemset: the top level holds more than one entry");
+			    "itemset: the top level holds more than one node");
 		else if (mrc == MDB_NOTFOUND)
 			mrc = 0;
 	}
@@ -784,10 +861,17 @@ snap_load(struct itemset_snap *s, struct errbuf *eb)
 		return rc;
 	if (mrc != 0)
 		return store_fail(eb, mrc, "itemset: chunks");
-	if ((s->empty ? 0 : s->root.items) != items)
+	if (!s->empty) {
+		root = snap_keep(s);
+		s->root_level = root->level;
+		memcpy(s->root_key, root->key, STORE_TSID_LEN);
+		s->items = root->start[root->n];
+		memcpy(s->sum, root->sums[root->n], NEG_ID_LEN);
+	}
+	if (s->items != items)
 		return fail(eb, AMIE_EIO,
 		    "itemset: the chunks count %llu items, the set holds %zu",
-		    (unsigned long long)(s->empty ? 0 : s->root.items), items);
+		    (unsigned long long)s->items, items);
 	return 0;
 }
 
@@ -799,9 +883,7 @@ itemset_snap_open(struct store *st, struct itemset_snap **out,
 	int mrc, rc;
 
 	s->st = st;
-	s->nodes = xcalloc(ITEMSET_SNAP_NODES, sizeof(*s->nodes));
 	if ((mrc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &s->txn)) != 0) {
-		free(s->nodes);
 		free(s);
 		return store_fail(eb, mrc, "itemset: snapshot");
 	}
@@ -825,13 +907,16 @@ void
 itemset_snap_close(struct itemset_snap **sp)
 {
 	struct itemset_snap *s = *sp;
+	size_t i;
 
 	if (s == NULL)
 		return;
 	mdb_txn_abort(s->txn);
 	if (s->counted)
 		s->st->snapshots--;
-	free(s->nodes);
+	for (i = 0; i < ITEMSET_SNAP_NODES; i++)
+		free(s->nodes[i]);
+	free(s->pages);
 	free(s);
 	*sp = NULL;
 }
@@ -845,13 +930,19 @@ itemset_snap_storage(struct itemset_snap *s)
 uint64_t
 itemset_snap_count(const struct itemset_snap *s)
 {
-	return s->empty ? 0 : s->root.items;
+	return s->items;
 }
 
 uint64_t
 itemset_snap_reads(const struct itemset_snap *s)
 {
 	return s->reads;
+}
+
+uint64_t
+itemset_snap_pages(const struct itemset_snap *s)
+{
+	return s->npages;
 }
 
 /* Verification. */
@@ -866,34 +957,76 @@ key_str(const uint8_t k[STORE_TSID_LEN], char out[64])
 }
 
 /*
- * A cursor over the children of one level: the items (level 0) or the
- * entries of the level below.  child_get() reads the next one into e, or
- * says there is none (1).
+ * A cursor over one level of the tree, or over the items (level -1), in
+ * key order.
  */
 struct walk {
 	MDB_cursor *c;
-	unsigned level; /* of the entries whose children these are */
+	int level;
 	int started, done;
+	size_t count; /* nodes or items returned so far */
 };
 
+/* The next node of w's level into nd: 0, -1 when there is none, or
+ * AMIE_EIO. */
 static int
-walk_next(struct walk *w, struct entry *e, struct errbuf *eb)
+walk_node(struct walk *w, struct node *nd, struct errbuf *eb)
 {
 	uint8_t kk[ITEMSET_KEY_LEN];
 	MDB_val key, val;
 	int mrc;
 
+	assert(w->level >= 0);
 	if (w->done)
 		return -1;
-	if (!w->started && w->level > 0) {
+	if (!w->started) {
 		memset(kk, 0, sizeof(kk));
-		kk[0] = (uint8_t)(w->level - 1);
+		kk[0] = (uint8_t)w->level;
 		key.mv_size = sizeof(kk);
 		key.mv_data = kk;
 		mrc = mdb_cursor_get(w->c, &key, &val, MDB_SET_RANGE);
 	} else
-		mrc = mdb_cursor_get(w->c, &key, &val,
-		    w->started ? MDB_NEXT : MDB_FIRST);
+		mrc = mdb_cursor_get(w->c, &key, &val, MDB_NEXT);
+	w->started = 1;
+	if (mrc == 0 && (key.mv_size < 1 ||
+			    *(const uint8_t *)key.mv_data != w->level))
+		mrc = MDB_NOTFOUND;
+	if (mrc == MDB_NOTFOUND) {
+		w->done = 1;
+		return -1;
+	}
+	if (mrc != 0)
+		return store_fail(eb, mrc, "itemset: verify");
+	if (node_decode(nd, &key, &val) != 0)
+		return fail(eb, AMIE_EIO,
+		    "itemset: level-%d chunk %zu is malformed (%zu-byte key, "
+		    "%zu-byte value)",
+		    w->level, w->count, key.mv_size, val.mv_size);
+	w->count++;
+	return 0;
+}
+
+/*
+ * The next child of the level above w's: an item (level -1) or a node,
+ * as its key, item count and sum.  0, -1 when there is none, or AMIE_EIO.
+ */
+static int
+walk_child(struct walk *w, struct node *scratch, uint8_t key[STORE_TSID_LEN],
+    uint64_t *items, uint8_t sum[NEG_ID_LEN], struct errbuf *eb)
+{
+	MDB_val k, v;
+	int mrc, rc;
+
+	if (w->level >= 0) {
+		if ((rc = walk_node(w, scratch, eb)) != 0)
+			return rc;
+		memcpy(key, scratch->keys[0], STORE_TSID_LEN);
+		node_totals(scratch, items, sum);
+		return 0;
+	}
+	if (w->done)
+		return -1;
+	mrc = mdb_cursor_get(w->c, &k, &v, w->started ? MDB_NEXT : MDB_FIRST);
 	w->started = 1;
 	if (mrc == MDB_NOTFOUND) {
 		w->done = 1;
@@ -901,44 +1034,35 @@ walk_next(struct walk *w, struct entry *e, struct errbuf *eb)
 	}
 	if (mrc != 0)
 		return store_fail(eb, mrc, "itemset: verify");
-	if (w->level == 0) {
-		if (key.mv_size != STORE_TSID_LEN || val.mv_size != 0)
-			return fail(eb, AMIE_EIO,
-			    "itemset: an item is malformed (%zu-byte key, "
-			    "%zu-byte value)",
-			    key.mv_size, val.mv_size);
-		e->level = 0;
-		memcpy(e->key, key.mv_data, STORE_TSID_LEN);
-		e->items = 1;
-		e->children = 1;
-		memcpy(e->sum, e->key + 8, NEG_ID_LEN);
-		return 0;
-	}
-	if (entry_decode(e, &key, &val) != 0)
+	if (k.mv_size != STORE_TSID_LEN || v.mv_size != 0)
 		return fail(eb, AMIE_EIO,
-		    "itemset: a chunk entry is malformed (%zu-byte key, "
-		    "%zu-byte value)",
-		    key.mv_size, val.mv_size);
-	if (e->level != w->level - 1) {
-		w->done = 1;
-		return -1;
-	}
+		    "itemset: an item is malformed (%zu-byte key, %zu-byte "
+		    "value)",
+		    k.mv_size, v.mv_size);
+	memcpy(key, k.mv_data, STORE_TSID_LEN);
+	*items = 1;
+	memcpy(sum, key + 8, NEG_ID_LEN);
+	w->count++;
 	return 0;
 }
 
-/* Check the entries of level against their children; *count gets how
- * many there are. */
+/*
+ * Check the nodes of level against their children, in order: each child
+ * of a leaf is the next item, each entry of a node above the next node of
+ * the level below (its key, items and sum).  *count gets the nodes of
+ * level.
+ */
 static int
 verify_level(struct store *st, MDB_txn *txn, unsigned level, size_t *count,
     struct errbuf *eb)
 {
-	struct walk pw = { NULL, level + 1, 0, 0 };
-	struct walk cw = { NULL, level, 0, 0 };
-	struct entry e, ch;
-	uint8_t sum[NEG_ID_LEN];
+	struct walk pw = { NULL, (int)level, 0, 0, 0 };
+	struct walk cw = { NULL, (int)level - 1, 0, 0, 0 };
+	struct node *nd = xmalloc(2 * sizeof(*nd));
+	uint8_t key[STORE_TSID_LEN], sum[NEG_ID_LEN];
 	uint64_t items;
-	uint32_t seen;
-	char a[64], b[64];
+	size_t c;
+	char a[64], b[64], d[64];
 	int mrc, rc, crc;
 
 	*count = 0;
@@ -948,73 +1072,61 @@ verify_level(struct store *st, MDB_txn *txn, unsigned level, size_t *count,
 		rc = store_fail(eb, mrc, "itemset: verify");
 		goto out;
 	}
-	crc = walk_next(&cw, &ch, eb);
-	while ((rc = walk_next(&pw, &e, eb)) == 0) {
-		if (e.children == 0 || e.children > ITEMSET_NODE_MAX ||
-		    (level == 0 && e.items != e.children)) {
-			rc = fail(eb, AMIE_EIO,
-			    "itemset: level-%u chunk %zu (%s) counts %u "
-			    "children and %llu items",
-			    level, *count, key_str(e.key, a), e.children,
-			    (unsigned long long)e.items);
-			goto out;
-		}
-		if (crc < 0) {
-			rc = fail(eb, AMIE_EIO,
-			    "itemset: level-%u chunk %zu (%s) starts after the "
-			    "last of its level's children",
-			    level, *count, key_str(e.key, a));
-			goto out;
-		}
-		if (crc != 0) {
-			rc = crc;
-			goto out;
-		}
-		if (memcmp(ch.key, e.key, STORE_TSID_LEN) != 0) {
-			rc = fail(eb, AMIE_EIO,
-			    "itemset: level-%u chunk %zu is keyed %s but its "
-			    "first child is %s",
-			    level, *count, key_str(e.key, a),
-			    key_str(ch.key, b));
-			goto out;
-		}
-		memset(sum, 0, sizeof(sum));
-		items = 0;
-		for (seen = 0; seen < e.children && crc == 0; seen++) {
-			items += ch.items;
-			neg_sum_add(sum, ch.sum);
-			crc = walk_next(&cw, &ch, eb);
-		}
-		if (crc > 0) {
-			rc = crc;
-			goto out;
-		}
-		if (seen != e.children || items != e.items) {
-			rc = fail(eb, AMIE_EIO,
-			    "itemset: level-%u chunk %zu (%s) counts %u "
-			    "children and %llu items, %u and %llu follow",
-			    level, *count, key_str(e.key, a), e.children,
-			    (unsigned long long)e.items, seen,
-			    (unsigned long long)items);
-			goto out;
-		}
-		if (memcmp(sum, e.sum, NEG_ID_LEN) != 0) {
-			rc = fail(eb, AMIE_EIO,
-			    "itemset: level-%u chunk %zu (%s, %llu items) has "
-			    "a sum that is not its children's sum",
-			    level, *count, key_str(e.key, a),
-			    (unsigned long long)e.items);
-			goto out;
+	while ((rc = walk_node(&pw, &nd[0], eb)) == 0) {
+		for (c = 0; c < nd[0].n; c++) {
+			crc = walk_child(&cw, &nd[1], key, &items, sum, eb);
+			if (crc > 0) {
+				rc = crc;
+				goto out;
+			}
+			if (crc < 0) {
+				rc = fail(eb, AMIE_EIO,
+				    "itemset: level-%u chunk %zu (%s) has "
+				    "child %zu past the last of the level "
+				    "below",
+				    level, *count, key_str(nd[0].keys[0], a),
+				    c);
+				goto out;
+			}
+			if (memcmp(key, nd[0].keys[c], STORE_TSID_LEN) != 0) {
+				rc = fail(eb, AMIE_EIO,
+				    "itemset: level-%u chunk %zu (%s) has "
+				    "child %zu keyed %s, the level below %s",
+				    level, *count, key_str(nd[0].keys[0], a),
+				    c, key_str(nd[0].keys[c], b),
+				    key_str(key, d));
+				goto out;
+			}
+			if (items != nd[0].items[c]) {
+				rc = fail(eb, AMIE_EIO,
+				    "itemset: level-%u chunk %zu (%s) counts "
+				    "%llu items in child %zu, which holds %llu",
+				    level, *count, key_str(nd[0].keys[0], a),
+				    (unsigned long long)nd[0].items[c], c,
+				    (unsigned long long)items);
+				goto out;
+			}
+			if (memcmp(sum, nd[0].sums[c], NEG_ID_LEN) != 0) {
+				rc = fail(eb, AMIE_EIO,
+				    "itemset: level-%u chunk %zu (%s) has a "
+				    "sum for child %zu that is not its ids' "
+				    "sum",
+				    level, *count, key_str(nd[0].keys[0], a),
+				    c);
+				goto out;
+			}
 		}
 		(*count)++;
-		/* The next child must start the next entry: checked above. */
 	}
 	if (rc > 0)
 		goto out;
 	rc = 0;
-	if (crc == 0 && (level == 0 || *count > 0)) /* else: above the root */
+	if (level > 0 && *count == 0)
+		goto out; /* above the root */
+	crc = walk_child(&cw, &nd[1], key, &items, sum, eb);
+	if (crc == 0)
 		rc = fail(eb, AMIE_EIO, "itemset: %s %s is in no chunk",
-		    level == 0 ? "item" : "chunk", key_str(ch.key, a));
+		    level == 0 ? "item" : "chunk", key_str(key, a));
 	else if (crc > 0)
 		rc = crc;
 out:
@@ -1022,10 +1134,11 @@ out:
 		mdb_cursor_close(cw.c);
 	if (pw.c != NULL)
 		mdb_cursor_close(pw.c);
+	free(nd);
 	return rc;
 }
 
-/* No entry of level or above: the first empty level ends the tree. */
+/* No node of level or above: the first empty level ends the tree. */
 static int
 verify_above(struct store *st, MDB_txn *txn, unsigned level, struct errbuf *eb)
 {
@@ -1098,13 +1211,17 @@ itemset_upgrade(struct store *st, MDB_txn *txn)
 	if ((mrc = mdb_cursor_open(txn, st->chunks, &c)) != 0)
 		return mrc;
 	mrc = mdb_cursor_get(c, &key, &val, MDB_FIRST);
-	old = mrc == 0 && key.mv_size == STORE_TSID_LEN;
+	/* Single-level chunks had bare item keys; the tree of one entry
+	 * per row had values starting with a count, never ITEMSET_FORMAT. */
+	old = mrc == 0 &&
+	    (key.mv_size != ITEMSET_KEY_LEN || val.mv_size < 1 ||
+		*(const uint8_t *)val.mv_data != ITEMSET_FORMAT);
 	mdb_cursor_close(c);
 	if (mrc != 0 && mrc != MDB_NOTFOUND)
 		return mrc;
 	if (!old)
 		return 0;
-	/* Chunks of the single-level layout: build the tree from items. */
+	/* Build the tree from the items, in order: full nodes. */
 	if ((mrc = mdb_drop(txn, st->chunks, 0)) != 0 ||
 	    (mrc = mdb_cursor_open(txn, st->items, &c)) != 0)
 		return mrc;

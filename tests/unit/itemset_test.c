@@ -316,12 +316,12 @@ TEST(verify_reports_a_wrong_sum_and_an_item_in_no_chunk)
 	struct neg_item items[2000];
 	struct errbuf eb = { 0 };
 	uint64_t seed = 3;
-	uint8_t k[1 + STORE_TSID_LEN];
+	uint8_t k[1 + STORE_TSID_LEN] = { 1 };
 	uint8_t item[STORE_TSID_LEN];
 	MDB_txn *txn;
 	MDB_cursor *c;
-	MDB_val key, val;
-	uint8_t v[8 + 4 + NEG_ID_LEN];
+	MDB_val key = { sizeof(k), k }, val;
+	uint8_t v[2 + ITEMSET_NODE_MAX * 80];
 	size_t i;
 
 	REQUIRE(fx_open(&f) == 0);
@@ -330,30 +330,30 @@ TEST(verify_reports_a_wrong_sum_and_an_item_in_no_chunk)
 	REQUIRE(apply(f.st, items, 2000, 0) == 0);
 	REQUIRE(itemset_verify(f.st, &eb) == 0);
 
-	/* Flip one bit of the second level-0 chunk's sum. */
+	/* Flip one bit of the sum of the first level-1 node's child 1. */
 	REQUIRE(mdb_txn_begin(f.st->env, NULL, 0, &txn) == 0);
 	REQUIRE(mdb_cursor_open(txn, f.st->chunks, &c) == 0);
-	REQUIRE(mdb_cursor_get(c, &key, &val, MDB_FIRST) == 0);
-	REQUIRE(mdb_cursor_get(c, &key, &val, MDB_NEXT) == 0);
-	REQUIRE(val.mv_size == sizeof(v));
-	memcpy(v, val.mv_data, sizeof(v));
-	v[20] ^= 1;
-	REQUIRE(key.mv_size == sizeof(k));
+	REQUIRE(mdb_cursor_get(c, &key, &val, MDB_SET_RANGE) == 0);
+	REQUIRE(key.mv_size == sizeof(k) && val.mv_size <= sizeof(v));
+	REQUIRE(val.mv_size >= 2 + 2 * 80);
 	memcpy(k, key.mv_data, sizeof(k));
+	REQUIRE(k[0] == 1);
+	memcpy(v, val.mv_data, val.mv_size);
+	v[2 + 80 + 40 + 8 + 5] ^= 1;
 	mdb_cursor_close(c);
-	REQUIRE(
-	    store_put(txn, f.st->chunks, k, sizeof(k), v, sizeof(v), 0) == 0);
+	REQUIRE(store_put(txn, f.st->chunks, k, sizeof(k), v, val.mv_size,
+		    0) == 0);
 	REQUIRE(mdb_txn_commit(txn) == 0);
 	CHECK_EQ_INT(itemset_verify(f.st, &eb), AMIE_EIO);
-	CHECK(strstr(eb.msg, "chunk 1 ") != NULL &&
-	    strstr(eb.msg, "sum") != NULL);
+	CHECK(strstr(eb.msg, "level-1 chunk 0 ") != NULL &&
+	    strstr(eb.msg, "sum for child 1 ") != NULL);
 	fprintf(stderr, "  (as expected: %s)\n", eb.msg);
 
 	/* Repair it; then slip in an item past every chunk's count. */
-	v[20] ^= 1;
+	v[2 + 80 + 40 + 8 + 5] ^= 1;
 	REQUIRE(mdb_txn_begin(f.st->env, NULL, 0, &txn) == 0);
-	REQUIRE(
-	    store_put(txn, f.st->chunks, k, sizeof(k), v, sizeof(v), 0) == 0);
+	REQUIRE(store_put(txn, f.st->chunks, k, sizeof(k), v,
+		    2 + (size_t)v[1] * 80, 0) == 0);
 	REQUIRE(mdb_txn_commit(txn) == 0);
 	CHECK_EQ_INT(itemset_verify(f.st, &eb), 0);
 	store_be64(item, TS0 + 1000000);
@@ -692,7 +692,7 @@ TEST(whole_set_fingerprint_reads_no_item)
 	fx_close(&f);
 }
 
-TEST(sequential_items_cost_one_read_each)
+TEST(sequential_items_read_each_leaf_once)
 {
 	struct fx f;
 	struct neg_item *items, it;
@@ -709,14 +709,15 @@ TEST(sequential_items_cost_one_read_each)
 	for (i = 1000; i < 3000; i++)
 		REQUIRE(ss->item(ss->ctx, i, &it, &eb) == 0);
 	/*
-	 * Each leaf read once, one entry per item, plus the nodes above them
-	 * (leaves hold at least half of ITEMSET_NODE_MAX items when only
-	 * inserts made them) and the two leaves at the ends.
+	 * Each leaf read once, plus the nodes above them: leaves hold at
+	 * least half of ITEMSET_LEAF_MAX items when only inserts made them,
+	 * so 2000 items lie in at most 2000 / 24 + 2 leaves, and there are
+	 * fewer nodes above them than leaves.
 	 */
-	fprintf(stderr, "  (2000 items in sequence: %llu reads)\n",
+	fprintf(stderr, "  (2000 items in sequence: %llu nodes read)\n",
 	    (unsigned long long)(itemset_snap_reads(s) - r0));
 	CHECK(itemset_snap_reads(s) - r0 <=
-	    2000 + 2000 / 4 + 8 * ITEMSET_NODE_MAX);
+	    2 * (2000 / (ITEMSET_LEAF_MAX / 2) + 2));
 	r0 = itemset_snap_reads(s);
 	for (i = 0; i < 10; i++)
 		REQUIRE(ss->item(ss->ctx, 2999, &it, &eb) == 0);
@@ -750,13 +751,24 @@ identical_cost(size_t n)
 	CHECK_EQ_INT(t.count, 0);
 	fprintf(stderr,
 	    "  (%zu identical items: root %llu reads; "
-	    "client %llu item reads, server %llu, one round trip)\n",
+	    "client %llu node reads, server %llu, in %llu and %llu pages; "
+	    "one round trip)\n",
 	    n, (unsigned long long)ra,
 	    (unsigned long long)(itemset_snap_reads(sa) - ra),
-	    (unsigned long long)(itemset_snap_reads(sb) - rb));
-	/* Sixteen buckets, each one descent: a few nodes per level. */
-	CHECK(itemset_snap_reads(sa) - ra <= 16 * 3 * ITEMSET_NODE_MAX);
-	CHECK(itemset_snap_reads(sb) - rb <= 16 * 3 * ITEMSET_NODE_MAX);
+	    (unsigned long long)(itemset_snap_reads(sb) - rb),
+	    (unsigned long long)itemset_snap_pages(sa),
+	    (unsigned long long)itemset_snap_pages(sb));
+	/*
+	 * Sixteen buckets, each one descent from the root: at these sizes
+	 * at most four nodes below it.
+	 */
+	CHECK(itemset_snap_reads(sa) - ra <= 16 * 4);
+	CHECK(itemset_snap_reads(sb) - rb <= 16 * 4);
+	/* Each node lies in one page, and pages are counted once. */
+	CHECK(itemset_snap_pages(sa) > 0 &&
+	    itemset_snap_pages(sa) <= itemset_snap_reads(sa));
+	CHECK(itemset_snap_pages(sb) > 0 &&
+	    itemset_snap_pages(sb) <= itemset_snap_reads(sb));
 	tr_free(&t);
 	itemset_snap_close(&sa);
 	itemset_snap_close(&sb);
@@ -886,6 +898,88 @@ TEST(chunks_of_the_single_level_layout_are_rebuilt_at_open)
 	fx_close(&f);
 }
 
+/*
+ * The tree of one row per entry (41-byte keys, items (8) || children (4)
+ * || sum (32)) gets its tree of one value per node built at open.
+ */
+TEST(chunks_of_the_entry_per_row_layout_are_rebuilt_at_open)
+{
+	struct fx f;
+	struct neg_item *items;
+	struct itemset_snap *s = NULL;
+	struct errbuf eb = { 0 };
+	uint8_t self[RECORD_KEY_LEN], k[1 + STORE_TSID_LEN] = { 0 };
+	uint8_t v[8 + 4 + NEG_ID_LEN] = { 0 };
+	uint64_t seed = 41;
+	MDB_txn *txn;
+
+	items = fill(&f, &seed, 3000);
+	qsort(items, 3000, sizeof(*items), item_cmp);
+	REQUIRE(mdb_txn_begin(f.st->env, NULL, 0, &txn) == 0);
+	REQUIRE(mdb_drop(txn, f.st->chunks, 0) == 0);
+	/* A level-0 entry and the root above it, as that layout wrote. */
+	store_be64(k + 1, items[0].ts);
+	memcpy(k + 1 + 8, items[0].id, NEG_ID_LEN);
+	store_be64(v, 3000);
+	v[11] = 16;
+	REQUIRE(
+	    store_put(txn, f.st->chunks, k, sizeof(k), v, sizeof(v), 0) == 0);
+	k[0] = 1;
+	REQUIRE(
+	    store_put(txn, f.st->chunks, k, sizeof(k), v, sizeof(v), 0) == 0);
+	REQUIRE(mdb_txn_commit(txn) == 0);
+	CHECK_EQ_INT(itemset_verify(f.st, &eb), AMIE_EIO);
+	fprintf(stderr, "  (as expected: %s)\n", eb.msg);
+	CHECK_EQ_INT(itemset_snap_open(f.st, &s, &eb), AMIE_EIO);
+	store_close(&f.st);
+
+	memset(self, 0x5a, sizeof(self));
+	REQUIRE(store_open(&f.st, f.dir, self, &eb) == 0);
+	CHECK_EQ_INT(itemset_verify(f.st, &eb), 0);
+	REQUIRE(itemset_snap_open(f.st, &s, &eb) == 0);
+	CHECK(snap_is(s, items, 3000));
+	itemset_snap_close(&s);
+	free(items);
+	fx_close(&f);
+}
+
+/*
+ * Items added in order, as records mostly come, fill their nodes: a node
+ * that grows past its maximum at the end of the set keeps it full.
+ */
+TEST(items_added_in_order_fill_their_nodes)
+{
+	struct fx f;
+	struct neg_item *items;
+	struct errbuf eb = { 0 };
+	MDB_txn *txn;
+	MDB_stat ms;
+	size_t i, n = 5000, leaves, above;
+
+	REQUIRE(fx_open(&f) == 0);
+	items = calloc(n, sizeof(*items));
+	REQUIRE(items != NULL);
+	for (i = 0; i < n; i++) {
+		items[i].ts = TS0 + i;
+		memset(items[i].id, (int)(i % 251), NEG_ID_LEN);
+	}
+	/* In several transactions, as ingest batches come. */
+	for (i = 0; i < n; i += 1000)
+		REQUIRE(apply(f.st, items + i, 1000, 0) == 0);
+	CHECK_EQ_INT(itemset_verify(f.st, &eb), 0);
+	leaves = (n + ITEMSET_LEAF_MAX - 1) / ITEMSET_LEAF_MAX;
+	above = (leaves + ITEMSET_NODE_MAX - 1) / ITEMSET_NODE_MAX;
+	REQUIRE(mdb_txn_begin(f.st->env, NULL, MDB_RDONLY, &txn) == 0);
+	REQUIRE(mdb_stat(txn, f.st->chunks, &ms) == 0);
+	mdb_txn_abort(txn);
+	/* 105 full leaves but the last, 5 nodes above them, the root. */
+	CHECK_EQ_INT(ms.ms_entries, leaves + above + 1);
+	/* Full nodes still lie inside LMDB's leaf pages. */
+	CHECK_EQ_INT(ms.ms_overflow_pages, 0);
+	free(items);
+	fx_close(&f);
+}
+
 /* An entry above the root, or a second entry at the top, is reported. */
 TEST(verify_reports_entries_above_the_root)
 {
@@ -918,8 +1012,10 @@ TESTS(T(verify_holds_through_random_inserts_and_deletes),
     T(ranges_answer_as_a_vector),
     T(sessions_over_snapshots_match_vectors_byte_for_byte),
     T(whole_set_fingerprint_reads_no_item),
-    T(sequential_items_cost_one_read_each),
+    T(sequential_items_read_each_leaf_once),
     T(identical_sets_reconcile_in_one_round_in_few_reads),
     T(snapshot_does_not_see_later_items), T(snapshot_survives_the_map_growing),
     T(chunks_of_the_single_level_layout_are_rebuilt_at_open),
+    T(chunks_of_the_entry_per_row_layout_are_rebuilt_at_open),
+    T(items_added_in_order_fill_their_nodes),
     T(verify_reports_entries_above_the_root))
