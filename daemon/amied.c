@@ -133,9 +133,10 @@ amied_run(struct node *n, struct control *ctl, int sigfd)
 			log_msg(LOG_ERR, "poll: %s", zmq_strerror(zmq_errno()));
 			return 1;
 		}
-		net_handle(n->net, items + 2, count - 2);
+		/* The control socket first: a person is waiting. */
 		if (items[0].revents & ZMQ_POLLIN)
 			control_serve(ctl);
+		net_handle(n->net, items + 2, count - 2);
 		busy = net_ingest_step(n->net);
 		if (items[1].revents & ZMQ_POLLIN) {
 			struct signalfd_siginfo si;
