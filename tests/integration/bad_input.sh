@@ -5,7 +5,8 @@
 . tests/integration/lib.sh
 
 D="$T/node"
-"$AMIE" init --dir "$D" --name Node --federation Fed >/dev/null 2>&1 ||
+"$AMIE" init --dir "$D" --name Node --federation Fed \
+    --listen "tcp://127.0.0.1:$(free_port)" >/dev/null 2>&1 ||
     fail "init"
 start_node "$D" || finish
 
