@@ -181,6 +181,7 @@ struct net {
 	const struct store_in *job_in;
 	size_t job_count;
 	struct store_out *job_out;
+	uint64_t job_now_ms;		/* the clock it is verified at */
 	uint64_t job_t0_us;		/* when it started */
 	/* The slice handed to the workers ahead, of link ahead_link. */
 	struct link *ahead_link;
@@ -1003,6 +1004,27 @@ net_mono_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/* End every reconciliation under way, closing their snapshots: a peer
+ * whose session ends is told so, and this node's start again at once. */
+static void
+net_sessions_end(struct net *net)
+{
+	struct mpw w;
+
+	for (struct link *l = net->links; l != NULL; l = l->next) {
+		if (l->ss.active) {
+			mpw_init(&w, WIRE_MSG_MAX);
+			wire_neg_err(&w, l->ss.id, "busy");
+			net_send(l, &w);
+			mpw_release(&w);
+		}
+		net_server_end(l);
+		if (l->cs.active)
+			l->next_sync_ms = net->tick_ms;
+		net_client_end(l);
+	}
+}
+
 /* Account for the n records of l's inbox just ingested, in took_us:
  * the size of the next slice, the end of a RECORDS, what to WANT next. */
 static void
@@ -1090,6 +1112,7 @@ net_inbox_start(struct link *l)
 	net->job_link = l;
 	net->job_in = cur;
 	net->job_count = n;
+	net->job_now_ms = now_ms;
 	net->job_t0_us = net_mono_us();
 	if (store_ingest_start(net->node->store, cur, n, now_ms,
 	    net->job_out, next, next_count, net->ahead_now_ms) != 0) {
@@ -1123,6 +1146,17 @@ net_inbox_done(struct net *net, int wait)
 		return;
 	rc = store_ingest_end(net->node->store, &eb);
 	net->job_link = NULL;
+	if (rc == AMIE_EAGAIN) {
+		/* The map is full and a reconciliation's snapshot keeps it
+		 * from growing: end them (they start again), and write the
+		 * slice again now, growing the map. */
+		log_msg(LOG_NOTICE, "net: the store is full: ending the "
+		    "reconciliations under way to grow it");
+		net_sessions_end(net);
+		errbuf_clear(&eb);
+		rc = store_ingest(net->node->store, net->job_in,
+		    net->job_count, net->job_now_ms, net->job_out, &eb);
+	}
 	if (rc != 0)
 		log_msg(LOG_ERR, "net: ingest: %s", eb.msg);
 	else

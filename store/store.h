@@ -35,7 +35,7 @@
 #include "proto/errbuf.h"
 #include "proto/record.h"
 
-#define STORE_MAP_INITIAL	((size_t)1 << 30)	/* first map size */
+#define STORE_MAP_INITIAL	((size_t)8 << 30)	/* first map size */
 #define STORE_MAP_MAX		((size_t)1 << 40)	/* never grow past */
 #define STORE_BATCH_MAX		4096	/* records in one transaction */
 #define STORE_HEADS_MAX		64	/* heads reported per object */
