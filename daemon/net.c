@@ -86,6 +86,11 @@ struct link {
 	unsigned neg_ext;		/* NEG_EXT_* both sides announced */
 	int dead;			/* to be freed at the next tick */
 	uint64_t created_ms, last_recv_ms, last_ping_ms, next_sync_ms;
+	/* A reconciliation ended before it was done (timed out, or ended
+	 * for the map to grow): sync again once what it found is fetched,
+	 * not after the whole interval.  A first sync of a large set takes
+	 * several sessions. */
+	int resync;
 	/* joining: the link that carries our JOIN */
 	int joining;
 	struct control_ticket *join_ticket;
@@ -1020,7 +1025,7 @@ net_sessions_end(struct net *net)
 		}
 		net_server_end(l);
 		if (l->cs.active)
-			l->next_sync_ms = net->tick_ms;
+			l->resync = 1;
 		net_client_end(l);
 	}
 }
@@ -2045,7 +2050,7 @@ net_waiter_idle(const struct net *net)
 		if (l->dead || l->joining || !l->ready)
 			continue;
 		if (l->cs.active || l->need_count > 0 || l->wants_out > 0 ||
-		    l->inbox_count > 0)
+		    l->inbox_count > 0 || l->resync)
 			return 0;
 	}
 	return 1;
@@ -2134,7 +2139,13 @@ net_tick(struct net *net)
 		    net->tick_ms - l->cs.started_ms > NET_DEAD_MS) {
 			snprintf(l->last_error, sizeof(l->last_error),
 			    "sync timed out");
+			l->resync = 1;
 			net_client_end(l);
+		}
+		if (l->resync && !l->cs.active && l->need_count == 0 &&
+		    l->wants_out == 0 && l->inbox_count == 0) {
+			l->resync = 0;
+			l->next_sync_ms = net->tick_ms;
 		}
 		if (l->ready && l->outbound && !l->cs.active &&
 		    net->tick_ms >= l->next_sync_ms) {
