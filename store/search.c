@@ -1294,9 +1294,10 @@ search_article_prepared(struct store *st, MDB_txn *txn, const char *key,
 	return mrc;
 }
 
-/* Index every article again inside txn. */
+/* Index every article again inside txn; their count goes to the uint64_t
+ * at articles. */
 static int
-search_reindex_txn(struct store *st, MDB_txn *txn, uint64_t *articles)
+search_reindex_txn(struct store *st, MDB_txn *txn, void *articles)
 {
 	char key[RECORD_KEY_MAX + 1];
 	struct search_stats_v s;
@@ -1334,7 +1335,7 @@ search_reindex_txn(struct store *st, MDB_txn *txn, uint64_t *articles)
 		return mrc;
 	if ((mrc = search_flush(st, txn)) != 0)
 		return mrc;
-	*articles = s.docs;
+	*(uint64_t *)articles = s.docs;
 	if ((mrc = search_stats_put(st, txn, &s)) != 0)
 		return mrc;
 	k.mv_size = strlen(SEARCH_MARK);
@@ -1343,30 +1344,47 @@ search_reindex_txn(struct store *st, MDB_txn *txn, uint64_t *articles)
 	return mrc == MDB_NOTFOUND ? 0 : mrc;
 }
 
-int
-search_reindex(struct store *st, uint64_t *articles, struct errbuf *eb)
+/*
+ * Run fn(st, txn, arg) in a write transaction and commit it; on a full
+ * map, grow it and run fn again.  An LMDB code from fn is an error with
+ * its text, but MDB_NOTFOUND is AMIE_ENOTFOUND saying notfound when that
+ * is not NULL.
+ */
+static int
+search_write(struct store *st, int (*fn)(struct store *, MDB_txn *, void *),
+    void *arg, const char *notfound, struct errbuf *eb)
 {
 	MDB_txn *txn;
-	uint64_t n = 0;
 	int mrc, rc;
 
 	for (;;) {
 		if ((mrc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
 			return store_fail(eb, mrc, "reindex");
-		mrc = search_reindex_txn(st, txn, &n);
-		if (mrc == 0) {
+		if ((mrc = fn(st, txn, arg)) == 0) {
 			mrc = mdb_txn_commit(txn);
 		} else {
 			search_discard(st);	/* before another writer */
 			mdb_txn_abort(txn);
 		}
 		if (mrc == 0)
-			break;
+			return 0;
+		if (mrc == MDB_NOTFOUND && notfound != NULL)
+			return fail(eb, AMIE_ENOTFOUND, "%s", notfound);
 		if (mrc != MDB_MAP_FULL)
 			return store_fail(eb, mrc, "reindex");
 		if ((rc = store_grow(st, eb)) != 0)
 			return rc;
 	}
+}
+
+int
+search_reindex(struct store *st, uint64_t *articles, struct errbuf *eb)
+{
+	uint64_t n = 0;
+	int rc;
+
+	if ((rc = search_write(st, search_reindex_txn, &n, NULL, eb)) != 0)
+		return rc;
 	*articles = n;
 	return 0;
 }
@@ -1439,9 +1457,10 @@ search_article_key(const MDB_val *k, char key[RECORD_KEY_MAX + 1])
 	return strlen(key) == k->mv_size - 3 ? 0 : -1;
 }
 
-/* Drop the index and mark a rebuild of *total articles. */
+/* Drop the index and mark a rebuild of all articles, whose count goes to
+ * the uint64_t at total. */
 static int
-search_reindex_start_txn(struct store *st, MDB_txn *txn, uint64_t *total)
+search_reindex_start_txn(struct store *st, MDB_txn *txn, void *total)
 {
 	char key[RECORD_KEY_MAX + 1];
 	struct search_mark m;
@@ -1464,7 +1483,7 @@ search_reindex_start_txn(struct store *st, MDB_txn *txn, uint64_t *total)
 	mdb_cursor_close(c);
 	if (mrc != 0 && mrc != MDB_NOTFOUND)
 		return mrc;
-	*total = m.total;
+	*(uint64_t *)total = m.total;
 	return search_mark_put(st, txn, &m);
 }
 
@@ -1531,61 +1550,46 @@ search_reindex_step_txn(struct store *st, MDB_txn *txn, uint64_t count,
 int
 search_reindex_start(struct store *st, uint64_t *total, struct errbuf *eb)
 {
-	MDB_txn *txn;
 	uint64_t n = 0;
-	int mrc, rc;
+	int rc;
 
-	for (;;) {
-		if ((mrc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
-			return store_fail(eb, mrc, "reindex");
-		mrc = search_reindex_start_txn(st, txn, &n);
-		if (mrc == 0)
-			mrc = mdb_txn_commit(txn);
-		else
-			mdb_txn_abort(txn);
-		if (mrc == 0)
-			break;
-		if (mrc != MDB_MAP_FULL)
-			return store_fail(eb, mrc, "reindex");
-		if ((rc = store_grow(st, eb)) != 0)
-			return rc;
-	}
+	if ((rc = search_write(st, search_reindex_start_txn, &n, NULL,
+	    eb)) != 0)
+		return rc;
 	*total = n;
 	return 0;
+}
+
+/* search_reindex_step()'s arguments and results, for search_write(). */
+struct search_step {
+	uint64_t count;
+	struct search_mark m;
+	int finished;
+};
+
+static int
+search_reindex_next(struct store *st, MDB_txn *txn, void *arg)
+{
+	struct search_step *sp = arg;
+
+	return search_reindex_step_txn(st, txn, sp->count, &sp->m,
+	    &sp->finished);
 }
 
 int
 search_reindex_step(struct store *st, uint64_t count,
     struct search_progress *pr, struct errbuf *eb)
 {
-	struct search_mark m;
-	MDB_txn *txn;
-	int mrc, rc, finished = 0;
+	struct search_step sp = { .count = count };
+	int rc;
 
 	assert(count > 0);
-	for (;;) {
-		if ((mrc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
-			return store_fail(eb, mrc, "reindex");
-		mrc = search_reindex_step_txn(st, txn, count, &m, &finished);
-		if (mrc == 0) {
-			mrc = mdb_txn_commit(txn);
-		} else {
-			search_discard(st);	/* before another writer */
-			mdb_txn_abort(txn);
-		}
-		if (mrc == 0)
-			break;
-		if (mrc == MDB_NOTFOUND)
-			return fail(eb, AMIE_ENOTFOUND,
-			    "reindex: no rebuild of the index under way");
-		if (mrc != MDB_MAP_FULL)
-			return store_fail(eb, mrc, "reindex");
-		if ((rc = store_grow(st, eb)) != 0)
-			return rc;
-	}
-	pr->running = !finished;
-	pr->done = m.done;
-	pr->total = m.total > m.done ? m.total : m.done;
+	if ((rc = search_write(st, search_reindex_next, &sp,
+	    "reindex: no rebuild of the index under way", eb)) != 0)
+		return rc;
+	pr->running = !sp.finished;
+	pr->done = sp.m.done;
+	pr->total = sp.m.total > sp.m.done ? sp.m.total : sp.m.done;
 	return 0;
 }
 

@@ -1402,20 +1402,6 @@ store_get(struct store *st, const uint8_t id[RECORD_ID_LEN], uint8_t **buf,
 	return 0;
 }
 
-int
-store_has(struct store *st, const uint8_t id[RECORD_ID_LEN])
-{
-	MDB_val k = { RECORD_ID_LEN, (void *)id }, v;
-	MDB_txn *txn;
-	int found;
-
-	if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) != 0)
-		return 0;
-	found = mdb_get(txn, st->records, &k, &v) == 0;
-	mdb_txn_abort(txn);
-	return found;
-}
-
 size_t
 store_missing(struct store *st, uint8_t (*ids)[RECORD_ID_LEN], size_t count)
 {

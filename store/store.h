@@ -185,9 +185,6 @@ int store_last_ts(struct store *st, const uint8_t author[RECORD_KEY_LEN],
 int store_get(struct store *st, const uint8_t id[RECORD_ID_LEN], uint8_t **buf,
     size_t *len, struct errbuf *eb);
 
-/* 1 if the record id is stored (served or not), else 0. */
-int store_has(struct store *st, const uint8_t id[RECORD_ID_LEN]);
-
 /* Keep, of the count ids at ids, those not stored, packed at the start
  * in their order (one read transaction); returns how many. */
 size_t store_missing(struct store *st, uint8_t (*ids)[RECORD_ID_LEN],
