@@ -861,6 +861,26 @@ TEST(snapshot_survives_the_map_growing)
 	fx_close(&f);
 }
 
+/* Reopen f's store: the upgrade at open rebuilds the tree, which then
+ * holds exactly the count items. */
+static void
+reopen_rebuilds(struct fx *f, struct neg_item *items, size_t count)
+{
+	struct itemset_snap *s = NULL;
+	uint8_t self[RECORD_KEY_LEN];
+	struct errbuf eb = { 0 };
+
+	store_close(&f->st);
+	memset(self, 0x5a, sizeof(self));
+	REQUIRE(store_open(&f->st, f->dir, self, &eb) == 0);
+	CHECK_EQ_INT(itemset_verify(f->st, &eb), 0);
+	REQUIRE(itemset_snap_open(f->st, &s, &eb) == 0);
+	CHECK(snap_is(s, items, count));
+	itemset_snap_close(&s);
+	free(items);
+	fx_close(f);
+}
+
 /*
  * A store of the single-level layout (chunks keyed by the bare item key,
  * count (4) || sum (32)) gets its tree built from the items at open.
@@ -869,9 +889,8 @@ TEST(chunks_of_the_single_level_layout_are_rebuilt_at_open)
 {
 	struct fx f;
 	struct neg_item *items;
-	struct itemset_snap *s = NULL;
 	struct errbuf eb = { 0 };
-	uint8_t self[RECORD_KEY_LEN], k[STORE_TSID_LEN];
+	uint8_t k[STORE_TSID_LEN];
 	uint8_t v[4 + NEG_ID_LEN] = { 0 };
 	uint64_t seed = 31;
 	MDB_txn *txn;
@@ -886,16 +905,7 @@ TEST(chunks_of_the_single_level_layout_are_rebuilt_at_open)
 	    store_put(txn, f.st->chunks, k, sizeof(k), v, sizeof(v), 0) == 0);
 	REQUIRE(mdb_txn_commit(txn) == 0);
 	CHECK_EQ_INT(itemset_verify(f.st, &eb), AMIE_EIO);
-	store_close(&f.st);
-
-	memset(self, 0x5a, sizeof(self));
-	REQUIRE(store_open(&f.st, f.dir, self, &eb) == 0);
-	CHECK_EQ_INT(itemset_verify(f.st, &eb), 0);
-	REQUIRE(itemset_snap_open(f.st, &s, &eb) == 0);
-	CHECK(snap_is(s, items, 3000));
-	itemset_snap_close(&s);
-	free(items);
-	fx_close(&f);
+	reopen_rebuilds(&f, items, 3000);
 }
 
 /*
@@ -908,7 +918,7 @@ TEST(chunks_of_the_entry_per_row_layout_are_rebuilt_at_open)
 	struct neg_item *items;
 	struct itemset_snap *s = NULL;
 	struct errbuf eb = { 0 };
-	uint8_t self[RECORD_KEY_LEN], k[1 + STORE_TSID_LEN] = { 0 };
+	uint8_t k[1 + STORE_TSID_LEN] = { 0 };
 	uint8_t v[8 + 4 + NEG_ID_LEN] = { 0 };
 	uint64_t seed = 41;
 	MDB_txn *txn;
@@ -931,16 +941,7 @@ TEST(chunks_of_the_entry_per_row_layout_are_rebuilt_at_open)
 	CHECK_EQ_INT(itemset_verify(f.st, &eb), AMIE_EIO);
 	fprintf(stderr, "  (as expected: %s)\n", eb.msg);
 	CHECK_EQ_INT(itemset_snap_open(f.st, &s, &eb), AMIE_EIO);
-	store_close(&f.st);
-
-	memset(self, 0x5a, sizeof(self));
-	REQUIRE(store_open(&f.st, f.dir, self, &eb) == 0);
-	CHECK_EQ_INT(itemset_verify(f.st, &eb), 0);
-	REQUIRE(itemset_snap_open(f.st, &s, &eb) == 0);
-	CHECK(snap_is(s, items, 3000));
-	itemset_snap_close(&s);
-	free(items);
-	fx_close(&f);
+	reopen_rebuilds(&f, items, 3000);
 }
 
 /*
