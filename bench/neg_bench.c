@@ -3,7 +3,8 @@
  * Negentropy in process: the bytes and rounds of one reconciliation
  * between two sets of BENCH_SCALE (default 100,000) items when the client
  * lacks one item in a hundred, spread over the whole set, in plain V1 and
- * with the short-ids extension, under the daemon's frame limit (256 KiB).
+ * with the daemon's extensions (short ids, content splits), under its
+ * frame limit (256 KiB).
  * Only the reconciliation is counted: the sync benchmark adds the WANTs
  * and the records through real daemons.  Prints tab-separated rows:
  * figure, value, unit, limit, ratio, target, verdict.
@@ -102,8 +103,8 @@ main(void)
 	neg_vector_storage(&cv, &cs);
 	neg_vector_storage(&sv, &ss);
 	if (bench_sync(&cs, &ss, 0, &v1_bytes, &v1_rounds, &v1_found) != 0 ||
-	    bench_sync(&cs, &ss, NEG_EXT_SHORT_IDS, &ext_bytes, &ext_rounds,
-	    &ext_found) != 0)
+	    bench_sync(&cs, &ss, NEG_EXT_SHORT_IDS | NEG_EXT_CONTENT_SPLITS,
+	    &ext_bytes, &ext_rounds, &ext_found) != 0)
 		return 1;
 	if (v1_found != k || ext_found != k) {
 		fprintf(stderr, "bench: found %zu and %zu of %zu differences\n",

@@ -315,8 +315,10 @@ sim_sync(struct sim *s, uint32_t a, uint32_t b)
 
 	neg_init(&client, &sa, SIM_FRAME_LIMIT, &eb);
 	neg_init(&server, &sb, SIM_FRAME_LIMIT, &eb);
-	neg_set_extensions(&client, NEG_EXT_SHORT_IDS);
-	neg_set_extensions(&server, NEG_EXT_SHORT_IDS);
+	neg_set_extensions(&client,
+	    NEG_EXT_SHORT_IDS | NEG_EXT_CONTENT_SPLITS);
+	neg_set_extensions(&server,
+	    NEG_EXT_SHORT_IDS | NEG_EXT_CONTENT_SPLITS);
 	neg_buf_init(&cmsg);
 	neg_buf_init(&smsg);
 	rc = neg_initiate(&client, &cmsg, &eb);

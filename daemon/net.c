@@ -546,7 +546,8 @@ net_send_hello(struct link *l)
 	struct net *net = l->net;
 	struct mpw w;
 
-	static const char *const features[] = { NET_FEATURE_SHORT_IDS };
+	static const char *const features[] = { NET_FEATURE_SHORT_IDS,
+		NET_FEATURE_CONTENT_SPLITS };
 
 	mpw_init(&w, WIRE_MSG_MAX);
 	wire_hello(&w, net->network_id, net->node->conf.name, features,
@@ -559,13 +560,21 @@ net_send_hello(struct link *l)
 static unsigned
 net_hello_ext(const struct wire_msg *m)
 {
+	static const struct {
+		const char *name;
+		unsigned ext;
+	} known[] = {
+		{ NET_FEATURE_SHORT_IDS, NEG_EXT_SHORT_IDS },
+		{ NET_FEATURE_CONTENT_SPLITS, NEG_EXT_CONTENT_SPLITS },
+	};
 	unsigned ext = 0;
 
 	for (uint32_t i = 0; i < m->features_count; i++)
-		if (m->features[i].len == strlen(NET_FEATURE_SHORT_IDS) &&
-		    memcmp(m->features[i].s, NET_FEATURE_SHORT_IDS,
-		    m->features[i].len) == 0)
-			ext |= NEG_EXT_SHORT_IDS;
+		for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+			if (m->features[i].len == strlen(known[k].name) &&
+			    memcmp(m->features[i].s, known[k].name,
+			    m->features[i].len) == 0)
+				ext |= known[k].ext;
 	return ext;
 }
 

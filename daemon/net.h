@@ -41,6 +41,7 @@
 #define NET_TICK_MS		200
 #define NET_RECV_SLICE_MS	10	/* reading, then back to poll */
 #define NET_FEATURE_SHORT_IDS	"neg-short-ids"	/* NEG_EXT_SHORT_IDS */
+#define NET_FEATURE_CONTENT_SPLITS "neg-content-splits" /* NEG_EXT_CONTENT_SPLITS */
 #define NET_INGEST_SLICE_MS	15	/* an ingest slice takes... */
 #define NET_INGEST_SLICE_MIN	16	/* ...with this many records */
 #define NET_INGEST_SLICE_MAX	512	/* ...to this many */

@@ -8,6 +8,10 @@
 #include "proto/negentropy.h"
 #include "proto/xmalloc.h"
 
+/* Split points of one range, at most: NEG_SPLIT_MAX, and at level 1 up
+ * to 6 more in each of the pieces they make (split_pieces()). */
+#define NEG_PIECES_MAX ((NEG_SPLIT_MAX + 1) * 7)
+
 /*
  * Room past NEG_MSG_MAX for the one range that is written and then dropped
  * when a frame limit is reached: a Skip and 16 Fingerprint ranges, or an
@@ -228,6 +232,22 @@ neg_bound_minimal(const struct neg_item *prev, const struct neg_item *curr,
 	memcpy(bound->id, curr->id, bound->id_len);
 }
 
+unsigned
+neg_level(const uint8_t id[NEG_ID_LEN])
+{
+	unsigned level = 0;
+	size_t i;
+
+	for (i = NEG_ID_LEN; i > 0 && level < NEG_LEVEL_MAX; i--) {
+		if ((id[i - 1] & 0x0f) != 0)
+			break;
+		if (++level == NEG_LEVEL_MAX || (id[i - 1] & 0xf0) != 0)
+			break;
+		level++;
+	}
+	return level;
+}
+
 void
 neg_sum_add(uint8_t sum[NEG_ID_LEN], const uint8_t id[NEG_ID_LEN])
 {
@@ -344,8 +364,39 @@ put_range_head(struct neg *n, struct neg_buf *out,
 }
 
 /*
+ * The split points of [lower, upper) into out from the n points at of its
+ * items of level or more: those, and at level 1 the points that cut each
+ * piece of NEG_IDLIST_BELOW to 4 * NEG_IDLIST_BELOW - 1 items by count
+ * (negentropy.h).  Returns their number.
+ */
+static size_t
+split_pieces(size_t lower, size_t upper, const size_t *at, size_t n,
+    unsigned level, size_t out[NEG_PIECES_MAX])
+{
+	size_t k, j, m = 0, a = lower, b, size, parts;
+
+	for (k = 0; k < n + (n > 0); k++) {
+		b = k < n ? at[k] : upper;
+		size = b - a;
+		if (level == 1 && size >= NEG_IDLIST_BELOW &&
+		    size < 4 * NEG_IDLIST_BELOW) {
+			parts = size / (NEG_IDLIST_BELOW / 2);
+			for (j = 1; j < parts; j++)
+				out[m++] = a + size / parts * j +
+				    (j < size % parts ? j : size % parts);
+		}
+		if (k < n)
+			out[m++] = b;
+		a = b;
+	}
+	return m;
+}
+
+/*
  * Describe our items [lower, upper), whose upper bound is upper_bound: as
- * an IdList if they are few, else as NEG_BUCKETS Fingerprint ranges.
+ * an IdList if they are few, else as Fingerprint ranges: NEG_BUCKETS of
+ * them, or one more than the storage's split points with
+ * NEG_EXT_CONTENT_SPLITS.
  */
 static int
 split_range(struct neg *n, struct neg_buf *out, size_t lower, size_t upper,
@@ -355,7 +406,9 @@ split_range(struct neg *n, struct neg_buf *out, size_t lower, size_t upper,
 	struct neg_item prev, curr;
 	struct neg_bound bound;
 	uint8_t fp[NEG_FP_LEN];
-	size_t count = upper - lower, per, extra, at, size, i;
+	size_t points[NEG_SPLIT_MAX], splits[NEG_PIECES_MAX], nsplit;
+	size_t count = upper - lower, per, extra, at, next, i;
+	unsigned level = 0;
 	int rc;
 
 	/* Short ids: the client lists prefixes, the server asks for them
@@ -389,14 +442,28 @@ split_range(struct neg *n, struct neg_buf *out, size_t lower, size_t upper,
 		}
 		return 0;
 	}
+	nsplit = 0;
+	if ((n->ext & NEG_EXT_CONTENT_SPLITS) && s->splits != NULL &&
+	    (rc = s->splits(s->ctx, lower, upper, points, &nsplit, &level,
+	    eb)) != 0)
+		return rc;
+	if (nsplit > NEG_SPLIT_MAX)
+		return fail(eb, AMIE_EIO, "negentropy: too many split points");
+	nsplit = split_pieces(lower, upper, points, nsplit, level, splits);
 	per = count / NEG_BUCKETS;
 	extra = count % NEG_BUCKETS;
 	at = lower;
-	for (i = 0; i < NEG_BUCKETS; i++) {
-		size = per + (i < extra ? 1 : 0);
-		if ((rc = range_fingerprint(n, at, at + size, fp, eb)) != 0)
+	for (i = 0; i < (nsplit > 0 ? nsplit + 1 : NEG_BUCKETS); i++) {
+		if (nsplit > 0) {
+			next = i < nsplit ? splits[i] : upper;
+			if (next <= at || next > upper)
+				return fail(eb, AMIE_EIO,
+				    "negentropy: split points out of order");
+		} else
+			next = at + per + (i < extra ? 1 : 0);
+		if ((rc = range_fingerprint(n, at, next, fp, eb)) != 0)
 			return rc;
-		at += size;
+		at = next;
 		if (at == upper)
 			bound = *upper_bound;
 		else {
@@ -1103,6 +1170,32 @@ vector_sum(void *ctx, size_t begin, size_t end, uint8_t sum[NEG_ID_LEN],
 	return 0;
 }
 
+static int
+vector_splits(void *ctx, size_t begin, size_t end, size_t at[NEG_SPLIT_MAX],
+    size_t *n, unsigned *level_out, struct errbuf *eb)
+{
+	struct neg_vector *v = ctx;
+	size_t at_level[NEG_LEVEL_MAX + 1] = { 0 }, i;
+	unsigned level, l;
+
+	(void)eb;
+	assert(v->sealed && begin <= end && end <= v->count);
+	*n = 0;
+	for (i = begin + 1; i < end; i++)
+		for (l = neg_level(v->items[i].id); l > 0; l--)
+			at_level[l]++;
+	for (level = NEG_LEVEL_MAX; level > 0; level--)
+		if (at_level[level] >= NEG_SPLIT_MIN)
+			break;
+	*level_out = level;
+	if (level == 0)
+		return 0;
+	for (i = begin + 1; i < end && *n < NEG_SPLIT_MAX; i++)
+		if (neg_level(v->items[i].id) >= level)
+			at[(*n)++] = i;
+	return 0;
+}
+
 void
 neg_vector_storage(struct neg_vector *v, struct neg_storage *s)
 {
@@ -1111,4 +1204,5 @@ neg_vector_storage(struct neg_vector *v, struct neg_storage *s)
 	s->item = vector_item;
 	s->lower_bound = vector_lower_bound;
 	s->sum = vector_sum;
+	s->splits = vector_splits;
 }

@@ -92,6 +92,32 @@
 #define NEG_PREFIX_LEN 3		/* bytes of id in a PrefixList */
 #define NEG_FP_SHORT_LEN 8		/* bytes of a Fingerprint with it */
 
+/*
+ * The content-splits extension (NEG_EXT_CONTENT_SPLITS, HELLO feature
+ * "neg-content-splits") changes no byte of the wire format, only where a
+ * side that splits a range puts the bounds; both peers must announce it so
+ * that a session is the same whichever side splits.  An item's level is
+ * the number of trailing zero nibbles of its id (the low nibble of the
+ * last byte first), at most NEG_LEVEL_MAX: a level-L item is one in 16^L.
+ * A range [begin, end) of NEG_IDLIST_BELOW items or more is split before
+ * each of its items in (begin, end) of level L or more, for the highest L
+ * at which there are at least NEG_SPLIT_MIN of them; only the first
+ * NEG_SPLIT_MAX count, and with fewer than NEG_SPLIT_MIN at every level
+ * the range is split in NEG_BUCKETS as in V1.  When L is 1, each piece
+ * of NEG_IDLIST_BELOW to 4 * NEG_IDLIST_BELOW - 1 items is cut again, by
+ * count, into s / (NEG_IDLIST_BELOW / 2) pieces (s its size, the first
+ * pieces one item longer), so that it needs no further round: level-1
+ * pieces have 16 items on average but one in eight has 32 or more.  The
+ * bounds are then mostly items
+ * both sides hold where their sets agree, on which a store can keep its
+ * accumulators (store/itemset.h), so that a range's fingerprint costs it
+ * a few reads, not a descent to the items.
+ */
+#define NEG_EXT_CONTENT_SPLITS 0x2u	/* extension flag */
+#define NEG_LEVEL_MAX 6			/* levels of an item, at most */
+#define NEG_SPLIT_MIN 4			/* split points at a level, at least */
+#define NEG_SPLIT_MAX 128		/* split points of a range, at most */
+
 /* Range modes on the wire; 3 to 5 only with NEG_EXT_SHORT_IDS. */
 enum neg_mode {
 	NEG_MODE_SKIP = 0,
@@ -133,6 +159,10 @@ struct neg_bound {
  * sum: set sum to the sum of the ids at [begin, end) as 256-bit
  *   little-endian integers mod 2^256 (neg_sum_add()); zero when begin ==
  *   end.  A store keeps per-range sums so that this costs O(log n).
+ * splits: NULL, or set *n and at[0 .. *n - 1] to the points of [begin,
+ *   end) where its items of level *level or more are, for the level that
+ *   NEG_EXT_CONTENT_SPLITS chooses, in order (*n is 0 when the range is
+ *   split in NEG_BUCKETS); negentropy.c cuts the level-1 pieces again.
  */
 struct neg_storage {
 	void *ctx;
@@ -142,6 +172,9 @@ struct neg_storage {
 	int (*lower_bound)(void *ctx, size_t begin, size_t end,
 	    const struct neg_bound *bound, size_t *index, struct errbuf *eb);
 	int (*sum)(void *ctx, size_t begin, size_t end, uint8_t sum[NEG_ID_LEN],
+	    struct errbuf *eb);
+	int (*splits)(void *ctx, size_t begin, size_t end,
+	    size_t at[NEG_SPLIT_MAX], size_t *n, unsigned *level,
 	    struct errbuf *eb);
 };
 
@@ -229,6 +262,9 @@ int neg_bound_decode(const uint8_t *p, size_t len, uint64_t *last_ts,
  */
 void neg_bound_minimal(const struct neg_item *prev,
     const struct neg_item *curr, struct neg_bound *bound);
+
+/* The level of an item with this id (NEG_EXT_CONTENT_SPLITS). */
+unsigned neg_level(const uint8_t id[NEG_ID_LEN]);
 
 /* Add the 256-bit little-endian integer id to sum, mod 2^256. */
 void neg_sum_add(uint8_t sum[NEG_ID_LEN], const uint8_t id[NEG_ID_LEN]);

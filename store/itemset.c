@@ -1,27 +1,30 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * The item set and its tree of accumulators (see itemset.h).
+ * The item set and its ladder of accumulators (see itemset.h).
  *
- * `chunks` holds one value per node of the tree, keyed level (1 byte) ||
- * ts big-endian (8) || id (32), the key of the first item the node covers.
- * The value is ITEMSET_FORMAT (1 byte), the child count n (1 byte) and the
- * n children in key order: at level 0 the items (ts || id, 40 bytes each),
- * at level L > 0 one entry per node of level L - 1, its key (40 bytes), its
- * item count (8 bytes big-endian) and the sum of its ids (32 bytes,
- * little-endian, mod 2^256).  A node's key is its first child's key; the
- * highest level holds one node, the root.  Writers keep this true item by
- * item inside the ingest transaction; readers trust it and say so
- * (AMIE_EIO) when a node does not match its parent's entry.
+ * `chunks` holds one entry per run: keyed level (1 byte, 1 to
+ * ITEMSET_LEVELS) || ts big-endian (8) || id (32) of the run's first item,
+ * or the level byte alone for the level's head run, which holds the items
+ * before the first of the level's boundaries (possibly none).  The value
+ * is ITEMSET_FORMAT (1 byte), the run's item count (8, big-endian), the
+ * sum of its ids (32, little-endian, mod 2^256) and its last item (ts ||
+ * id, 40; zero for an empty head run): 81 bytes.  Keys sort by level, then
+ * the head run, then the runs by first item.
  *
- * A value is at most 2 + 48 * 40 or 2 + 24 * 80 = 1922 bytes, under the
- * 1989 bytes above which LMDB (4 KiB pages, 41-byte keys) moves a value
- * to an overflow page: a node lies in one leaf page of `chunks`, and
- * reading it is one mdb_get and one page.
+ * A boundary of level L is an item of level L or more (neg_level() of its
+ * id): a level-L run goes from one boundary to the next, so the level-(L -
+ * 1) runs (the items, for L = 1) tile each level-L run exactly.  Writers
+ * keep this true item by item inside the ingest transaction; readers
+ * trust it and say so (AMIE_EIO) when a run's items overflow the run
+ * above.
  *
- * A snapshot reads the root when it opens and then a node only when an
- * index or a bound falls under it, into a small cache, so that
- * Negentropy's storage calls cost O(log n) node reads and the ranges it
- * narrows down reuse the nodes read for the wider ones.
+ * A position in the set (an index, or the first item not below a bound)
+ * is found by descending: at the top level, the runs are walked from the
+ * head run, adding up counts and sums, to the one that holds the target;
+ * then its runs of the level below, and so on.  The descent stops at the
+ * first level where the target is the first item of a run (a boundary) or
+ * its last: a Negentropy bound on a boundary of level L reads only the
+ * runs of levels L and above around it, a few LMDB pages.
  */
 #include <assert.h>
 #include <stdint.h>
@@ -34,55 +37,37 @@
 #include "store/itemset.h"
 
 #define ITEMSET_KEY_LEN (1 + STORE_TSID_LEN)
-#define ITEMSET_FORMAT 2 /* first byte of a node's value */
-#define ITEMSET_HEAD_LEN 2
-#define ITEMSET_ENTRY_LEN (STORE_TSID_LEN + 8 + NEG_ID_LEN)
-#define ITEMSET_VAL_MAX (ITEMSET_HEAD_LEN + ITEMSET_LEAF_MAX * STORE_TSID_LEN)
-#define ITEMSET_LEVELS_MAX 32 /* levels of a tree, at most */
+#define ITEMSET_FORMAT 3 /* first byte of a run's value */
+#define ITEMSET_VAL_LEN (1 + 8 + NEG_ID_LEN + STORE_TSID_LEN)
 
-/* Nodes a snapshot keeps. */
-#define ITEMSET_SNAP_NODES 256
-
-/*
- * A node as read or about to be written: n children with their keys, item
- * counts and sums (at level 0 an item, 1 and its id).  One slot past the
- * maximum holds the child that makes a node split.
- */
-struct node {
+/* One run of a level, as read or about to be written. */
+struct run {
 	unsigned level;
-	size_t n;
-	uint8_t keys[ITEMSET_LEAF_MAX + 1][STORE_TSID_LEN];
-	uint64_t items[ITEMSET_LEAF_MAX + 1];
-	uint8_t sums[ITEMSET_LEAF_MAX + 1][NEG_ID_LEN];
-};
-
-/*
- * A node kept by a snapshot: child c starts at item base + start[c] (start
- * has n + 1 entries) and sums[c] is the sum of the ids of the children
- * before it.
- */
-struct snode {
-	unsigned level;
-	uint8_t key[STORE_TSID_LEN];
-	uint64_t stamp;
-	size_t n;
-	uint8_t keys[ITEMSET_LEAF_MAX][STORE_TSID_LEN];
-	uint64_t start[ITEMSET_LEAF_MAX + 1];
-	uint8_t sums[ITEMSET_LEAF_MAX + 1][NEG_ID_LEN];
+	int head;			/* the level's head run (no key) */
+	uint8_t key[STORE_TSID_LEN];	/* its first item, unless head */
+	uint64_t count;
+	uint8_t sum[NEG_ID_LEN];
+	uint8_t last[STORE_TSID_LEN];	/* its last item; zero if empty */
 };
 
 struct itemset_snap {
 	struct store *st;
 	MDB_txn *txn;
-	int counted; /* included in st->snapshots */
-	int empty;
-	unsigned root_level;
-	uint8_t root_key[STORE_TSID_LEN];
-	uint64_t items;
+	MDB_cursor *runs;	/* on chunks */
+	MDB_cursor *items;	/* on items, for descents */
+	MDB_cursor *seq;	/* on items, at seq_key when seq_at */
+	int counted;		/* included in st->snapshots */
+	uint64_t items_count;
 	uint8_t sum[NEG_ID_LEN];
-	struct snode *nodes[ITEMSET_SNAP_NODES]; /* allocated when used */
-	struct node scratch;
-	uint64_t clock;
+	/*
+	 * The last item found by index.  The one after it is found by a
+	 * descent, which may stop at its boundary without reading an item;
+	 * from the third in sequence on, each costs a cursor step.
+	 */
+	int seq_valid, seq_at, seq_streak;
+	uint64_t seq_index;
+	uint8_t seq_key[STORE_TSID_LEN];
+	uint8_t seq_prefix[NEG_ID_LEN];	/* sum of the ids before it */
 	uint64_t reads;
 	size_t psize; /* of LMDB's pages */
 	uintptr_t *pages; /* pages read, a set of addresses */
@@ -91,354 +76,345 @@ struct itemset_snap {
 	struct neg_storage storage;
 };
 
-/* Children of a node of level, at most. */
-static size_t
-node_max(unsigned level)
+static unsigned
+key_level(const uint8_t k[STORE_TSID_LEN])
 {
-	return level == 0 ? ITEMSET_LEAF_MAX : ITEMSET_NODE_MAX;
+	return neg_level(k + 8);
 }
 
-/* Bytes of one child on disk. */
 static size_t
-node_child_len(unsigned level)
-{
-	return level == 0 ? STORE_TSID_LEN : ITEMSET_ENTRY_LEN;
-}
-
-static void
-node_key(uint8_t k[ITEMSET_KEY_LEN], unsigned level,
+run_key(uint8_t k[ITEMSET_KEY_LEN], unsigned level, int head,
     const uint8_t key[STORE_TSID_LEN])
 {
 	k[0] = (uint8_t)level;
+	if (head)
+		return 1;
 	memcpy(k + 1, key, STORE_TSID_LEN);
+	return ITEMSET_KEY_LEN;
 }
 
 /*
- * Decode the node stored under k with value v into nd: MDB_CORRUPTED if
- * either has the wrong shape, the children are not in order or the first
- * is not the node's key.
+ * Decode the run stored under k with value v into r: MDB_CORRUPTED if
+ * either has the wrong shape, a run other than the head is empty or keyed
+ * by an item below its level, or its last item is before its first.
  */
 static int
-node_decode(struct node *nd, const MDB_val *k, const MDB_val *v)
+run_decode(struct run *r, const MDB_val *k, const MDB_val *v)
 {
-	const uint8_t *kp = k->mv_data, *vp = v->mv_data, *p;
-	size_t c, len;
-	unsigned level;
+	const uint8_t *kp = k->mv_data, *vp = v->mv_data;
+	static const uint8_t zero[STORE_TSID_LEN];
 
-	if (k->mv_size != ITEMSET_KEY_LEN || kp[0] >= ITEMSET_LEVELS_MAX ||
-	    v->mv_size < ITEMSET_HEAD_LEN || vp[0] != ITEMSET_FORMAT)
+	if ((k->mv_size != 1 && k->mv_size != ITEMSET_KEY_LEN) ||
+	    kp[0] < 1 || kp[0] > ITEMSET_LEVELS ||
+	    v->mv_size != ITEMSET_VAL_LEN || vp[0] != ITEMSET_FORMAT)
 		return MDB_CORRUPTED;
-	level = kp[0];
-	len = node_child_len(level);
-	nd->level = level;
-	nd->n = vp[1];
-	if (nd->n == 0 || nd->n > node_max(level) ||
-	    v->mv_size != ITEMSET_HEAD_LEN + nd->n * len)
-		return MDB_CORRUPTED;
-	for (c = 0; c < nd->n; c++) {
-		p = vp + ITEMSET_HEAD_LEN + c * len;
-		memcpy(nd->keys[c], p, STORE_TSID_LEN);
-		if (level == 0) {
-			nd->items[c] = 1;
-			memcpy(nd->sums[c], p + 8, NEG_ID_LEN);
-		} else {
-			nd->items[c] = store_get_be64(p + STORE_TSID_LEN);
-			memcpy(nd->sums[c], p + STORE_TSID_LEN + 8,
-			    NEG_ID_LEN);
-			if (nd->items[c] == 0)
-				return MDB_CORRUPTED;
-		}
-		if (c > 0 && memcmp(nd->keys[c - 1], nd->keys[c],
-				 STORE_TSID_LEN) >= 0)
-			return MDB_CORRUPTED;
-	}
-	if (memcmp(nd->keys[0], kp + 1, STORE_TSID_LEN) != 0)
+	r->level = kp[0];
+	r->head = k->mv_size == 1;
+	if (r->head)
+		memset(r->key, 0, STORE_TSID_LEN);
+	else
+		memcpy(r->key, kp + 1, STORE_TSID_LEN);
+	r->count = store_get_be64(vp + 1);
+	memcpy(r->sum, vp + 9, NEG_ID_LEN);
+	memcpy(r->last, vp + 9 + NEG_ID_LEN, STORE_TSID_LEN);
+	if (r->count == 0)
+		return r->head && memcmp(r->last, zero, STORE_TSID_LEN) == 0 ?
+		    0 : MDB_CORRUPTED;
+	if (!r->head && (key_level(r->key) < r->level ||
+	    memcmp(r->last, r->key, STORE_TSID_LEN) < 0))
 		return MDB_CORRUPTED;
 	return 0;
 }
 
 static int
-node_put(struct store *st, MDB_txn *txn, const struct node *nd)
+run_put(struct store *st, MDB_txn *txn, const struct run *r)
 {
-	uint8_t k[ITEMSET_KEY_LEN], v[ITEMSET_VAL_MAX], *p;
-	size_t c, len = node_child_len(nd->level);
+	uint8_t k[ITEMSET_KEY_LEN], v[ITEMSET_VAL_LEN];
+	size_t klen = run_key(k, r->level, r->head, r->key);
 
-	assert(nd->n > 0 && nd->n <= node_max(nd->level));
-	node_key(k, nd->level, nd->keys[0]);
 	v[0] = ITEMSET_FORMAT;
-	v[1] = (uint8_t)nd->n;
-	for (c = 0; c < nd->n; c++) {
-		p = v + ITEMSET_HEAD_LEN + c * len;
-		memcpy(p, nd->keys[c], STORE_TSID_LEN);
-		if (nd->level > 0) {
-			store_be64(p + STORE_TSID_LEN, nd->items[c]);
-			memcpy(p + STORE_TSID_LEN + 8, nd->sums[c], NEG_ID_LEN);
-		}
-	}
-	return store_put(txn, st->chunks, k, sizeof(k), v,
-	    ITEMSET_HEAD_LEN + nd->n * len, 0);
+	store_be64(v + 1, r->count);
+	memcpy(v + 9, r->sum, NEG_ID_LEN);
+	memcpy(v + 9 + NEG_ID_LEN, r->last, STORE_TSID_LEN);
+	return store_put(txn, st->chunks, k, klen, v, sizeof(v), 0);
 }
 
-static int
-node_del(struct store *st, MDB_txn *txn, unsigned level,
-    const uint8_t key[STORE_TSID_LEN])
+/* An empty head run of level. */
+static void
+run_head(struct run *r, unsigned level)
 {
-	uint8_t k[ITEMSET_KEY_LEN];
-	MDB_val kv = { sizeof(k), k };
-
-	node_key(k, level, key);
-	return mdb_del(txn, st->chunks, &kv, NULL);
+	memset(r, 0, sizeof(*r));
+	r->level = level;
+	r->head = 1;
 }
 
-/* Read the node (level, key) that a parent names: MDB_CORRUPTED if none. */
-static int
-node_get(struct store *st, MDB_txn *txn, unsigned level,
-    const uint8_t key[STORE_TSID_LEN], struct node *nd)
+/* Count the item or run (count items summing to sum, last item last) in r. */
+static void
+run_take(struct run *r, uint64_t count, const uint8_t sum[NEG_ID_LEN],
+    const uint8_t last[STORE_TSID_LEN])
 {
-	uint8_t k[ITEMSET_KEY_LEN];
-	MDB_val kv = { sizeof(k), k }, v;
+	if (count == 0)
+		return;
+	r->count += count;
+	neg_sum_add(r->sum, sum);
+	memcpy(r->last, last, STORE_TSID_LEN);
+}
+
+/*
+ * Put c on the level run that holds the item k (the last run keyed at or
+ * before k) and decode it into r.
+ */
+static int
+run_find(MDB_cursor *c, unsigned level, const uint8_t k[STORE_TSID_LEN],
+    struct run *r)
+{
+	uint8_t kk[ITEMSET_KEY_LEN];
+	MDB_val key = { sizeof(kk), kk }, val;
 	int mrc;
 
-	node_key(k, level, key);
-	if ((mrc = mdb_get(txn, st->chunks, &kv, &v)) != 0)
+	run_key(kk, level, 0, k);
+	mrc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE);
+	if (mrc == 0 && key.mv_size == sizeof(kk) &&
+	    memcmp(key.mv_data, kk, sizeof(kk)) == 0)
+		return run_decode(r, &key, &val);
+	if (mrc == MDB_NOTFOUND)
+		mrc = mdb_cursor_get(c, &key, &val, MDB_LAST);
+	else if (mrc == 0)
+		mrc = mdb_cursor_get(c, &key, &val, MDB_PREV);
+	if (mrc != 0)
 		return mrc == MDB_NOTFOUND ? MDB_CORRUPTED : mrc;
-	if ((mrc = node_decode(nd, &kv, &v)) != 0)
+	if ((mrc = run_decode(r, &key, &val)) != 0)
 		return mrc;
-	return nd->level == level ? 0 : MDB_CORRUPTED;
+	return r->level == level ? 0 : MDB_CORRUPTED;
 }
 
-/* Read the root into nd; *found is 0 for an empty tree. */
+/* Move c to the run after its own (dir MDB_NEXT) or before (MDB_PREV) on
+ * the same level, or to the level's first (MDB_SET_RANGE): *found 0 when
+ * there is none. */
 static int
-node_root(struct store *st, MDB_txn *txn, struct node *nd, int *found)
+run_step(MDB_cursor *c, unsigned level, MDB_cursor_op dir, struct run *r,
+    int *found)
+{
+	MDB_val key, val;
+	int mrc;
+
+	uint8_t kk[1] = { (uint8_t)level };
+
+	*found = 0;
+	key.mv_size = sizeof(kk);
+	key.mv_data = kk;
+	mrc = mdb_cursor_get(c, &key, &val, dir);
+	if (mrc == MDB_NOTFOUND ||
+	    (mrc == 0 && (key.mv_size < 1 ||
+		*(const uint8_t *)key.mv_data != level)))
+		return 0;
+	if (mrc != 0 || (mrc = run_decode(r, &key, &val)) != 0)
+		return mrc;
+	*found = 1;
+	return 0;
+}
+
+/* The item before k in `items` (k being there or not); *found 0 if none. */
+static int
+item_before(struct store *st, MDB_txn *txn, const uint8_t k[STORE_TSID_LEN],
+    uint8_t out[STORE_TSID_LEN], int *found)
 {
 	MDB_cursor *c;
-	MDB_val k, v;
+	MDB_val key = { STORE_TSID_LEN, (void *)k }, val;
 	int mrc;
 
 	*found = 0;
-	if ((mrc = mdb_cursor_open(txn, st->chunks, &c)) != 0)
+	if ((mrc = mdb_cursor_open(txn, st->items, &c)) != 0)
 		return mrc;
-	mrc = mdb_cursor_get(c, &k, &v, MDB_LAST);
-	if (mrc == 0 && (mrc = node_decode(nd, &k, &v)) == 0)
+	mrc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE);
+	if (mrc == MDB_NOTFOUND)
+		mrc = mdb_cursor_get(c, &key, &val, MDB_LAST);
+	else if (mrc == 0)
+		mrc = mdb_cursor_get(c, &key, &val, MDB_PREV);
+	if (mrc == 0 && key.mv_size == STORE_TSID_LEN &&
+	    memcmp(key.mv_data, k, STORE_TSID_LEN) < 0) {
+		memcpy(out, key.mv_data, STORE_TSID_LEN);
 		*found = 1;
+	}
 	mdb_cursor_close(c);
 	return mrc == MDB_NOTFOUND ? 0 : mrc;
 }
 
-/* The items and the sum of the ids under nd. */
-static void
-node_totals(const struct node *nd, uint64_t *items, uint8_t sum[NEG_ID_LEN])
-{
-	size_t c;
-
-	*items = 0;
-	memset(sum, 0, NEG_ID_LEN);
-	for (c = 0; c < nd->n; c++) {
-		*items += nd->items[c];
-		neg_sum_add(sum, nd->sums[c]);
-	}
-}
-
-/* The last child whose key is not above k, or the first. */
-static size_t
-node_child(const struct node *nd, const uint8_t k[STORE_TSID_LEN])
-{
-	size_t lo = 0, hi = nd->n, mid;
-
-	/* lo = the number of children whose key is <= k. */
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (memcmp(nd->keys[mid], k, STORE_TSID_LEN) <= 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo > 0 ? lo - 1 : 0;
-}
-
-/* Make room at child c and put the child (key, items, sum) there. */
-static void
-node_insert(struct node *nd, size_t c, const uint8_t key[STORE_TSID_LEN],
-    uint64_t items, const uint8_t sum[NEG_ID_LEN])
-{
-	assert(c <= nd->n && nd->n <= ITEMSET_LEAF_MAX);
-	memmove(nd->keys[c + 1], nd->keys[c], (nd->n - c) * STORE_TSID_LEN);
-	memmove(&nd->items[c + 1], &nd->items[c],
-	    (nd->n - c) * sizeof(nd->items[0]));
-	memmove(nd->sums[c + 1], nd->sums[c], (nd->n - c) * NEG_ID_LEN);
-	memcpy(nd->keys[c], key, STORE_TSID_LEN);
-	nd->items[c] = items;
-	memcpy(nd->sums[c], sum, NEG_ID_LEN);
-	nd->n++;
-}
-
-static void
-node_remove(struct node *nd, size_t c)
-{
-	assert(c < nd->n);
-	nd->n--;
-	memmove(nd->keys[c], nd->keys[c + 1], (nd->n - c) * STORE_TSID_LEN);
-	memmove(&nd->items[c], &nd->items[c + 1],
-	    (nd->n - c) * sizeof(nd->items[0]));
-	memmove(nd->sums[c], nd->sums[c + 1], (nd->n - c) * NEG_ID_LEN);
-}
-
-/* Move the children of nd from h on into right, a new node. */
-static void
-node_cut(struct node *nd, size_t h, struct node *right)
-{
-	assert(h > 0 && h < nd->n);
-	right->level = nd->level;
-	right->n = nd->n - h;
-	memcpy(right->keys, nd->keys[h], right->n * STORE_TSID_LEN);
-	memcpy(right->items, &nd->items[h], right->n * sizeof(nd->items[0]));
-	memcpy(right->sums, nd->sums[h], right->n * NEG_ID_LEN);
-	nd->n = h;
-}
-
-/* Set child c of parent to what child (a node of the level below) holds. */
-static void
-node_entry_of(struct node *parent, size_t c, const struct node *child)
-{
-	memcpy(parent->keys[c], child->keys[0], STORE_TSID_LEN);
-	node_totals(child, &parent->items[c], parent->sums[c]);
-}
-
 /*
- * The path from the root to the leaf that holds, or would hold, k: path[l]
- * is the node of level l on it and at[l] (l > 0) the child taken; old[l]
- * the key path[l] is stored under.  *top is the root's level and
- * *rightmost whether the path took the last child at every level.  *found
- * is 0 for an empty tree.  When found, *pathp is allocated with *top + 2
- * nodes, the last a spare, and the caller frees it.
+ * Take into r the runs of level (the items for 0) from the one keyed k up
+ * to the first keyed at or past end (NULL: to the end of the level).
  */
 static int
-tree_path(struct store *st, MDB_txn *txn, const uint8_t k[STORE_TSID_LEN],
-    struct node **pathp, size_t at[ITEMSET_LEVELS_MAX],
-    uint8_t old[ITEMSET_LEVELS_MAX][STORE_TSID_LEN], unsigned *top,
-    int *rightmost, int *found)
+run_total(struct store *st, MDB_txn *txn, unsigned level,
+    const uint8_t k[STORE_TSID_LEN], const uint8_t *end, struct run *r)
 {
-	struct node *path, root;
-	unsigned l;
+	uint8_t kk[ITEMSET_KEY_LEN];
+	MDB_cursor *c;
+	MDB_val key, val;
+	struct run x;
 	int mrc;
 
-	if ((mrc = node_root(st, txn, &root, found)) != 0 || !*found)
+	if ((mrc = mdb_cursor_open(txn, level == 0 ? st->items : st->chunks,
+	    &c)) != 0)
 		return mrc;
-	*top = root.level;
-	path = xmalloc((*top + 2) * sizeof(*path));
-	path[*top] = root;
-	*rightmost = 1;
-	for (l = *top; l > 0; l--) {
-		memcpy(old[l], path[l].keys[0], STORE_TSID_LEN);
-		at[l] = node_child(&path[l], k);
-		*rightmost = *rightmost && at[l] + 1 == path[l].n;
-		if ((mrc = node_get(st, txn, l - 1, path[l].keys[at[l]],
-			 &path[l - 1])) != 0) {
-			free(path);
-			return mrc;
+	if (level == 0) {
+		key.mv_size = STORE_TSID_LEN;
+		key.mv_data = (void *)k;
+	} else {
+		key.mv_size = run_key(kk, level, 0, k);
+		key.mv_data = kk;
+	}
+	for (mrc = mdb_cursor_get(c, &key, &val, MDB_SET_KEY); mrc == 0;
+	     mrc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
+		if (level == 0) {
+			if (key.mv_size != STORE_TSID_LEN) {
+				mrc = MDB_CORRUPTED;
+				break;
+			}
+			if (end != NULL &&
+			    memcmp(key.mv_data, end, STORE_TSID_LEN) >= 0)
+				break;
+			run_take(r, 1, (const uint8_t *)key.mv_data + 8,
+			    key.mv_data);
+			continue;
 		}
+		if (key.mv_size < 1 ||
+		    *(const uint8_t *)key.mv_data != level)
+			break;
+		if ((mrc = run_decode(&x, &key, &val)) != 0)
+			break;
+		if (end != NULL && memcmp(x.key, end, STORE_TSID_LEN) >= 0)
+			break;
+		run_take(r, x.count, x.sum, x.last);
 	}
-	memcpy(old[0], path[0].keys[0], STORE_TSID_LEN);
-	*pathp = path;
-	return 0;
-}
-
-/* The number of children of nd whose key is below k. */
-static size_t
-node_rank(const struct node *nd, const uint8_t k[STORE_TSID_LEN])
-{
-	size_t lo = 0, hi = nd->n, mid;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (memcmp(nd->keys[mid], k, STORE_TSID_LEN) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	mdb_cursor_close(c);
+	/* The run keyed k must be there; the level may end after it. */
+	if (mrc == MDB_NOTFOUND)
+		return r->count > 0 ? 0 : MDB_CORRUPTED;
+	return mrc;
 }
 
 /*
- * The item k with id was just added to `items`: put it in its leaf and
- * count it in the entry of every node above.  A node grown past its
- * maximum is cut in two (at the end when the item is the last of the set,
- * so that items added in order leave full nodes, else in halves), one
- * more entry for its parent; when the root is cut, a new root covers the
- * halves.
+ * The item k, just put into `items`, into the run that holds it at every
+ * level; at the levels up to its own it starts a run, which takes the
+ * runs of the level below from k to the next boundary.
  */
 static int
-tree_add(struct store *st, MDB_txn *txn, const uint8_t k[STORE_TSID_LEN],
-    const uint8_t id[NEG_ID_LEN])
+ladder_add(struct store *st, MDB_txn *txn, const uint8_t k[STORE_TSID_LEN])
 {
-	size_t at[ITEMSET_LEVELS_MAX], pos, h;
-	uint8_t old[ITEMSET_LEVELS_MAX][STORE_TSID_LEN], sum[NEG_ID_LEN];
-	struct node *path = NULL, *nd, *right;
-	uint64_t items;
-	unsigned top = 0, l;
-	int mrc, found, rightmost = 0, split = 0, last;
+	uint8_t pred[STORE_TSID_LEN];
+	unsigned level = key_level(k), l;
+	struct run r, next, right;
+	MDB_cursor *c;
+	int mrc = 0, has_pred = 0, has_next;
 
-	if ((mrc = tree_path(st, txn, k, &path, at, old, &top, &rightmost,
-		 &found)) != 0)
+	if (level > 0 && (mrc = item_before(st, txn, k, pred, &has_pred)) != 0)
 		return mrc;
-	if (!found) {
-		struct node leaf;
-
-		leaf.level = 0;
-		leaf.n = 0;
-		node_insert(&leaf, 0, k, 1, id);
-		return node_put(st, txn, &leaf);
-	}
-	right = &path[top + 1];
-	nd = &path[0];
-	pos = node_rank(nd, k);
-	if (pos < nd->n && memcmp(nd->keys[pos], k, STORE_TSID_LEN) == 0) {
-		mrc = MDB_CORRUPTED; /* in the tree, not in `items` */
-		goto out;
-	}
-	node_insert(nd, pos, k, 1, id);
-	last = pos + 1 == nd->n;
-	for (l = 0;; l++) {
-		nd = &path[l];
-		if (l > 0 && split) {
-			node_entry_of(nd, at[l], &path[l - 1]);
-			node_totals(right, &items, sum);
-			node_insert(nd, at[l] + 1, right->keys[0], items, sum);
-			last = at[l] + 2 == nd->n;
-		} else if (l > 0) {
-			memcpy(nd->keys[at[l]], path[l - 1].keys[0],
-			    STORE_TSID_LEN);
-			nd->items[at[l]]++;
-			neg_sum_add(nd->sums[at[l]], id);
-		}
-		split = nd->n > node_max(l);
-		if (split) {
-			h = rightmost && last ? nd->n - 1 : nd->n / 2;
-			node_cut(nd, h, right);
-			if ((mrc = node_put(st, txn, right)) != 0)
-				goto out;
-		}
-		if (memcmp(nd->keys[0], old[l], STORE_TSID_LEN) != 0 &&
-		    (mrc = node_del(st, txn, l, old[l])) != 0)
-			goto out;
-		if ((mrc = node_put(st, txn, nd)) != 0 || l == top)
+	if ((mrc = mdb_cursor_open(txn, st->chunks, &c)) != 0)
+		return mrc;
+	for (l = 1; l <= ITEMSET_LEVELS && mrc == 0; l++) {
+		if ((mrc = run_find(c, l, k, &r)) != 0)
 			break;
-	}
-	if (mrc == 0 && split) {
-		struct node root;
-
-		if (top + 1 >= ITEMSET_LEVELS_MAX) {
-			mrc = MDB_CORRUPTED;
-			goto out;
+		if (!r.head && memcmp(r.key, k, STORE_TSID_LEN) == 0) {
+			mrc = MDB_CORRUPTED; /* a run of an item not in the set */
+			break;
 		}
-		root.level = top + 1;
-		root.n = 2;
-		node_entry_of(&root, 0, &path[top]);
-		node_entry_of(&root, 1, right);
-		mrc = node_put(st, txn, &root);
+		if (l > level) {
+			if (r.count == 0 ||
+			    memcmp(r.last, k, STORE_TSID_LEN) < 0)
+				memcpy(r.last, k, STORE_TSID_LEN);
+			r.count++;
+			neg_sum_add(r.sum, k + 8);
+			mrc = run_put(st, txn, &r);
+			continue;
+		}
+		if ((mrc = run_step(c, l, MDB_NEXT, &next, &has_next)) != 0)
+			break;
+		memset(&right, 0, sizeof(right));
+		right.level = l;
+		memcpy(right.key, k, STORE_TSID_LEN);
+		if ((mrc = run_total(st, txn, l - 1, k,
+		    has_next ? next.key : NULL, &right)) != 0)
+			break;
+		if (right.count == 0 || right.count - 1 > r.count ||
+		    (r.count > right.count - 1 && !has_pred)) {
+			mrc = MDB_CORRUPTED;
+			break;
+		}
+		r.count -= right.count - 1;
+		neg_sum_sub(r.sum, right.sum);
+		neg_sum_add(r.sum, k + 8);
+		if (r.count == 0)
+			memset(r.last, 0, STORE_TSID_LEN);
+		else
+			memcpy(r.last, pred, STORE_TSID_LEN);
+		if ((mrc = run_put(st, txn, &r)) == 0)
+			mrc = run_put(st, txn, &right);
 	}
-out:
-	free(path);
+	mdb_cursor_close(c);
+	return mrc;
+}
+
+/*
+ * The item k, just taken out of `items`, out of the run that held it at
+ * every level; at the levels up to its own its run joins the one before.
+ */
+static int
+ladder_del(struct store *st, MDB_txn *txn, const uint8_t k[STORE_TSID_LEN])
+{
+	uint8_t pred[STORE_TSID_LEN], kk[ITEMSET_KEY_LEN];
+	unsigned level = key_level(k), l;
+	struct run r, prev;
+	MDB_cursor *c;
+	MDB_val key;
+	int mrc, has_pred, found;
+
+	if ((mrc = item_before(st, txn, k, pred, &has_pred)) != 0 ||
+	    (mrc = mdb_cursor_open(txn, st->chunks, &c)) != 0)
+		return mrc;
+	for (l = 1; l <= ITEMSET_LEVELS && mrc == 0; l++) {
+		if ((mrc = run_find(c, l, k, &r)) != 0)
+			break;
+		if (l > level) {
+			if (r.count == 0) {
+				mrc = MDB_CORRUPTED;
+				break;
+			}
+			r.count--;
+			neg_sum_sub(r.sum, k + 8);
+			if (memcmp(r.last, k, STORE_TSID_LEN) == 0) {
+				if (r.count == 0)
+					memset(r.last, 0, STORE_TSID_LEN);
+				else if (has_pred)
+					memcpy(r.last, pred, STORE_TSID_LEN);
+				else
+					mrc = MDB_CORRUPTED;
+			}
+			if (mrc == 0)
+				mrc = run_put(st, txn, &r);
+			continue;
+		}
+		if (r.head || memcmp(r.key, k, STORE_TSID_LEN) != 0) {
+			mrc = MDB_CORRUPTED; /* a boundary without its run */
+			break;
+		}
+		if ((mrc = run_step(c, l, MDB_PREV, &prev, &found)) != 0)
+			break;
+		if (!found) {
+			mrc = MDB_CORRUPTED;
+			break;
+		}
+		prev.count += r.count - 1;
+		neg_sum_add(prev.sum, r.sum);
+		neg_sum_sub(prev.sum, k + 8);
+		if (r.count > 1)
+			memcpy(prev.last, r.last, STORE_TSID_LEN);
+		key.mv_size = run_key(kk, l, 0, k);
+		key.mv_data = kk;
+		if ((mrc = mdb_del(txn, st->chunks, &key, NULL)) == 0)
+			mrc = run_put(st, txn, &prev);
+	}
+	mdb_cursor_close(c);
 	return mrc;
 }
 
@@ -456,62 +432,7 @@ itemset_add(struct store *st, MDB_txn *txn, uint64_t ts,
 		return 0; /* a set: adding twice is adding once */
 	if (mrc != 0)
 		return mrc;
-	return tree_add(st, txn, k, id);
-}
-
-/*
- * The item k with id was just taken out of `items`: take it out of its
- * leaf and uncount it in the entry of every node above.  A node left
- * without children is deleted, one entry fewer for its parent; a node
- * whose first child went is keyed by the next.  Nodes are not merged: a
- * tree that shrinks keeps its height.
- */
-static int
-tree_del(struct store *st, MDB_txn *txn, const uint8_t k[STORE_TSID_LEN],
-    const uint8_t id[NEG_ID_LEN])
-{
-	size_t at[ITEMSET_LEVELS_MAX], pos;
-	uint8_t old[ITEMSET_LEVELS_MAX][STORE_TSID_LEN];
-	struct node *path = NULL, *nd;
-	unsigned top = 0, l;
-	int mrc, found, rightmost, gone = 0;
-
-	if ((mrc = tree_path(st, txn, k, &path, at, old, &top, &rightmost,
-		 &found)) != 0)
-		return mrc;
-	if (!found)
-		return MDB_CORRUPTED; /* the item was in no leaf */
-	nd = &path[0];
-	pos = node_rank(nd, k);
-	if (pos == nd->n || memcmp(nd->keys[pos], k, STORE_TSID_LEN) != 0) {
-		mrc = MDB_CORRUPTED;
-		goto out;
-	}
-	node_remove(nd, pos);
-	for (l = 0; l <= top && mrc == 0; l++) {
-		nd = &path[l];
-		if (l > 0 && gone)
-			node_remove(nd, at[l]);
-		else if (l > 0) {
-			if (nd->items[at[l]] < 2) {
-				mrc = MDB_CORRUPTED;
-				break;
-			}
-			memcpy(nd->keys[at[l]], path[l - 1].keys[0],
-			    STORE_TSID_LEN);
-			nd->items[at[l]]--;
-			neg_sum_sub(nd->sums[at[l]], id);
-		}
-		gone = nd->n == 0;
-		if ((gone || memcmp(nd->keys[0], old[l], STORE_TSID_LEN) != 0) &&
-		    (mrc = node_del(st, txn, l, old[l])) != 0)
-			break;
-		if (!gone)
-			mrc = node_put(st, txn, nd);
-	}
-out:
-	free(path);
-	return mrc;
+	return ladder_add(st, txn, k);
 }
 
 int
@@ -526,18 +447,19 @@ itemset_del(struct store *st, MDB_txn *txn, uint64_t ts,
 	memcpy(k + 8, id, NEG_ID_LEN);
 	if ((mrc = mdb_del(txn, st->items, &key, NULL)) != 0)
 		return mrc;
-	return tree_del(st, txn, k, id);
+	return ladder_del(st, txn, k);
 }
 
 /* Snapshots. */
 
-/* Count the page that holds the value at p, once per snapshot. */
+/* Count the page that holds the bytes at p, once per snapshot. */
 static void
-snap_page(struct itemset_snap *s, const void *p, size_t psize)
+snap_page(struct itemset_snap *s, const void *p)
 {
-	uintptr_t page = (uintptr_t)p / psize + 1, *old;
+	uintptr_t page = (uintptr_t)p / s->psize + 1, *old;
 	size_t i, cap;
 
+	s->reads++;
 	if (2 * (s->npages + 1) > s->pages_cap) {
 		old = s->pages;
 		cap = s->pages_cap;
@@ -545,9 +467,11 @@ snap_page(struct itemset_snap *s, const void *p, size_t psize)
 		s->pages = xcalloc(s->pages_cap, sizeof(*s->pages));
 		s->npages = 0;
 		for (i = 0; i < cap; i++)
-			if (old[i] != 0)
-				snap_page(s, (void *)((old[i] - 1) * psize),
-				    psize);
+			if (old[i] != 0) {
+				s->reads--;
+				snap_page(s,
+				    (void *)((old[i] - 1) * s->psize));
+			}
 		free(old);
 	}
 	i = (size_t)((page * 0x9e3779b97f4a7c15ull) >> 20) &
@@ -561,156 +485,228 @@ snap_page(struct itemset_snap *s, const void *p, size_t psize)
 	s->npages++;
 }
 
-/*
- * Keep s->scratch, just read, as the node (level, key): in a free slot or
- * the least recently used one.
- */
-static struct snode *
-snap_keep(struct itemset_snap *s)
+static int
+snap_corrupt(struct errbuf *eb, unsigned level)
 {
-	const struct node *from = &s->scratch;
-	struct snode *x = NULL;
-	size_t i, c;
-
-	for (i = 0; i < ITEMSET_SNAP_NODES; i++) {
-		if (s->nodes[i] == NULL) {
-			x = s->nodes[i] = xmalloc(sizeof(*x));
-			break;
-		}
-		if (x == NULL || s->nodes[i]->stamp < x->stamp)
-			x = s->nodes[i];
-	}
-	x->level = from->level;
-	memcpy(x->key, from->keys[0], STORE_TSID_LEN);
-	x->n = from->n;
-	x->start[0] = 0;
-	memset(x->sums[0], 0, NEG_ID_LEN);
-	for (c = 0; c < from->n; c++) {
-		memcpy(x->keys[c], from->keys[c], STORE_TSID_LEN);
-		x->start[c + 1] = x->start[c] + from->items[c];
-		memcpy(x->sums[c + 1], x->sums[c], NEG_ID_LEN);
-		neg_sum_add(x->sums[c + 1], from->sums[c]);
-	}
-	x->stamp = ++s->clock;
-	return x;
+	return fail(eb, AMIE_EIO,
+	    "itemset: a level-%u run is malformed or does not match the "
+	    "level above",
+	    level);
 }
 
-/*
- * The node (level, key), which its parent's entry says holds items items
- * summing to sum: from the cache, or read.
- */
+/* Read the run (level, head or key) into r, or the next one on its level
+ * (first 0): *found 0 when there is none. */
 static int
-snap_node(struct itemset_snap *s, unsigned level,
-    const uint8_t key[STORE_TSID_LEN], uint64_t items,
-    const uint8_t sum[NEG_ID_LEN], struct snode **out, struct errbuf *eb)
+snap_run(struct itemset_snap *s, int first, unsigned level, int head,
+    const uint8_t key[STORE_TSID_LEN], struct run *r, int *found,
+    struct errbuf *eb)
 {
-	uint8_t k[ITEMSET_KEY_LEN], got[NEG_ID_LEN];
-	MDB_val kv = { sizeof(k), k }, v;
-	uint64_t count;
-	size_t i;
+	uint8_t kk[ITEMSET_KEY_LEN];
+	MDB_val k, v;
 	int mrc;
 
-	for (i = 0; i < ITEMSET_SNAP_NODES && s->nodes[i] != NULL; i++) {
-		struct snode *x = s->nodes[i];
-
-		if (x->level == level &&
-		    memcmp(x->key, key, STORE_TSID_LEN) == 0) {
-			x->stamp = ++s->clock;
-			*out = x;
-			return 0;
-		}
-	}
-	node_key(k, level, key);
-	mrc = mdb_get(s->txn, s->st->chunks, &kv, &v);
-	if (mrc == MDB_NOTFOUND)
-		return fail(eb, AMIE_EIO, "itemset: a level-%u node is missing",
-		    level);
+	*found = 0;
+	if (first) {
+		k.mv_size = run_key(kk, level, head, key);
+		k.mv_data = kk;
+		mrc = mdb_cursor_get(s->runs, &k, &v, MDB_SET_KEY);
+		if (mrc == MDB_NOTFOUND)
+			return snap_corrupt(eb, level);
+	} else
+		mrc = mdb_cursor_get(s->runs, &k, &v, MDB_NEXT);
+	if (mrc == MDB_NOTFOUND ||
+	    (mrc == 0 && (k.mv_size < 1 ||
+		*(const uint8_t *)k.mv_data != level)))
+		return 0;
 	if (mrc != 0)
 		return store_fail(eb, mrc, "itemset");
-	s->reads++;
-	snap_page(s, v.mv_data, s->psize);
-	if (node_decode(&s->scratch, &kv, &v) != 0)
-		return fail(eb, AMIE_EIO,
-		    "itemset: a level-%u node is malformed (%zu bytes)", level,
-		    v.mv_size);
-	node_totals(&s->scratch, &count, got);
-	if (count != items || memcmp(got, sum, NEG_ID_LEN) != 0)
-		return fail(eb, AMIE_EIO,
-		    "itemset: a level-%u node does not match its parent's "
-		    "entry",
-		    level);
-	*out = snap_keep(s);
+	snap_page(s, v.mv_data);
+	if (run_decode(r, &k, &v) != 0)
+		return snap_corrupt(eb, level);
+	*found = 1;
 	return 0;
 }
 
-/* The child c of nd, a node above the leaves. */
+/* Read the item k (or the first, head) or the next (first 0) into out. */
 static int
-snap_child(struct itemset_snap *s, const struct snode *nd, size_t c,
-    struct snode **out, struct errbuf *eb)
+snap_item_read(struct itemset_snap *s, MDB_cursor *c, int first, int head,
+    const uint8_t k[STORE_TSID_LEN], uint8_t out[STORE_TSID_LEN],
+    int *found, struct errbuf *eb)
 {
-	uint8_t sum[NEG_ID_LEN];
+	MDB_val key = { STORE_TSID_LEN, (void *)k }, val;
+	int mrc;
 
-	assert(nd->level > 0 && c < nd->n);
-	memcpy(sum, nd->sums[c + 1], NEG_ID_LEN);
-	neg_sum_sub(sum, nd->sums[c]);
-	return snap_node(s, nd->level - 1, nd->keys[c],
-	    nd->start[c + 1] - nd->start[c], sum, out, eb);
+	*found = 0;
+	if (first && head)
+		mrc = mdb_cursor_get(c, &key, &val, MDB_FIRST);
+	else
+		mrc = mdb_cursor_get(c, &key, &val,
+		    first ? MDB_SET_KEY : MDB_NEXT);
+	if (mrc == MDB_NOTFOUND)
+		return first && !head ? snap_corrupt(eb, 1) : 0;
+	if (mrc != 0)
+		return store_fail(eb, mrc, "itemset: items");
+	if (key.mv_size != STORE_TSID_LEN)
+		return fail(eb, AMIE_EIO, "itemset: an item is malformed");
+	snap_page(s, key.mv_data);
+	memcpy(out, key.mv_data, STORE_TSID_LEN);
+	*found = 1;
+	return 0;
 }
 
-/*
- * Descend to item i < the count: its key, and the sum of the ids before
- * it into prefix (which may be NULL).
- */
+/* What a descent looks for: an index, or the first item not below key. */
+struct target {
+	int by_key;
+	uint64_t index;
+	uint8_t key[STORE_TSID_LEN];
+};
+
+/* Where a descent ended. */
+struct spot {
+	uint64_t index;		/* the items_count when past the last */
+	uint8_t prefix[NEG_ID_LEN];	/* the sum of the ids before it */
+	int found;		/* key is the item at index */
+	uint8_t key[STORE_TSID_LEN];
+};
+
 static int
-snap_at(struct itemset_snap *s, size_t i, uint8_t key[STORE_TSID_LEN],
+target_inside(const struct target *t, const struct run *r, uint64_t before)
+{
+	if (t->by_key)
+		return r->count > 0 &&
+		    memcmp(r->last, t->key, STORE_TSID_LEN) >= 0;
+	return before + r->count > t->index;
+}
+
+/* Descend to t: *sp says where it is. */
+static int
+snap_descend(struct itemset_snap *s, const struct target *t, struct spot *sp,
+    struct errbuf *eb)
+{
+	uint8_t start[STORE_TSID_LEN] = { 0 }, key[STORE_TSID_LEN];
+	uint64_t before = 0, limit = s->items_count;
+	struct run r;
+	unsigned l;
+	int head = 1, found, rc;
+
+	memset(sp, 0, sizeof(*sp));
+	for (l = ITEMSET_LEVELS; l >= 1; l--) {
+		if ((rc = snap_run(s, 1, l, head, start, &r, &found, eb)) != 0)
+			return rc;
+		while (found && !target_inside(t, &r, before)) {
+			before += r.count;
+			neg_sum_add(sp->prefix, r.sum);
+			if (before > limit)
+				return snap_corrupt(eb, l);
+			if ((rc = snap_run(s, 0, l, 0, NULL, &r, &found,
+			    eb)) != 0)
+				return rc;
+		}
+		if (!found) {
+			if (!t->by_key || l < ITEMSET_LEVELS)
+				return snap_corrupt(eb, l);
+			sp->index = before; /* past the last item */
+			return 0;
+		}
+		if (before + r.count > limit)
+			return snap_corrupt(eb, l);
+		limit = before + r.count;
+		if (!r.head && (t->by_key ?
+		    memcmp(r.key, t->key, STORE_TSID_LEN) >= 0 :
+		    before == t->index)) {
+			/* The target starts this run. */
+			sp->index = before;
+			sp->found = 1;
+			memcpy(sp->key, r.key, STORE_TSID_LEN);
+			return 0;
+		}
+		if (!t->by_key && before + r.count - 1 == t->index) {
+			sp->index = t->index;
+			neg_sum_add(sp->prefix, r.sum);
+			neg_sum_sub(sp->prefix, r.last + 8);
+			sp->found = 1;
+			memcpy(sp->key, r.last, STORE_TSID_LEN);
+			return 0;
+		}
+		head = r.head;
+		memcpy(start, r.key, STORE_TSID_LEN);
+	}
+	/* The items of the level-1 run that holds the target. */
+	rc = snap_item_read(s, s->items, 1, head, start, key, &found, eb);
+	for (; rc == 0 && found && before < limit;
+	     rc = snap_item_read(s, s->items, 0, 0, NULL, key, &found, eb)) {
+		if (t->by_key ? memcmp(key, t->key, STORE_TSID_LEN) >= 0 :
+		    before == t->index) {
+			sp->index = before;
+			sp->found = 1;
+			memcpy(sp->key, key, STORE_TSID_LEN);
+			return 0;
+		}
+		before++;
+		neg_sum_add(sp->prefix, key + 8);
+	}
+	return rc != 0 ? rc : snap_corrupt(eb, 1);
+}
+
+/* The item at index i < the count, and the sum of the ids before it. */
+static int
+snap_at(struct itemset_snap *s, uint64_t i, uint8_t key[STORE_TSID_LEN],
     uint8_t prefix[NEG_ID_LEN], struct errbuf *eb)
 {
-	struct snode *nd;
-	uint8_t sum[NEG_ID_LEN] = { 0 };
-	uint64_t base = 0;
-	size_t lo, hi, mid;
-	int rc;
+	uint8_t scratch[STORE_TSID_LEN];
+	struct target t = { 0 };
+	struct spot sp;
+	int rc, found;
 
-	assert(!s->empty && i < s->items);
-	if ((rc = snap_node(s, s->root_level, s->root_key, s->items, s->sum,
-		 &nd, eb)) != 0)
-		return rc;
-	for (;;) {
-		/* The last child c with base + start[c] <= i. */
-		lo = 0;
-		hi = nd->n;
-		while (hi - lo > 1) {
-			mid = lo + (hi - lo) / 2;
-			if (base + nd->start[mid] <= i)
-				lo = mid;
-			else
-				hi = mid;
-		}
-		neg_sum_add(sum, nd->sums[lo]);
-		base += nd->start[lo];
-		if (nd->level == 0)
-			break;
-		if ((rc = snap_child(s, nd, lo, &nd, eb)) != 0)
+	assert(i < s->items_count);
+	if (s->seq_valid && i == s->seq_index + 1 &&
+	    (s->seq_at || s->seq_streak > 0)) {
+		if (!s->seq_at && (rc = snap_item_read(s, s->seq, 1, 0,
+		    s->seq_key, scratch, &found, eb)) != 0)
 			return rc;
+		s->seq_at = 1;
+		neg_sum_add(s->seq_prefix, s->seq_key + 8);
+		if ((rc = snap_item_read(s, s->seq, 0, 0, NULL, s->seq_key,
+		    &found, eb)) != 0)
+			return rc;
+		if (!found)
+			return snap_corrupt(eb, 1);
+		s->seq_index = i;
+	} else if (!s->seq_valid || i != s->seq_index) {
+		t.index = i;
+		if ((rc = snap_descend(s, &t, &sp, eb)) != 0)
+			return rc;
+		s->seq_streak = s->seq_valid && i == s->seq_index + 1;
+		s->seq_valid = 1;
+		s->seq_at = 0;
+		s->seq_index = i;
+		memcpy(s->seq_key, sp.key, STORE_TSID_LEN);
+		memcpy(s->seq_prefix, sp.prefix, NEG_ID_LEN);
 	}
 	if (key != NULL)
-		memcpy(key, nd->keys[lo], STORE_TSID_LEN);
+		memcpy(key, s->seq_key, STORE_TSID_LEN);
 	if (prefix != NULL)
-		memcpy(prefix, sum, NEG_ID_LEN);
+		memcpy(prefix, s->seq_prefix, NEG_ID_LEN);
 	return 0;
 }
 
 /* Set sum to the sum of the ids of items [0, i). */
 static int
-snap_prefix(struct itemset_snap *s, size_t i, uint8_t sum[NEG_ID_LEN],
+snap_prefix(struct itemset_snap *s, uint64_t i, uint8_t sum[NEG_ID_LEN],
     struct errbuf *eb)
 {
 	if (i == 0) {
 		memset(sum, 0, NEG_ID_LEN);
 		return 0;
 	}
-	if (i == s->items) {
+	if (i == s->items_count) {
 		memcpy(sum, s->sum, NEG_ID_LEN);
+		return 0;
+	}
+	if (s->seq_valid && i == s->seq_index + 1 &&
+	    s->seq_index + 1 < s->items_count) {
+		memcpy(sum, s->seq_prefix, NEG_ID_LEN);
+		neg_sum_add(sum, s->seq_key + 8);
 		return 0;
 	}
 	return snap_at(s, i, NULL, sum, eb);
@@ -722,7 +718,7 @@ snap_size(void *ctx, size_t *count, struct errbuf *eb)
 	struct itemset_snap *s = ctx;
 
 	(void)eb;
-	*count = (size_t)s->items;
+	*count = (size_t)s->items_count;
 	return 0;
 }
 
@@ -752,126 +748,132 @@ snap_sum(void *ctx, size_t begin, size_t end, uint8_t sum[NEG_ID_LEN],
 	memset(sum, 0, NEG_ID_LEN);
 	if (begin == end)
 		return 0;
-	if ((rc = snap_prefix(s, end, sum, eb)) != 0 ||
-	    (rc = snap_prefix(s, begin, low, eb)) != 0)
+	if ((rc = snap_prefix(s, begin, low, eb)) != 0 ||
+	    (rc = snap_prefix(s, end, sum, eb)) != 0)
 		return rc;
 	neg_sum_sub(sum, low);
 	return 0;
 }
 
-/*
- * The first index in [begin, end) whose item is not less than the bound,
- * or end: the first in the whole set, found by descending on keys, then
- * held within [begin, end].
- */
+/* The first index in [begin, end) whose item is not less than the bound,
+ * or end. */
 static int
 snap_lower_bound(void *ctx, size_t begin, size_t end,
     const struct neg_bound *bound, size_t *index, struct errbuf *eb)
 {
 	struct itemset_snap *s = ctx;
-	uint8_t bk[STORE_TSID_LEN];
-	struct snode *nd;
-	uint64_t base = 0, at;
-	size_t lo, hi, mid;
+	struct target t = { 0 };
+	struct spot sp;
 	int rc;
 
 	assert(begin <= end);
 	assert(bound->id_len <= NEG_ID_LEN);
-	if (begin == end || s->empty) {
+	if (begin == end || s->items_count == 0) {
 		*index = begin;
 		return 0;
 	}
-	store_be64(bk, bound->ts);
-	memset(bk + 8, 0, NEG_ID_LEN);
-	memcpy(bk + 8, bound->id, bound->id_len);
-	if ((rc = snap_node(s, s->root_level, s->root_key, s->items, s->sum,
-		 &nd, eb)) != 0)
+	t.by_key = 1;
+	store_be64(t.key, bound->ts);
+	memcpy(t.key + 8, bound->id, bound->id_len);
+	if ((rc = snap_descend(s, &t, &sp, eb)) != 0)
 		return rc;
-	for (;;) {
-		/* lo = the number of children whose first key is <= bk. */
-		lo = 0;
-		hi = nd->n;
-		while (lo < hi) {
-			mid = lo + (hi - lo) / 2;
-			if (memcmp(nd->keys[mid], bk, STORE_TSID_LEN) <= 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo == 0) {
-			at = base; /* every item here is >= bk */
-			break;
-		}
-		lo--;
-		if (nd->level == 0) {
-			at = base + lo +
-			    (memcmp(nd->keys[lo], bk, STORE_TSID_LEN) < 0);
-			break;
-		}
-		base += nd->start[lo];
-		if ((rc = snap_child(s, nd, lo, &nd, eb)) != 0)
-			return rc;
-	}
-	*index = at < begin ? begin : at > end ? end : (size_t)at;
+	*index = sp.index < begin ? begin : sp.index > end ? end :
+	    (size_t)sp.index;
 	return 0;
 }
 
-/* Read the root in s->txn.  AMIE_EIO if it is inconsistent. */
+/*
+ * The split points of [begin, end) (negentropy.h): the boundaries of the
+ * highest level with NEG_SPLIT_MIN of them inside.  From the top level
+ * down, the run that holds begin is found among the runs of the one found
+ * above, and the runs after it are walked to end; the levels below the
+ * one chosen are not read.
+ */
+static int
+snap_splits(void *ctx, size_t begin, size_t end, size_t at[NEG_SPLIT_MAX],
+    size_t *n, unsigned *level, struct errbuf *eb)
+{
+	struct itemset_snap *s = ctx;
+	uint8_t start[STORE_TSID_LEN] = { 0 };
+	uint64_t before = 0, next, limit = s->items_count;
+	struct run r;
+	unsigned l;
+	int head = 1, found, rc;
+
+	*n = 0;
+	*level = 0;
+	if (end - begin < 2)
+		return 0;
+	for (l = ITEMSET_LEVELS; l >= 1; l--) {
+		/* The run of level l that holds begin. */
+		if ((rc = snap_run(s, 1, l, head, start, &r, &found, eb)) != 0)
+			return rc;
+		while (found && before + r.count <= begin) {
+			before += r.count;
+			if ((rc = snap_run(s, 0, l, 0, NULL, &r, &found,
+			    eb)) != 0)
+				return rc;
+		}
+		if (!found || before + r.count > limit)
+			return snap_corrupt(eb, l);
+		head = r.head;
+		memcpy(start, r.key, STORE_TSID_LEN);
+		limit = before + r.count;
+		/* The boundaries after it, up to end. */
+		*n = 0;
+		next = before;
+		while (*n < NEG_SPLIT_MAX) {
+			next += r.count;
+			if ((rc = snap_run(s, 0, l, 0, NULL, &r, &found,
+			    eb)) != 0)
+				return rc;
+			if (!found || next >= end)
+				break;
+			at[(*n)++] = (size_t)next;
+		}
+		if (*n >= NEG_SPLIT_MIN) {
+			*level = l;
+			return 0;
+		}
+	}
+	*n = 0;
+	return 0;
+}
+
+/* Read the totals in s->txn from the top level.  AMIE_EIO if they are
+ * inconsistent. */
 static int
 snap_load(struct itemset_snap *s, struct errbuf *eb)
 {
 	struct store *st = s->st;
 	MDB_stat ms;
-	MDB_cursor *c;
-	MDB_val key, val;
-	struct snode *root;
-	size_t items;
-	int mrc, rc = 0;
+	struct run r;
+	uint64_t count = 0;
+	int mrc, rc, found;
 
 	if ((mrc = mdb_stat(s->txn, st->items, &ms)) != 0)
 		return store_fail(eb, mrc, "itemset: items");
-	items = ms.ms_entries;
+	s->items_count = ms.ms_entries;
 	if ((mrc = mdb_stat(s->txn, st->chunks, &ms)) != 0)
 		return store_fail(eb, mrc, "itemset: chunks");
 	s->psize = ms.ms_psize;
-	if ((mrc = mdb_cursor_open(s->txn, st->chunks, &c)) != 0)
-		return store_fail(eb, mrc, "itemset: chunks");
-	mrc = mdb_cursor_get(c, &key, &val, MDB_LAST);
-	if (mrc == MDB_NOTFOUND) {
-		s->empty = 1;
-		mrc = 0;
-	} else if (mrc == 0) {
-		s->reads++;
-		snap_page(s, val.mv_data, s->psize);
-		if (node_decode(&s->scratch, &key, &val) != 0)
-			rc = fail(eb, AMIE_EIO,
-			    "itemset: the root node is malformed (%zu-byte "
-			    "key, %zu-byte value)",
-			    key.mv_size, val.mv_size);
-		else if ((mrc = mdb_cursor_get(c, &key, &val, MDB_PREV)) == 0 &&
-		    (key.mv_size != ITEMSET_KEY_LEN ||
-			*(const uint8_t *)key.mv_data >= s->scratch.level))
-			rc = fail(eb, AMIE_EIO,
-			    "itemset: the top level holds more than one node");
-		else if (mrc == MDB_NOTFOUND)
-			mrc = 0;
+	if ((mrc = mdb_cursor_open(s->txn, st->chunks, &s->runs)) != 0 ||
+	    (mrc = mdb_cursor_open(s->txn, st->items, &s->items)) != 0 ||
+	    (mrc = mdb_cursor_open(s->txn, st->items, &s->seq)) != 0)
+		return store_fail(eb, mrc, "itemset");
+	for (rc = snap_run(s, 1, ITEMSET_LEVELS, 1, NULL, &r, &found, eb);
+	     rc == 0 && found;
+	     rc = snap_run(s, 0, ITEMSET_LEVELS, 0, NULL, &r, &found, eb)) {
+		count += r.count;
+		neg_sum_add(s->sum, r.sum);
 	}
-	mdb_cursor_close(c);
 	if (rc != 0)
 		return rc;
-	if (mrc != 0)
-		return store_fail(eb, mrc, "itemset: chunks");
-	if (!s->empty) {
-		root = snap_keep(s);
-		s->root_level = root->level;
-		memcpy(s->root_key, root->key, STORE_TSID_LEN);
-		s->items = root->start[root->n];
-		memcpy(s->sum, root->sums[root->n], NEG_ID_LEN);
-	}
-	if (s->items != items)
+	if (count != s->items_count)
 		return fail(eb, AMIE_EIO,
-		    "itemset: the chunks count %llu items, the set holds %zu",
-		    (unsigned long long)s->items, items);
+		    "itemset: the runs count %llu items, the set holds %llu",
+		    (unsigned long long)count,
+		    (unsigned long long)s->items_count);
 	return 0;
 }
 
@@ -883,6 +885,7 @@ itemset_snap_open(struct store *st, struct itemset_snap **out,
 	int mrc, rc;
 
 	s->st = st;
+	s->psize = 4096;
 	if ((mrc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &s->txn)) != 0) {
 		free(s);
 		return store_fail(eb, mrc, "itemset: snapshot");
@@ -894,6 +897,7 @@ itemset_snap_open(struct store *st, struct itemset_snap **out,
 	s->storage.item = snap_item;
 	s->storage.lower_bound = snap_lower_bound;
 	s->storage.sum = snap_sum;
+	s->storage.splits = snap_splits;
 	st->snapshots++;
 	s->counted = 1;
 	*out = s;
@@ -907,15 +911,18 @@ void
 itemset_snap_close(struct itemset_snap **sp)
 {
 	struct itemset_snap *s = *sp;
-	size_t i;
 
 	if (s == NULL)
 		return;
+	if (s->runs != NULL)
+		mdb_cursor_close(s->runs);
+	if (s->items != NULL)
+		mdb_cursor_close(s->items);
+	if (s->seq != NULL)
+		mdb_cursor_close(s->seq);
 	mdb_txn_abort(s->txn);
 	if (s->counted)
 		s->st->snapshots--;
-	for (i = 0; i < ITEMSET_SNAP_NODES; i++)
-		free(s->nodes[i]);
 	free(s->pages);
 	free(s);
 	*sp = NULL;
@@ -930,7 +937,7 @@ itemset_snap_storage(struct itemset_snap *s)
 uint64_t
 itemset_snap_count(const struct itemset_snap *s)
 {
-	return s->items;
+	return s->items_count;
 }
 
 uint64_t
@@ -957,232 +964,167 @@ key_str(const uint8_t k[STORE_TSID_LEN], char out[64])
 }
 
 /*
- * A cursor over one level of the tree, or over the items (level -1), in
- * key order.
+ * Compare the next run of level (read from c) with want, the run its
+ * children add up to; count numbers the runs read.
  */
-struct walk {
-	MDB_cursor *c;
-	int level;
-	int started, done;
-	size_t count; /* nodes or items returned so far */
-};
-
-/* The next node of w's level into nd: 0, -1 when there is none, or
- * AMIE_EIO. */
 static int
-walk_node(struct walk *w, struct node *nd, struct errbuf *eb)
+verify_run(MDB_cursor *c, unsigned level, const struct run *want,
+    size_t *count, struct errbuf *eb)
 {
-	uint8_t kk[ITEMSET_KEY_LEN];
-	MDB_val key, val;
-	int mrc;
+	struct run got;
+	char a[64];
+	int found, mrc;
 
-	assert(w->level >= 0);
-	if (w->done)
-		return -1;
-	if (!w->started) {
-		memset(kk, 0, sizeof(kk));
-		kk[0] = (uint8_t)w->level;
-		key.mv_size = sizeof(kk);
-		key.mv_data = kk;
-		mrc = mdb_cursor_get(w->c, &key, &val, MDB_SET_RANGE);
-	} else
-		mrc = mdb_cursor_get(w->c, &key, &val, MDB_NEXT);
-	w->started = 1;
-	if (mrc == 0 && (key.mv_size < 1 ||
-			    *(const uint8_t *)key.mv_data != w->level))
-		mrc = MDB_NOTFOUND;
-	if (mrc == MDB_NOTFOUND) {
-		w->done = 1;
-		return -1;
-	}
+	mrc = run_step(c, level, *count == 0 ? MDB_SET_RANGE : MDB_NEXT, &got,
+	    &found);
+	if (mrc == MDB_CORRUPTED)
+		return fail(eb, AMIE_EIO,
+		    "itemset: level-%u run %zu is malformed", level, *count);
 	if (mrc != 0)
 		return store_fail(eb, mrc, "itemset: verify");
-	if (node_decode(nd, &key, &val) != 0)
+	if (!found)
 		return fail(eb, AMIE_EIO,
-		    "itemset: level-%d chunk %zu is malformed (%zu-byte key, "
-		    "%zu-byte value)",
-		    w->level, w->count, key.mv_size, val.mv_size);
-	w->count++;
+		    "itemset: level %u has no run for %s", level,
+		    want->head ? "its head" : key_str(want->key, a));
+	(*count)++;
+	if (got.head != want->head ||
+	    (!got.head && memcmp(got.key, want->key, STORE_TSID_LEN) != 0))
+		return fail(eb, AMIE_EIO,
+		    "itemset: level-%u run %zu starts at %s, the level below "
+		    "at %s",
+		    level, *count - 1,
+		    got.head ? "the head" : key_str(got.key, a),
+		    want->head ? "the head" : key_str(want->key, a));
+	if (got.count != want->count ||
+	    memcmp(got.sum, want->sum, NEG_ID_LEN) != 0 ||
+	    memcmp(got.last, want->last, STORE_TSID_LEN) != 0)
+		return fail(eb, AMIE_EIO,
+		    "itemset: level-%u run %zu (%s) counts %llu items, its "
+		    "items below %llu, or its sum or last item differs",
+		    level, *count - 1,
+		    got.head ? "the head" : key_str(got.key, a),
+		    (unsigned long long)got.count,
+		    (unsigned long long)want->count);
 	return 0;
 }
 
-/*
- * The next child of the level above w's: an item (level -1) or a node,
- * as its key, item count and sum.  0, -1 when there is none, or AMIE_EIO.
- */
+/* Check level against the level below (the items for level 1), in one
+ * walk of each. */
 static int
-walk_child(struct walk *w, struct node *scratch, uint8_t key[STORE_TSID_LEN],
-    uint64_t *items, uint8_t sum[NEG_ID_LEN], struct errbuf *eb)
-{
-	MDB_val k, v;
-	int mrc, rc;
-
-	if (w->level >= 0) {
-		if ((rc = walk_node(w, scratch, eb)) != 0)
-			return rc;
-		memcpy(key, scratch->keys[0], STORE_TSID_LEN);
-		node_totals(scratch, items, sum);
-		return 0;
-	}
-	if (w->done)
-		return -1;
-	mrc = mdb_cursor_get(w->c, &k, &v, w->started ? MDB_NEXT : MDB_FIRST);
-	w->started = 1;
-	if (mrc == MDB_NOTFOUND) {
-		w->done = 1;
-		return -1;
-	}
-	if (mrc != 0)
-		return store_fail(eb, mrc, "itemset: verify");
-	if (k.mv_size != STORE_TSID_LEN || v.mv_size != 0)
-		return fail(eb, AMIE_EIO,
-		    "itemset: an item is malformed (%zu-byte key, %zu-byte "
-		    "value)",
-		    k.mv_size, v.mv_size);
-	memcpy(key, k.mv_data, STORE_TSID_LEN);
-	*items = 1;
-	memcpy(sum, key + 8, NEG_ID_LEN);
-	w->count++;
-	return 0;
-}
-
-/*
- * Check the nodes of level against their children, in order: each child
- * of a leaf is the next item, each entry of a node above the next node of
- * the level below (its key, items and sum).  *count gets the nodes of
- * level.
- */
-static int
-verify_level(struct store *st, MDB_txn *txn, unsigned level, size_t *count,
+verify_level(struct store *st, MDB_txn *txn, unsigned level,
     struct errbuf *eb)
 {
-	struct walk pw = { NULL, (int)level, 0, 0, 0 };
-	struct walk cw = { NULL, (int)level - 1, 0, 0, 0 };
-	struct node *nd = xmalloc(2 * sizeof(*nd));
-	uint8_t key[STORE_TSID_LEN], sum[NEG_ID_LEN];
-	uint64_t items;
-	size_t c;
-	char a[64], b[64], d[64];
-	int mrc, rc, crc;
+	uint8_t kk[1] = { (uint8_t)(level - 1) };
+	MDB_cursor *pc = NULL, *cc = NULL;
+	MDB_val key, val;
+	struct run want, child;
+	size_t count = 0;
+	int mrc, rc = 0, found;
+	char a[64];
 
-	*count = 0;
-	if ((mrc = mdb_cursor_open(txn, st->chunks, &pw.c)) != 0 ||
-	    (mrc = mdb_cursor_open(txn, level == 0 ? st->items : st->chunks,
-		 &cw.c)) != 0) {
+	if ((mrc = mdb_cursor_open(txn, st->chunks, &pc)) != 0 ||
+	    (mrc = mdb_cursor_open(txn, level == 1 ? st->items : st->chunks,
+	    &cc)) != 0) {
 		rc = store_fail(eb, mrc, "itemset: verify");
 		goto out;
 	}
-	while ((rc = walk_node(&pw, &nd[0], eb)) == 0) {
-		for (c = 0; c < nd[0].n; c++) {
-			crc = walk_child(&cw, &nd[1], key, &items, sum, eb);
-			if (crc > 0) {
-				rc = crc;
-				goto out;
-			}
-			if (crc < 0) {
+	key.mv_size = 1;
+	key.mv_data = kk;
+	run_head(&want, level);
+	if (level == 1) {
+		mrc = mdb_cursor_get(cc, &key, &val, MDB_FIRST);
+		for (; mrc == 0;
+		     mrc = mdb_cursor_get(cc, &key, &val, MDB_NEXT)) {
+			const uint8_t *k = key.mv_data;
+
+			if (key.mv_size != STORE_TSID_LEN || val.mv_size != 0) {
 				rc = fail(eb, AMIE_EIO,
-				    "itemset: level-%u chunk %zu (%s) has "
-				    "child %zu past the last of the level "
-				    "below",
-				    level, *count, key_str(nd[0].keys[0], a),
-				    c);
+				    "itemset: an item is malformed (%zu-byte "
+				    "key, %zu-byte value)",
+				    key.mv_size, val.mv_size);
 				goto out;
 			}
-			if (memcmp(key, nd[0].keys[c], STORE_TSID_LEN) != 0) {
-				rc = fail(eb, AMIE_EIO,
-				    "itemset: level-%u chunk %zu (%s) has "
-				    "child %zu keyed %s, the level below %s",
-				    level, *count, key_str(nd[0].keys[0], a),
-				    c, key_str(nd[0].keys[c], b),
-				    key_str(key, d));
-				goto out;
+			if (key_level(k) >= 1) {
+				if ((rc = verify_run(pc, level, &want, &count,
+				    eb)) != 0)
+					goto out;
+				memset(&want, 0, sizeof(want));
+				want.level = level;
+				memcpy(want.key, k, STORE_TSID_LEN);
 			}
-			if (items != nd[0].items[c]) {
-				rc = fail(eb, AMIE_EIO,
-				    "itemset: level-%u chunk %zu (%s) counts "
-				    "%llu items in child %zu, which holds %llu",
-				    level, *count, key_str(nd[0].keys[0], a),
-				    (unsigned long long)nd[0].items[c], c,
-				    (unsigned long long)items);
-				goto out;
-			}
-			if (memcmp(sum, nd[0].sums[c], NEG_ID_LEN) != 0) {
-				rc = fail(eb, AMIE_EIO,
-				    "itemset: level-%u chunk %zu (%s) has a "
-				    "sum for child %zu that is not its ids' "
-				    "sum",
-				    level, *count, key_str(nd[0].keys[0], a),
-				    c);
-				goto out;
-			}
+			run_take(&want, 1, k + 8, k);
 		}
-		(*count)++;
+	} else {
+		mrc = mdb_cursor_get(cc, &key, &val, MDB_SET_RANGE);
+		for (; mrc == 0 && key.mv_size >= 1 &&
+		     *(const uint8_t *)key.mv_data == level - 1;
+		     mrc = mdb_cursor_get(cc, &key, &val, MDB_NEXT)) {
+			if (run_decode(&child, &key, &val) != 0) {
+				rc = fail(eb, AMIE_EIO,
+				    "itemset: a level-%u run is malformed",
+				    level - 1);
+				goto out;
+			}
+			if (!child.head && key_level(child.key) >= level) {
+				if ((rc = verify_run(pc, level, &want, &count,
+				    eb)) != 0)
+					goto out;
+				memset(&want, 0, sizeof(want));
+				want.level = level;
+				memcpy(want.key, child.key, STORE_TSID_LEN);
+			}
+			run_take(&want, child.count, child.sum, child.last);
+		}
 	}
-	if (rc > 0)
+	if (mrc != 0 && mrc != MDB_NOTFOUND) {
+		rc = store_fail(eb, mrc, "itemset: verify");
 		goto out;
-	rc = 0;
-	if (level > 0 && *count == 0)
-		goto out; /* above the root */
-	crc = walk_child(&cw, &nd[1], key, &items, sum, eb);
-	if (crc == 0)
-		rc = fail(eb, AMIE_EIO, "itemset: %s %s is in no chunk",
-		    level == 0 ? "item" : "chunk", key_str(key, a));
-	else if (crc > 0)
-		rc = crc;
+	}
+	if ((rc = verify_run(pc, level, &want, &count, eb)) != 0)
+		goto out;
+	if ((mrc = run_step(pc, level, MDB_NEXT, &child, &found)) != 0 ||
+	    found)
+		rc = fail(eb, AMIE_EIO,
+		    "itemset: level-%u run %s is not a boundary of the level "
+		    "below",
+		    level, mrc == 0 ? key_str(child.key, a) : "past the last");
 out:
-	if (cw.c != NULL)
-		mdb_cursor_close(cw.c);
-	if (pw.c != NULL)
-		mdb_cursor_close(pw.c);
-	free(nd);
+	if (cc != NULL)
+		mdb_cursor_close(cc);
+	if (pc != NULL)
+		mdb_cursor_close(pc);
 	return rc;
-}
-
-/* No node of level or above: the first empty level ends the tree. */
-static int
-verify_above(struct store *st, MDB_txn *txn, unsigned level, struct errbuf *eb)
-{
-	MDB_cursor *c;
-	MDB_val key, val;
-	int mrc;
-
-	if ((mrc = mdb_cursor_open(txn, st->chunks, &c)) != 0)
-		return store_fail(eb, mrc, "itemset: verify");
-	mrc = mdb_cursor_get(c, &key, &val, MDB_LAST);
-	mdb_cursor_close(c);
-	if (mrc == MDB_NOTFOUND)
-		return 0;
-	if (mrc != 0)
-		return store_fail(eb, mrc, "itemset: verify");
-	if (key.mv_size < 1 || *(const uint8_t *)key.mv_data >= level)
-		return fail(eb, AMIE_EIO,
-		    "itemset: a chunk entry lies above the top level (%u)",
-		    level > 0 ? level - 1 : 0);
-	return 0;
 }
 
 int
 itemset_verify_txn(struct store *st, MDB_txn *txn, struct errbuf *eb)
 {
-	size_t count, below = 0;
+	MDB_cursor *c;
+	MDB_val key, val;
 	unsigned level;
-	int rc;
+	int mrc, rc;
 
-	for (level = 0; level < ITEMSET_LEVELS_MAX; level++) {
-		if ((rc = verify_level(st, txn, level, &count, eb)) != 0)
+	for (level = 1; level <= ITEMSET_LEVELS; level++)
+		if ((rc = verify_level(st, txn, level, eb)) != 0)
 			return rc;
-		if (count == 0) {
-			if (level > 0 && below != 1)
-				return fail(eb, AMIE_EIO,
-				    "itemset: the top level (%u) holds %zu "
-				    "chunks, not one",
-				    level - 1, below);
-			return verify_above(st, txn, level, eb);
-		}
-		below = count;
-	}
-	return fail(eb, AMIE_EIO, "itemset: more than %d levels of chunks",
-	    ITEMSET_LEVELS_MAX);
+	/* Nothing outside levels 1 .. ITEMSET_LEVELS. */
+	if ((mrc = mdb_cursor_open(txn, st->chunks, &c)) != 0)
+		return store_fail(eb, mrc, "itemset: verify");
+	if ((mrc = mdb_cursor_get(c, &key, &val, MDB_FIRST)) == 0 &&
+	    (key.mv_size < 1 || *(const uint8_t *)key.mv_data < 1))
+		mrc = MDB_CORRUPTED;
+	if (mrc == 0 && (mrc = mdb_cursor_get(c, &key, &val, MDB_LAST)) == 0 &&
+	    (key.mv_size < 1 ||
+		*(const uint8_t *)key.mv_data > ITEMSET_LEVELS))
+		mrc = MDB_CORRUPTED;
+	mdb_cursor_close(c);
+	if (mrc == MDB_CORRUPTED)
+		return fail(eb, AMIE_EIO,
+		    "itemset: a chunk entry lies outside levels 1 to %d",
+		    ITEMSET_LEVELS);
+	if (mrc != 0 && mrc != MDB_NOTFOUND)
+		return store_fail(eb, mrc, "itemset: verify");
+	return 0;
 }
 
 int
@@ -1200,41 +1142,73 @@ itemset_verify(struct store *st, struct errbuf *eb)
 
 /* Upgrade. */
 
+/* Build the ladder from the items, in one walk of them. */
+static int
+ladder_build(struct store *st, MDB_txn *txn)
+{
+	struct run runs[ITEMSET_LEVELS + 1];
+	MDB_cursor *c;
+	MDB_val key, val;
+	unsigned l, level;
+	int mrc;
+
+	for (l = 1; l <= ITEMSET_LEVELS; l++)
+		run_head(&runs[l], l);
+	if ((mrc = mdb_cursor_open(txn, st->items, &c)) != 0)
+		return mrc;
+	for (mrc = mdb_cursor_get(c, &key, &val, MDB_FIRST); mrc == 0;
+	     mrc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
+		const uint8_t *k = key.mv_data;
+
+		if (key.mv_size != STORE_TSID_LEN) {
+			mrc = MDB_CORRUPTED;
+			break;
+		}
+		level = key_level(k);
+		for (l = 1; l <= ITEMSET_LEVELS && mrc == 0; l++) {
+			if (l <= level) {
+				if ((mrc = run_put(st, txn, &runs[l])) != 0)
+					break;
+				memset(&runs[l], 0, sizeof(runs[l]));
+				runs[l].level = l;
+				memcpy(runs[l].key, k, STORE_TSID_LEN);
+			}
+			run_take(&runs[l], 1, k + 8, k);
+		}
+		if (mrc != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	if (mrc != MDB_NOTFOUND)
+		return mrc;
+	for (l = 1, mrc = 0; l <= ITEMSET_LEVELS && mrc == 0; l++)
+		mrc = run_put(st, txn, &runs[l]);
+	return mrc;
+}
+
 int
 itemset_upgrade(struct store *st, MDB_txn *txn)
 {
 	MDB_cursor *c;
 	MDB_val key, val;
-	uint8_t k[STORE_TSID_LEN];
-	int mrc, old;
+	int mrc, ours;
 
+	/* Every layout of the ladder starts with the level-1 head run; the
+	 * earlier layouts (a single level of 40-byte keys, a tree of one
+	 * entry per row, the B-tree of nodes) never had a 1-byte key. */
 	if ((mrc = mdb_cursor_open(txn, st->chunks, &c)) != 0)
 		return mrc;
 	mrc = mdb_cursor_get(c, &key, &val, MDB_FIRST);
-	/* Single-level chunks had bare item keys; the tree of one entry
-	 * per row had values starting with a count, never ITEMSET_FORMAT. */
-	old = mrc == 0 &&
-	    (key.mv_size != ITEMSET_KEY_LEN || val.mv_size < 1 ||
-		*(const uint8_t *)val.mv_data != ITEMSET_FORMAT);
+	ours = mrc == 0 && key.mv_size == 1 &&
+	    *(const uint8_t *)key.mv_data == 1 &&
+	    val.mv_size == ITEMSET_VAL_LEN &&
+	    *(const uint8_t *)val.mv_data == ITEMSET_FORMAT;
 	mdb_cursor_close(c);
 	if (mrc != 0 && mrc != MDB_NOTFOUND)
 		return mrc;
-	if (!old)
+	if (ours)
 		return 0;
-	/* Build the tree from the items, in order: full nodes. */
-	if ((mrc = mdb_drop(txn, st->chunks, 0)) != 0 ||
-	    (mrc = mdb_cursor_open(txn, st->items, &c)) != 0)
+	if ((mrc = mdb_drop(txn, st->chunks, 0)) != 0)
 		return mrc;
-	for (mrc = mdb_cursor_get(c, &key, &val, MDB_FIRST); mrc == 0;
-	     mrc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
-		if (key.mv_size != STORE_TSID_LEN) {
-			mrc = MDB_CORRUPTED;
-			break;
-		}
-		memcpy(k, key.mv_data, STORE_TSID_LEN);
-		if ((mrc = tree_add(st, txn, k, k + 8)) != 0)
-			break;
-	}
-	mdb_cursor_close(c);
-	return mrc == MDB_NOTFOUND ? 0 : mrc;
+	return ladder_build(st, txn);
 }

@@ -1,25 +1,27 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * The item set that sync reconciles, with a tree of range accumulators in
- * LMDB.
+ * The item set that sync reconciles, with a ladder of range accumulators
+ * in LMDB.
  *
  * Items are (ts, id) of every served record, kept in the `items` database
- * (key ts big-endian || id).  Beside it, the `chunks` database holds a
- * B-tree over the ordered items, one LMDB value per node: a leaf (level 0)
- * holds a run of 1 to ITEMSET_LEAF_MAX consecutive items, a node of level
- * L an entry for each of a run of 1 to ITEMSET_NODE_MAX consecutive nodes
- * of level L - 1 (its key, its item count and the sum of its ids, 256-bit
- * little-endian mod 2^256, as Negentropy's fingerprint wants), and the top
- * level one node, the root.  A node is keyed by its level and its first
- * item, and is small enough to lie within one LMDB page.  All of it is
- * updated in the ingest transaction.
+ * (key ts big-endian || id).  Beside it, the `chunks` database holds, for
+ * each level L from 1 to ITEMSET_LEVELS, the runs of level L: the set cut
+ * before every item whose level (neg_level(), one item in 16^L) is L or
+ * more, each run stored as one entry keyed by its level and first item,
+ * with its item count, the sum of its ids (256-bit little-endian mod
+ * 2^256, as Negentropy's fingerprint wants) and its last item.  The runs
+ * depend on the items only, not on the order they came in, so two nodes
+ * cut their sets in the same places wherever they agree: the bounds that
+ * Negentropy's content-splits extension sends.  All of it is updated in
+ * the ingest transaction.
  *
- * A snapshot is a read transaction plus the root read in it: a consistent
- * view of the set for one reconciliation, however the store changes
- * meanwhile.  Through it, the item at an index, the index of a bound and
- * the fingerprint of any range each cost one descent of the tree, that is
- * O(log n) node reads, fewer when the nodes on the way were read already;
- * the whole-set fingerprint costs no read beyond the root.
+ * A snapshot is a read transaction: a consistent view of the set for one
+ * reconciliation, however the store changes meanwhile.  Through it, the
+ * item at an index, the index of a bound and the fingerprint of a range
+ * each cost one descent from the top level, reading about 16 runs a
+ * level, and a descent stops at the level of the boundary it reaches:
+ * for a bound on a level-L boundary, only levels L and above are read.
+ * The item after the last one found costs one cursor step.
  */
 #ifndef AMIE_STORE_ITEMSET_H
 #define AMIE_STORE_ITEMSET_H
@@ -29,14 +31,8 @@
 #include "proto/negentropy.h"
 #include "store/store.h"
 
-/*
- * Items of a leaf and entries of a node above, at most: a value of up to
- * 1,922 bytes, which LMDB keeps in a leaf page (not an overflow page).  A
- * node that grows past it is cut in halves, or, when the item added is
- * the last of the set, into a full node and a node of one.
- */
-#define ITEMSET_LEAF_MAX 48
-#define ITEMSET_NODE_MAX 24
+/* Levels of runs, one entry per boundary each. */
+#define ITEMSET_LEVELS NEG_LEVEL_MAX
 
 struct itemset_snap;
 
@@ -58,24 +54,23 @@ const struct neg_storage *itemset_snap_storage(struct itemset_snap *s);
 uint64_t itemset_snap_count(const struct itemset_snap *s);
 
 /*
- * Nodes read from LMDB through the snapshot so far (for benchmarks and
- * tests): the root and every node read since, one mdb_get each; a node
- * found in the snapshot's cache is not read again.
+ * Entries read from LMDB through the snapshot so far (for benchmarks and
+ * tests): runs and items, one cursor operation each.
  */
 uint64_t itemset_snap_reads(const struct itemset_snap *s);
 
 /*
  * Distinct LMDB pages read through the snapshot so far: the leaf pages of
- * `chunks` that hold the nodes read (two nodes may share one).  LMDB's
- * branch pages on the way to them are not counted.
+ * `chunks` and `items` that hold the runs and items read (many share
+ * one).  LMDB's branch pages on the way to them are not counted.
  */
 uint64_t itemset_snap_pages(const struct itemset_snap *s);
 
 /*
- * Check the tree against the items, level by level (the items of every
- * leaf; the keys, counts and sums of every entry; one root); for `amie
- * check` and tests.  Returns 0, or AMIE_EIO describing the first
- * mismatch.
+ * Check the ladder against the items, level by level (every run starts at
+ * a boundary of its level and holds the runs below up to the next, with
+ * their count, sum and last item); for `amie check` and tests.  Returns
+ * 0, or AMIE_EIO describing the first mismatch.
  */
 int itemset_verify(struct store *st, struct errbuf *eb);
 

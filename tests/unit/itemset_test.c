@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
- * store/itemset.c: the chunk accumulators stay right through inserts,
- * splits, re-keys, deletes and merges; a snapshot is a Negentropy storage
- * indistinguishable from a neg_vector of the same items, byte for byte;
- * the whole-set fingerprint reads no item; snapshots are isolated.
+ * store/itemset.c: the runs of the ladder stay right through inserts and
+ * deletes at every level, and depend on the items only; a snapshot is a
+ * Negentropy storage indistinguishable from a neg_vector of the same
+ * items, byte for byte, in V1 and with content splits; the whole-set
+ * fingerprint reads nothing past the top level; snapshots are isolated.
  *
  * Items are written straight through itemset_add/itemset_del in write
  * transactions of our own (records would have to be signed otherwise).
@@ -66,8 +67,11 @@ rnd(uint64_t *state)
 /*
  * A random item.  Timestamps come from a range of spread values, so that
  * many items share one and bounds need id prefixes; ids sometimes share a
- * long prefix with the previous one.
+ * long prefix with the previous one.  With high_levels, one in 16 ends in
+ * zero bytes, for items of every level.
  */
+static int high_levels;
+
 static void
 rnd_item(uint64_t *state, uint64_t spread, struct neg_item *it)
 {
@@ -82,6 +86,8 @@ rnd_item(uint64_t *state, uint64_t spread, struct neg_item *it)
 		r = rnd(state);
 		memcpy(it->id + i, &r, NEG_ID_LEN - i < 8 ? NEG_ID_LEN - i : 8);
 	}
+	if (high_levels && rnd(state) % 16 == 0)
+		memset(it->id + NEG_ID_LEN - 4, 0, 1 + rnd(state) % 4);
 	memcpy(last, it->id, NEG_ID_LEN);
 }
 
@@ -189,6 +195,29 @@ model_sort(struct model *m)
 		qsort(m->items, m->count, sizeof(*m->items), item_cmp);
 }
 
+/* The runs of level in st's ladder. */
+static size_t
+level_runs(struct store *st, unsigned level)
+{
+	uint8_t k[1] = { (uint8_t)level };
+	MDB_txn *txn;
+	MDB_cursor *c;
+	MDB_val key = { 1, k }, val;
+	size_t n = 0;
+	int mrc;
+
+	if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) != 0 ||
+	    mdb_cursor_open(txn, st->chunks, &c) != 0)
+		abort();
+	for (mrc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE);
+	     mrc == 0 && *(const uint8_t *)key.mv_data == level;
+	     mrc = mdb_cursor_get(c, &key, &val, MDB_NEXT))
+		n++;
+	mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	return n;
+}
+
 /* Verify the store and compare a snapshot of it with the model. */
 static int
 check_against(struct store *st, struct model *m)
@@ -219,6 +248,8 @@ TEST(verify_holds_through_random_inserts_and_deletes)
 	uint64_t seed = 1;
 	size_t round, i, ops;
 	MDB_txn *txn;
+
+	high_levels = 1;
 
 	REQUIRE(fx_open(&f) == 0);
 	/* Grow: inserts in random order, some before every item. */
@@ -254,8 +285,8 @@ TEST(verify_holds_through_random_inserts_and_deletes)
 		REQUIRE(mdb_txn_commit(txn) == 0);
 		CHECK(check_against(f.st, &m));
 	}
-	/* Enough for three levels of chunks. */
-	CHECK(m.count > ITEMSET_NODE_MAX * ITEMSET_NODE_MAX);
+	/* Runs at every level. */
+	CHECK(level_runs(f.st, ITEMSET_LEVELS) > 1);
 
 	/* Shrink: delete most items, from the front and at random. */
 	for (round = 0; round < 20 && m.count > 0 && !test_failed_; round++) {
@@ -285,6 +316,7 @@ TEST(verify_holds_through_random_inserts_and_deletes)
 	CHECK(check_against(f.st, &m));
 	free(m.items);
 	fx_close(&f);
+	high_levels = 0;
 }
 
 TEST(adding_twice_and_deleting_absent_change_nothing)
@@ -310,7 +342,7 @@ TEST(adding_twice_and_deleting_absent_change_nothing)
 	fx_close(&f);
 }
 
-TEST(verify_reports_a_wrong_sum_and_an_item_in_no_chunk)
+TEST(verify_reports_a_wrong_sum_and_an_item_in_no_run)
 {
 	struct fx f;
 	struct neg_item items[2000];
@@ -321,7 +353,7 @@ TEST(verify_reports_a_wrong_sum_and_an_item_in_no_chunk)
 	MDB_txn *txn;
 	MDB_cursor *c;
 	MDB_val key = { sizeof(k), k }, val;
-	uint8_t v[2 + ITEMSET_NODE_MAX * 80];
+	uint8_t v[81];
 	size_t i;
 
 	REQUIRE(fx_open(&f) == 0);
@@ -330,30 +362,29 @@ TEST(verify_reports_a_wrong_sum_and_an_item_in_no_chunk)
 	REQUIRE(apply(f.st, items, 2000, 0) == 0);
 	REQUIRE(itemset_verify(f.st, &eb) == 0);
 
-	/* Flip one bit of the sum of the first level-1 node's child 1. */
+	/* Flip one bit of the sum of the first level-1 run after the head. */
 	REQUIRE(mdb_txn_begin(f.st->env, NULL, 0, &txn) == 0);
 	REQUIRE(mdb_cursor_open(txn, f.st->chunks, &c) == 0);
 	REQUIRE(mdb_cursor_get(c, &key, &val, MDB_SET_RANGE) == 0);
-	REQUIRE(key.mv_size == sizeof(k) && val.mv_size <= sizeof(v));
-	REQUIRE(val.mv_size >= 2 + 2 * 80);
+	REQUIRE(key.mv_size == sizeof(k) && val.mv_size == sizeof(v));
 	memcpy(k, key.mv_data, sizeof(k));
 	REQUIRE(k[0] == 1);
 	memcpy(v, val.mv_data, val.mv_size);
-	v[2 + 80 + 40 + 8 + 5] ^= 1;
+	v[9 + 5] ^= 1;
 	mdb_cursor_close(c);
-	REQUIRE(store_put(txn, f.st->chunks, k, sizeof(k), v, val.mv_size,
-		    0) == 0);
+	REQUIRE(store_put(txn, f.st->chunks, k, sizeof(k), v, sizeof(v), 0) ==
+	    0);
 	REQUIRE(mdb_txn_commit(txn) == 0);
 	CHECK_EQ_INT(itemset_verify(f.st, &eb), AMIE_EIO);
-	CHECK(strstr(eb.msg, "level-1 chunk 0 ") != NULL &&
-	    strstr(eb.msg, "sum for child 1 ") != NULL);
+	CHECK(strstr(eb.msg, "level-1 run 1 ") != NULL &&
+	    strstr(eb.msg, "sum") != NULL);
 	fprintf(stderr, "  (as expected: %s)\n", eb.msg);
 
-	/* Repair it; then slip in an item past every chunk's count. */
-	v[2 + 80 + 40 + 8 + 5] ^= 1;
+	/* Repair it; then slip in a level-0 item past every run's count. */
+	v[9 + 5] ^= 1;
 	REQUIRE(mdb_txn_begin(f.st->env, NULL, 0, &txn) == 0);
-	REQUIRE(store_put(txn, f.st->chunks, k, sizeof(k), v,
-		    2 + (size_t)v[1] * 80, 0) == 0);
+	REQUIRE(store_put(txn, f.st->chunks, k, sizeof(k), v, sizeof(v), 0) ==
+	    0);
 	REQUIRE(mdb_txn_commit(txn) == 0);
 	CHECK_EQ_INT(itemset_verify(f.st, &eb), 0);
 	store_be64(item, TS0 + 1000000);
@@ -362,7 +393,8 @@ TEST(verify_reports_a_wrong_sum_and_an_item_in_no_chunk)
 	REQUIRE(store_put(txn, f.st->items, item, sizeof(item), "", 0, 0) == 0);
 	REQUIRE(mdb_txn_commit(txn) == 0);
 	CHECK_EQ_INT(itemset_verify(f.st, &eb), AMIE_EIO);
-	CHECK(strstr(eb.msg, "in no chunk") != NULL);
+	CHECK(strstr(eb.msg, "level-1 run") != NULL &&
+	    strstr(eb.msg, "counts") != NULL);
 	fprintf(stderr, "  (as expected: %s)\n", eb.msg);
 	{
 		struct itemset_snap *s = NULL;
@@ -487,7 +519,7 @@ tr_free(struct transcript *t)
 /* Run client over cs against server over ss to the end; 0 or a code. */
 static int
 session(const struct neg_storage *cs, const struct neg_storage *ss,
-    size_t frame_limit, struct transcript *t)
+    size_t frame_limit, unsigned ext, struct transcript *t)
 {
 	struct neg client, server;
 	struct neg_buf cmsg, smsg;
@@ -501,6 +533,8 @@ session(const struct neg_storage *cs, const struct neg_storage *ss,
 		neg_release(&client);
 		return rc;
 	}
+	neg_set_extensions(&client, ext);
+	neg_set_extensions(&server, ext);
 	neg_buf_init(&cmsg);
 	neg_buf_init(&smsg);
 	rc = neg_initiate(&client, &cmsg, &eb);
@@ -590,7 +624,10 @@ TEST(sessions_over_snapshots_match_vectors_byte_for_byte)
 	struct transcript ref, got;
 	struct errbuf eb = { 0 };
 	uint64_t seed = 5, spread;
-	size_t k, fi, na, nb;
+	size_t k, fi, fl, na, nb;
+	unsigned ext;
+
+	high_levels = 1;
 
 	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
 		REQUIRE(fx_open(&fa) == 0);
@@ -607,27 +644,30 @@ TEST(sessions_over_snapshots_match_vectors_byte_for_byte)
 		REQUIRE(itemset_snap_open(fb.st, &sb, &eb) == 0);
 		ssa = itemset_snap_storage(sa);
 		ssb = itemset_snap_storage(sb);
-		for (fi = 0; fi < 2; fi++) {
+		/* Each frame limit, in V1 and with content splits. */
+		for (fi = 0; fi < 4; fi++) {
+			ext = fi < 2 ? 0 : NEG_EXT_CONTENT_SPLITS;
+			fl = frames[fi % 2];
 			/* A client, B server. */
-			REQUIRE(session(&vsa, &vsb, frames[fi], &ref) == 0);
-			CHECK(session(ssa, &vsb, frames[fi], &got) == 0);
+			REQUIRE(session(&vsa, &vsb, fl, ext, &ref) == 0);
+			CHECK(session(ssa, &vsb, fl, ext, &got) == 0);
 			CHECK(tr_same(&ref, &got));
 			tr_free(&got);
-			CHECK(session(&vsa, ssb, frames[fi], &got) == 0);
+			CHECK(session(&vsa, ssb, fl, ext, &got) == 0);
 			CHECK(tr_same(&ref, &got));
 			tr_free(&got);
-			CHECK(session(ssa, ssb, frames[fi], &got) == 0);
+			CHECK(session(ssa, ssb, fl, ext, &got) == 0);
 			CHECK(tr_same(&ref, &got));
 			if (sizes[k] >= 1000)
 				CHECK(ref.count > 0);
 			tr_free(&got);
 			tr_free(&ref);
 			/* B client, A server. */
-			REQUIRE(session(&vsb, &vsa, frames[fi], &ref) == 0);
-			CHECK(session(ssb, &vsa, frames[fi], &got) == 0);
+			REQUIRE(session(&vsb, &vsa, fl, ext, &ref) == 0);
+			CHECK(session(ssb, &vsa, fl, ext, &got) == 0);
 			CHECK(tr_same(&ref, &got));
 			tr_free(&got);
-			CHECK(session(&vsb, ssa, frames[fi], &got) == 0);
+			CHECK(session(&vsb, ssa, fl, ext, &got) == 0);
 			CHECK(tr_same(&ref, &got));
 			tr_free(&got);
 			tr_free(&ref);
@@ -641,6 +681,7 @@ TEST(sessions_over_snapshots_match_vectors_byte_for_byte)
 		fx_close(&fa);
 		fx_close(&fb);
 	}
+	high_levels = 0;
 }
 
 /* n random items in fresh store f, whose items are returned. */
@@ -670,7 +711,7 @@ TEST(whole_set_fingerprint_reads_no_item)
 	struct errbuf eb = { 0 };
 	uint8_t s1[NEG_ID_LEN], s2[NEG_ID_LEN];
 	uint64_t seed = 13, dir;
-	size_t n;
+	size_t n, i, top;
 
 	items = fill(&f, &seed, 20000);
 	REQUIRE(itemset_snap_open(f.st, &s, &eb) == 0);
@@ -680,8 +721,11 @@ TEST(whole_set_fingerprint_reads_no_item)
 	CHECK_EQ_INT(n, 20000);
 	REQUIRE(ss->sum(ss->ctx, 0, n, s2, &eb) == 0);
 	CHECK_EQ_INT(itemset_snap_reads(s), dir);
-	/* The root alone. */
-	CHECK_EQ_INT(dir, 1);
+	/* The top level alone: its head run and a run per top item. */
+	top = 1;
+	for (i = 0; i < 20000; i++)
+		top += neg_level(items[i].id) == ITEMSET_LEVELS;
+	CHECK_EQ_INT(dir, top);
 	vec_of(&v, items, 20000);
 	neg_vector_storage(&v, &vs);
 	REQUIRE(vs.sum(vs.ctx, 0, v.count, s1, NULL) == 0);
@@ -692,32 +736,33 @@ TEST(whole_set_fingerprint_reads_no_item)
 	fx_close(&f);
 }
 
-TEST(sequential_items_read_each_leaf_once)
+TEST(sequential_items_cost_a_step_each)
 {
 	struct fx f;
 	struct neg_item *items, it;
 	struct itemset_snap *s = NULL;
 	const struct neg_storage *ss;
 	struct errbuf eb = { 0 };
-	uint64_t seed = 17, r0;
+	uint64_t seed = 17, r0, p0;
 	size_t i;
 
 	items = fill(&f, &seed, 5000);
+	qsort(items, 5000, sizeof(*items), item_cmp);
 	REQUIRE(itemset_snap_open(f.st, &s, &eb) == 0);
 	ss = itemset_snap_storage(s);
 	r0 = itemset_snap_reads(s);
-	for (i = 1000; i < 3000; i++)
+	p0 = itemset_snap_pages(s);
+	for (i = 1000; i < 3000; i++) {
 		REQUIRE(ss->item(ss->ctx, i, &it, &eb) == 0);
-	/*
-	 * Each leaf read once, plus the nodes above them: leaves hold at
-	 * least half of ITEMSET_LEAF_MAX items when only inserts made them,
-	 * so 2000 items lie in at most 2000 / 24 + 2 leaves, and there are
-	 * fewer nodes above them than leaves.
-	 */
-	fprintf(stderr, "  (2000 items in sequence: %llu nodes read)\n",
-	    (unsigned long long)(itemset_snap_reads(s) - r0));
-	CHECK(itemset_snap_reads(s) - r0 <=
-	    2 * (2000 / (ITEMSET_LEAF_MAX / 2) + 2));
+		CHECK(item_cmp(&it, &items[i]) == 0);
+	}
+	/* One descent (at most 16 runs a level and 16 items), then one
+	 * step per item, on the pages that hold 2000 items in order. */
+	fprintf(stderr, "  (2000 items in sequence: %llu reads, %llu pages)\n",
+	    (unsigned long long)(itemset_snap_reads(s) - r0),
+	    (unsigned long long)(itemset_snap_pages(s) - p0));
+	CHECK(itemset_snap_reads(s) - r0 <= 2000 + 1 + 16 * ITEMSET_LEVELS + 16);
+	CHECK(itemset_snap_pages(s) - p0 <= 2000 / 40 + 2 * ITEMSET_LEVELS);
 	r0 = itemset_snap_reads(s);
 	for (i = 0; i < 10; i++)
 		REQUIRE(ss->item(ss->ctx, 2999, &it, &eb) == 0);
@@ -746,12 +791,12 @@ identical_cost(size_t n)
 	ra = itemset_snap_reads(sa);
 	rb = itemset_snap_reads(sb);
 	CHECK(session(itemset_snap_storage(sa), itemset_snap_storage(sb), 0,
-		  &t) == 0);
+		  NEG_EXT_CONTENT_SPLITS, &t) == 0);
 	CHECK_EQ_INT(t.rounds, 1);
 	CHECK_EQ_INT(t.count, 0);
 	fprintf(stderr,
-	    "  (%zu identical items: root %llu reads; "
-	    "client %llu node reads, server %llu, in %llu and %llu pages; "
+	    "  (%zu identical items: top level %llu reads; "
+	    "client %llu reads, server %llu, in %llu and %llu pages; "
 	    "one round trip)\n",
 	    n, (unsigned long long)ra,
 	    (unsigned long long)(itemset_snap_reads(sa) - ra),
@@ -759,16 +804,14 @@ identical_cost(size_t n)
 	    (unsigned long long)itemset_snap_pages(sa),
 	    (unsigned long long)itemset_snap_pages(sb));
 	/*
-	 * Sixteen buckets, each one descent from the root: at these sizes
-	 * at most four nodes below it.
+	 * The client splits the set on the boundaries of one level, whose
+	 * runs lie in a few pages, and the server finds them there: the
+	 * levels above and one step down to an item each, whatever n.
 	 */
-	CHECK(itemset_snap_reads(sa) - ra <= 16 * 4);
-	CHECK(itemset_snap_reads(sb) - rb <= 16 * 4);
-	/* Each node lies in one page, and pages are counted once. */
+	CHECK(itemset_snap_pages(sa) <= 4 * ITEMSET_LEVELS);
+	CHECK(itemset_snap_pages(sb) <= 4 * ITEMSET_LEVELS);
 	CHECK(itemset_snap_pages(sa) > 0 &&
 	    itemset_snap_pages(sa) <= itemset_snap_reads(sa));
-	CHECK(itemset_snap_pages(sb) > 0 &&
-	    itemset_snap_pages(sb) <= itemset_snap_reads(sb));
 	tr_free(&t);
 	itemset_snap_close(&sa);
 	itemset_snap_close(&sb);
@@ -814,8 +857,10 @@ TEST(snapshot_does_not_see_later_items)
 	neg_vector_storage(&v, &vs);
 	REQUIRE(itemset_snap_open(f.st, &s2, &eb) == 0);
 	CHECK_EQ_INT(itemset_snap_count(s2), 3050);
-	REQUIRE(session(&vs, itemset_snap_storage(s2), 0, &ref) == 0);
-	CHECK(session(ss, itemset_snap_storage(s2), 0, &got) == 0);
+	REQUIRE(session(&vs, itemset_snap_storage(s2), 0,
+	    NEG_EXT_CONTENT_SPLITS, &ref) == 0);
+	CHECK(session(ss, itemset_snap_storage(s2), 0, NEG_EXT_CONTENT_SPLITS,
+	    &got) == 0);
 	CHECK(tr_same(&ref, &got));
 	CHECK_EQ_INT(got.count, 150);
 	tr_free(&ref);
@@ -830,10 +875,10 @@ TEST(snapshot_does_not_see_later_items)
 }
 
 /*
- * store_grow() remaps the environment between write transactions, maybe
- * while a session holds a snapshot whose cursor points into the old map.
+ * store_grow() will not remap the environment while a snapshot's cursors
+ * point into the map; once it is closed, it does.
  */
-TEST(snapshot_survives_the_map_growing)
+TEST(the_map_does_not_grow_under_a_snapshot)
 {
 	struct fx f;
 	struct neg_item *items, it;
@@ -841,27 +886,29 @@ TEST(snapshot_survives_the_map_growing)
 	const struct neg_storage *ss;
 	struct errbuf eb = { 0 };
 	uint64_t seed = 29;
-	size_t i;
+	size_t i, size;
 
 	items = fill(&f, &seed, 4000);
 	qsort(items, 4000, sizeof(*items), item_cmp);
 	REQUIRE(itemset_snap_open(f.st, &s, &eb) == 0);
 	ss = itemset_snap_storage(s);
 	REQUIRE(ss->item(ss->ctx, 1500, &it, &eb) == 0);
-	/* What store_grow() does. */
-	REQUIRE(mdb_env_set_mapsize(f.st->env, f.st->map_size * 4) == 0);
-	f.st->map_size *= 4;
+	size = f.st->map_size;
+	CHECK_EQ_INT(store_grow(f.st, &eb), AMIE_EAGAIN);
+	CHECK_EQ_INT(f.st->map_size, size);
 	for (i = 1501; i < 1600; i++) {
 		REQUIRE(ss->item(ss->ctx, i, &it, &eb) == 0);
 		CHECK(item_cmp(&it, &items[i]) == 0);
 	}
 	CHECK(snap_is(s, items, 4000));
 	itemset_snap_close(&s);
+	CHECK_EQ_INT(store_grow(f.st, &eb), 0);
+	CHECK_EQ_INT(f.st->map_size, 2 * size);
 	free(items);
 	fx_close(&f);
 }
 
-/* Reopen f's store: the upgrade at open rebuilds the tree, which then
+/* Reopen f's store: the upgrade at open builds the ladder, which then
  * holds exactly the count items. */
 static void
 reopen_rebuilds(struct fx *f, struct neg_item *items, size_t count)
@@ -883,7 +930,7 @@ reopen_rebuilds(struct fx *f, struct neg_item *items, size_t count)
 
 /*
  * A store of the single-level layout (chunks keyed by the bare item key,
- * count (4) || sum (32)) gets its tree built from the items at open.
+ * count (4) || sum (32)) gets its ladder built from the items at open.
  */
 TEST(chunks_of_the_single_level_layout_are_rebuilt_at_open)
 {
@@ -910,7 +957,7 @@ TEST(chunks_of_the_single_level_layout_are_rebuilt_at_open)
 
 /*
  * The tree of one row per entry (41-byte keys, items (8) || children (4)
- * || sum (32)) gets its tree of one value per node built at open.
+ * || sum (32)) gets its ladder built at open.
  */
 TEST(chunks_of_the_entry_per_row_layout_are_rebuilt_at_open)
 {
@@ -945,63 +992,162 @@ TEST(chunks_of_the_entry_per_row_layout_are_rebuilt_at_open)
 }
 
 /*
- * Items added in order, as records mostly come, fill their nodes: a node
- * that grows past its maximum at the end of the set keeps it full.
+ * The B-tree of one value per node (41-byte keys, format byte 2, a child
+ * count and the children) gets its ladder built at open.
  */
-TEST(items_added_in_order_fill_their_nodes)
-{
-	struct fx f;
-	struct neg_item *items;
-	struct errbuf eb = { 0 };
-	MDB_txn *txn;
-	MDB_stat ms;
-	size_t i, n = 5000, leaves, above;
-
-	REQUIRE(fx_open(&f) == 0);
-	items = calloc(n, sizeof(*items));
-	REQUIRE(items != NULL);
-	for (i = 0; i < n; i++) {
-		items[i].ts = TS0 + i;
-		memset(items[i].id, (int)(i % 251), NEG_ID_LEN);
-	}
-	/* In several transactions, as ingest batches come. */
-	for (i = 0; i < n; i += 1000)
-		REQUIRE(apply(f.st, items + i, 1000, 0) == 0);
-	CHECK_EQ_INT(itemset_verify(f.st, &eb), 0);
-	leaves = (n + ITEMSET_LEAF_MAX - 1) / ITEMSET_LEAF_MAX;
-	above = (leaves + ITEMSET_NODE_MAX - 1) / ITEMSET_NODE_MAX;
-	REQUIRE(mdb_txn_begin(f.st->env, NULL, MDB_RDONLY, &txn) == 0);
-	REQUIRE(mdb_stat(txn, f.st->chunks, &ms) == 0);
-	mdb_txn_abort(txn);
-	/* 105 full leaves but the last, 5 nodes above them, the root. */
-	CHECK_EQ_INT(ms.ms_entries, leaves + above + 1);
-	/* Full nodes still lie inside LMDB's leaf pages. */
-	CHECK_EQ_INT(ms.ms_overflow_pages, 0);
-	free(items);
-	fx_close(&f);
-}
-
-/* An entry above the root, or a second entry at the top, is reported. */
-TEST(verify_reports_entries_above_the_root)
+TEST(chunks_of_the_node_tree_layout_are_rebuilt_at_open)
 {
 	struct fx f;
 	struct neg_item *items;
 	struct errbuf eb = { 0 };
 	uint8_t k[1 + STORE_TSID_LEN] = { 0 };
-	uint8_t v[8 + 4 + NEG_ID_LEN] = { 0 };
+	uint8_t v[2 + STORE_TSID_LEN] = { 2, 1 };
+	uint64_t seed = 43;
+	MDB_txn *txn;
+
+	items = fill(&f, &seed, 3000);
+	qsort(items, 3000, sizeof(*items), item_cmp);
+	REQUIRE(mdb_txn_begin(f.st->env, NULL, 0, &txn) == 0);
+	REQUIRE(mdb_drop(txn, f.st->chunks, 0) == 0);
+	/* A leaf of one item, as that layout wrote. */
+	store_be64(k + 1, items[0].ts);
+	memcpy(k + 1 + 8, items[0].id, NEG_ID_LEN);
+	memcpy(v + 2, k + 1, STORE_TSID_LEN);
+	REQUIRE(
+	    store_put(txn, f.st->chunks, k, sizeof(k), v, sizeof(v), 0) == 0);
+	REQUIRE(mdb_txn_commit(txn) == 0);
+	CHECK_EQ_INT(itemset_verify(f.st, &eb), AMIE_EIO);
+	reopen_rebuilds(&f, items, 3000);
+}
+
+/* Copy of every entry of st's chunks, concatenated, and its length. */
+static uint8_t *
+chunks_dump(struct store *st, size_t *len)
+{
+	uint8_t *out = NULL;
+	MDB_txn *txn;
+	MDB_cursor *c;
+	MDB_val key, val;
+	int mrc;
+
+	*len = 0;
+	if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) != 0 ||
+	    mdb_cursor_open(txn, st->chunks, &c) != 0)
+		abort();
+	for (mrc = mdb_cursor_get(c, &key, &val, MDB_FIRST); mrc == 0;
+	     mrc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
+		out = realloc(out, *len + 2 + key.mv_size + val.mv_size);
+		if (out == NULL)
+			abort();
+		out[(*len)++] = (uint8_t)key.mv_size;
+		memcpy(out + *len, key.mv_data, key.mv_size);
+		*len += key.mv_size;
+		out[(*len)++] = (uint8_t)val.mv_size;
+		memcpy(out + *len, val.mv_data, val.mv_size);
+		*len += val.mv_size;
+	}
+	mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	return out;
+}
+
+/*
+ * The runs depend on the items, not on the order they came in: a store
+ * filled in order in batches, one filled in another order with items
+ * added, deleted and added again, and one built at open hold the same
+ * chunks, byte for byte.
+ */
+TEST(runs_depend_on_the_items_only)
+{
+	struct fx fa, fb, fc;
+	struct neg_item *items, extra[500];
+	uint8_t *da, *db, *dc, self[RECORD_KEY_LEN];
+	struct errbuf eb = { 0 };
+	size_t n = 6000, i, la, lb, lc;
+	uint64_t seed = 47;
+	MDB_txn *txn;
+
+	high_levels = 1;
+
+	items = fill(&fa, &seed, n);
+	for (i = 0; i < 500; i++)
+		rnd_item(&seed, n, &extra[i]);
+	REQUIRE(fx_open(&fb) == 0);
+	REQUIRE(apply(fb.st, extra, 500, 0) == 0);
+	for (i = n; i > 0; i -= 1000)
+		REQUIRE(apply(fb.st, items + i - 1000, 1000, 0) == 0);
+	REQUIRE(apply(fb.st, extra, 500, 1) == 0);
+	REQUIRE(apply(fb.st, items, 700, 1) == 0);
+	REQUIRE(apply(fb.st, items, 700, 0) == 0);
+	CHECK_EQ_INT(itemset_verify(fb.st, &eb), 0);
+	/* The third store's chunks dropped, as if of an older layout. */
+	REQUIRE(fx_open(&fc) == 0);
+	REQUIRE(apply(fc.st, items, n, 0) == 0);
+	REQUIRE(mdb_txn_begin(fc.st->env, NULL, 0, &txn) == 0);
+	REQUIRE(mdb_drop(txn, fc.st->chunks, 0) == 0);
+	REQUIRE(mdb_txn_commit(txn) == 0);
+	store_close(&fc.st);
+	memset(self, 0x5a, sizeof(self));
+	REQUIRE(store_open(&fc.st, fc.dir, self, &eb) == 0);
+	da = chunks_dump(fa.st, &la);
+	db = chunks_dump(fb.st, &lb);
+	dc = chunks_dump(fc.st, &lc);
+	CHECK(la == lb && memcmp(da, db, la) == 0);
+	CHECK(la == lc && memcmp(da, dc, la) == 0);
+	CHECK(level_runs(fa.st, 2) > 1);
+	free(da);
+	free(db);
+	free(dc);
+	free(items);
+	fx_close(&fa);
+	fx_close(&fb);
+	fx_close(&fc);
+	high_levels = 0;
+}
+
+/* A run outside the levels, or one keyed by an item below its level, is
+ * reported. */
+TEST(verify_reports_runs_outside_the_levels_and_off_boundaries)
+{
+	struct fx f;
+	struct neg_item *items;
+	struct errbuf eb = { 0 };
+	uint8_t k[1 + STORE_TSID_LEN] = { 0 };
+	uint8_t v[81] = { 3 };
 	uint64_t seed = 37;
 	MDB_txn *txn;
+	MDB_val key = { sizeof(k), k };
+	size_t i;
 
 	items = fill(&f, &seed, 500);
 	REQUIRE(itemset_verify(f.st, &eb) == 0);
-	k[0] = 9;
-	v[11] = 1;
+	k[0] = ITEMSET_LEVELS + 1;
+	store_be64(v + 1, 1);
 	REQUIRE(mdb_txn_begin(f.st->env, NULL, 0, &txn) == 0);
 	REQUIRE(
 	    store_put(txn, f.st->chunks, k, sizeof(k), v, sizeof(v), 0) == 0);
 	REQUIRE(mdb_txn_commit(txn) == 0);
 	CHECK_EQ_INT(itemset_verify(f.st, &eb), AMIE_EIO);
-	CHECK(strstr(eb.msg, "above the top level") != NULL);
+	CHECK(strstr(eb.msg, "outside levels") != NULL);
+	fprintf(stderr, "  (as expected: %s)\n", eb.msg);
+	REQUIRE(mdb_txn_begin(f.st->env, NULL, 0, &txn) == 0);
+	REQUIRE(mdb_del(txn, f.st->chunks, &key, NULL) == 0);
+	REQUIRE(mdb_txn_commit(txn) == 0);
+	CHECK_EQ_INT(itemset_verify(f.st, &eb), 0);
+
+	/* A level-1 run keyed by a level-0 item of the set. */
+	for (i = 0; neg_level(items[i].id) != 0; i++)
+		;
+	k[0] = 1;
+	store_be64(k + 1, items[i].ts);
+	memcpy(k + 9, items[i].id, NEG_ID_LEN);
+	memcpy(v + 9 + NEG_ID_LEN, k + 1, STORE_TSID_LEN);
+	REQUIRE(mdb_txn_begin(f.st->env, NULL, 0, &txn) == 0);
+	REQUIRE(
+	    store_put(txn, f.st->chunks, k, sizeof(k), v, sizeof(v), 0) == 0);
+	REQUIRE(mdb_txn_commit(txn) == 0);
+	CHECK_EQ_INT(itemset_verify(f.st, &eb), AMIE_EIO);
+	CHECK(strstr(eb.msg, "level-1 run") != NULL);
 	fprintf(stderr, "  (as expected: %s)\n", eb.msg);
 	free(items);
 	fx_close(&f);
@@ -1009,14 +1155,16 @@ TEST(verify_reports_entries_above_the_root)
 
 TESTS(T(verify_holds_through_random_inserts_and_deletes),
     T(adding_twice_and_deleting_absent_change_nothing),
-    T(verify_reports_a_wrong_sum_and_an_item_in_no_chunk),
+    T(verify_reports_a_wrong_sum_and_an_item_in_no_run),
     T(ranges_answer_as_a_vector),
     T(sessions_over_snapshots_match_vectors_byte_for_byte),
     T(whole_set_fingerprint_reads_no_item),
-    T(sequential_items_read_each_leaf_once),
+    T(sequential_items_cost_a_step_each),
     T(identical_sets_reconcile_in_one_round_in_few_reads),
-    T(snapshot_does_not_see_later_items), T(snapshot_survives_the_map_growing),
+    T(snapshot_does_not_see_later_items),
+    T(the_map_does_not_grow_under_a_snapshot),
     T(chunks_of_the_single_level_layout_are_rebuilt_at_open),
     T(chunks_of_the_entry_per_row_layout_are_rebuilt_at_open),
-    T(items_added_in_order_fill_their_nodes),
-    T(verify_reports_entries_above_the_root))
+    T(chunks_of_the_node_tree_layout_are_rebuilt_at_open),
+    T(runs_depend_on_the_items_only),
+    T(verify_reports_runs_outside_the_levels_and_off_boundaries))

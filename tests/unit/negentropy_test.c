@@ -1136,6 +1136,79 @@ TEST(short_ids_find_every_difference_in_fewer_bytes_than_v1)
 	pair_close(&p);
 }
 
+TEST(level_counts_trailing_zero_nibbles)
+{
+	uint8_t id[NEG_ID_LEN];
+
+	memset(id, 0xff, sizeof(id));
+	CHECK_EQ_INT(neg_level(id), 0);
+	id[31] = 0xf0;
+	CHECK_EQ_INT(neg_level(id), 1);
+	id[31] = 0x00;
+	CHECK_EQ_INT(neg_level(id), 2);
+	id[30] = 0x10;
+	CHECK_EQ_INT(neg_level(id), 3);
+	id[30] = 0x00;
+	id[29] = 0x00;
+	id[28] = 0x00;
+	CHECK_EQ_INT(neg_level(id), NEG_LEVEL_MAX);
+	memset(id, 0, sizeof(id));
+	CHECK_EQ_INT(neg_level(id), NEG_LEVEL_MAX);
+}
+
+/*
+ * With content splits, a range is cut before its items of the highest
+ * level that has NEG_SPLIT_MIN of them inside, the first NEG_SPLIT_MAX
+ * at most; every difference is still found, in at most one round more
+ * than V1 takes (a level may cut a range in fewer than NEG_BUCKETS).
+ */
+TEST(content_splits_cut_at_high_items_and_find_every_difference)
+{
+	struct pair p;
+	struct learnt l1 = { { 0 }, { 0 } }, l2 = { { 0 }, { 0 } };
+	size_t v1_bytes, ext_bytes, at[NEG_SPLIT_MAX], n, i, k;
+	unsigned v1_rounds, ext_rounds, level, top, got;
+	struct errbuf eb = { 0 };
+
+	pair_open(&p, 20000, 97);
+	pair_seal(&p);
+	CHECK_EQ_INT(p.cs.splits(p.cs.ctx, 0, p.cv.count, at, &n, &got, &eb),
+	    0);
+	CHECK(n >= NEG_SPLIT_MIN && n <= NEG_SPLIT_MAX);
+	/* All of one level, the highest with NEG_SPLIT_MIN inside. */
+	level = neg_level(p.cv.items[at[0]].id);
+	for (k = 0; k < n; k++) {
+		CHECK(at[k] > 0 && at[k] < p.cv.count);
+		CHECK(k == 0 || at[k] > at[k - 1]);
+		CHECK(neg_level(p.cv.items[at[k]].id) >= level);
+		if (neg_level(p.cv.items[at[k]].id) < level)
+			level = neg_level(p.cv.items[at[k]].id);
+	}
+	for (i = 1, top = 0; i < p.cv.count; i++)
+		top += neg_level(p.cv.items[i].id) > level;
+	CHECK(top < NEG_SPLIT_MIN);
+	CHECK_EQ_INT(got, level);
+	/* A range with too few items of any level is split in buckets. */
+	CHECK_EQ_INT(p.cs.splits(p.cs.ctx, 10, 12, at, &n, &got, &eb), 0);
+	CHECK_EQ_INT(n, 0);
+
+	CHECK_EQ_INT(pair_sync(&p, 0, 0, &v1_bytes, &v1_rounds, &l1), 0);
+	CHECK_EQ_INT(pair_sync(&p, NEG_EXT_SHORT_IDS | NEG_EXT_CONTENT_SPLITS,
+	    0, &ext_bytes, &ext_rounds, &l2), 0);
+	CHECK(pair_learnt_all(&p, &l1));
+	CHECK(pair_learnt_all(&p, &l2));
+	CHECK(ext_rounds <= v1_rounds + 1);
+	printf("  20000 items, %zu + %zu differences: V1 %zu bytes in %u "
+	    "rounds, short ids and content splits %zu bytes in %u rounds\n",
+	    l1.have.count, l1.need.count, v1_bytes, v1_rounds, ext_bytes,
+	    ext_rounds);
+	free(l1.have.ids);
+	free(l1.need.ids);
+	free(l2.have.ids);
+	free(l2.need.ids);
+	pair_close(&p);
+}
+
 TEST(short_ids_work_under_a_frame_limit)
 {
 	struct pair p;
@@ -1271,6 +1344,8 @@ TEST(short_id_messages_out_of_bounds_are_refused)
 
 TESTS(
 	T(fingerprints_match_reference),
+	T(level_counts_trailing_zero_nibbles),
+	T(content_splits_cut_at_high_items_and_find_every_difference),
 	T(sum_sub_undoes_sum_add),
 	T(varints_match_reference),
 	T(bound_sequences_match_reference),
