@@ -47,6 +47,7 @@ struct net_client {
 	struct neg neg;
 	struct itemset_snap *snap;
 	uint64_t started_ms;
+	uint64_t last_ms;	/* when the peer's last message came */
 	uint8_t (*have)[32];
 	size_t have_count, have_cap;
 };
@@ -601,6 +602,7 @@ net_client_start(struct link *l)
 	l->rounds = 1;
 	cs->id = net_rand64();
 	cs->started_ms = l->net->tick_ms;
+	cs->last_ms = cs->started_ms;
 	cs->have_count = 0;
 	neg_buf_init(&out);
 	if (neg_initiate(&cs->neg, &out, &eb) != 0) {
@@ -731,6 +733,7 @@ net_client_msg(struct link *l, const struct wire_msg *m)
 	struct mpw w;
 	int done = 0;
 
+	cs->last_ms = l->net->tick_ms;
 	neg_buf_init(&out);
 	if (neg_reconcile_client(&cs->neg, m->neg, m->neg_len, &out, net_on_id,
 	    l, &done, &eb) != 0) {
@@ -2145,7 +2148,8 @@ net_tick(struct net *net)
 			net_want_more(l);
 		}
 		if (l->cs.active &&
-		    net->tick_ms - l->cs.started_ms > NET_DEAD_MS) {
+		    (net->tick_ms - l->cs.last_ms > NET_DEAD_MS ||
+		    net->tick_ms - l->cs.started_ms > NET_SESSION_MAX_MS)) {
 			snprintf(l->last_error, sizeof(l->last_error),
 			    "sync timed out");
 			l->resync = 1;

@@ -48,6 +48,7 @@
 #define NET_PING_MS		10000
 #define NET_DEAD_MS		30000	/* no message for this long: reset */
 #define NET_HANDSHAKE_MS	15000	/* no HELLO answer for this long */
+#define NET_SESSION_MAX_MS	600000	/* a reconciliation we started, at most */
 #define NET_JOIN_TIMEOUT_MS	20000
 #define NET_BACKOFF_MIN_MS	1000
 #define NET_BACKOFF_MAX_MS	60000

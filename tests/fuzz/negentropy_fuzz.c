@@ -4,9 +4,9 @@
  * client message to a server, and as a server reply to a client that has
  * initiated, each over a small fixed set (the vectors' generator rule, so
  * that messages taken from the vectors reach the matching paths), with no
- * frame limit and with the smallest one, in plain V1 and with the
- * short-ids extension.  Any result code is fine; a crash, a leak or an
- * output over its limit is not.
+ * frame limit and with the smallest one, in plain V1, with the short-ids
+ * extension and with it and content splits (the daemon's).  Any result
+ * code is fine; a crash, a leak or an output over its limit is not.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -104,6 +104,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_one(&s, NEG_FRAME_MIN, 0, data, size);
 	fuzz_one(&s, 0, NEG_EXT_SHORT_IDS, data, size);
 	fuzz_one(&s, NEG_FRAME_MIN, NEG_EXT_SHORT_IDS, data, size);
+	fuzz_one(&s, 0, NEG_EXT_SHORT_IDS | NEG_EXT_CONTENT_SPLITS, data, size);
+	fuzz_one(&s, NEG_FRAME_MIN, NEG_EXT_SHORT_IDS | NEG_EXT_CONTENT_SPLITS,
+	    data, size);
 	neg_vector_release(&v);
 	return 0;
 }
