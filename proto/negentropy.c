@@ -12,12 +12,16 @@
  * to 6 more in each of the pieces they make (split_pieces()). */
 #define NEG_PIECES_MAX ((NEG_SPLIT_MAX + 1) * 7)
 
+/* Bytes of one Fingerprint range at most: a bound (a 10-byte varint, a
+ * length and 32 bytes of id), the mode and 16 bytes of fingerprint. */
+#define NEG_RANGE_MAX 64
+
 /*
  * Room past NEG_MSG_MAX for the one range that is written and then dropped
- * when a frame limit is reached: a Skip and 16 Fingerprint ranges, or an
- * IdList of 31 ids, each under 1100 bytes.
+ * when a frame limit is reached: a Skip and the Fingerprint ranges of a
+ * split, or an IdList of 31 ids (under 1100 bytes).
  */
-#define NEG_BUF_SLACK 4096
+#define NEG_BUF_SLACK ((NEG_PIECES_MAX + 2) * NEG_RANGE_MAX)
 #define NEG_BUF_MAX (NEG_MSG_MAX + NEG_BUF_SLACK)
 
 /* Bytes the reference keeps free under a frame limit. */
@@ -450,6 +454,13 @@ split_range(struct neg *n, struct neg_buf *out, size_t lower, size_t upper,
 	if (nsplit > NEG_SPLIT_MAX)
 		return fail(eb, AMIE_EIO, "negentropy: too many split points");
 	nsplit = split_pieces(lower, upper, points, nsplit, level, splits);
+	/* A split must fit in a frame of its own, or no message would get
+	 * past it: one that might not fit in what is left is done in
+	 * NEG_BUCKETS, as in V1. */
+	if (nsplit > 0 && n->frame_limit != 0 &&
+	    out->len + (nsplit + 1) * NEG_RANGE_MAX >
+	    n->frame_limit - NEG_FRAME_RESERVE)
+		nsplit = 0;
 	per = count / NEG_BUCKETS;
 	extra = count % NEG_BUCKETS;
 	at = lower;

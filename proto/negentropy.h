@@ -107,8 +107,10 @@
  * of NEG_IDLIST_BELOW to 4 * NEG_IDLIST_BELOW - 1 items is cut again, by
  * count, into s / (NEG_IDLIST_BELOW / 2) pieces (s its size, the first
  * pieces one item longer), so that it needs no further round: level-1
- * pieces have 16 items on average but one in eight has 32 or more.  The
- * bounds are then mostly items
+ * pieces have 16 items on average but one in eight has 32 or more.  Under
+ * a frame limit, a split that might not fit in the rest of the message
+ * (64 bytes a piece) is done in NEG_BUCKETS too, so that any split fits
+ * in a message of its own.  The bounds are then mostly items
  * both sides hold where their sets agree, on which a store can keep its
  * accumulators (store/itemset.h), so that a range's fingerprint costs it
  * a few reads, not a descent to the items.

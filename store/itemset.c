@@ -195,10 +195,9 @@ static int
 run_step(MDB_cursor *c, unsigned level, MDB_cursor_op dir, struct run *r,
     int *found)
 {
+	uint8_t kk[1] = { (uint8_t)level };
 	MDB_val key, val;
 	int mrc;
-
-	uint8_t kk[1] = { (uint8_t)level };
 
 	*found = 0;
 	key.mv_size = sizeof(kk);

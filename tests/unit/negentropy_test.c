@@ -1202,6 +1202,13 @@ TEST(content_splits_cut_at_high_items_and_find_every_difference)
 	    "rounds, short ids and content splits %zu bytes in %u rounds\n",
 	    l1.have.count, l1.need.count, v1_bytes, v1_rounds, ext_bytes,
 	    ext_rounds);
+	/* Under the smallest frame limit, every split still gets through. */
+	free(l2.have.ids);
+	free(l2.need.ids);
+	memset(&l2, 0, sizeof(l2));
+	CHECK_EQ_INT(pair_sync(&p, NEG_EXT_SHORT_IDS | NEG_EXT_CONTENT_SPLITS,
+	    NEG_FRAME_MIN, &ext_bytes, &ext_rounds, &l2), 0);
+	CHECK(pair_learnt_all(&p, &l2));
 	free(l1.have.ids);
 	free(l1.need.ids);
 	free(l2.have.ids);
