@@ -303,9 +303,9 @@ sim_sync(struct sim *s, uint32_t a, uint32_t b)
 {
 	struct sim_set xa = { s, s->nodes[a].has }, xb = { s, s->nodes[b].has };
 	struct neg_storage sa = { &xa, sim_set_size, sim_set_item,
-	    sim_set_lower_bound, sim_set_sum };
+	    sim_set_lower_bound, sim_set_sum, NULL };
 	struct neg_storage sb = { &xb, sim_set_size, sim_set_item,
-	    sim_set_lower_bound, sim_set_sum };
+	    sim_set_lower_bound, sim_set_sum, NULL };
 	struct neg client, server;
 	struct neg_buf cmsg, smsg;
 	struct sim_learnt l = { 0, 0 };
