@@ -47,6 +47,9 @@ static const struct config_key {
 	{ "sync", "interval", CONFIG_UINT,
 	    offsetof(struct config, sync_interval_s), 0, 1,
 	    CONFIG_INTERVAL_MAX, 0, 0, 0 },
+	{ "sync", "session_ids", CONFIG_UINT,
+	    offsetof(struct config, session_ids), 0, CONFIG_SESSION_IDS_MIN,
+	    CONFIG_SESSION_IDS_MAX, 0, 0, 0 },
 	{ "log", "level", CONFIG_LEVEL, offsetof(struct config, log_level), 0,
 	    0, 0, 0, 0, 0 },
 	{ "limits", "peer_messages_per_sec", CONFIG_UINT,
@@ -78,6 +81,7 @@ config_defaults(struct config *c)
 	c->log_level = LOG_INFO;
 	c->max_peers = CONFIG_PEERS_DEFAULT;
 	c->sync_interval_s = CONFIG_INTERVAL_DEFAULT;
+	c->session_ids = CONFIG_SESSION_IDS_DEFAULT;
 	c->peer_messages_per_sec = CONFIG_PEER_MSGS_DEFAULT;
 	c->peer_bytes_per_sec = CONFIG_PEER_BYTES_DEFAULT;
 }

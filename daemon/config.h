@@ -10,7 +10,9 @@
  *            listen (tcp://HOST:PORT to bind; only read at start),
  *            advertise (tcp://HOST:PORT peers reach us at; "" is listen)
  *   [sync]   max_peers (outbound peers, 0 to 64, default 8),
- *            interval (seconds between anti-entropy rounds, default 60)
+ *            interval (seconds between anti-entropy rounds, default 60),
+ *            session_ids (ids to fetch that end a reconciliation, which
+ *            goes on in a new one once they are fetched; default 65536)
  *   [log]    level = error | warning | notice | info | debug
  *   [limits] peer_messages_per_sec, peer_bytes_per_sec (what one peer may
  *            send us; 0 is no limit)
@@ -37,6 +39,9 @@
 #define CONFIG_PEERS_DEFAULT	8
 #define CONFIG_INTERVAL_DEFAULT	60
 #define CONFIG_INTERVAL_MAX	86400
+#define CONFIG_SESSION_IDS_DEFAULT	65536
+#define CONFIG_SESSION_IDS_MIN	256
+#define CONFIG_SESSION_IDS_MAX	(16u << 20)	/* NET_NEED_MAX */
 #define CONFIG_PEER_MSGS_DEFAULT	5000
 #define CONFIG_PEER_MSGS_MAX	1000000
 #define CONFIG_PEER_BYTES_DEFAULT	(32u << 20)
@@ -51,6 +56,7 @@ struct config {
 	char advertise[CONFIG_VALUE_MAX];	/* "" means listen */
 	unsigned max_peers;
 	unsigned sync_interval_s;
+	unsigned session_ids;		/* ids to fetch that end a session */
 	int log_level;			/* syslog priority */
 	unsigned peer_messages_per_sec;	/* 0: no limit */
 	unsigned peer_bytes_per_sec;	/* 0: no limit */

@@ -92,6 +92,7 @@ struct link {
 	 * not after the whole interval.  A first sync of a large set takes
 	 * several sessions. */
 	int resync;
+	uint64_t sessions_started;	/* reconciliations we started */
 	/* joining: the link that carries our JOIN */
 	int joining;
 	struct control_ticket *join_ticket;
@@ -603,6 +604,7 @@ net_client_start(struct link *l)
 	cs->id = net_rand64();
 	cs->started_ms = l->net->tick_ms;
 	cs->last_ms = cs->started_ms;
+	l->sessions_started++;
 	cs->have_count = 0;
 	neg_buf_init(&out);
 	if (neg_initiate(&cs->neg, &out, &eb) != 0) {
@@ -686,6 +688,22 @@ net_need_add(struct link *l, const uint8_t id[32])
 	memcpy(l->need[l->need_count++], id, 32);
 }
 
+/* Offer ids (count of them) to l with HAVE, in bounded batches. */
+static void
+net_offer(struct link *l, const uint8_t (*ids)[32], size_t count)
+{
+	struct mpw w;
+
+	for (size_t i = 0; i < count; i += WIRE_IDS_MAX) {
+		size_t n = count - i < WIRE_IDS_MAX ? count - i : WIRE_IDS_MAX;
+
+		mpw_init(&w, WIRE_MSG_MAX);
+		wire_ids(&w, WIRE_HAVE, ids + i, (uint32_t)n);
+		net_send(l, &w);
+		mpw_release(&w);
+	}
+}
+
 static int
 net_on_id(void *ctx, int have, const uint8_t id[NEG_ID_LEN],
     struct errbuf *eb)
@@ -705,23 +723,13 @@ net_on_id(void *ctx, int have, const uint8_t id[NEG_ID_LEN],
 		cs->have = xrealloc(cs->have, cs->have_cap * 32);
 	}
 	memcpy(cs->have[cs->have_count++], id, 32);
-	return 0;
-}
-
-/* Offer ids (count of them) to l with HAVE, in bounded batches. */
-static void
-net_offer(struct link *l, const uint8_t (*ids)[32], size_t count)
-{
-	struct mpw w;
-
-	for (size_t i = 0; i < count; i += WIRE_IDS_MAX) {
-		size_t n = count - i < WIRE_IDS_MAX ? count - i : WIRE_IDS_MAX;
-
-		mpw_init(&w, WIRE_MSG_MAX);
-		wire_ids(&w, WIRE_HAVE, ids + i, (uint32_t)n);
-		net_send(l, &w);
-		mpw_release(&w);
+	/* Offered as they are found, a HAVE at a time, so that a session
+	 * with a node that lacks a million records holds 4,096 of them. */
+	if (cs->have_count == WIRE_IDS_MAX) {
+		net_offer(l, (const uint8_t (*)[32])cs->have, cs->have_count);
+		cs->have_count = 0;
 	}
+	return 0;
 }
 
 static void
@@ -744,11 +752,17 @@ net_client_msg(struct link *l, const struct wire_msg *m)
 		return;
 	}
 	mpw_init(&w, WIRE_MSG_MAX);
-	if (done) {
+	if (done || l->need_count >= l->net->node->conf.session_ids) {
+		/* Done, or enough to fetch for now: a first sync of a large
+		 * set goes on in a new session once these are fetched, so
+		 * that the list of ids to fetch stays small. */
 		wire_neg_close(&w, cs->id);
 		net_send(l, &w);
-		l->last_sync_ms = l->net->tick_ms;
-		l->last_rounds = l->rounds;
+		if (done) {
+			l->last_sync_ms = l->net->tick_ms;
+			l->last_rounds = l->rounds;
+		} else
+			l->resync = 1;
 		net_offer(l, (const uint8_t (*)[32])cs->have, cs->have_count);
 		cs->have_count = 0;
 		net_client_end(l);
@@ -2532,7 +2546,7 @@ net_peer_row(struct mpw *w, struct net *net, const uint8_t key[32],
 	nodeid_format(id, key);
 	if (member_get(net->node->store, key, &mi, &eb) != 0)
 		mi.name[0] = '\0';
-	mpw_map(w, l != NULL && l->has_clock_skew ? 18 : 17);
+	mpw_map(w, l != NULL && l->has_clock_skew ? 19 : 18);
 	mpw_cstr(w, "bytes_received");
 	mpw_uint(w, l != NULL ? l->bytes_received : 0);
 	mpw_cstr(w, "bytes_sent");
@@ -2567,6 +2581,8 @@ net_peer_row(struct mpw *w, struct net *net, const uint8_t key[32],
 	mpw_uint(w, l != NULL ? l->last_rounds : 0);
 	mpw_cstr(w, "sent");
 	mpw_uint(w, l != NULL ? l->records_sent : 0);
+	mpw_cstr(w, "sessions");
+	mpw_uint(w, l != NULL ? l->sessions_started : 0);
 	mpw_cstr(w, "state");
 	mpw_cstr(w, state);
 	mpw_cstr(w, "wants");

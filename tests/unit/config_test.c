@@ -27,6 +27,7 @@ TEST(empty_file_gives_the_defaults)
 	CHECK_STR(c.listen, CONFIG_LISTEN_DEFAULT);
 	CHECK_EQ_INT(c.max_peers, 8);
 	CHECK_EQ_INT(c.sync_interval_s, 60);
+	CHECK_EQ_INT(c.session_ids, 65536);
 	CHECK_EQ_INT(c.log_level, LOG_INFO);
 	CHECK_EQ_INT(c.peer_messages_per_sec, CONFIG_PEER_MSGS_DEFAULT);
 	CHECK_EQ_INT(c.peer_bytes_per_sec, CONFIG_PEER_BYTES_DEFAULT);
@@ -41,7 +42,8 @@ TEST(reads_every_key)
 	    "region = Bretagne\ncontact = tech@example.org ; inline\n"
 	    "listen = tcp://127.0.0.1:4411\r\n"
 	    "advertise = tcp://amie.example.org:4410\n"
-	    "[sync]\nmax_peers = 0\ninterval = 86400\n[log]\nlevel = debug\n"
+	    "[sync]\nmax_peers = 0\ninterval = 86400\nsession_ids = 256\n"
+	    "[log]\nlevel = debug\n"
 	    "[limits]\npeer_messages_per_sec = 0\n"
 	    "peer_bytes_per_sec = 1048576\n", &eb) == 0);
 	CHECK_STR(c.name, "Amie du Trégor");
@@ -51,6 +53,7 @@ TEST(reads_every_key)
 	CHECK_STR(c.advertise, "tcp://amie.example.org:4410");
 	CHECK_EQ_INT(c.max_peers, 0);
 	CHECK_EQ_INT(c.sync_interval_s, 86400);
+	CHECK_EQ_INT(c.session_ids, 256);
 	CHECK_EQ_INT(c.log_level, LOG_DEBUG);
 	CHECK_EQ_INT(c.peer_messages_per_sec, 0);
 	CHECK_EQ_INT(c.peer_bytes_per_sec, 1048576);
@@ -86,6 +89,9 @@ TEST(errors_name_the_line_and_the_reason)
 		{ "[sync]\ninterval = 5s\n",
 		    "amied.conf:2: interval: expected a number from 1 to "
 		    "86400" },
+		{ "[sync]\nsession_ids = 255\n",
+		    "amied.conf:2: session_ids: expected a number from 256 to "
+		    "16777216" },
 		{ "[limits]\npeer_bytes_per_sec = 1000\n",
 		    "amied.conf:2: peer_bytes_per_sec: expected 0 (no limit) "
 		    "or a number from 1048576 to 1073741824" },
