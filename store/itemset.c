@@ -660,6 +660,7 @@ snap_at(struct itemset_snap *s, uint64_t i, uint8_t key[STORE_TSID_LEN],
 	assert(i < s->items_count);
 	if (s->seq_valid && i == s->seq_index + 1 &&
 	    (s->seq_at || s->seq_streak > 0)) {
+		s->seq_valid = 0; /* until the step is done */
 		if (!s->seq_at && (rc = snap_item_read(s, s->seq, 1, 0,
 		    s->seq_key, scratch, &found, eb)) != 0)
 			return rc;
@@ -671,6 +672,7 @@ snap_at(struct itemset_snap *s, uint64_t i, uint8_t key[STORE_TSID_LEN],
 		if (!found)
 			return snap_corrupt(eb, 1);
 		s->seq_index = i;
+		s->seq_valid = 1;
 	} else if (!s->seq_valid || i != s->seq_index) {
 		t.index = i;
 		if ((rc = snap_descend(s, &t, &sp, eb)) != 0)
