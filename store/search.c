@@ -1628,8 +1628,6 @@ struct search_post {
 struct search_list {
 	struct search_post *v;
 	size_t count, cap;
-	uint32_t tb_max;		/* the greatest body frequency */
-	uint32_t tt_max;		/* the greatest title one (<= 3) */
 };
 
 struct search_qword {
@@ -1794,7 +1792,7 @@ search_read_term(MDB_cursor *c, const char *term, size_t tlen,
 	uint8_t bk[SEARCH_BKEY_MAX];
 	MDB_val k, v;
 	const uint8_t *p, *end;
-	uint32_t d, delta, code, tb_max = l->tb_max, tt_max = l->tt_max;
+	uint32_t d, delta, code;
 	int mrc;
 
 	/* One walk over the blocks: a posting takes 2 bytes at least, so
@@ -1821,17 +1819,11 @@ search_read_term(MDB_cursor *c, const char *term, size_t tlen,
 			o->doc = d;
 			o->code = code;
 			o++;
-			if (code >> 2 > tb_max)
-				tb_max = code >> 2;
-			if ((code & 3) > tt_max)
-				tt_max = code & 3;
 		}
 		l->count = (size_t)(o - l->v);
 		assert(l->count <= l->cap);
 		mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
 	}
-	l->tb_max = tb_max;
-	l->tt_max = tt_max;
 	return mrc == MDB_NOTFOUND ? 0 : mrc;
 }
 
@@ -1848,7 +1840,6 @@ search_read_word(MDB_cursor *c, struct search_qword *w,
 	assert(w->count <= TEXT_FORMS_MAX);
 	for (unsigned i = 0; i < w->count; i++) {
 		scratch[i].count = 0;
-		scratch[i].tb_max = scratch[i].tt_max = 0;
 		if ((mrc = search_read_term(c, w->term[i], w->term_len[i],
 		    &scratch[i])) != 0)
 			return mrc;
@@ -1859,21 +1850,12 @@ search_read_word(MDB_cursor *c, struct search_qword *w,
 		}
 	}
 	w->list.count = 0;
-	w->list.tb_max = w->list.tt_max = 0;
 	if (lists <= 1) {
 		if (lists == 1)
 			search_list_swap(&w->list, &scratch[one]);
 		return 0;
 	}
 	search_list_reserve(&w->list, total);
-	/* A number's code in the union takes the larger of each field,
-	 * so the union's maxima are those of its terms. */
-	for (unsigned i = 0; i < w->count; i++) {
-		if (scratch[i].tb_max > w->list.tb_max)
-			w->list.tb_max = scratch[i].tb_max;
-		if (scratch[i].tt_max > w->list.tt_max)
-			w->list.tt_max = scratch[i].tt_max;
-	}
 	for (;;) {
 		struct search_post *o = w->list.v + w->list.count;
 		const struct search_list *la;
@@ -2243,7 +2225,7 @@ search_tfnorm(uint32_t tf, double norm)
 }
 
 /* search_tfnorm() of a field, remembered in tfn for small tf. */
-static double
+static inline double
 search_tfnorm_of(double (*tfn)[256], uint32_t tf, uint32_t tf_max,
     const double norm[256], uint8_t len)
 {
@@ -2258,7 +2240,7 @@ search_tfnorm_of(double (*tfn)[256], uint32_t tf, uint32_t tf_max,
 
 /* Whether doc passes the filters and is live (*ok), and if so its
  * quantised title and body lengths.  Returns 0 or an LMDB code. */
-static int
+static inline int
 search_eval_lens(struct search_eval *e, uint32_t doc, int *ok, uint8_t *qt,
     uint8_t *qb)
 {
@@ -2293,7 +2275,7 @@ search_eval_lens(struct search_eval *e, uint32_t doc, int *ok, uint8_t *qt,
 
 /* What word w adds to the score of the number its cursor stands at, of
  * quantised lengths qt and qb. */
-static double
+static inline double
 search_eval_word(struct search_eval *e, const struct search_qword *w,
     uint8_t qt, uint8_t qb)
 {
@@ -2304,19 +2286,16 @@ search_eval_word(struct search_eval *e, const struct search_qword *w,
 	    code >> 2, SEARCH_TFN_MAX, e->norm_body, qb));
 }
 
-/* Score doc, which has all the words, or any in the fallback, if it
- * passes the filters and is live.  The word cursors stand at doc or past
- * it.  Returns 0 or an LMDB code. */
-static int
-search_eval_doc(struct search_eval *e, uint32_t doc)
+/* Score doc, of quantised lengths qt and qb, which has all the words,
+ * or any in the fallback, and passes the filters.  The word cursors
+ * stand at doc or past it. */
+static inline void
+search_eval_score(struct search_eval *e, uint32_t doc, uint8_t qt,
+    uint8_t qb)
 {
 	struct search_q *q = e->q;
 	double score = 0;
-	uint8_t qt, qb;
-	int mrc, ok;
 
-	if ((mrc = search_eval_lens(e, doc, &ok, &qt, &qb)) != 0 || !ok)
-		return mrc;
 	for (size_t i = 0; i < q->count; i++) {
 		const struct search_qword *w = &q->w[i];
 
@@ -2326,22 +2305,45 @@ search_eval_doc(struct search_eval *e, uint32_t doc)
 	}
 	e->scored++;
 	search_top_add(&e->top, doc, score);
+}
+
+/* Score doc as search_eval_score() if it passes the filters and is
+ * live.  Returns 0 or an LMDB code. */
+static int
+search_eval_doc(struct search_eval *e, uint32_t doc)
+{
+	uint8_t qt, qb;
+	int mrc, ok;
+
+	if ((mrc = search_eval_lens(e, doc, &ok, &qt, &qb)) != 0 || !ok)
+		return mrc;
+	search_eval_score(e, doc, qt, qb);
 	return 0;
 }
 
 /* Set each word's ub_title and ub_body: the frequency parts of its
- * greatest frequencies at each length, which bound those of any number
- * it has (search_tfnorm() grows with the frequency). */
+ * greatest frequencies (of a union, those of the larger of each field)
+ * at each length, which bound those of any number it has
+ * (search_tfnorm() grows with the frequency). */
 static void
 search_eval_bounds(struct search_eval *e)
 {
 	for (size_t i = 0; i < e->q->count; i++) {
 		struct search_qword *w = &e->q->w[i];
+		uint32_t tb_max = 0, tt_max = 0;
 
+		for (size_t j = 0; j < w->list.count; j++) {
+			uint32_t code = w->list.v[j].code;
+
+			if (code >> 2 > tb_max)
+				tb_max = code >> 2;
+			if ((code & 3) > tt_max)
+				tt_max = code & 3;
+		}
 		for (unsigned l = 0; l < 256; l++) {
-			w->ub_title[l] = search_tfnorm(w->list.tt_max,
+			w->ub_title[l] = search_tfnorm(tt_max,
 			    e->norm_title[l]);
-			w->ub_body[l] = search_tfnorm(w->list.tb_max,
+			w->ub_body[l] = search_tfnorm(tb_max,
 			    e->norm_body[l]);
 		}
 	}
@@ -2400,15 +2402,14 @@ search_eval_and(struct search_eval *e, int *all)
 	*all = 0;
 	for (drive->at = 0; drive->at < drive->list.count; drive->at++) {
 		uint32_t doc = drive->list.v[drive->at].doc;
+		uint8_t qt, qb;
+		int lens = 0, ok;
 		size_t j;
 
 		/* MaxScore: once the heap is full (so some number had every
 		 * word), a number whose lengths and rarest word leave it no
 		 * chance is not looked for in the other lists. */
 		if (e->prune && n > 1 && e->top.count == e->top.cap) {
-			uint8_t qt, qb;
-			int ok;
-
 			if ((mrc = search_eval_lens(e, doc, &ok, &qt,
 			    &qb)) != 0)
 				return mrc;
@@ -2418,6 +2419,7 @@ search_eval_and(struct search_eval *e, int *all)
 				e->pruned++;
 				continue;
 			}
+			lens = 1;
 		}
 		for (j = 1; j < n; j++)
 			if (!search_seek(&q->w[order[j]].list,
@@ -2429,8 +2431,11 @@ search_eval_and(struct search_eval *e, int *all)
 			continue;
 		}
 		*all = 1;
-		if ((mrc = search_eval_doc(e, doc)) != 0)
+		if (!lens && (mrc = search_eval_lens(e, doc, &ok, &qt,
+		    &qb)) != 0)
 			return mrc;
+		if (lens || ok)
+			search_eval_score(e, doc, qt, qb);
 	}
 	return 0;
 }
