@@ -71,6 +71,7 @@
 #define SEARCH_TFN_MAX		16	/* body frequencies remembered */
 #define SEARCH_KEEP_BYTES	(8u << 20)	/* query buffers kept */
 #define SEARCH_PRUNE_SLACK	1e-9	/* of a bound, relative */
+#define SEARCH_PRUNE_RATIO	8	/* others' postings per candidate left */
 #define SEARCH_MARK		"reindex"	/* meta: a rebuild under way */
 #define SEARCH_MARK_FIXED	16
 
@@ -1637,8 +1638,11 @@ struct search_qword {
 	struct search_list list;
 	size_t at;			/* evaluation cursor in list */
 	double idf;
-	/* The most this word adds to the score of a number of each
-	 * quantised title and body length (search_eval_bounds()). */
+	/* For pruning (search_eval_bounds()): the postings of list with
+	 * the word in the title, and the frequency parts of the greatest
+	 * frequencies at each quantised title and body length. */
+	struct search_list titled;
+	size_t titled_at;		/* evaluation cursor in titled */
 	double ub_title[256];
 	double ub_body[256];
 };
@@ -1715,6 +1719,7 @@ search_q_word(void *ctx, const struct text_word *w)
 	qw->count = w->count;
 	qw->list.count = 0;
 	qw->at = 0;
+	qw->titled.count = 0;
 	for (unsigned i = 0; i < w->count; i++) {
 		qw->term_len[i] = w->term_len[i];
 		memcpy(qw->term[i], w->term[i], w->term_len[i]);
@@ -1746,6 +1751,8 @@ search_cache_trim(struct search_cache *c)
 
 	for (size_t i = 0; i < SEARCH_TERMS_MAX; i++)
 		search_list_keep(&c->q.w[i].list, &kept);
+	for (size_t i = 0; i < SEARCH_TERMS_MAX; i++)
+		search_list_keep(&c->q.w[i].titled, &kept);
 	for (size_t i = 0; i < TEXT_FORMS_MAX; i++)
 		search_list_keep(&c->q.scratch[i], &kept);
 	for (size_t i = 0; i < 4; i++)
@@ -1773,8 +1780,10 @@ search_cache_free(struct store *st)
 
 	if (c == NULL)
 		return;
-	for (size_t i = 0; i < SEARCH_TERMS_MAX; i++)
+	for (size_t i = 0; i < SEARCH_TERMS_MAX; i++) {
 		free(c->q.w[i].list.v);
+		free(c->q.w[i].titled.v);
+	}
 	for (size_t i = 0; i < TEXT_FORMS_MAX; i++)
 		free(c->q.scratch[i].v);
 	for (size_t i = 0; i < 4; i++)
@@ -2321,24 +2330,33 @@ search_eval_doc(struct search_eval *e, uint32_t doc)
 	return 0;
 }
 
-/* Set each word's ub_title and ub_body: the frequency parts of its
- * greatest frequencies (of a union, those of the larger of each field)
- * at each length, which bound those of any number it has
- * (search_tfnorm() grows with the frequency). */
+/* Set the titled, ub_title and ub_body of each word but drive: the
+ * frequency parts of its greatest frequencies (of a union, those of the
+ * larger of each field) at each length, which bound those of any number
+ * it has (search_tfnorm() grows with the frequency). */
 static void
-search_eval_bounds(struct search_eval *e)
+search_eval_bounds(struct search_eval *e, const struct search_qword *drive)
 {
 	for (size_t i = 0; i < e->q->count; i++) {
 		struct search_qword *w = &e->q->w[i];
 		uint32_t tb_max = 0, tt_max = 0;
 
+		if (w == drive)
+			continue;
+		w->titled.count = 0;
+		w->titled_at = 0;
 		for (size_t j = 0; j < w->list.count; j++) {
 			uint32_t code = w->list.v[j].code;
 
 			if (code >> 2 > tb_max)
 				tb_max = code >> 2;
+			if ((code & 3) == 0)
+				continue;
 			if ((code & 3) > tt_max)
 				tt_max = code & 3;
+			if (w->titled.count == w->titled.cap)
+				search_list_reserve(&w->titled, 1);
+			w->titled.v[w->titled.count++] = w->list.v[j];
 		}
 		for (unsigned l = 0; l < 256; l++) {
 			w->ub_title[l] = search_tfnorm(tt_max,
@@ -2352,30 +2370,48 @@ search_eval_bounds(struct search_eval *e)
 
 /* Whether doc, of quantised lengths qt and qb, where the cursor of the
  * word drive stands, scores no more than the worst of a full heap, for
- * any frequencies the other words may have there.  The bound sums the
- * same terms in the same order as search_eval_doc(), each at least as
+ * any frequencies the other words may have there: first as if each had
+ * it in the title, then, if that is not enough, only those whose
+ * titled lists have it (the title weighs most).  The bound sums the
+ * same terms in the same order as search_eval_score(), each at least as
  * large, so it is at least the score (floating point sums and products
  * of positive numbers keep their order); SEARCH_PRUNE_SLACK covers a
  * last bit of search_tfnorm() at huge frequencies.  A candidate that
  * only ties the worst is out too: it comes after it in number order. */
 static int
 search_eval_hopeless(struct search_eval *e, const struct search_qword *drive,
-    uint8_t qt, uint8_t qb)
+    uint32_t doc, uint8_t qt, uint8_t qb)
 {
-	double ub = 0;
+	double ub = 0, own = search_eval_word(e, drive, qt, qb);
+	double worst = e->top.v[0].score;
 
 	if (!e->bounded)
-		search_eval_bounds(e);
+		search_eval_bounds(e, drive);
 	for (size_t i = 0; i < e->q->count; i++) {
 		const struct search_qword *w = &e->q->w[i];
 
 		if (w == drive)
-			ub += search_eval_word(e, w, qt, qb);
+			ub += own;
 		else
 			ub += w->idf * (SEARCH_TITLE_BOOST *
 			    w->ub_title[qt] + w->ub_body[qb]);
 	}
-	return ub + ub * SEARCH_PRUNE_SLACK <= e->top.v[0].score;
+	if (ub + ub * SEARCH_PRUNE_SLACK <= worst)
+		return 1;
+	ub = 0;
+	for (size_t i = 0; i < e->q->count; i++) {
+		struct search_qword *w = &e->q->w[i];
+
+		if (w == drive)
+			ub += own;
+		else if (search_seek(&w->titled, &w->titled_at, doc))
+			ub += w->idf * (SEARCH_TITLE_BOOST *
+			    w->ub_title[qt] + w->ub_body[qb]);
+		else
+			ub += w->idf * (SEARCH_TITLE_BOOST * 0.0 +
+			    w->ub_body[qb]);
+	}
+	return ub + ub * SEARCH_PRUNE_SLACK <= worst;
 }
 
 /* Score the numbers that have every word, driven by the rarest; *all
@@ -2384,13 +2420,14 @@ static int
 search_eval_and(struct search_eval *e, int *all)
 {
 	struct search_q *q = e->q;
-	size_t order[SEARCH_TERMS_MAX], n = q->count;
+	size_t order[SEARCH_TERMS_MAX], n = q->count, others = 0;
 	struct search_qword *drive;
 	int mrc;
 
 	for (size_t i = 0; i < n; i++) {
 		size_t j = i;
 
+		others += q->w[i].list.count;
 		while (j > 0 && q->w[order[j - 1]].list.count >
 		    q->w[i].list.count) {
 			order[j] = order[j - 1];
@@ -2399,6 +2436,7 @@ search_eval_and(struct search_eval *e, int *all)
 		order[j] = i;
 	}
 	drive = &q->w[order[0]];
+	others -= drive->list.count;
 	*all = 0;
 	for (drive->at = 0; drive->at < drive->list.count; drive->at++) {
 		uint32_t doc = drive->list.v[drive->at].doc;
@@ -2408,14 +2446,18 @@ search_eval_and(struct search_eval *e, int *all)
 
 		/* MaxScore: once the heap is full (so some number had every
 		 * word), a number whose lengths and rarest word leave it no
-		 * chance is not looked for in the other lists. */
-		if (e->prune && n > 1 && e->top.count == e->top.cap) {
+		 * chance is not looked for in the other lists.  The bounds
+		 * take a pass over those lists: worth it only for many
+		 * candidates still to come. */
+		if (e->prune && n > 1 && e->top.count == e->top.cap &&
+		    (e->bounded || (drive->list.count - drive->at) *
+		    SEARCH_PRUNE_RATIO >= others)) {
 			if ((mrc = search_eval_lens(e, doc, &ok, &qt,
 			    &qb)) != 0)
 				return mrc;
 			if (!ok)
 				continue;
-			if (search_eval_hopeless(e, drive, qt, qb)) {
+			if (search_eval_hopeless(e, drive, doc, qt, qb)) {
 				e->pruned++;
 				continue;
 			}
@@ -2483,8 +2525,10 @@ search_eval(struct search_eval *e, size_t cap)
 {
 	int mrc, all;
 
-	for (size_t i = 0; i < e->q->count; i++)
+	for (size_t i = 0; i < e->q->count; i++) {
 		e->q->w[i].at = 0;
+		e->q->w[i].titled_at = 0;
+	}
 	memset(e->filter_at, 0, sizeof(e->filter_at));
 	e->chunk = UINT32_MAX;
 	e->norms = NULL;
