@@ -43,6 +43,28 @@
  * title's weighted SEARCH_TITLE_BOOST, summed over the query words, with
  * the document frequency of a word the number of articles with any of its
  * terms.
+ *
+ * A query reads the whole posting list of each word (the union of its
+ * terms'; the document frequency needs it) and of each filter, into
+ * buffers kept from one query to the next (st->search_cache, up to
+ * SEARCH_KEEP_BYTES), then walks the rarest word's list and looks each
+ * number up in the others.  Two frequent words make every article a
+ * candidate: that was the slow tail of search (tens of thousands of
+ * lookups and scores for ten results).  So, once the heap of the best
+ * candidates is full, a candidate is first bounded (MaxScore): its
+ * lengths and the rarest word's frequencies give that word's exact
+ * part; each other word's part is bounded by its greatest frequencies
+ * (search_eval_bounds(), title and body apart) at this candidate's
+ * lengths, counting the title, which weighs most, only if the word's
+ * titled postings (those with a title frequency) have the number.  A
+ * candidate whose bound is no more than the worst of the heap cannot
+ * enter it and is not looked up in the other lists.  The bound adds the
+ * same terms in the same order as the score, each at least as large,
+ * so pruning changes nothing: the same results, in the same order, with
+ * the same scores as scoring every candidate (search_set_exhaustive(),
+ * tests/unit/search_test.c).  The bounds cost a pass over the other
+ * lists, so pruning starts only when enough candidates remain (a rare
+ * word with a frequent one has few).
  */
 #include <assert.h>
 #include <stdlib.h>
