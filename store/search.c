@@ -93,7 +93,7 @@
 #define SEARCH_TFN_MAX		16	/* body frequencies remembered */
 #define SEARCH_KEEP_BYTES	(8u << 20)	/* query buffers kept */
 #define SEARCH_PRUNE_SLACK	1e-9	/* of a bound, relative */
-#define SEARCH_PRUNE_RATIO	8	/* others' postings per candidate left */
+#define SEARCH_PRUNE_RATIO	8	/* other postings per candidate */
 #define SEARCH_MARK		"reindex"	/* meta: a rebuild under way */
 #define SEARCH_MARK_FIXED	16
 

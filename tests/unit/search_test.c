@@ -868,6 +868,14 @@ TEST(articles_written_during_a_reindex_are_indexed_once)
 	fx_close(&f);
 }
 
+/* Append word, then a space, times times to the *n bytes at buf. */
+static void
+fx_words(char *buf, size_t cap, size_t *n, const char *word, unsigned times)
+{
+	for (unsigned i = 0; i < times; i++)
+		*n += (size_t)snprintf(buf + *n, cap - *n, "%s ", word);
+}
+
 /*
  * Many articles with both words of a query, at many frequencies and
  * lengths: the best few leave most of them no chance, so the pruned
@@ -902,18 +910,14 @@ TEST(pruning_gives_exactly_the_exhaustive_results)
 
 			snprintf(key, sizeof(key), "p%03u", k);
 			snprintf(title, sizeof(title), "Fiche %u", k);
-			for (unsigned w = 0; w < (k % 40 ? 1 + k % 3 : 8); w++)
-				n += (size_t)snprintf(text + n, sizeof(text) - n,
-				    "imprimante ");
-			for (unsigned w = 0; w < (k % 40 ? 1 + k % 2 : 8); w++)
-				n += (size_t)snprintf(text + n, sizeof(text) - n,
-				    "serveur ");
-			if (k % 4 == 1)
-				n += (size_t)snprintf(text + n, sizeof(text) - n,
-				    "onduleur ");
-			for (unsigned w = 0; k % 40 && w < (k * 7) % 60; w++)
-				n += (size_t)snprintf(text + n, sizeof(text) - n,
-				    "bureau%u ", w);
+			fx_words(text, sizeof(text), &n, "imprimante",
+			    k % 40 ? 1 + k % 3 : 8);
+			fx_words(text, sizeof(text), &n, "serveur",
+			    k % 40 ? 1 + k % 2 : 8);
+			fx_words(text, sizeof(text), &n, "onduleur",
+			    k % 4 == 1);
+			fx_words(text, sizeof(text), &n, "bureau",
+			    k % 40 ? (k * 7) % 60 : 0);
 			in[j].buf = fx_sign(&f, &a, NULL, &in[j].len);
 		}
 		REQUIRE(store_ingest(f.st, in, 50, TS0 + 10000000, o,
