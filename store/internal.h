@@ -23,6 +23,7 @@
 #define STORE_TSID_LEN (8 + RECORD_ID_LEN)
 
 struct search_pending;
+struct search_cache;
 struct store_job;
 struct store_pool;
 struct text;
@@ -54,6 +55,9 @@ struct store {
 	/* search.c: postings of the write transaction not yet written;
 	 * NULL when none (always so between transactions). */
 	struct search_pending *search_pending;
+	/* search.c: the buffers of queries, kept for the next one, or
+	 * NULL before the first. */
+	struct search_cache *search_cache;
 	unsigned verify_threads;	/* for ingest, 1 to STORE_THREADS_MAX */
 	struct store_pool *pool;	/* store.c: verifying workers, or NULL */
 	struct store_job *job;		/* store.c: the writer thread, or NULL */
@@ -170,6 +174,9 @@ int search_article_prepared(struct store *st, MDB_txn *txn, const char *key,
  */
 int search_flush(struct store *st, MDB_txn *txn);
 void search_discard(struct store *st);
+
+/* search.c, at store_close(): free st->search_cache. */
+void search_cache_free(struct store *st);
 
 /*
  * check.c: a check in progress (store/check.h).  check_problem() reports

@@ -43,6 +43,28 @@
  * title's weighted SEARCH_TITLE_BOOST, summed over the query words, with
  * the document frequency of a word the number of articles with any of its
  * terms.
+ *
+ * A query reads the whole posting list of each word (the union of its
+ * terms'; the document frequency needs it) and of each filter, into
+ * buffers kept from one query to the next (st->search_cache, up to
+ * SEARCH_KEEP_BYTES), then walks the rarest word's list and looks each
+ * number up in the others.  Two frequent words make every article a
+ * candidate: that was the slow tail of search (tens of thousands of
+ * lookups and scores for ten results).  So, once the heap of the best
+ * candidates is full, a candidate is first bounded (MaxScore): its
+ * lengths and the rarest word's frequencies give that word's exact
+ * part; each other word's part is bounded by its greatest frequencies
+ * (search_eval_bounds(), title and body apart) at this candidate's
+ * lengths, counting the title, which weighs most, only if the word's
+ * titled postings (those with a title frequency) have the number.  A
+ * candidate whose bound is no more than the worst of the heap cannot
+ * enter it and is not looked up in the other lists.  The bound adds the
+ * same terms in the same order as the score, each at least as large,
+ * so pruning changes nothing: the same results, in the same order, with
+ * the same scores as scoring every candidate (search_set_exhaustive(),
+ * tests/unit/search_test.c).  The bounds cost a pass over the other
+ * lists, so pruning starts only when enough candidates remain (a rare
+ * word with a frequent one has few).
  */
 #include <assert.h>
 #include <stdlib.h>
@@ -69,6 +91,9 @@
 #define SEARCH_LEAD_WORDS	12
 #define SEARCH_MARKS_MAX	32
 #define SEARCH_TFN_MAX		16	/* body frequencies remembered */
+#define SEARCH_KEEP_BYTES	(8u << 20)	/* query buffers kept */
+#define SEARCH_PRUNE_SLACK	1e-9	/* of a bound, relative */
+#define SEARCH_PRUNE_RATIO	8	/* other postings per candidate */
 #define SEARCH_MARK		"reindex"	/* meta: a rebuild under way */
 #define SEARCH_MARK_FIXED	16
 
@@ -1635,6 +1660,13 @@ struct search_qword {
 	struct search_list list;
 	size_t at;			/* evaluation cursor in list */
 	double idf;
+	/* For pruning (search_eval_bounds()): the postings of list with
+	 * the word in the title, and the frequency parts of the greatest
+	 * frequencies at each quantised title and body length. */
+	struct search_list titled;
+	size_t titled_at;		/* evaluation cursor in titled */
+	double ub_title[256];
+	double ub_body[256];
 };
 
 struct search_q {
@@ -1647,6 +1679,23 @@ struct search_q {
 struct search_scored {
 	uint32_t doc;
 	double score;
+};
+
+/* The best candidates so far: a heap of at most cap, the worst on top. */
+struct search_top {
+	struct search_scored *v;
+	size_t count, cap;
+};
+
+/* What queries keep between them (st->search_cache): their buffers,
+ * whose pages would otherwise be mapped and cleared again for each
+ * query, up to SEARCH_KEEP_BYTES, and what the last one did. */
+struct search_cache {
+	struct search_q q;
+	struct search_list filter[4];
+	struct search_top top;
+	struct search_work work;
+	int exhaustive;
 };
 
 /* Make room for more postings in l. */
@@ -1689,8 +1738,10 @@ search_q_word(void *ctx, const struct text_word *w)
 		return 1;
 	}
 	qw = &q->w[q->count++];
-	memset(qw, 0, sizeof(*qw));
 	qw->count = w->count;
+	qw->list.count = 0;
+	qw->at = 0;
+	qw->titled.count = 0;
 	for (unsigned i = 0; i < w->count; i++) {
 		qw->term_len[i] = w->term_len[i];
 		memcpy(qw->term[i], w->term[i], w->term_len[i]);
@@ -1698,14 +1749,70 @@ search_q_word(void *ctx, const struct text_word *w)
 	return 0;
 }
 
+/* Keep l's buffer if *kept bytes leave room for it, else free it. */
 static void
-search_q_free(struct search_q *q)
+search_list_keep(struct search_list *l, size_t *kept)
 {
-	for (size_t i = 0; i < q->count; i++)
-		free(q->w[i].list.v);
+	size_t len = l->cap * sizeof(*l->v);
+
+	if (*kept + len <= SEARCH_KEEP_BYTES) {
+		*kept += len;
+	} else {
+		free(l->v);
+		l->v = NULL;
+		l->cap = 0;
+	}
+	l->count = 0;
+}
+
+/* After a query: the buffers of c, up to SEARCH_KEEP_BYTES in all. */
+static void
+search_cache_trim(struct search_cache *c)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < SEARCH_TERMS_MAX; i++)
+		search_list_keep(&c->q.w[i].list, &kept);
+	for (size_t i = 0; i < SEARCH_TERMS_MAX; i++)
+		search_list_keep(&c->q.w[i].titled, &kept);
 	for (size_t i = 0; i < TEXT_FORMS_MAX; i++)
-		free(q->scratch[i].v);
-	free(q);
+		search_list_keep(&c->q.scratch[i], &kept);
+	for (size_t i = 0; i < 4; i++)
+		search_list_keep(&c->filter[i], &kept);
+	if (c->top.cap * sizeof(*c->top.v) > SEARCH_KEEP_BYTES / 16) {
+		free(c->top.v);
+		c->top.v = NULL;
+		c->top.cap = 0;
+	}
+	c->top.count = 0;
+}
+
+static struct search_cache *
+search_cache_of(struct store *st)
+{
+	if (st->search_cache == NULL)
+		st->search_cache = xcalloc(1, sizeof(*st->search_cache));
+	return st->search_cache;
+}
+
+void
+search_cache_free(struct store *st)
+{
+	struct search_cache *c = st->search_cache;
+
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < SEARCH_TERMS_MAX; i++) {
+		free(c->q.w[i].list.v);
+		free(c->q.w[i].titled.v);
+	}
+	for (size_t i = 0; i < TEXT_FORMS_MAX; i++)
+		free(c->q.scratch[i].v);
+	for (size_t i = 0; i < 4; i++)
+		free(c->filter[i].v);
+	free(c->top.v);
+	free(c);
+	st->search_cache = NULL;
 }
 
 /* Append the postings of term to l, in number order. */
@@ -1717,31 +1824,21 @@ search_read_term(MDB_cursor *c, const char *term, size_t tlen,
 	MDB_val k, v;
 	const uint8_t *p, *end;
 	uint32_t d, delta, code;
-	size_t bytes = 0;
 	int mrc;
 
-	/* Two walks over the blocks: a posting takes 2 bytes at least, so
-	 * their sizes bound the list, which then grows once. */
+	/* One walk over the blocks: a posting takes 2 bytes at least, so
+	 * the size of a block bounds its postings.  The list keeps its
+	 * buffer from query to query, so it rarely grows. */
 	k.mv_size = search_block_key(bk, term, tlen, 0);
 	k.mv_data = bk;
 	mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 	while (mrc == 0 && search_is_block_of(&k, bk, tlen)) {
+		struct search_post *o;
+
 		if (v.mv_size < 4)
 			return MDB_CORRUPTED;
-		bytes += v.mv_size - 4;
-		mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
-	}
-	if (mrc != 0 && mrc != MDB_NOTFOUND)
-		return mrc;
-	if (bytes == 0)
-		return 0;
-	search_list_reserve(l, bytes / 2);
-	k.mv_size = search_block_key(bk, term, tlen, 0);
-	k.mv_data = bk;
-	mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-	while (mrc == 0 && search_is_block_of(&k, bk, tlen)) {
-		struct search_post *o = l->v + l->count;
-
+		search_list_reserve(l, (v.mv_size - 4) / 2);
+		o = l->v + l->count;
 		d = search_get_be32((const uint8_t *)k.mv_data + tlen + 1);
 		p = (const uint8_t *)v.mv_data + 4;
 		end = (const uint8_t *)v.mv_data + v.mv_size;
@@ -2076,12 +2173,6 @@ search_snippet(struct text *t, const struct search_q *q,
 
 /* ---- the query ---- */
 
-/* The best candidates so far: a heap of at most cap, the worst on top. */
-struct search_top {
-	struct search_scored *v;
-	size_t count, cap;
-};
-
 /* One evaluation of a query over its postings. */
 struct search_eval {
 	struct store *st;
@@ -2099,6 +2190,9 @@ struct search_eval {
 	uint32_t chunk;			/* of norms, UINT32_MAX for none */
 	const uint8_t *norms;		/* valid until the txn ends */
 	size_t scored;			/* candidates given a score */
+	size_t pruned;			/* candidates that could not make it */
+	int prune;			/* skip those (else score them all) */
+	int bounded;			/* the words' ub_* are set */
 	struct search_top top;
 };
 
@@ -2162,7 +2256,7 @@ search_tfnorm(uint32_t tf, double norm)
 }
 
 /* search_tfnorm() of a field, remembered in tfn for small tf. */
-static double
+static inline double
 search_tfnorm_of(double (*tfn)[256], uint32_t tf, uint32_t tf_max,
     const double norm[256], uint8_t len)
 {
@@ -2175,17 +2269,15 @@ search_tfnorm_of(double (*tfn)[256], uint32_t tf, uint32_t tf_max,
 	return tfn[tf][len];
 }
 
-/* Score doc, which has all the words, or any in the fallback, if it
- * passes the filters and is live.  The word cursors stand at doc or past
- * it.  Returns 0 or an LMDB code. */
-static int
-search_eval_doc(struct search_eval *e, uint32_t doc)
+/* Whether doc passes the filters and is live (*ok), and if so its
+ * quantised title and body lengths.  Returns 0 or an LMDB code. */
+static inline int
+search_eval_lens(struct search_eval *e, uint32_t doc, int *ok, uint8_t *qt,
+    uint8_t *qb)
 {
-	struct search_q *q = e->q;
-	double score = 0;
-	uint8_t qt, qb;
 	int mrc;
 
+	*ok = 0;
 	for (size_t i = 0; i < e->nfilter; i++)
 		if (!search_seek(&e->filter[i], &e->filter_at[i], doc))
 			return 0;
@@ -2204,25 +2296,144 @@ search_eval_doc(struct search_eval *e, uint32_t doc)
 	}
 	if (e->norms == NULL)
 		return 0;
-	qt = e->norms[2 * (doc % SEARCH_NORMS_CHUNK)];
-	qb = e->norms[2 * (doc % SEARCH_NORMS_CHUNK) + 1];
-	if (qt == SEARCH_NORM_DEAD)
+	*qt = e->norms[2 * (doc % SEARCH_NORMS_CHUNK)];
+	*qb = e->norms[2 * (doc % SEARCH_NORMS_CHUNK) + 1];
+	if (*qt == SEARCH_NORM_DEAD)
 		return 0;	/* taken out, postings left */
+	*ok = 1;
+	return 0;
+}
+
+/* What word w adds to the score of the number its cursor stands at, of
+ * quantised lengths qt and qb. */
+static inline double
+search_eval_word(struct search_eval *e, const struct search_qword *w,
+    uint8_t qt, uint8_t qb)
+{
+	uint32_t code = w->list.v[w->at].code;
+
+	return w->idf * (SEARCH_TITLE_BOOST * search_tfnorm_of(e->tfn_title,
+	    code & 3, 4, e->norm_title, qt) + search_tfnorm_of(e->tfn_body,
+	    code >> 2, SEARCH_TFN_MAX, e->norm_body, qb));
+}
+
+/* Score doc, of quantised lengths qt and qb, which has all the words,
+ * or any in the fallback, and passes the filters.  The word cursors
+ * stand at doc or past it. */
+static inline void
+search_eval_score(struct search_eval *e, uint32_t doc, uint8_t qt,
+    uint8_t qb)
+{
+	struct search_q *q = e->q;
+	double score = 0;
+
 	for (size_t i = 0; i < q->count; i++) {
 		const struct search_qword *w = &q->w[i];
-		uint32_t code;
 
 		if (w->at == w->list.count || w->list.v[w->at].doc != doc)
 			continue;
-		code = w->list.v[w->at].code;
-		score += w->idf * (SEARCH_TITLE_BOOST *
-		    search_tfnorm_of(e->tfn_title, code & 3, 4, e->norm_title,
-		    qt) + search_tfnorm_of(e->tfn_body, code >> 2,
-		    SEARCH_TFN_MAX, e->norm_body, qb));
+		score += search_eval_word(e, w, qt, qb);
 	}
 	e->scored++;
 	search_top_add(&e->top, doc, score);
+}
+
+/* Score doc as search_eval_score() if it passes the filters and is
+ * live.  Returns 0 or an LMDB code. */
+static int
+search_eval_doc(struct search_eval *e, uint32_t doc)
+{
+	uint8_t qt, qb;
+	int mrc, ok;
+
+	if ((mrc = search_eval_lens(e, doc, &ok, &qt, &qb)) != 0 || !ok)
+		return mrc;
+	search_eval_score(e, doc, qt, qb);
 	return 0;
+}
+
+/* Set the titled, ub_title and ub_body of each word but drive: the
+ * frequency parts of its greatest frequencies (of a union, those of the
+ * larger of each field) at each length, which bound those of any number
+ * it has (search_tfnorm() grows with the frequency). */
+static void
+search_eval_bounds(struct search_eval *e, const struct search_qword *drive)
+{
+	for (size_t i = 0; i < e->q->count; i++) {
+		struct search_qword *w = &e->q->w[i];
+		uint32_t tb_max = 0, tt_max = 0;
+
+		if (w == drive)
+			continue;
+		w->titled.count = 0;
+		w->titled_at = 0;
+		for (size_t j = 0; j < w->list.count; j++) {
+			uint32_t code = w->list.v[j].code;
+
+			if (code >> 2 > tb_max)
+				tb_max = code >> 2;
+			if ((code & 3) == 0)
+				continue;
+			if ((code & 3) > tt_max)
+				tt_max = code & 3;
+			if (w->titled.count == w->titled.cap)
+				search_list_reserve(&w->titled, 1);
+			w->titled.v[w->titled.count++] = w->list.v[j];
+		}
+		for (unsigned l = 0; l < 256; l++) {
+			w->ub_title[l] = search_tfnorm(tt_max,
+			    e->norm_title[l]);
+			w->ub_body[l] = search_tfnorm(tb_max,
+			    e->norm_body[l]);
+		}
+	}
+	e->bounded = 1;
+}
+
+/* Whether doc, of quantised lengths qt and qb, where the cursor of the
+ * word drive stands, scores no more than the worst of a full heap, for
+ * any frequencies the other words may have there: first as if each had
+ * it in the title, then, if that is not enough, only those whose
+ * titled lists have it (the title weighs most).  The bound sums the
+ * same terms in the same order as search_eval_score(), each at least as
+ * large, so it is at least the score (floating point sums and products
+ * of positive numbers keep their order); SEARCH_PRUNE_SLACK covers a
+ * last bit of search_tfnorm() at huge frequencies.  A candidate that
+ * only ties the worst is out too: it comes after it in number order. */
+static int
+search_eval_hopeless(struct search_eval *e, const struct search_qword *drive,
+    uint32_t doc, uint8_t qt, uint8_t qb)
+{
+	double ub = 0, own = search_eval_word(e, drive, qt, qb);
+	double worst = e->top.v[0].score;
+
+	if (!e->bounded)
+		search_eval_bounds(e, drive);
+	for (size_t i = 0; i < e->q->count; i++) {
+		const struct search_qword *w = &e->q->w[i];
+
+		if (w == drive)
+			ub += own;
+		else
+			ub += w->idf * (SEARCH_TITLE_BOOST *
+			    w->ub_title[qt] + w->ub_body[qb]);
+	}
+	if (ub + ub * SEARCH_PRUNE_SLACK <= worst)
+		return 1;
+	ub = 0;
+	for (size_t i = 0; i < e->q->count; i++) {
+		struct search_qword *w = &e->q->w[i];
+
+		if (w == drive)
+			ub += own;
+		else if (search_seek(&w->titled, &w->titled_at, doc))
+			ub += w->idf * (SEARCH_TITLE_BOOST *
+			    w->ub_title[qt] + w->ub_body[qb]);
+		else
+			ub += w->idf * (SEARCH_TITLE_BOOST * 0.0 +
+			    w->ub_body[qb]);
+	}
+	return ub + ub * SEARCH_PRUNE_SLACK <= worst;
 }
 
 /* Score the numbers that have every word, driven by the rarest; *all
@@ -2231,13 +2442,14 @@ static int
 search_eval_and(struct search_eval *e, int *all)
 {
 	struct search_q *q = e->q;
-	size_t order[SEARCH_TERMS_MAX], n = q->count;
+	size_t order[SEARCH_TERMS_MAX], n = q->count, others = 0;
 	struct search_qword *drive;
 	int mrc;
 
 	for (size_t i = 0; i < n; i++) {
 		size_t j = i;
 
+		others += q->w[i].list.count;
 		while (j > 0 && q->w[order[j - 1]].list.count >
 		    q->w[i].list.count) {
 			order[j] = order[j - 1];
@@ -2246,11 +2458,33 @@ search_eval_and(struct search_eval *e, int *all)
 		order[j] = i;
 	}
 	drive = &q->w[order[0]];
+	others -= drive->list.count;
 	*all = 0;
 	for (drive->at = 0; drive->at < drive->list.count; drive->at++) {
 		uint32_t doc = drive->list.v[drive->at].doc;
+		uint8_t qt, qb;
+		int lens = 0, ok;
 		size_t j;
 
+		/* MaxScore: once the heap is full (so some number had every
+		 * word), a number whose lengths and rarest word leave it no
+		 * chance is not looked for in the other lists.  The bounds
+		 * take a pass over those lists: worth it only for many
+		 * candidates still to come. */
+		if (e->prune && n > 1 && e->top.count == e->top.cap &&
+		    (e->bounded || (drive->list.count - drive->at) *
+		    SEARCH_PRUNE_RATIO >= others)) {
+			if ((mrc = search_eval_lens(e, doc, &ok, &qt,
+			    &qb)) != 0)
+				return mrc;
+			if (!ok)
+				continue;
+			if (search_eval_hopeless(e, drive, doc, qt, qb)) {
+				e->pruned++;
+				continue;
+			}
+			lens = 1;
+		}
 		for (j = 1; j < n; j++)
 			if (!search_seek(&q->w[order[j]].list,
 			    &q->w[order[j]].at, doc))
@@ -2261,8 +2495,11 @@ search_eval_and(struct search_eval *e, int *all)
 			continue;
 		}
 		*all = 1;
-		if ((mrc = search_eval_doc(e, doc)) != 0)
+		if (!lens && (mrc = search_eval_lens(e, doc, &ok, &qt,
+		    &qb)) != 0)
 			return mrc;
+		if (lens || ok)
+			search_eval_score(e, doc, qt, qb);
 	}
 	return 0;
 }
@@ -2310,12 +2547,15 @@ search_eval(struct search_eval *e, size_t cap)
 {
 	int mrc, all;
 
-	for (size_t i = 0; i < e->q->count; i++)
+	for (size_t i = 0; i < e->q->count; i++) {
 		e->q->w[i].at = 0;
+		e->q->w[i].titled_at = 0;
+	}
 	memset(e->filter_at, 0, sizeof(e->filter_at));
 	e->chunk = UINT32_MAX;
 	e->norms = NULL;
 	e->scored = 0;
+	e->pruned = 0;
 	e->top.count = 0;
 	if (cap > e->top.cap) {
 		e->top.v = xrealloc(e->top.v, cap * sizeof(*e->top.v));
@@ -2403,10 +2643,11 @@ search_result(struct store *st, MDB_txn *txn, struct text *t,
 
 static int
 search_run(struct store *st, MDB_txn *txn, struct text *t,
-    struct search_q *q, const struct search_filter *f,
+    struct search_cache *sc, const struct search_filter *f,
     struct search_result *out, size_t limit, size_t *count)
 {
-	struct search_list fl[4] = { { 0 } };
+	struct search_list *fl = sc->filter;
+	struct search_q *q = &sc->q;
 	struct search_stats_v s;
 	struct search_eval e;
 	MDB_cursor *c;
@@ -2439,23 +2680,29 @@ search_run(struct store *st, MDB_txn *txn, struct text *t,
 	search_eval_init(&e, st, txn, q, &s);
 	e.filter = fl;
 	e.nfilter = nfl;
+	e.prune = !sc->exhaustive;
+	e.top = sc->top;
 	/* The best few are enough unless many of them are no longer
-	 * served (search_result()): then again with more. */
+	 * served (search_result()): then again with more.  Candidates
+	 * pruned count as candidates: the next round, with more room,
+	 * may need them. */
 	cap = 2 * limit;
 	while (mrc == 0 && (mrc = search_eval(&e, cap)) == 0) {
+		size_t cands = e.scored + e.pruned;
+
+		sc->work.scored += e.scored;
+		sc->work.pruned += e.pruned;
 		for (size_t i = done; i < e.top.count && found < limit &&
 		    mrc == 0; i++)
 			if (search_result(st, txn, t, q, &e.top.v[i],
 			    &out[found], &mrc))
 				found++;
 		done = e.top.count;
-		if (found == limit || e.scored <= e.top.count)
+		if (found == limit || cands <= e.top.count)
 			break;
-		cap = 4 * cap < e.scored ? 4 * cap : e.scored;
+		cap = 4 * cap < cands ? 4 * cap : cands;
 	}
-	free(e.top.v);
-	for (size_t i = 0; i < nfl; i++)
-		free(fl[i].v);
+	sc->top = e.top;
 	*count = found;
 	return mrc;
 }
@@ -2466,6 +2713,7 @@ search_query(struct store *st, const char *query,
     size_t *count, struct errbuf *eb)
 {
 	size_t len = strlen(query);
+	struct search_cache *sc;
 	struct search_q *q;
 	struct text *t;
 	MDB_txn *txn;
@@ -2477,12 +2725,16 @@ search_query(struct store *st, const char *query,
 	if (limit > SEARCH_LIMIT_MAX)
 		return fail(eb, AMIE_EUSAGE, "%zu results asked, "
 		    "limit %d", limit, SEARCH_LIMIT_MAX);
-	q = xcalloc(1, sizeof(*q));
+	sc = search_cache_of(st);
+	memset(&sc->work, 0, sizeof(sc->work));
+	q = &sc->q;
+	q->count = 0;
+	q->too_many = 0;
 	t = st->text;
 	text_words(t, query, len, TEXT_LANG_ANY, search_q_word, q);
 	if (q->count == 0 || q->too_many) {
 		mrc = q->count == 0;
-		search_q_free(q);
+		search_cache_trim(sc);
 		if (mrc)
 			return fail(eb, AMIE_EUSAGE,
 			    "no words to search for");
@@ -2492,13 +2744,29 @@ search_query(struct store *st, const char *query,
 	*count = 0;
 	if ((mrc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) == 0) {
 		if (limit > 0)
-			mrc = search_run(st, txn, t, q, f, out, limit, count);
+			mrc = search_run(st, txn, t, sc, f, out, limit,
+			    count);
 		mdb_txn_abort(txn);
 	}
-	search_q_free(q);
+	search_cache_trim(sc);
 	if (mrc != 0)
 		return store_fail(eb, mrc, "search");
 	return 0;
+}
+
+void
+search_work(struct store *st, struct search_work *w)
+{
+	if (st->search_cache == NULL)
+		memset(w, 0, sizeof(*w));
+	else
+		*w = st->search_cache->work;
+}
+
+void
+search_set_exhaustive(struct store *st, int exhaustive)
+{
+	search_cache_of(st)->exhaustive = exhaustive;
 }
 
 /* Bytes of the pages of one database.  Exact: neither search database

@@ -56,6 +56,27 @@ int search_query(struct store *st, const char *query,
     size_t *count, struct errbuf *eb);
 
 /*
+ * What the last search_query() on st did, for tests and benchmarks:
+ * candidates (numbers with every word, or any in the fallback, that pass
+ * the filters) scored, and candidates pruned, left out without being
+ * looked up in every word's postings because their score could not
+ * reach the results (MaxScore; see search.c).
+ */
+struct search_work {
+	uint64_t scored;
+	uint64_t pruned;
+};
+
+void search_work(struct store *st, struct search_work *w);
+
+/*
+ * With exhaustive set, search_query() on st scores every candidate and
+ * prunes none: the reference the pruned path must equal, same results
+ * in the same order with the same scores.  For tests and benchmarks.
+ */
+void search_set_exhaustive(struct store *st, int exhaustive);
+
+/*
  * Rebuild the whole index from the records, in one write transaction.
  * Returns 0 or AMIE_EIO.  *articles gets the number indexed.  A rebuild
  * in steps under way (below) is over with it.

@@ -201,6 +201,7 @@ store_close(struct store **st)
 	text_free(&(*st)->text);
 	text_free(&(*st)->wtext);
 	search_discard(*st);
+	search_cache_free(*st);
 	mdb_env_close((*st)->env);
 	free(*st);
 	*st = NULL;
