@@ -7,11 +7,11 @@
  * extensions (short ids, content splits).  The figure is the distinct
  * LMDB leaf pages both snapshots read (itemset_snap_pages), and its
  * growth from one size to the next against the growth of log2(n); the
- * cursor operations behind them (itemset_snap_reads) are printed beside.  Items are
- * written straight through itemset_add() in write transactions of our
- * own, as the unit tests do: records would have to be signed and
- * verified otherwise.  Prints
- * tab-separated rows: figure, value, unit, limit, ratio, target, verdict.
+ * cursor operations behind them (itemset_snap_reads) are printed
+ * beside.  Items are written straight through itemset_add() in write
+ * transactions of our own, as the unit tests do: records would have to
+ * be signed and verified otherwise.  Prints tab-separated rows: figure,
+ * value, unit, limit, ratio, target, verdict.
  */
 #include <math.h>
 #include <stdio.h>

@@ -87,10 +87,10 @@ struct link {
 	unsigned neg_ext;		/* NEG_EXT_* both sides announced */
 	int dead;			/* to be freed at the next tick */
 	uint64_t created_ms, last_recv_ms, last_ping_ms, next_sync_ms;
-	/* A reconciliation ended before it was done (timed out, or ended
-	 * for the map to grow): sync again once what it found is fetched,
-	 * not after the whole interval.  A first sync of a large set takes
-	 * several sessions. */
+	/* A reconciliation ended before it was done (timed out, ended for
+	 * the map to grow, or found [sync] session_ids ids to fetch): sync
+	 * again once what it found is fetched, not after the whole
+	 * interval.  A first sync of a large set takes several sessions. */
 	int resync;
 	uint64_t sessions_started;	/* reconciliations we started */
 	/* joining: the link that carries our JOIN */

@@ -41,14 +41,15 @@
 #define NET_TICK_MS		200
 #define NET_RECV_SLICE_MS	10	/* reading, then back to poll */
 #define NET_FEATURE_SHORT_IDS	"neg-short-ids"	/* NEG_EXT_SHORT_IDS */
-#define NET_FEATURE_CONTENT_SPLITS "neg-content-splits" /* NEG_EXT_CONTENT_SPLITS */
+/* NEG_EXT_CONTENT_SPLITS */
+#define NET_FEATURE_CONTENT_SPLITS	"neg-content-splits"
 #define NET_INGEST_SLICE_MS	15	/* an ingest slice takes... */
 #define NET_INGEST_SLICE_MIN	16	/* ...with this many records */
 #define NET_INGEST_SLICE_MAX	512	/* ...to this many */
 #define NET_PING_MS		10000
 #define NET_DEAD_MS		30000	/* no message for this long: reset */
 #define NET_HANDSHAKE_MS	15000	/* no HELLO answer for this long */
-#define NET_SESSION_MAX_MS	600000	/* a reconciliation we started, at most */
+#define NET_SESSION_MAX_MS	600000	/* our reconciliation, at most */
 #define NET_JOIN_TIMEOUT_MS	20000
 #define NET_BACKOFF_MIN_MS	1000
 #define NET_BACKOFF_MAX_MS	60000

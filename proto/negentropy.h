@@ -110,10 +110,10 @@
  * pieces have 16 items on average but one in eight has 32 or more.  Under
  * a frame limit, a split that might not fit in the rest of the message
  * (64 bytes a piece) is done in NEG_BUCKETS too, so that any split fits
- * in a message of its own.  The bounds are then mostly items
- * both sides hold where their sets agree, on which a store can keep its
- * accumulators (store/itemset.h), so that a range's fingerprint costs it
- * a few reads, not a descent to the items.
+ * in a message of its own.  The bounds are then mostly items both sides
+ * hold where their sets agree, on which a store can keep its accumulators
+ * (store/itemset.h), so that a range's fingerprint costs it a few reads,
+ * not a descent to the items.
  */
 #define NEG_EXT_CONTENT_SPLITS 0x2u	/* extension flag */
 #define NEG_LEVEL_MAX 6			/* levels of an item, at most */

@@ -315,7 +315,8 @@ ladder_add(struct store *st, MDB_txn *txn, const uint8_t k[STORE_TSID_LEN])
 		if ((mrc = run_find(c, l, k, &r)) != 0)
 			break;
 		if (!r.head && memcmp(r.key, k, STORE_TSID_LEN) == 0) {
-			mrc = MDB_CORRUPTED; /* a run of an item not in the set */
+			/* a run of an item that was not in the set */
+			mrc = MDB_CORRUPTED;
 			break;
 		}
 		if (l > level) {

@@ -761,7 +761,8 @@ TEST(sequential_items_cost_a_step_each)
 	fprintf(stderr, "  (2000 items in sequence: %llu reads, %llu pages)\n",
 	    (unsigned long long)(itemset_snap_reads(s) - r0),
 	    (unsigned long long)(itemset_snap_pages(s) - p0));
-	CHECK(itemset_snap_reads(s) - r0 <= 2000 + 1 + 16 * ITEMSET_LEVELS + 16);
+	CHECK(itemset_snap_reads(s) - r0 <=
+	    2000 + 1 + 16 * ITEMSET_LEVELS + 16);
 	CHECK(itemset_snap_pages(s) - p0 <= 2000 / 40 + 2 * ITEMSET_LEVELS);
 	r0 = itemset_snap_reads(s);
 	for (i = 0; i < 10; i++)
