@@ -422,7 +422,10 @@ TEST(ranges_answer_as_a_vector)
 	uint8_t s1[NEG_ID_LEN], s2[NEG_ID_LEN];
 	uint64_t seed = 11;
 	size_t k, i, n, begin, end, x1, x2, trial;
+	size_t p1[NEG_SPLIT_MAX], p2[NEG_SPLIT_MAX], n1, n2;
+	unsigned l1, l2;
 
+	high_levels = 1;
 	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
 		n = sizes[k];
 		REQUIRE(fx_open(&f) == 0);
@@ -441,6 +444,24 @@ TEST(ranges_answer_as_a_vector)
 			REQUIRE(vs.sum(vs.ctx, begin, end, s1, NULL) == 0);
 			REQUIRE(ss->sum(ss->ctx, begin, end, s2, &eb) == 0);
 			CHECK(memcmp(s1, s2, NEG_ID_LEN) == 0);
+
+			/* The same split points, and the same items. */
+			REQUIRE(vs.splits(vs.ctx, begin, end, p1, &n1, &l1,
+			    NULL) == 0);
+			REQUIRE(ss->splits(ss->ctx, begin, end, p2, &n2, &l2,
+			    &eb) == 0);
+			CHECK_EQ_INT(n2, n1);
+			if (n1 > 0 && n1 == n2) {
+				CHECK_EQ_INT(l2, l1);
+				CHECK(memcmp(p1, p2, n1 * sizeof(*p1)) == 0);
+			}
+			if (begin < end) {
+				REQUIRE(ss->item(ss->ctx, begin, &it, &eb) == 0);
+				CHECK(item_cmp(&it, &v.items[begin]) == 0);
+				REQUIRE(ss->item(ss->ctx, end - 1, &it, &eb) ==
+				    0);
+				CHECK(item_cmp(&it, &v.items[end - 1]) == 0);
+			}
 
 			/* A bound near an item, shortened or not. */
 			memset(&b, 0, sizeof(b));
@@ -464,6 +485,7 @@ TEST(ranges_answer_as_a_vector)
 		free(items);
 		fx_close(&f);
 	}
+	high_levels = 0;
 }
 
 /* A whole session: every message, and what the client learnt. */
