@@ -93,6 +93,7 @@ struct link {
 	 * interval.  A first sync of a large set takes several sessions. */
 	int resync;
 	uint64_t sessions_started;	/* reconciliations we started */
+	uint64_t records_known;		/* came, but were stored already */
 	/* joining: the link that carries our JOIN */
 	int joining;
 	struct control_ticket *join_ticket;
@@ -198,7 +199,122 @@ struct net {
 	size_t slice;			/* records in the next slice */
 	uint64_t ingest_turn;		/* which link's slice comes next */
 	uint64_t recv_until_ms;		/* end of this poll's reading */
+	/* Ids asked for with a WANT on some link and not come yet, with
+	 * when: another link does not ask for them too (a node that joins
+	 * hears of every record from each of its peers).  Open addressing,
+	 * cap a power of two, a zero time marks a free slot. */
+	uint8_t (*inflight)[32];
+	uint64_t *inflight_ms;
+	size_t inflight_count, inflight_cap;
 };
+
+/* The slot of id in net's in-flight set, or of the free slot it would
+ * take. */
+static size_t
+net_inflight_slot(const struct net *net, const uint8_t id[32])
+{
+	size_t mask = net->inflight_cap - 1, i;
+	uint64_t h;
+
+	memcpy(&h, id, sizeof(h)); /* ids are hashes */
+	for (i = (size_t)h & mask; net->inflight_ms[i] != 0;
+	     i = (i + 1) & mask)
+		if (memcmp(net->inflight[i], id, 32) == 0)
+			break;
+	return i;
+}
+
+/* Whether id was asked for less than NET_DEAD_MS ago, on any link. */
+static int
+net_inflight_has(const struct net *net, const uint8_t id[32])
+{
+	size_t i;
+
+	if (net->inflight_cap == 0)
+		return 0;
+	i = net_inflight_slot(net, id);
+	return net->inflight_ms[i] != 0 &&
+	    net->tick_ms - net->inflight_ms[i] < NET_DEAD_MS;
+}
+
+/* Take slot i out, moving up the entries after it that probed past it. */
+static void
+net_inflight_remove(struct net *net, size_t i)
+{
+	size_t mask = net->inflight_cap - 1, j = i, home;
+	uint64_t h;
+
+	net->inflight_ms[i] = 0;
+	net->inflight_count--;
+	for (;;) {
+		j = (j + 1) & mask;
+		if (net->inflight_ms[j] == 0)
+			return;
+		memcpy(&h, net->inflight[j], sizeof(h));
+		home = (size_t)h & mask;
+		/* Entry j stays unless its home is not in (i, j]. */
+		if (i <= j ? (home > i && home <= j) : (home > i || home <= j))
+			continue;
+		memcpy(net->inflight[i], net->inflight[j], 32);
+		net->inflight_ms[i] = net->inflight_ms[j];
+		net->inflight_ms[j] = 0;
+		i = j;
+	}
+}
+
+/* Forget id, come or given up. */
+static void
+net_inflight_del(struct net *net, const uint8_t id[32])
+{
+	size_t i;
+
+	if (net->inflight_cap == 0)
+		return;
+	i = net_inflight_slot(net, id);
+	if (net->inflight_ms[i] != 0)
+		net_inflight_remove(net, i);
+}
+
+/* Remember id as asked for now; entries past NET_DEAD_MS go when the set
+ * grows. */
+static void
+net_inflight_add(struct net *net, const uint8_t id[32])
+{
+	uint8_t (*old)[32] = net->inflight;
+	uint64_t *old_ms = net->inflight_ms;
+	size_t old_cap = net->inflight_cap, i;
+
+	if (2 * (net->inflight_count + 1) > net->inflight_cap) {
+		size_t live = 0;
+
+		for (i = 0; i < old_cap; i++)
+			live += old_ms[i] != 0 &&
+			    net->tick_ms - old_ms[i] < NET_DEAD_MS;
+		net->inflight_cap = 1024;
+		while (net->inflight_cap < 4 * (live + 1))
+			net->inflight_cap *= 2;
+		net->inflight = xcalloc(net->inflight_cap, 32);
+		net->inflight_ms = xcalloc(net->inflight_cap,
+		    sizeof(*net->inflight_ms));
+		net->inflight_count = 0;
+		for (i = 0; i < old_cap; i++)
+			if (old_ms[i] != 0 &&
+			    net->tick_ms - old_ms[i] < NET_DEAD_MS) {
+				size_t j = net_inflight_slot(net, old[i]);
+
+				memcpy(net->inflight[j], old[i], 32);
+				net->inflight_ms[j] = old_ms[i];
+				net->inflight_count++;
+			}
+		free(old);
+		free(old_ms);
+	}
+	i = net_inflight_slot(net, id);
+	if (net->inflight_ms[i] == 0)
+		net->inflight_count++;
+	memcpy(net->inflight[i], id, 32);
+	net->inflight_ms[i] = net->tick_ms != 0 ? net->tick_ms : 1;
+}
 
 static uint64_t
 net_rand64(void)
@@ -632,7 +748,7 @@ net_want_more(struct link *l)
 
 	while (l->wants_out < NET_WANTS_INFLIGHT &&
 	    l->need_pos < l->need_count && scanned < NET_WANT_SCAN_MAX) {
-		size_t start = l->need_pos, n = 0;
+		size_t start = l->need_pos, n = 0, kept;
 
 		/* What another link fetched meanwhile is not asked again:
 		 * the ids to ask for are packed at start.  During a first
@@ -649,11 +765,25 @@ net_want_more(struct link *l)
 			    take * 32);
 			l->need_pos += take;
 			scanned += take;
-			n += store_missing(l->net->node->store,
+			take = store_missing(l->net->node->store,
 			    &l->need[start + n], take);
+			/* Nor what another link asked for and awaits. */
+			kept = 0;
+			for (size_t i = 0; i < take; i++) {
+				if (net_inflight_has(l->net,
+				    l->need[start + n + i]))
+					continue;
+				if (kept != i)
+					memcpy(l->need[start + n + kept],
+					    l->need[start + n + i], 32);
+				kept++;
+			}
+			n += kept;
 		}
 		if (n == 0)
 			continue;
+		for (size_t i = 0; i < n; i++)
+			net_inflight_add(l->net, l->need[start + i]);
 		mpw_init(&w, WIRE_MSG_MAX);
 		wire_ids(&w, WIRE_WANT,
 		    (const uint8_t (*)[32])l->need[start], (uint32_t)n);
@@ -908,6 +1038,7 @@ net_records_done(struct link *l, const struct store_out *out, size_t count,
 	int bad = 0;
 
 	for (size_t i = 0; i < count; i++) {
+		net_inflight_del(net, out[i].id);
 		if (out[i].stored) {
 			memcpy(fresh[nfresh++], out[i].id, 32);
 			if (strcmp(out[i].kind, "charter") == 0 ||
@@ -916,8 +1047,10 @@ net_records_done(struct link *l, const struct store_out *out, size_t count,
 				*membership = 1;
 			continue;
 		}
-		if (out[i].code == 0)
+		if (out[i].code == 0) {
+			l->records_known++;
 			continue;
+		}
 		l->errors++;
 		net_tally_of(net, l->key)->refused++;
 		snprintf(l->last_error, sizeof(l->last_error), "%.127s",
@@ -1982,6 +2115,8 @@ net_close(struct net **netp)
 	net->node->net = NULL;
 	sodium_memzero(net->curve_sk, sizeof(net->curve_sk));
 	free(net->members);
+	free(net->inflight);
+	free(net->inflight_ms);
 	free(net);
 	*netp = NULL;
 }
@@ -2546,7 +2681,7 @@ net_peer_row(struct mpw *w, struct net *net, const uint8_t key[32],
 	nodeid_format(id, key);
 	if (member_get(net->node->store, key, &mi, &eb) != 0)
 		mi.name[0] = '\0';
-	mpw_map(w, l != NULL && l->has_clock_skew ? 19 : 18);
+	mpw_map(w, l != NULL && l->has_clock_skew ? 20 : 19);
 	mpw_cstr(w, "bytes_received");
 	mpw_uint(w, l != NULL ? l->bytes_received : 0);
 	mpw_cstr(w, "bytes_sent");
@@ -2557,6 +2692,8 @@ net_peer_row(struct mpw *w, struct net *net, const uint8_t key[32],
 	}
 	mpw_cstr(w, "direction");
 	mpw_cstr(w, l == NULL ? "" : l->outbound ? "out" : "in");
+	mpw_cstr(w, "duplicates");
+	mpw_uint(w, l != NULL ? l->records_known : 0);
 	mpw_cstr(w, "endpoint");
 	mpw_cstr(w, l != NULL ? l->endpoint : "");
 	mpw_cstr(w, "errors");
