@@ -658,18 +658,29 @@ net_connect(struct net *net, const uint8_t key[32], const char *endpoint)
 	return l;
 }
 
+/* The HELLO features we announce, and the extension each stands for. */
+static const struct {
+	const char *name;
+	unsigned ext;
+} net_features[] = {
+	{ NET_FEATURE_SHORT_IDS, NEG_EXT_SHORT_IDS },
+	{ NET_FEATURE_CONTENT_SPLITS, NEG_EXT_CONTENT_SPLITS },
+};
+
+#define NET_FEATURES (sizeof(net_features) / sizeof(net_features[0]))
+
 static void
 net_send_hello(struct link *l)
 {
 	struct net *net = l->net;
+	const char *features[NET_FEATURES];
 	struct mpw w;
 
-	static const char *const features[] = { NET_FEATURE_SHORT_IDS,
-		NET_FEATURE_CONTENT_SPLITS };
-
+	for (size_t k = 0; k < NET_FEATURES; k++)
+		features[k] = net_features[k].name;
 	mpw_init(&w, WIRE_MSG_MAX);
 	wire_hello(&w, net->network_id, net->node->conf.name, features,
-	    sizeof(features) / sizeof(features[0]));
+	    NET_FEATURES);
 	net_send(l, &w);
 	mpw_release(&w);
 }
@@ -678,21 +689,15 @@ net_send_hello(struct link *l)
 static unsigned
 net_hello_ext(const struct wire_msg *m)
 {
-	static const struct {
-		const char *name;
-		unsigned ext;
-	} known[] = {
-		{ NET_FEATURE_SHORT_IDS, NEG_EXT_SHORT_IDS },
-		{ NET_FEATURE_CONTENT_SPLITS, NEG_EXT_CONTENT_SPLITS },
-	};
 	unsigned ext = 0;
 
 	for (uint32_t i = 0; i < m->features_count; i++)
-		for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
-			if (m->features[i].len == strlen(known[k].name) &&
-			    memcmp(m->features[i].s, known[k].name,
+		for (size_t k = 0; k < NET_FEATURES; k++)
+			if (m->features[i].len ==
+			    strlen(net_features[k].name) &&
+			    memcmp(m->features[i].s, net_features[k].name,
 			    m->features[i].len) == 0)
-				ext |= known[k].ext;
+				ext |= net_features[k].ext;
 	return ext;
 }
 

@@ -459,7 +459,6 @@ snap_page(struct itemset_snap *s, const void *p)
 	uintptr_t page = (uintptr_t)p / s->psize + 1, *old;
 	size_t i, cap;
 
-	s->reads++;
 	if (2 * (s->npages + 1) > s->pages_cap) {
 		old = s->pages;
 		cap = s->pages_cap;
@@ -467,11 +466,9 @@ snap_page(struct itemset_snap *s, const void *p)
 		s->pages = xcalloc(s->pages_cap, sizeof(*s->pages));
 		s->npages = 0;
 		for (i = 0; i < cap; i++)
-			if (old[i] != 0) {
-				s->reads--;
+			if (old[i] != 0)
 				snap_page(s,
 				    (void *)((old[i] - 1) * s->psize));
-			}
 		free(old);
 	}
 	i = (size_t)((page * 0x9e3779b97f4a7c15ull) >> 20) &
@@ -520,6 +517,7 @@ snap_run(struct itemset_snap *s, int first, unsigned level, int head,
 		return 0;
 	if (mrc != 0)
 		return store_fail(eb, mrc, "itemset");
+	s->reads++;
 	snap_page(s, v.mv_data);
 	if (run_decode(r, &k, &v) != 0)
 		return snap_corrupt(eb, level);
@@ -548,6 +546,7 @@ snap_item_read(struct itemset_snap *s, MDB_cursor *c, int first, int head,
 		return store_fail(eb, mrc, "itemset: items");
 	if (key.mv_size != STORE_TSID_LEN)
 		return fail(eb, AMIE_EIO, "itemset: an item is malformed");
+	s->reads++;
 	snap_page(s, key.mv_data);
 	memcpy(out, key.mv_data, STORE_TSID_LEN);
 	*found = 1;

@@ -951,6 +951,33 @@ reopen_rebuilds(struct fx *f, struct neg_item *items, size_t count)
 	fx_close(f);
 }
 
+/* 3,000 random items in fresh store f, sorted; first gets the key of the
+ * first. */
+static struct neg_item *
+old_items(struct fx *f, uint64_t seed, uint8_t first[STORE_TSID_LEN])
+{
+	struct neg_item *items = fill(f, &seed, 3000);
+
+	qsort(items, 3000, sizeof(*items), item_cmp);
+	store_be64(first, items[0].ts);
+	memcpy(first + 8, items[0].id, NEG_ID_LEN);
+	return items;
+}
+
+/* Put the entry (k, v) into f's chunks, emptied first with drop, as an
+ * earlier layout wrote it. */
+static void
+old_entry(struct fx *f, int drop, const void *k, size_t klen, const void *v,
+    size_t vlen)
+{
+	MDB_txn *txn;
+
+	REQUIRE(mdb_txn_begin(f->st->env, NULL, 0, &txn) == 0);
+	REQUIRE(!drop || mdb_drop(txn, f->st->chunks, 0) == 0);
+	REQUIRE(store_put(txn, f->st->chunks, k, klen, v, vlen, 0) == 0);
+	REQUIRE(mdb_txn_commit(txn) == 0);
+}
+
 /*
  * A store of the single-level layout (chunks keyed by the bare item key,
  * count (4) || sum (32)) gets its ladder built from the items at open.
@@ -962,18 +989,9 @@ TEST(chunks_of_the_single_level_layout_are_rebuilt_at_open)
 	struct errbuf eb = { 0 };
 	uint8_t k[STORE_TSID_LEN];
 	uint8_t v[4 + NEG_ID_LEN] = { 0 };
-	uint64_t seed = 31;
-	MDB_txn *txn;
 
-	items = fill(&f, &seed, 3000);
-	qsort(items, 3000, sizeof(*items), item_cmp);
-	REQUIRE(mdb_txn_begin(f.st->env, NULL, 0, &txn) == 0);
-	REQUIRE(mdb_drop(txn, f.st->chunks, 0) == 0);
-	store_be64(k, items[0].ts);
-	memcpy(k + 8, items[0].id, NEG_ID_LEN);
-	REQUIRE(
-	    store_put(txn, f.st->chunks, k, sizeof(k), v, sizeof(v), 0) == 0);
-	REQUIRE(mdb_txn_commit(txn) == 0);
+	items = old_items(&f, 31, k);
+	old_entry(&f, 1, k, sizeof(k), v, sizeof(v));
 	CHECK_EQ_INT(itemset_verify(f.st, &eb), AMIE_EIO);
 	reopen_rebuilds(&f, items, 3000);
 }
@@ -990,24 +1008,14 @@ TEST(chunks_of_the_entry_per_row_layout_are_rebuilt_at_open)
 	struct errbuf eb = { 0 };
 	uint8_t k[1 + STORE_TSID_LEN] = { 0 };
 	uint8_t v[8 + 4 + NEG_ID_LEN] = { 0 };
-	uint64_t seed = 41;
-	MDB_txn *txn;
 
-	items = fill(&f, &seed, 3000);
-	qsort(items, 3000, sizeof(*items), item_cmp);
-	REQUIRE(mdb_txn_begin(f.st->env, NULL, 0, &txn) == 0);
-	REQUIRE(mdb_drop(txn, f.st->chunks, 0) == 0);
+	items = old_items(&f, 41, k + 1);
 	/* A level-0 entry and the root above it, as that layout wrote. */
-	store_be64(k + 1, items[0].ts);
-	memcpy(k + 1 + 8, items[0].id, NEG_ID_LEN);
 	store_be64(v, 3000);
 	v[11] = 16;
-	REQUIRE(
-	    store_put(txn, f.st->chunks, k, sizeof(k), v, sizeof(v), 0) == 0);
+	old_entry(&f, 1, k, sizeof(k), v, sizeof(v));
 	k[0] = 1;
-	REQUIRE(
-	    store_put(txn, f.st->chunks, k, sizeof(k), v, sizeof(v), 0) == 0);
-	REQUIRE(mdb_txn_commit(txn) == 0);
+	old_entry(&f, 0, k, sizeof(k), v, sizeof(v));
 	CHECK_EQ_INT(itemset_verify(f.st, &eb), AMIE_EIO);
 	fprintf(stderr, "  (as expected: %s)\n", eb.msg);
 	CHECK_EQ_INT(itemset_snap_open(f.st, &s, &eb), AMIE_EIO);
@@ -1025,20 +1033,11 @@ TEST(chunks_of_the_node_tree_layout_are_rebuilt_at_open)
 	struct errbuf eb = { 0 };
 	uint8_t k[1 + STORE_TSID_LEN] = { 0 };
 	uint8_t v[2 + STORE_TSID_LEN] = { 2, 1 };
-	uint64_t seed = 43;
-	MDB_txn *txn;
 
-	items = fill(&f, &seed, 3000);
-	qsort(items, 3000, sizeof(*items), item_cmp);
-	REQUIRE(mdb_txn_begin(f.st->env, NULL, 0, &txn) == 0);
-	REQUIRE(mdb_drop(txn, f.st->chunks, 0) == 0);
+	items = old_items(&f, 43, k + 1);
 	/* A leaf of one item, as that layout wrote. */
-	store_be64(k + 1, items[0].ts);
-	memcpy(k + 1 + 8, items[0].id, NEG_ID_LEN);
 	memcpy(v + 2, k + 1, STORE_TSID_LEN);
-	REQUIRE(
-	    store_put(txn, f.st->chunks, k, sizeof(k), v, sizeof(v), 0) == 0);
-	REQUIRE(mdb_txn_commit(txn) == 0);
+	old_entry(&f, 1, k, sizeof(k), v, sizeof(v));
 	CHECK_EQ_INT(itemset_verify(f.st, &eb), AMIE_EIO);
 	reopen_rebuilds(&f, items, 3000);
 }
