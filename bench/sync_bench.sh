@@ -17,6 +17,10 @@ trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "
 port=$((40000 + $$ % 10000))
 
 now_ms() { date +%s%3N; }
+pct() {	# FILE FRACTION: that percentile of the times in FILE, nearest rank
+	sort -n "$1" | awk -v f="$2" '{ a[NR] = $1 } END {
+	    i = int(NR * f + 0.999); printf "%.1f", a[i < 1 ? 1 : i] }'
+}
 wait_until() {	# SECONDS COMMAND...
 	deadline=$(($(date +%s) + $1))
 	shift
@@ -126,9 +130,8 @@ row "sync, $K spread missing: round trips" "$TRIPS" "rounds" "-" "-" "(printed)"
 # The same command on an idle node first, for comparison.
 : >"$T/idle_lat"
 for i in $(seq 40); do
-	s0=$(now_ms)
-	"$AMIE" --dir "$T/B1" status --json >/dev/null 2>&1
-	echo $(($(now_ms) - s0)) >>"$T/idle_lat"
+	"$CTL" time "$T/idle_lat" "$AMIE" --dir "$T/B1" status --json \
+	    >/dev/null 2>&1
 done
 node C
 CPID=$LASTPID
@@ -138,10 +141,9 @@ t0=$(now_ms)
 join C A
 deadline=$(($(date +%s) + 600))
 while :; do
-	s0=$(now_ms)
-	got=$("$AMIE" --dir "$T/C" status --json 2>/dev/null |
-	    sed -n 's/^ *"records": \([0-9]*\).*/\1/p')
-	echo $(($(now_ms) - s0)) >>"$T/status_lat"
+	"$CTL" time "$T/status_lat" "$AMIE" --dir "$T/C" status --json \
+	    >"$T/status.json" 2>/dev/null
+	got=$(sed -n 's/^ *"records": \([0-9]*\).*/\1/p' "$T/status.json")
 	r=$(awk '/^RssAnon:/ { print $2 }' "/proc/$CPID/status" 2>/dev/null)
 	[ -n "$r" ] && [ "$r" -gt "$RSS" ] && RSS=$r
 	[ "${got:-0}" -ge "$N" ] && break
@@ -152,10 +154,10 @@ t1=$(now_ms)
 RATE=$(awk -v n="$N" -v ms="$((t1 - t0))" 'BEGIN{printf "%.0f", n * 1000 / ms}')
 row "bare Ed25519 verify, 1 core (same records)" "$VERIFY" "records/s" "-" "-" "-" "-"
 row "initial sync of $N records" "$RATE" "records/s" "$VERIFY" "$(awk -v a="$RATE" -v l="$VERIFY" 'BEGIN{printf "%.2f", a/l}')" ">= 0.50" "$(awk -v a="$RATE" -v l="$VERIFY" 'BEGIN{print (a/l >= 0.5) ? "pass" : "FAIL"}')"
-SP50=$(sort -n "$T/status_lat" | awk '{a[NR] = $1} END {print a[int((NR + 1) * 0.5)]}')
-SP99=$(sort -n "$T/status_lat" | awk '{a[NR] = $1} END {i = int(NR * 0.99 + 0.999); print a[i < 1 ? 1 : i]}')
+SP50=$(pct "$T/status_lat" 0.5)
+SP99=$(pct "$T/status_lat" 0.99)
 SN=$(wc -l <"$T/status_lat")
-IP99=$(sort -n "$T/idle_lat" | awk '{a[NR] = $1} END {i = int(NR * 0.99 + 0.999); print a[i < 1 ? 1 : i]}')
+IP99=$(pct "$T/idle_lat" 0.99)
 row "amie status on an idle node, p99 (40 runs)" "$IP99" "ms" "-" "-" "(printed)" "-"
 row "amie status during initial sync, p50 ($SN runs)" "$SP50" "ms" "-" "-" "(printed)" "-"
 row "amie status during initial sync, p99" "$SP99" "ms" "50" "$(awk -v a="$SP99" 'BEGIN{printf "%.2f", a/50}')" "< 1.00" "$(awk -v a="$SP99" 'BEGIN{print (a < 50) ? "pass" : "FAIL"}')"
@@ -169,14 +171,13 @@ for q in imprimante "bail dhcp" reseau poste "changement de box" \
     imprimantes reserver "port du reseau" article box; do
 	j=0
 	while [ $j -lt 10 ]; do
-		t0=$(now_ms)
-		"$AMIE" --dir "$T/A" kb search $q >/dev/null 2>&1
-		echo $(($(now_ms) - t0)) >>"$T/lat"
+		"$CTL" time "$T/lat" "$AMIE" --dir "$T/A" kb search $q \
+		    >/dev/null 2>&1
 		j=$((j + 1))
 	done
 done
-P50=$(sort -n "$T/lat" | awk '{a[NR] = $1} END {print a[int(NR * 0.5)]}')
-P99=$(sort -n "$T/lat" | awk '{a[NR] = $1} END {print a[int(NR * 0.99)]}')
+P50=$(pct "$T/lat" 0.5)
+P99=$(pct "$T/lat" 0.99)
 row "kb search through the CLI, p50 (100 queries)" "$P50" "ms" "-" "-" "(printed)" "-"
 row "kb search through the CLI, p99" "$P99" "ms" "-" "-" "(printed)" "-"
 
