@@ -50,6 +50,7 @@ struct net_client {
 	uint64_t last_ms;	/* when the peer's last message came */
 	uint8_t (*have)[32];
 	size_t have_count, have_cap;
+	size_t found;		/* ids to fetch it found */
 };
 
 /* The other side's reconciliation, which we answer. */
@@ -92,7 +93,14 @@ struct link {
 	 * again once what it found is fetched, not after the whole
 	 * interval.  A first sync of a large set takes several sessions. */
 	int resync;
+	/* The message the session would have sent next when it ended at
+	 * session_ids: the next one goes on from it (neg_continue()), and
+	 * so starts as soon as half of those ids are asked for, while the
+	 * rest are fetched. */
+	uint8_t *resume;
+	size_t resume_len;
 	uint64_t sessions_started;	/* reconciliations we started */
+	uint64_t sessions_continued;	/* of them, from l->resume */
 	uint64_t records_known;		/* came, but were stored already */
 	/* joining: the link that carries our JOIN */
 	int joining;
@@ -596,6 +604,7 @@ net_link_free(struct link *l)
 	}
 	free(l->need);
 	free(l->cs.have);
+	free(l->resume);
 	free(l->join_ticket);
 	free(l);
 }
@@ -701,7 +710,23 @@ net_hello_ext(const struct wire_msg *m)
 	return ext;
 }
 
-/* Start a reconciliation on l, as the initiating side. */
+/* Ids l has to ask for and has not yet. */
+static size_t
+net_need_left(const struct link *l)
+{
+	return l->need_count - l->need_pos;
+}
+
+static void
+net_resume_forget(struct link *l)
+{
+	free(l->resume);
+	l->resume = NULL;
+	l->resume_len = 0;
+}
+
+/* Start a reconciliation on l, as the initiating side: a new one, or
+ * one that goes on from where the last one stopped. */
 static void
 net_client_start(struct link *l)
 {
@@ -727,18 +752,27 @@ net_client_start(struct link *l)
 	cs->last_ms = cs->started_ms;
 	l->sessions_started++;
 	cs->have_count = 0;
+	cs->found = 0;
 	neg_buf_init(&out);
-	if (neg_initiate(&cs->neg, &out, &eb) != 0) {
+	if (l->resume != NULL ?
+	    neg_continue(&cs->neg, l->resume, l->resume_len, &eb) :
+	    neg_initiate(&cs->neg, &out, &eb)) {
 		log_msg(LOG_ERR, "net: sync: %s", eb.msg);
 		neg_buf_release(&out);
+		net_resume_forget(l);
 		net_client_end(l);
 		return;
 	}
 	mpw_init(&w, WIRE_MSG_MAX);
-	wire_neg(&w, WIRE_NEG_OPEN, cs->id, out.data, out.len);
+	if (l->resume != NULL) {
+		wire_neg(&w, WIRE_NEG_OPEN, cs->id, l->resume, l->resume_len);
+		l->sessions_continued++;
+	} else
+		wire_neg(&w, WIRE_NEG_OPEN, cs->id, out.data, out.len);
 	net_send(l, &w);
 	mpw_release(&w);
 	neg_buf_release(&out);
+	net_resume_forget(l);
 	for (size_t i = 0; i < NET_WAITERS_MAX; i++)
 		if (l->net->waiters[i].ticket != NULL)
 			l->net->waiters[i].sessions++;
@@ -814,6 +848,15 @@ net_want_pending(const struct link *l)
 static void
 net_need_add(struct link *l, const uint8_t id[32])
 {
+	/* What was asked for already makes room first: a session can add
+	 * to the list while the last one's finds are still fetched. */
+	if (l->need_count == l->need_cap && l->need_pos > 0) {
+		memmove(l->need, l->need[l->need_pos],
+		    net_need_left(l) * 32);
+		l->need_count -= l->need_pos;
+		l->need_base += l->need_pos;
+		l->need_pos = 0;
+	}
 	if (l->need_count == l->need_cap) {
 		l->need_cap = l->need_cap ? 2 * l->need_cap : 256;
 		l->need = xrealloc(l->need, l->need_cap * 32);
@@ -851,6 +894,7 @@ net_on_id(void *ctx, int have, const uint8_t id[NEG_ID_LEN],
 		    NET_NEED_MAX);
 	if (!have) {
 		net_need_add(l, id);
+		cs->found++;
 		return 0;
 	}
 	if (cs->have_count == cs->have_cap) {
@@ -887,17 +931,22 @@ net_client_msg(struct link *l, const struct wire_msg *m)
 		return;
 	}
 	mpw_init(&w, WIRE_MSG_MAX);
-	if (done || l->need_count >= l->net->node->conf.session_ids) {
+	if (done || cs->found >= l->net->node->conf.session_ids) {
 		/* Done, or enough to fetch for now: a first sync of a large
-		 * set goes on in a new session once these are fetched, so
-		 * that the list of ids to fetch stays small. */
+		 * set goes on in a new session from where this one stops,
+		 * so that the list of ids to fetch stays small. */
 		wire_neg_close(&w, cs->id);
 		net_send(l, &w);
 		if (done) {
 			l->last_sync_ms = l->net->tick_ms;
 			l->last_rounds = l->rounds;
-		} else
+		} else {
 			l->resync = 1;
+			free(l->resume);
+			l->resume = xmalloc(out.len);
+			memcpy(l->resume, out.data, out.len);
+			l->resume_len = out.len;
+		}
 		net_offer(l, (const uint8_t (*)[32])cs->have, cs->have_count);
 		cs->have_count = 0;
 		net_client_end(l);
@@ -1755,8 +1804,11 @@ net_monitor_recv(struct link *l)
 		l->created_ms = l->net->tick_ms;
 		net_client_end(l);
 		net_server_end(l);
+		/* What the last session found is forgotten, so the next one
+		 * starts from the beginning. */
 		l->need_count = l->need_pos = 0;
 		l->wants_out = 0;
+		net_resume_forget(l);
 		return;
 	}
 	if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
@@ -2309,8 +2361,10 @@ net_tick(struct net *net)
 			l->resync = 1;
 			net_client_end(l);
 		}
-		if (l->resync && !l->cs.active && l->need_count == 0 &&
-		    l->wants_out == 0 && l->inbox_count == 0) {
+		if (l->resync && !l->cs.active && (l->resume != NULL ?
+		    net_need_left(l) <= n->conf.session_ids / 2 :
+		    l->need_count == 0 && l->wants_out == 0 &&
+		    l->inbox_count == 0)) {
 			l->resync = 0;
 			l->next_sync_ms = net->tick_ms;
 		}
@@ -2686,7 +2740,7 @@ net_peer_row(struct mpw *w, struct net *net, const uint8_t key[32],
 	nodeid_format(id, key);
 	if (member_get(net->node->store, key, &mi, &eb) != 0)
 		mi.name[0] = '\0';
-	mpw_map(w, l != NULL && l->has_clock_skew ? 20 : 19);
+	mpw_map(w, l != NULL && l->has_clock_skew ? 21 : 20);
 	mpw_cstr(w, "bytes_received");
 	mpw_uint(w, l != NULL ? l->bytes_received : 0);
 	mpw_cstr(w, "bytes_sent");
@@ -2695,6 +2749,8 @@ net_peer_row(struct mpw *w, struct net *net, const uint8_t key[32],
 		mpw_cstr(w, "clock_skew_ms");
 		mpw_int(w, l->clock_skew_ms);
 	}
+	mpw_cstr(w, "continued");
+	mpw_uint(w, l != NULL ? l->sessions_continued : 0);
 	mpw_cstr(w, "direction");
 	mpw_cstr(w, l == NULL ? "" : l->outbound ? "out" : "in");
 	mpw_cstr(w, "duplicates");

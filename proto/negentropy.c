@@ -1006,6 +1006,20 @@ fail:
 }
 
 int
+neg_continue(struct neg *n, const uint8_t *msg, size_t len,
+    struct errbuf *eb)
+{
+	if (n->is_initiator)
+		return fail(eb, AMIE_EUSAGE, "negentropy: already initiated");
+	if (len < 1 || len > NEG_MSG_MAX || msg[0] != NEG_VERSION)
+		return fail(eb, AMIE_EPROTO,
+		    "negentropy: not a message to go on from");
+	n->is_initiator = 1;
+	n->last_ts_out = 0;
+	return 0;
+}
+
+int
 neg_reconcile_server(struct neg *n, const uint8_t *msg, size_t len,
     struct neg_buf *out, struct errbuf *eb)
 {

@@ -308,6 +308,20 @@ void neg_release(struct neg *n);
 int neg_initiate(struct neg *n, struct neg_buf *out, struct errbuf *eb);
 
 /*
+ * Make n the client of a session that goes on from where an earlier one
+ * stopped: msg (len bytes) is the message neg_reconcile_client() wrote in
+ * that session, with the same extensions, and that was not sent; the
+ * caller sends it now in place of neg_initiate()'s.  What the earlier
+ * session settled is skipped in it, so the new one settles only the rest,
+ * over the sets as they are now (a range that changed meanwhile costs a
+ * round more, nothing is missed).  Returns 0, AMIE_EUSAGE if n has
+ * already initiated, or AMIE_EPROTO if msg is not a message of this
+ * version of at most NEG_MSG_MAX bytes.
+ */
+int neg_continue(struct neg *n, const uint8_t *msg, size_t len,
+    struct errbuf *eb);
+
+/*
  * As the server, answer the client message of len bytes at msg, writing
  * the reply into out (replacing what out held); the reply is always sent,
  * even when it is only the version byte.  A message of an unsupported

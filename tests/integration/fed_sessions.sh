@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 # A first sync larger than [sync] session_ids goes on over several
 # reconciliations, each closed once it has found that many ids to fetch
-# and followed by the next as soon as they are fetched, and ends with
+# and followed by one that goes on from where it stopped, and ends with
 # every record.
 . tests/integration/lib.sh
 
@@ -24,6 +24,9 @@ wait_for 120 same_records A B || fail "B has $(records B) of $(records A) record
     fail "peers --json"
 SESSIONS=$(json_field sessions "$T/peers.json")
 [ "${SESSIONS:-0}" -ge 3 ] || fail "B started $SESSIONS reconciliations"
+CONTINUED=$(json_field continued "$T/peers.json")
+[ "${CONTINUED:-0}" -ge 2 ] ||
+    fail "$CONTINUED of $SESSIONS reconciliations went on from the last"
 expect_code 0 "$AMIE" --dir "$T/B" sync --wait --timeout 60
 expect_code 0 "$AMIE" --dir "$T/B" check
 stop_node "$PID_A"

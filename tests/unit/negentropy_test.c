@@ -1109,6 +1109,139 @@ pair_learnt_all(struct pair *p, struct learnt *l)
 	return 1;
 }
 
+/*
+ * Run the session of client and server from the client message in cmsg
+ * until it ends or the client has learnt stop ids it is missing: bytes
+ * both ways are added to *bytes; *done says whether it ended.  Returns
+ * the first failing code, or 0.
+ */
+static int
+pair_rounds(struct neg *client, struct neg *server, struct neg_buf *cmsg,
+    struct neg_buf *smsg, size_t stop, struct learnt *l, int *done,
+    size_t *bytes)
+{
+	struct errbuf eb = { 0 };
+	int rc = 0;
+
+	*done = 0;
+	for (unsigned r = 0; rc == 0 && !*done && l->need.count < stop &&
+	     r < 1000; r++) {
+		*bytes += cmsg->len;
+		if ((rc = neg_reconcile_server(server, cmsg->data, cmsg->len,
+		    smsg, &eb)) != 0)
+			break;
+		*bytes += smsg->len;
+		rc = neg_reconcile_client(client, smsg->data, smsg->len, cmsg,
+		    on_id, l, done, &eb);
+	}
+	if (rc != 0)
+		fprintf(stderr, "  session: %s\n", eb.msg);
+	return rc;
+}
+
+/*
+ * A session stopped once the client learnt 100 of the 207 ids it is
+ * missing, the client then storing those, and one that goes on from the
+ * message it would have sent next (neg_continue()): together they learn
+ * every difference, the second none of the first's, in fewer bytes than
+ * a new session over the sets as they are then.
+ */
+TEST(continue_goes_on_where_a_session_stopped)
+{
+	static const unsigned exts[] = { 0, NEG_EXT_SHORT_IDS,
+	    NEG_EXT_SHORT_IDS | NEG_EXT_CONTENT_SPLITS };
+
+	for (size_t e = 0; e < sizeof(exts) / sizeof(exts[0]); e++) {
+		struct pair p, q;
+		struct learnt l1 = { { 0 }, { 0 } }, l2 = { { 0 }, { 0 } };
+		struct learnt l3 = { { 0 }, { 0 } };
+		struct neg client, server;
+		struct neg_buf cmsg, smsg, resume;
+		struct errbuf eb = { 0 };
+		size_t bytes1 = 0, bytes2 = 0, fresh_bytes;
+		unsigned fresh_rounds;
+		int done = 0;
+
+		pair_open(&p, 20000, 97);
+		pair_seal(&p);
+		neg_buf_init(&cmsg);
+		neg_buf_init(&smsg);
+		REQUIRE(neg_init(&client, &p.cs, 4096, &eb) == 0);
+		REQUIRE(neg_init(&server, &p.ss, 4096, &eb) == 0);
+		neg_set_extensions(&client, exts[e]);
+		neg_set_extensions(&server, exts[e]);
+		REQUIRE(neg_initiate(&client, &cmsg, &eb) == 0);
+		CHECK_EQ_INT(pair_rounds(&client, &server, &cmsg, &smsg, 100,
+		    &l1, &done, &bytes1), 0);
+		REQUIRE(!done && l1.need.count >= 100);
+		resume = cmsg;	/* the message it would have sent */
+		neg_buf_init(&cmsg);
+		neg_release(&client);
+		neg_release(&server);
+
+		/* The client stores what it learnt it was missing. */
+		neg_vector_init(&q.cv, p.cv.count + l1.need.count);
+		neg_vector_init(&q.sv, p.sv.count);
+		for (size_t i = 0; i < p.cv.count; i++)
+			neg_vector_add(&q.cv, p.cv.items[i].ts,
+			    p.cv.items[i].id, NULL);
+		for (size_t i = 0; i < p.sv.count; i++) {
+			neg_vector_add(&q.sv, p.sv.items[i].ts,
+			    p.sv.items[i].id, NULL);
+			for (size_t k = 0; k < l1.need.count; k++)
+				if (memcmp(l1.need.ids[k], p.sv.items[i].id,
+				    NEG_ID_LEN) == 0)
+					neg_vector_add(&q.cv,
+					    p.sv.items[i].ts,
+					    p.sv.items[i].id, NULL);
+		}
+		pair_seal(&q);
+
+		REQUIRE(neg_init(&client, &q.cs, 4096, &eb) == 0);
+		REQUIRE(neg_init(&server, &q.ss, 4096, &eb) == 0);
+		neg_set_extensions(&client, exts[e]);
+		neg_set_extensions(&server, exts[e]);
+		CHECK_EQ_INT(neg_continue(&client, resume.data, resume.len,
+		    &eb), 0);
+		CHECK_EQ_INT(neg_continue(&client, resume.data, resume.len,
+		    &eb), AMIE_EUSAGE);
+		CHECK_EQ_INT(pair_rounds(&client, &server, &resume, &smsg,
+		    SIZE_MAX, &l2, &done, &bytes2), 0);
+		CHECK(done);
+		neg_release(&client);
+		neg_release(&server);
+
+		/* Both sessions together: every difference of p. */
+		for (size_t k = 0; k < l2.have.count; k++)
+			idset_add(&l1.have, l2.have.ids[k]);
+		for (size_t k = 0; k < l2.need.count; k++)
+			idset_add(&l1.need, l2.need.ids[k]);
+		CHECK(pair_learnt_all(&p, &l1));
+		/* Each difference once: the second learnt none of the
+		 * first's. */
+		CHECK(l1.need.count == 20000 / 97 + 1 &&
+		    l1.have.count == 20000 / 97 + 1);
+		/* Cheaper than starting again. */
+		CHECK_EQ_INT(pair_sync(&q, exts[e], 4096, &fresh_bytes,
+		    &fresh_rounds, &l3), 0);
+		CHECK(bytes2 < fresh_bytes);
+		printf("  ext %u: stopped after %zu bytes, went on in %zu, "
+		    "a new session %zu\n", exts[e], bytes1, bytes2,
+		    fresh_bytes);
+		neg_buf_release(&cmsg);
+		neg_buf_release(&smsg);
+		neg_buf_release(&resume);
+		pair_close(&p);
+		pair_close(&q);
+		free(l1.have.ids);
+		free(l1.need.ids);
+		free(l2.have.ids);
+		free(l2.need.ids);
+		free(l3.have.ids);
+		free(l3.need.ids);
+	}
+}
+
 TEST(short_ids_find_every_difference_in_fewer_bytes_than_v1)
 {
 	struct pair p;
@@ -1383,6 +1516,7 @@ TESTS(
 	T(session_08_same_timestamp_3000_matches_reference),
 	T(session_09_framelimit_4096_client_empty_1000_matches_reference),
 	T(session_10_small_explicit_matches_reference),
+	T(continue_goes_on_where_a_session_stopped),
 	T(short_ids_find_every_difference_in_fewer_bytes_than_v1),
 	T(short_ids_work_under_a_frame_limit),
 	T(short_ids_fall_back_on_a_prefix_collision),
