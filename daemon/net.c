@@ -725,6 +725,26 @@ net_resume_forget(struct link *l)
 	l->resume_len = 0;
 }
 
+/*
+ * Whether a link other than l has a reconciliation we started under way,
+ * or one to go on with.  l's periodic one waits for it: a node catching
+ * up would otherwise run the same long series of sessions with each of
+ * its peers at once, finding the same ids and fetching each from one.
+ * A link that waits forgets its own message to go on from, so that of
+ * several links that started together one series goes on.  A session
+ * that stalls ends within NET_DEAD_MS, and the link it was on then
+ * keeps no message to go on from.
+ */
+static int
+net_other_syncing(const struct net *net, const struct link *l)
+{
+	for (const struct link *o = net->links; o != NULL; o = o->next)
+		if (o != l && !o->dead && o->ready &&
+		    (o->cs.active || o->resume != NULL))
+			return 1;
+	return 0;
+}
+
 /* Start a reconciliation on l, as the initiating side: a new one, or
  * one that goes on from where the last one stopped. */
 static void
@@ -2369,6 +2389,13 @@ net_tick(struct net *net)
 			l->next_sync_ms = net->tick_ms;
 		}
 		if (l->ready && l->outbound && !l->cs.active &&
+		    net->tick_ms >= l->next_sync_ms &&
+		    net_other_syncing(net, l)) {
+			/* One series of sessions at a time: this link's, if
+			 * it had one, ends here (what it found is still
+			 * fetched; the rest comes with the other's). */
+			net_resume_forget(l);
+		} else if (l->ready && l->outbound && !l->cs.active &&
 		    net->tick_ms >= l->next_sync_ms) {
 			l->next_sync_ms = net->tick_ms +
 			    (uint64_t)n->conf.sync_interval_s * 1000;
