@@ -725,12 +725,16 @@ net_resume_forget(struct link *l)
 	l->resume_len = 0;
 }
 
+#define NET_OTHER_SESSION 1	/* a session under way */
+#define NET_OTHER_SERIES 2	/* a session to go on with */
+
 /*
- * Whether a link other than l has a reconciliation we started under way,
- * or one to go on with.  l's periodic one waits for it: a node catching
- * up would otherwise run the same long series of sessions with each of
- * its peers at once, finding the same ids and fetching each from one.
- * A link that waits forgets its own message to go on from, so that of
+ * Whether a link other than l has a reconciliation we started under way
+ * (NET_OTHER_SESSION), one to go on with (NET_OTHER_SERIES, first), or
+ * neither (0).  l's periodic one waits for either: a node catching up
+ * would otherwise run the same long series of sessions with each of its
+ * peers at once, finding the same ids and fetching each from one.  A
+ * link that waits for another's series forgets its own, so that of
  * several links that started together one series goes on.  A session
  * that stalls ends within NET_DEAD_MS, and the link it was on then
  * keeps no message to go on from.
@@ -738,11 +742,17 @@ net_resume_forget(struct link *l)
 static int
 net_other_syncing(const struct net *net, const struct link *l)
 {
-	for (const struct link *o = net->links; o != NULL; o = o->next)
-		if (o != l && !o->dead && o->ready &&
-		    (o->cs.active || o->resume != NULL))
-			return 1;
-	return 0;
+	int other = 0;
+
+	for (const struct link *o = net->links; o != NULL; o = o->next) {
+		if (o == l || o->dead || !o->ready)
+			continue;
+		if (o->resume != NULL)
+			return NET_OTHER_SERIES;
+		if (o->cs.active)
+			other = NET_OTHER_SESSION;
+	}
+	return other;
 }
 
 /* Start a reconciliation on l, as the initiating side: a new one, or
@@ -2389,17 +2399,20 @@ net_tick(struct net *net)
 			l->next_sync_ms = net->tick_ms;
 		}
 		if (l->ready && l->outbound && !l->cs.active &&
-		    net->tick_ms >= l->next_sync_ms &&
-		    net_other_syncing(net, l)) {
-			/* One series of sessions at a time: this link's, if
-			 * it had one, ends here (what it found is still
-			 * fetched; the rest comes with the other's). */
-			net_resume_forget(l);
-		} else if (l->ready && l->outbound && !l->cs.active &&
 		    net->tick_ms >= l->next_sync_ms) {
-			l->next_sync_ms = net->tick_ms +
-			    (uint64_t)n->conf.sync_interval_s * 1000;
-			net_client_start(l);
+			int other = net_other_syncing(net, l);
+
+			/* One series of sessions at a time: this link's, if
+			 * it had one, ends here when another has one (what
+			 * it found is still fetched; the rest comes with the
+			 * other's). */
+			if (other == NET_OTHER_SERIES)
+				net_resume_forget(l);
+			if (other == 0) {
+				l->next_sync_ms = net->tick_ms +
+				    (uint64_t)n->conf.sync_interval_s * 1000;
+				net_client_start(l);
+			}
 		}
 	}
 	/* Free the links dropped since the last tick. */
