@@ -1488,8 +1488,13 @@ net_dispatch(struct link *l, const struct wire_msg *m)
 			net_send_hello(l);
 		if (!l->ready) {
 			l->ready = 1;
-			if (l->outbound)
+			/* Our first reconciliation on it, unless another
+			 * link has one under way: the tick starts it then. */
+			if (l->outbound && !net_other_syncing(net, l)) {
+				l->next_sync_ms = net->tick_ms + (uint64_t)
+				    net->node->conf.sync_interval_s * 1000;
 				net_client_start(l);
+			}
 		}
 		return;
 	case WIRE_NEG_OPEN:
