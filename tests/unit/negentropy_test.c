@@ -1201,6 +1201,10 @@ TEST(continue_goes_on_where_a_session_stopped)
 		REQUIRE(neg_init(&server, &q.ss, 4096, &eb) == 0);
 		neg_set_extensions(&client, exts[e]);
 		neg_set_extensions(&server, exts[e]);
+		CHECK_EQ_INT(neg_continue(&client, (const uint8_t *)"\x62", 1,
+		    &eb), AMIE_EPROTO);
+		CHECK_EQ_INT(neg_continue(&client, resume.data, 0, &eb),
+		    AMIE_EPROTO);
 		CHECK_EQ_INT(neg_continue(&client, resume.data, resume.len,
 		    &eb), 0);
 		CHECK_EQ_INT(neg_continue(&client, resume.data, resume.len,
