@@ -730,8 +730,8 @@ net_resume_forget(struct link *l)
 
 /*
  * Whether a link other than l has a reconciliation we started under way
- * (NET_OTHER_SESSION), one to go on with (NET_OTHER_SERIES, first), or
- * neither (0).  l's periodic one waits for either: a node catching up
+ * or ids it found still to fetch (NET_OTHER_SESSION), one to go on with
+ * (NET_OTHER_SERIES, first), or neither (0).  l's periodic one waits for either: a node catching up
  * would otherwise run the same long series of sessions with each of its
  * peers at once, finding the same ids and fetching each from one.  A
  * link that waits for another's series forgets its own, so that of
@@ -749,7 +749,7 @@ net_other_syncing(const struct net *net, const struct link *l)
 			continue;
 		if (o->resume != NULL)
 			return NET_OTHER_SERIES;
-		if (o->cs.active)
+		if (o->cs.active || net_need_left(o) > 0 || o->wants_out > 0)
 			other = NET_OTHER_SESSION;
 	}
 	return other;
@@ -1490,11 +1490,8 @@ net_dispatch(struct link *l, const struct wire_msg *m)
 			l->ready = 1;
 			/* Our first reconciliation on it, unless another
 			 * link has one under way: the tick starts it then. */
-			if (l->outbound && !net_other_syncing(net, l)) {
-				l->next_sync_ms = net->tick_ms + (uint64_t)
-				    net->node->conf.sync_interval_s * 1000;
+			if (l->outbound && !net_other_syncing(net, l))
 				net_client_start(l);
-			}
 		}
 		return;
 	case WIRE_NEG_OPEN:
