@@ -40,10 +40,14 @@ read -r MOST CONT <"$T/series"
 [ "${MOST:-0}" -ge 3 ] || fail "the busiest link ran $MOST sessions"
 [ "${CONT:-0}" -ge 2 ] ||
     fail "$CONT of its $MOST sessions went on from the last"
-# The others ran no series of their own: at most a session before it
-# started and one after it ended, neither going on from another.
-OTHERS=$(sed 1d "$T/series" | awk '$1 > 2 || $2 > 0 { n++ } END { print n + 0 }')
-[ "$OTHERS" = 0 ] || fail "$OTHERS other links ran a series of their own"
+# The others waited: together they went on from a session fewer times
+# than the leading link did.  (Without the wait each link runs the whole
+# series.  With it, a series can still start over on another link when
+# it breaks: the map growing under this sync ends the sessions under
+# way.)
+OTHERS=$(sed 1d "$T/series" | awk '{ n += $2 } END { print n + 0 }')
+[ "$OTHERS" -lt "$CONT" ] ||
+    fail "the other links went on $OTHERS times, the leading one $CONT"
 expect_code 0 "$AMIE" --dir "$T/C" check
 stop_node "$PID_A"
 stop_node "$PID_B"
