@@ -35,10 +35,11 @@ awk '/"continued"/ { c = $2 } /"sessions"/ { s = $2 }
 echo "  sessions, continued, per link: $(tr '\n' ';' <"$T/series")" >&2
 # A message of the peer reveals up to about 8,000 ids, so 20,000 records
 # take three sessions or more at 256 a session, those after the first
-# going on from the last (and one more may follow the series).
+# going on from the last (one more may follow the series, and one that
+# breaks when the map grows starts over).
 read -r MOST CONT <"$T/series"
 [ "${MOST:-0}" -ge 3 ] || fail "the busiest link ran $MOST sessions"
-[ "${CONT:-0}" -ge 2 ] ||
+[ "${CONT:-0}" -ge 1 ] ||
     fail "$CONT of its $MOST sessions went on from the last"
 # The others waited: together they went on from a session fewer times
 # than the leading link did.  (Without the wait each link runs the whole
