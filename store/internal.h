@@ -47,6 +47,7 @@ struct store {
 	MDB_dbi docs;		/* search.c: as search.c says */
 	size_t map_size;
 	unsigned snapshots;	/* itemset snapshots open: no remapping */
+	atomic_int unsynced;	/* a relayed commit's meta page is not flushed */
 	/* search.c's pipelines, kept warm: one for queries and checks,
 	 * one for write transactions (which may run on the writer thread
 	 * of store_ingest_start() meanwhile). */
@@ -75,6 +76,17 @@ struct store {
  * workers hold first.
  */
 int store_grow(struct store *st, struct errbuf *eb);
+/*
+ * Commit txn, a write transaction.  A durable commit (every write of the
+ * node's own, and the default) returns once the data and LMDB's meta page
+ * are on disk.  A relayed one (slices of records from peers, which the
+ * federation still holds) skips the meta page's flush (MDB_NOMETASYNC):
+ * a crash of the machine may undo it, never corrupt the store, and the
+ * next durable commit, the kernel's writeback or store_close() makes it
+ * durable.  Every commit states its mode, in its own transaction, so
+ * that no other writer's commit runs with it.
+ */
+int store_commit(struct store *st, MDB_txn *txn, int durable);
 /* Translate an LMDB code to AMIE_EIO with its text. */
 int store_fail(struct errbuf *eb, int mrc, const char *what);
 void store_be64(uint8_t out[8], uint64_t v);

@@ -51,7 +51,7 @@ invite_add(struct store *st, const uint8_t secret_hash[32],
 		mdb_txn_abort(txn);
 		return store_fail(eb, mrc, "invite");
 	}
-	if ((mrc = mdb_txn_commit(txn)) != 0)
+	if ((mrc = store_commit(st, txn, 1)) != 0)
 		return store_fail(eb, mrc, "invite");
 	return 0;
 }
@@ -94,7 +94,7 @@ invite_use(struct store *st, const uint8_t secret_hash[32], uint64_t now_ms,
 		rc = store_fail(eb, mrc, "invite");
 		goto out;
 	}
-	if ((mrc = mdb_txn_commit(txn)) != 0)
+	if ((mrc = store_commit(st, txn, 1)) != 0)
 		return store_fail(eb, mrc, "invite");
 	return 0;
 

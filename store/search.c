@@ -1386,7 +1386,7 @@ search_write(struct store *st, int (*fn)(struct store *, MDB_txn *, void *),
 		if ((mrc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
 			return store_fail(eb, mrc, "reindex");
 		if ((mrc = fn(st, txn, arg)) == 0) {
-			mrc = mdb_txn_commit(txn);
+			mrc = store_commit(st, txn, 1);
 		} else {
 			search_discard(st);	/* before another writer */
 			mdb_txn_abort(txn);

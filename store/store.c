@@ -33,6 +33,22 @@ static void store_pool_free(struct store_pool **pp);
 static void store_job_free(struct store_job **jp);
 static void store_job_wait(struct store *st);
 
+/* Flags changed at commit (store_commit()); MDB_NOTLS is set at open. */
+int
+store_commit(struct store *st, MDB_txn *txn, int durable)
+{
+	int mrc;
+
+	if ((mrc = mdb_env_set_flags(st->env, MDB_NOMETASYNC,
+	    durable ? 0 : 1)) != 0) {
+		mdb_txn_abort(txn);
+		return mrc;
+	}
+	if ((mrc = mdb_txn_commit(txn)) == 0)
+		st->unsynced = !durable;
+	return mrc;
+}
+
 /*
  * Translate an LMDB code at the module's edge, keeping its text.  A full
  * disk says so: the write was rolled back whole and can be retried once
@@ -172,7 +188,7 @@ store_open(struct store **out, const char *path,
 		mdb_txn_abort(txn);
 		goto fail_env;
 	}
-	if ((mrc = mdb_txn_commit(txn)) != 0)
+	if ((mrc = store_commit(st, txn, 1)) != 0)
 		goto fail_env;
 	st->text = text_new();
 	st->wtext = text_new();
@@ -202,6 +218,8 @@ store_close(struct store **st)
 	text_free(&(*st)->wtext);
 	search_discard(*st);
 	search_cache_free(*st);
+	if ((*st)->unsynced)
+		(void)mdb_env_sync((*st)->env, 1);
 	mdb_env_close((*st)->env);
 	free(*st);
 	*st = NULL;
@@ -990,8 +1008,8 @@ store_ingest_forget(struct store *st, const struct store_in *in,
  */
 static int
 store_ingest_run(struct store *st, const struct store_in *in, size_t count,
-    uint64_t now_ms, struct store_out *out, int may_grow, int *grow,
-    struct errbuf *eb)
+    uint64_t now_ms, struct store_out *out, int may_grow, int durable,
+    int *grow, struct errbuf *eb)
 {
 	struct store_pool *pool = store_pool(st);
 	struct store_batch *b = NULL;
@@ -1039,7 +1057,7 @@ store_ingest_run(struct store *st, const struct store_in *in, size_t count,
 		if (mrc == 0)
 			mrc = search_flush(st, txn);
 		if (mrc == 0) {
-			mrc = mdb_txn_commit(txn);
+			mrc = store_commit(st, txn, durable);
 		} else {
 			search_discard(st);	/* before another writer */
 			mdb_txn_abort(txn);
@@ -1079,7 +1097,7 @@ store_ingest(struct store *st, const struct store_in *in, size_t count,
 	int grow;
 
 	store_job_wait(st);
-	return store_ingest_run(st, in, count, now_ms, out, 1, &grow, eb);
+	return store_ingest_run(st, in, count, now_ms, out, 1, 1, &grow, eb);
 }
 
 /*
@@ -1137,7 +1155,7 @@ store_job_run(void *arg)
 			    j->ahead_now_ms);
 		errbuf_clear(&j->eb);
 		j->rc = store_ingest_run(j->st, j->in, j->count, j->now_ms,
-		    j->out, 0, &j->grow, &j->eb);
+		    j->out, 0, 0, &j->grow, &j->eb);
 
 		pthread_mutex_lock(&j->lock);
 		j->state = STORE_JOB_DONE;
@@ -1278,7 +1296,7 @@ store_ingest_end(struct store *st, struct errbuf *eb)
 	 * the batch written again (verified again: its verdicts are gone). */
 	if (grow)
 		rc = store_ingest_run(st, j->in, j->count, j->now_ms, j->out,
-		    1, &grow, eb);
+		    1, 0, &grow, eb);
 	return rc;
 }
 

@@ -136,6 +136,11 @@ void store_ingest_forget(struct store *st, const struct store_in *in,
  * the batch to be done first.  Should the map need to grow, the writer
  * gives the batch up and store_ingest_end() grows it and writes the
  * batch again on the calling thread.
+ *
+ * It is meant for records from peers, which the federation still holds:
+ * its commits are relayed ones (store_commit() in store/internal.h),
+ * which a crash of the machine may undo but never corrupt.  The node's
+ * own writes go through store_ingest(), durable when it returns.
  */
 int store_ingest_start(struct store *st, const struct store_in *in,
     size_t count, uint64_t now_ms, struct store_out *out,

@@ -374,6 +374,63 @@ TEST(records_survive_reopening)
 	fx_close(&f);
 }
 
+/* The mode of the last commit: 1 when its meta page was left unflushed. */
+static int
+fx_relayed(struct fixture *f)
+{
+	unsigned flags = 0;
+
+	CHECK_EQ_INT(mdb_env_get_flags(f->st->env, &flags), 0);
+	CHECK_EQ_INT((flags & MDB_NOMETASYNC) != 0, f->st->unsynced);
+	return f->st->unsynced;
+}
+
+TEST(slices_from_peers_skip_the_meta_flush_and_own_writes_do_not)
+{
+	struct fixture f;
+	struct store_in in[2];
+	struct store_out o[2], o1;
+	struct errbuf eb;
+	uint8_t ids[3][32], *bufs[3], *got;
+	size_t lens[3], glen;
+
+	fx_open(&f, 1);
+	CHECK_EQ_INT(fx_relayed(&f), 0);
+	for (int i = 0; i < 3; i++) {
+		char key[16];
+
+		snprintf(key, sizeof(key), "relay%d", i);
+		bufs[i] = fx_sign(f.pk, f.sk, f.net, "kb", key, TS0 + 1 + i,
+		    NULL, 0, 50, &lens[i], ids[i]);
+	}
+	in[0] = (struct store_in){ bufs[0], lens[0] };
+	in[1] = (struct store_in){ bufs[1], lens[1] };
+	/* A slice on the writer thread: relayed. */
+	REQUIRE(store_ingest_start(f.st, in, 2, TS0 + 1000000, o, NULL, 0,
+	    0) == 0);
+	CHECK_EQ_INT(store_ingest_end(f.st, &eb), 0);
+	CHECK(o[0].stored && o[1].stored);
+	CHECK_EQ_INT(fx_relayed(&f), 1);
+	/* A write of the node's own after it flushes everything. */
+	CHECK_EQ_INT(fx_ingest1(&f, bufs[2], lens[2], &o1), 0);
+	CHECK(o1.stored);
+	CHECK_EQ_INT(fx_relayed(&f), 0);
+	/* A relayed commit last: closing flushes it, and it is there. */
+	REQUIRE(store_ingest_start(f.st, in, 2, TS0 + 1000000, o, NULL, 0,
+	    0) == 0);
+	CHECK_EQ_INT(store_ingest_end(f.st, &eb), 0);
+	CHECK_EQ_INT(fx_relayed(&f), 1);
+	store_close(&f.st);
+	REQUIRE(store_open(&f.st, f.dir, f.pk, &eb) == 0);
+	CHECK_EQ_INT(fx_relayed(&f), 0);
+	for (int i = 0; i < 3; i++) {
+		CHECK_EQ_INT(store_get(f.st, ids[i], &got, &glen, &eb), 0);
+		CHECK(glen == lens[i] && memcmp(got, bufs[i], glen) == 0);
+		free(got);
+		free(bufs[i]);
+	}
+	fx_close(&f);
+}
 
 TEST(verifying_threads_give_the_same_outcome_as_one)
 {
@@ -586,5 +643,6 @@ TESTS(T(ingest_is_idempotent),
     T(batches_on_the_writer_thread_are_stored_while_the_caller_reads),
     T(a_full_map_is_grown_by_the_caller_of_the_writer_thread),
     T(records_survive_reopening),
+    T(slices_from_peers_skip_the_meta_flush_and_own_writes_do_not),
     T(verifying_threads_give_the_same_outcome_as_one),
     T(batches_verified_ahead_are_written_in_order_after_commit))
