@@ -50,6 +50,22 @@ struct run {
 	uint8_t last[STORE_TSID_LEN];	/* its last item; zero if empty */
 };
 
+/*
+ * Items a snapshot found lately, by index: the item and the sum of the ids
+ * before it.  A snapshot reads one version of the set, so what it found
+ * stays true; the split points of a range, and the bounds a descent
+ * passes, are kept here, so that the fingerprints and bounds Negentropy
+ * then asks for at those indexes cost no descent.  A table of SNAP_MEMO
+ * slots indexed by a hash of the index; a newer entry takes the slot.
+ */
+#define SNAP_MEMO 256		/* a power of two */
+
+struct snap_memo {
+	uint64_t index_1;	/* the index + 1; 0 for an empty slot */
+	uint8_t key[STORE_TSID_LEN];
+	uint8_t prefix[NEG_ID_LEN];
+};
+
 struct itemset_snap {
 	struct store *st;
 	MDB_txn *txn;
@@ -68,6 +84,7 @@ struct itemset_snap {
 	uint64_t seq_index;
 	uint8_t seq_key[STORE_TSID_LEN];
 	uint8_t seq_prefix[NEG_ID_LEN];	/* sum of the ids before it */
+	struct snap_memo *memo;	/* SNAP_MEMO slots */
 	uint64_t reads;
 	size_t psize; /* of LMDB's pages */
 	uintptr_t *pages; /* pages read, a set of addresses */
@@ -482,6 +499,49 @@ snap_page(struct itemset_snap *s, const void *p)
 	s->npages++;
 }
 
+static struct snap_memo *
+snap_memo_slot(struct itemset_snap *s, uint64_t index)
+{
+	return &s->memo[((index + 1) * 0x9e3779b97f4a7c15ull) >> 56 &
+	    (SNAP_MEMO - 1)];
+}
+
+static void
+snap_memo_put(struct itemset_snap *s, uint64_t index,
+    const uint8_t key[STORE_TSID_LEN], const uint8_t prefix[NEG_ID_LEN])
+{
+	struct snap_memo *m = snap_memo_slot(s, index);
+
+	m->index_1 = index + 1;
+	memcpy(m->key, key, STORE_TSID_LEN);
+	memcpy(m->prefix, prefix, NEG_ID_LEN);
+}
+
+/* Keep the item before the one at index, last, whose prefix is given. */
+static void
+snap_memo_put_before(struct itemset_snap *s, uint64_t index,
+    const uint8_t last[STORE_TSID_LEN], const uint8_t prefix[NEG_ID_LEN])
+{
+	uint8_t before[NEG_ID_LEN];
+
+	memcpy(before, prefix, NEG_ID_LEN);
+	neg_sum_sub(before, last + 8);
+	snap_memo_put(s, index - 1, last, before);
+}
+
+static int
+snap_memo_get(struct itemset_snap *s, uint64_t index,
+    uint8_t key[STORE_TSID_LEN], uint8_t prefix[NEG_ID_LEN])
+{
+	const struct snap_memo *m = snap_memo_slot(s, index);
+
+	if (m->index_1 != index + 1)
+		return 0;
+	memcpy(key, m->key, STORE_TSID_LEN);
+	memcpy(prefix, m->prefix, NEG_ID_LEN);
+	return 1;
+}
+
 static int
 snap_corrupt(struct errbuf *eb, unsigned level)
 {
@@ -577,26 +637,31 @@ target_inside(const struct target *t, const struct run *r, uint64_t before)
 	return before + r->count > t->index;
 }
 
-/* Descend to t: *sp says where it is. */
+/* Descend to t: *sp says where it is.  What it finds, and the item before
+ * a boundary it stops at, go into the memo. */
 static int
 snap_descend(struct itemset_snap *s, const struct target *t, struct spot *sp,
     struct errbuf *eb)
 {
 	uint8_t start[STORE_TSID_LEN] = { 0 }, key[STORE_TSID_LEN];
+	uint8_t last[STORE_TSID_LEN];
 	uint64_t before = 0, limit = s->items_count;
 	struct run r;
 	unsigned l;
-	int head = 1, found, rc;
+	int head = 1, found, passed, rc;
 
 	memset(sp, 0, sizeof(*sp));
 	for (l = ITEMSET_LEVELS; l >= 1; l--) {
 		if ((rc = snap_run(s, 1, l, head, start, &r, &found, eb)) != 0)
 			return rc;
+		passed = 0;
 		while (found && !target_inside(t, &r, before)) {
 			before += r.count;
 			neg_sum_add(sp->prefix, r.sum);
 			if (before > limit)
 				return snap_corrupt(eb, l);
+			memcpy(last, r.last, STORE_TSID_LEN);
+			passed = r.count > 0;
 			if ((rc = snap_run(s, 0, l, 0, NULL, &r, &found,
 			    eb)) != 0)
 				return rc;
@@ -617,7 +682,10 @@ snap_descend(struct itemset_snap *s, const struct target *t, struct spot *sp,
 			sp->index = before;
 			sp->found = 1;
 			memcpy(sp->key, r.key, STORE_TSID_LEN);
-			return 0;
+			if (passed)
+				snap_memo_put_before(s, before, last,
+				    sp->prefix);
+			goto found;
 		}
 		if (!t->by_key && before + r.count - 1 == t->index) {
 			sp->index = t->index;
@@ -625,7 +693,7 @@ snap_descend(struct itemset_snap *s, const struct target *t, struct spot *sp,
 			neg_sum_sub(sp->prefix, r.last + 8);
 			sp->found = 1;
 			memcpy(sp->key, r.last, STORE_TSID_LEN);
-			return 0;
+			goto found;
 		}
 		head = r.head;
 		memcpy(start, r.key, STORE_TSID_LEN);
@@ -639,12 +707,15 @@ snap_descend(struct itemset_snap *s, const struct target *t, struct spot *sp,
 			sp->index = before;
 			sp->found = 1;
 			memcpy(sp->key, key, STORE_TSID_LEN);
-			return 0;
+			goto found;
 		}
 		before++;
 		neg_sum_add(sp->prefix, key + 8);
 	}
 	return rc != 0 ? rc : snap_corrupt(eb, 1);
+found:
+	snap_memo_put(s, sp->index, sp->key, sp->prefix);
+	return 0;
 }
 
 /* The item at index i < the count, and the sum of the ids before it. */
@@ -675,7 +746,8 @@ snap_at(struct itemset_snap *s, uint64_t i, uint8_t key[STORE_TSID_LEN],
 		s->seq_valid = 1;
 	} else if (!s->seq_valid || i != s->seq_index) {
 		t.index = i;
-		if ((rc = snap_descend(s, &t, &sp, eb)) != 0)
+		if (!snap_memo_get(s, i, sp.key, sp.prefix) &&
+		    (rc = snap_descend(s, &t, &sp, eb)) != 0)
 			return rc;
 		s->seq_streak = s->seq_valid && i == s->seq_index + 1;
 		s->seq_valid = 1;
@@ -788,14 +860,17 @@ snap_lower_bound(void *ctx, size_t begin, size_t end,
  * highest level with NEG_SPLIT_MIN of them inside.  From the top level
  * down, the run that holds begin is found among the runs of the one found
  * above, and the runs after it are walked to end; the levels below the
- * one chosen are not read.
+ * one chosen are not read.  Each boundary, and the item before it, go
+ * into the memo: the fingerprints and bounds of the pieces are asked for
+ * next.
  */
 static int
 snap_splits(void *ctx, size_t begin, size_t end, size_t at[NEG_SPLIT_MAX],
     size_t *n, unsigned *level, struct errbuf *eb)
 {
 	struct itemset_snap *s = ctx;
-	uint8_t start[STORE_TSID_LEN] = { 0 };
+	uint8_t start[STORE_TSID_LEN] = { 0 }, last[STORE_TSID_LEN];
+	uint8_t prefix[NEG_ID_LEN] = { 0 }, walk[NEG_ID_LEN];
 	uint64_t before = 0, next, limit = s->items_count;
 	struct run r;
 	unsigned l;
@@ -811,6 +886,7 @@ snap_splits(void *ctx, size_t begin, size_t end, size_t at[NEG_SPLIT_MAX],
 			return rc;
 		while (found && before + r.count <= begin) {
 			before += r.count;
+			neg_sum_add(prefix, r.sum);
 			if ((rc = snap_run(s, 0, l, 0, NULL, &r, &found,
 			    eb)) != 0)
 				return rc;
@@ -823,14 +899,19 @@ snap_splits(void *ctx, size_t begin, size_t end, size_t at[NEG_SPLIT_MAX],
 		/* The boundaries after it, up to end. */
 		*n = 0;
 		next = before;
+		memcpy(walk, prefix, NEG_ID_LEN);
 		while (*n < NEG_SPLIT_MAX) {
 			next += r.count;
+			neg_sum_add(walk, r.sum);
+			memcpy(last, r.last, STORE_TSID_LEN);
 			if ((rc = snap_run(s, 0, l, 0, NULL, &r, &found,
 			    eb)) != 0)
 				return rc;
 			if (!found || next >= end)
 				break;
 			at[(*n)++] = (size_t)next;
+			snap_memo_put(s, next, r.key, walk);
+			snap_memo_put_before(s, next, last, walk);
 		}
 		if (*n >= NEG_SPLIT_MIN) {
 			*level = l;
@@ -887,6 +968,7 @@ itemset_snap_open(struct store *st, struct itemset_snap **out,
 
 	s->st = st;
 	s->psize = 4096;
+	s->memo = xcalloc(SNAP_MEMO, sizeof(*s->memo));
 	if ((mrc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &s->txn)) != 0) {
 		free(s);
 		return store_fail(eb, mrc, "itemset: snapshot");
@@ -925,6 +1007,7 @@ itemset_snap_close(struct itemset_snap **sp)
 	if (s->counted)
 		s->st->snapshots--;
 	free(s->pages);
+	free(s->memo);
 	free(s);
 	*sp = NULL;
 }

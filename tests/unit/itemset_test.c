@@ -455,6 +455,22 @@ TEST(ranges_answer_as_a_vector)
 				CHECK_EQ_INT(l2, l1);
 				CHECK(memcmp(p1, p2, n1 * sizeof(*p1)) == 0);
 			}
+			/* What the memo keeps of them: the item at each and
+			 * the one before, and the sums up to them. */
+			for (i = 0; i < n2 && i < n1 && !test_failed_; i++) {
+				REQUIRE(ss->item(ss->ctx, p2[i], &it, &eb) ==
+				    0);
+				CHECK(item_cmp(&it, &v.items[p2[i]]) == 0);
+				REQUIRE(ss->item(ss->ctx, p2[i] - 1, &it,
+				    &eb) == 0);
+				CHECK(item_cmp(&it, &v.items[p2[i] - 1]) == 0);
+				x1 = i > 0 ? p2[i - 1] : begin;
+				REQUIRE(vs.sum(vs.ctx, x1, p2[i], s1,
+				    NULL) == 0);
+				REQUIRE(ss->sum(ss->ctx, x1, p2[i], s2,
+				    &eb) == 0);
+				CHECK(memcmp(s1, s2, NEG_ID_LEN) == 0);
+			}
 			if (begin < end) {
 				REQUIRE(ss->item(ss->ctx, begin, &it, &eb) == 0);
 				CHECK(item_cmp(&it, &v.items[begin]) == 0);
@@ -479,6 +495,13 @@ TEST(ranges_answer_as_a_vector)
 			REQUIRE(ss->lower_bound(ss->ctx, begin, end, &b, &x2,
 				    &eb) == 0);
 			CHECK_EQ_INT(x2, x1);
+			if (x2 == x1 && x2 < end) {
+				REQUIRE(ss->item(ss->ctx, x2, &it, &eb) == 0);
+				CHECK(item_cmp(&it, &v.items[x2]) == 0);
+				REQUIRE(vs.sum(vs.ctx, 0, x2, s1, NULL) == 0);
+				REQUIRE(ss->sum(ss->ctx, 0, x2, s2, &eb) == 0);
+				CHECK(memcmp(s1, s2, NEG_ID_LEN) == 0);
+			}
 		}
 		itemset_snap_close(&s);
 		neg_vector_release(&v);
