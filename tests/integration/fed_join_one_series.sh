@@ -38,23 +38,23 @@ echo "  sessions, continued, per link: $(tr '\n' ';' <"$T/series")" >&2
 # going on from the last (one more may follow the series, and one that
 # breaks when the map grows starts over).
 read -r MOST CONT <"$T/series"
-# Under the sanitizers a slower node breaks its series more often (the
-# map grows under the sync): the counts are checked in the normal build.
-case "$B" in
-*asan*) MOST=3 CONT=1 ;;
-esac
-[ "${MOST:-0}" -ge 3 ] || fail "the busiest link ran $MOST sessions"
-[ "${CONT:-0}" -ge 1 ] ||
-    fail "$CONT of its $MOST sessions went on from the last"
 # The others waited: together they went on from a session fewer times
 # than the leading link did.  (Without the wait each link runs the whole
 # series.  With it, a series can still start over on another link when
 # it breaks: the map growing under this sync ends the sessions under
 # way.)
 OTHERS=$(sed 1d "$T/series" | awk '{ n += $2 } END { print n + 0 }')
+# Under the sanitizers the series break more often: the allocator's
+# quarantine counts as resident memory, so the members' memory guard
+# (NET_MEM_GUARD) fires while they serve the sync (seen several times on
+# each member in one run)
+# and resets their links.  The counts are checked in the normal build.
 case "$B" in
-*asan*) OTHERS=0 ;;
+*asan*) MOST=3 CONT=1 OTHERS=0 ;;
 esac
+[ "${MOST:-0}" -ge 3 ] || fail "the busiest link ran $MOST sessions"
+[ "${CONT:-0}" -ge 1 ] ||
+    fail "$CONT of its $MOST sessions went on from the last"
 [ "$OTHERS" -lt "$CONT" ] ||
     fail "the other links went on $OTHERS times, the leading one $CONT"
 expect_code 0 "$AMIE" --dir "$T/C" check
