@@ -47,8 +47,8 @@ OTHERS=$(sed 1d "$T/series" | awk '{ n += $2 } END { print n + 0 }')
 # Under the sanitizers the series break more often: the allocator's
 # quarantine counts as resident memory, so the members' memory guard
 # (NET_MEM_GUARD) fires while they serve the sync (seen several times on
-# each member in one run)
-# and resets their links.  The counts are checked in the normal build.
+# each member in one run) and resets their links.  The counts are
+# checked in the normal build.
 case "$B" in
 *asan*) MOST=3 CONT=1 OTHERS=0 ;;
 esac
