@@ -1109,22 +1109,27 @@ net_answer_have(struct link *l, const struct wire_msg *m)
 	free(missing);
 }
 
-/* What became of count records of l's (out): announce what is new to
- * the others, count and log what was refused; *membership tells whether
- * the membership changed. */
+/* What became of count records of l's (out): offer the new ones written
+ * in the last NET_RELAY_RECENT_MS to the others (older ones, a node
+ * catching up on the past, the others' own reconciliations find), count
+ * and log what was refused; *membership tells whether the membership
+ * changed. */
 static void
 net_records_done(struct link *l, const struct store_out *out, size_t count,
     int *membership)
 {
 	struct net *net = l->net;
 	uint8_t (*fresh)[32] = xmalloc((count + 1) * 32);
-	size_t nfresh = 0;
+	uint64_t now = node_now_ms();
+	size_t nfresh = 0, stored = 0;
 	int bad = 0;
 
 	for (size_t i = 0; i < count; i++) {
 		net_inflight_del(net, out[i].id);
 		if (out[i].stored) {
-			memcpy(fresh[nfresh++], out[i].id, 32);
+			stored++;
+			if (out[i].ts + NET_RELAY_RECENT_MS >= now)
+				memcpy(fresh[nfresh++], out[i].id, 32);
 			if (strcmp(out[i].kind, "charter") == 0 ||
 			    strncmp(out[i].kind, "member.", 7) == 0 ||
 			    strcmp(out[i].kind, "node.info") == 0)
@@ -1144,7 +1149,7 @@ net_records_done(struct link *l, const struct store_out *out, size_t count,
 		    out[i].code == AMIE_ELIMIT)
 			bad = 1;
 	}
-	l->records_received += nfresh;
+	l->records_received += stored;
 	if (nfresh > 0) {
 		for (struct link *o = net->links; o != NULL; o = o->next)
 			if (o != l && o->ready && !o->dead)

@@ -43,6 +43,7 @@
 #define NET_FEATURE_SHORT_IDS	"neg-short-ids"	/* NEG_EXT_SHORT_IDS */
 /* NEG_EXT_CONTENT_SPLITS */
 #define NET_FEATURE_CONTENT_SPLITS	"neg-content-splits"
+#define NET_RELAY_RECENT_MS	(3600u * 1000)	/* fetched and newer: offered */
 #define NET_INGEST_SLICE_MS	40	/* an ingest slice takes... */
 #define NET_INGEST_SLICE_MIN	16	/* ...with this many records */
 #define NET_INGEST_SLICE_MAX	512	/* ...to this many */

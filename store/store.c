@@ -833,6 +833,7 @@ store_ingest_one(struct store *st, MDB_txn *txn, struct store_writer *w,
 	if ((o->code = record_decode(&r, in->buf, in->len, &e)) != 0 ||
 	    (o->code = record_check(&r, &h, o->id, &e)) != 0)
 		goto refused;
+	o->ts = h.ts;
 	memcpy(o->kind, h.kind, sizeof(o->kind));
 	memcpy(o->key, h.key, sizeof(o->key));
 

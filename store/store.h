@@ -57,6 +57,7 @@ struct store_out {
 	int code;			/* 0 or the AMIE_E* refusal */
 	int stored;			/* 1 if new, 0 if refused or known */
 	uint8_t id[RECORD_ID_LEN];	/* valid when the header decoded */
+	uint64_t ts;			/* likewise */
 	char kind[RECORD_KIND_MAX + 1];
 	char key[RECORD_KEY_MAX + 1];
 	char reason[ERRBUF_LEN];	/* why it was refused */
