@@ -1128,7 +1128,8 @@ net_records_done(struct link *l, const struct store_out *out, size_t count,
 		net_inflight_del(net, out[i].id);
 		if (out[i].stored) {
 			stored++;
-			if (out[i].ts + NET_RELAY_RECENT_MS >= now)
+			if (now < NET_RELAY_RECENT_MS ||
+			    out[i].ts >= now - NET_RELAY_RECENT_MS)
 				memcpy(fresh[nfresh++], out[i].id, 32);
 			if (strcmp(out[i].kind, "charter") == 0 ||
 			    strncmp(out[i].kind, "member.", 7) == 0 ||

@@ -970,6 +970,7 @@ itemset_snap_open(struct store *st, struct itemset_snap **out,
 	s->psize = 4096;
 	s->memo = xcalloc(SNAP_MEMO, sizeof(*s->memo));
 	if ((mrc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &s->txn)) != 0) {
+		free(s->memo);
 		free(s);
 		return store_fail(eb, mrc, "itemset: snapshot");
 	}

@@ -1002,10 +1002,11 @@ store_ingest_forget(struct store *st, const struct store_in *in,
 }
 
 /*
- * store_ingest() on the calling thread.  When the map is full, it grows
- * it and tries again if may_grow, else it gives up (nothing written),
- * sets *grow and returns AMIE_EAGAIN: only the thread that owns the
- * store may remap it (store_grow()).
+ * store_ingest() on the calling thread, committed in store_commit()'s
+ * mode durable.  When the map is full, it grows it and tries again if
+ * may_grow, else it gives up (nothing written), sets *grow and returns
+ * AMIE_EAGAIN: only the thread that owns the store may remap it
+ * (store_grow()).
  */
 static int
 store_ingest_run(struct store *st, const struct store_in *in, size_t count,
