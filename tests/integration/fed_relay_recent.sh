@@ -1,33 +1,49 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 # A node offers on the records it stores from a link only when they are
-# recent (NET_RELAY_RECENT_MS): a fresh article crosses a chain of three
-# at once, while old records that the middle node catches up on reach the
-# far end with its own reconciliation, not through offers.
+# recent (NET_RELAY_RECENT_MS): in a chain N1 - N2 - N3, old records N1
+# offers reach N2 and stop there, a fresh article crosses to N3 at once,
+# and N3's own reconciliation brings the old ones.
 . tests/integration/lib.sh
 
 N=200
 
-MAX_PEERS=1
-new_node N1 --federation Relais || finish
-new_node N2 || finish
+# chain_node NAME MAX_PEERS: a node with that many outbound peers and no
+# periodic reconciliation (only offers, and amie sync, move records once
+# the first sessions are over).
+chain_node() {
+	"$AMIE" init --dir "$T/$1" --name "$1" \
+	    --listen "tcp://127.0.0.1:$(free_port)" ${3:-} >/dev/null 2>&1 ||
+	    fail "init $1"
+	printf '\n[sync]\nmax_peers = %s\ninterval = 3600\n' "$2" \
+	    >>"$T/$1/amied.conf"
+	start_node "$T/$1"
+	eval "PID_$1=\$NODE_PID"
+}
+
+chain_node N1 0 "--federation Relais"
+chain_node N2 1
 join N2 N1 || finish
-new_node N3 || finish
+chain_node N3 1
 join N3 N2 || finish
 wait_for 60 same_records N1 N3 || fail "N3 has $(records N3) of $(records N1) records"
-# No periodic reconciliation from here on: only offers move records.
-for n in N2 N3; do
-	printf 'interval = 3600\n' >>"$T/$n/amied.conf"
-	expect_code 0 "$AMIE" --dir "$T/$n" daemon reload
-done
-wait_for 30 sh -c "'$AMIE' --dir '$T/N3' peers --json | grep -q '\"state\": \"connected\"'" ||
-    fail "N3 has no connected peer"
+# A new link runs a second session right after its first (the one on
+# HELLO, then the tick's), then none for the interval.  Once the second
+# has started, amie sync --wait returns when no session is under way:
+# from there on only offers bring N3 anything.
+n3_sessions() {
+	"$AMIE" --dir "$T/N3" peers --json >"$T/n3.json" 2>/dev/null &&
+	    json_field sessions "$T/n3.json"
+}
+wait_for 30 sh -c "'$AMIE' --dir '$T/N3' peers --json | grep -q '\"sessions\": [2-9]'" ||
+    fail "N3's link ran $(n3_sessions) sessions, not 2"
+expect_code 0 "$AMIE" --dir "$T/N3" sync --wait --timeout 60
+SESSIONS=$(n3_sessions)
 BEFORE=$(records N3)
 
-# Old records (timestamps of 2025), loaded on N1 without offers, fetched
-# by N2's reconciliation.
-"$CTLTOOL" bulk "$T/N1" "$T/N1" "$N" all >/dev/null || fail "bulk into N1"
-expect_code 0 "$AMIE" --dir "$T/N2" sync --wait --timeout 60
-wait_for 30 same_records N1 N2 || fail "N2 has $(records N2) of $(records N1) records"
+# Old records (timestamps of 2025), which N1 offers to N2 as it stores
+# them: N2 fetches them and does not offer them on.
+"$CTLTOOL" bulk "$T/N1" "$T/N1" "$N" offered >/dev/null || fail "bulk into N1"
+wait_for 60 same_records N1 N2 || fail "N2 has $(records N2) of $(records N1) records"
 
 # A fresh article, offered by N1 to N2 and by N2 to N3.  N2's offers to
 # N3 go in order on one link, and N3 asks for what it lacks in that
@@ -35,6 +51,8 @@ wait_for 30 same_records N1 N2 || fail "N2 has $(records N2) of $(records N1) re
 FRESH=$(add_article N1 "Fresh from the first") || fail "add on N1"
 wait_for 60 has_article N3 "$FRESH" || fail "N3 lacks the fresh article"
 GOT=$(records N3)
+[ "$(n3_sessions)" = "$SESSIONS" ] ||
+    fail "N3 reconciled meanwhile: $SESSIONS sessions, then $(n3_sessions)"
 [ "$GOT" -eq $((BEFORE + 1)) ] ||
     fail "N3 went from $BEFORE to $GOT records: old ones were offered"
 

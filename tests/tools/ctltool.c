@@ -14,7 +14,8 @@
  *                              federation of KEYDIR's charter, and ingest
  *                              those of SET quietly into DIR's node: all,
  *                              newest:K (all but the K newest) or
- *                              spread:M (all but every M-th)
+ *                              spread:M (all but every M-th); or offered:
+ *                              all, and the node offers them to its peers
  *   ctltool badinvite CODE     the same invite code with another secret
  *                              (its checksum right), for tests
  *   ctltool verifyrate KEYDIR N
@@ -399,6 +400,7 @@ ctltool_bulk(const char *keydir, size_t n, const char *set)
 {
 	uint8_t pk[32], sk[64], net[32], *rep;
 	size_t skip_newest = 0, spread = 0, rlen, inbatch = 0, sent = 0;
+	int quiet = strcmp(set, "offered") != 0;
 	struct mpw items, req;
 	struct errbuf eb;
 
@@ -406,8 +408,8 @@ ctltool_bulk(const char *keydir, size_t n, const char *set)
 		skip_newest = strtoul(set + 7, NULL, 10);
 	else if (strncmp(set, "spread:", 7) == 0)
 		spread = strtoul(set + 7, NULL, 10);
-	else if (strcmp(set, "all") != 0)
-		ctltool_die("SET: all, newest:K or spread:M");
+	else if (strcmp(set, "all") != 0 && quiet)
+		ctltool_die("SET: all, newest:K, spread:M or offered");
 	ctltool_keys(keydir, pk, sk, net);
 	mpw_init(&items, CTL_MSG_MAX);
 	for (size_t i = 0; i <= n; i++) {
@@ -426,7 +428,7 @@ ctltool_bulk(const char *keydir, size_t n, const char *set)
 			mpw_cstr(&req, "cmd");
 			mpw_cstr(&req, "ingest");
 			mpw_cstr(&req, "quiet");
-			mpw_bool(&req, 1);
+			mpw_bool(&req, quiet);
 			mpw_cstr(&req, "records");
 			mpw_array(&req, (uint32_t)inbatch);
 			mpw_raw(&req, items.buf, items.len);
