@@ -397,7 +397,7 @@ TEST(slices_from_peers_skip_the_meta_flush_and_own_writes_do_not)
 	fx_open(&f, 1);
 	CHECK_EQ_INT(fx_relayed(&f), 0);
 	for (int i = 0; i < 3; i++) {
-		char key[16];
+		char key[24];
 
 		snprintf(key, sizeof(key), "relay%d", i);
 		bufs[i] = fx_sign(f.pk, f.sk, f.net, "kb", key, TS0 + 1 + i,
