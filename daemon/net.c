@@ -725,19 +725,19 @@ net_resume_forget(struct link *l)
 	l->resume_len = 0;
 }
 
-#define NET_OTHER_SESSION 1	/* a session under way */
+#define NET_OTHER_SESSION 1	/* a session or its fetches under way */
 #define NET_OTHER_SERIES 2	/* a session to go on with */
 
 /*
  * Whether a link other than l has a reconciliation we started under way
  * or ids it found still to fetch (NET_OTHER_SESSION), one to go on with
- * (NET_OTHER_SERIES, first), or neither (0).  l's periodic one waits for either: a node catching up
- * would otherwise run the same long series of sessions with each of its
- * peers at once, finding the same ids and fetching each from one.  A
- * link that waits for another's series forgets its own, so that of
- * several links that started together one series goes on.  A session
- * that stalls ends within NET_DEAD_MS, and the link it was on then
- * keeps no message to go on from.
+ * (NET_OTHER_SERIES, first), or neither (0).  l's periodic one waits for
+ * either: a node catching up would otherwise run the same long series of
+ * sessions with each of its peers at once, finding the same ids and
+ * fetching each from one.  A link that waits for another's series
+ * forgets its own, so that of several links that started together one
+ * series goes on.  A session that stalls ends within NET_DEAD_MS, and
+ * the link it was on then keeps no message to go on from.
  */
 static int
 net_other_syncing(const struct net *net, const struct link *l)

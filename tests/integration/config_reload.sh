@@ -33,11 +33,7 @@ line=$(grep -n '^max_peer = 3' "$CONF" | cut -d: -f1)
 grep -q "amied.conf:$line: unknown key \[sync\] max_peer" "$T/err" ||
     fail "-t error message: $(cat "$T/err")"
 
-linked() {
-	"$AMIE" --dir "$T/A" peers --json >"$T/peers.json" 2>/dev/null &&
-	    grep -q '"state": "connected"' "$T/peers.json"
-}
-wait_for 30 linked || fail "A and B never linked"
+wait_for 30 linked A || fail "A and B never linked"
 bytes() {
 	"$AMIE" --dir "$T/A" peers --json 2>/dev/null >"$T/b.json" &&
 	    json_field bytes_received "$T/b.json"
@@ -70,7 +66,7 @@ renamed_on_b() {
 	    grep -A6 "\"id\": \"$AID\"" | grep -q '"name": "A renamed"'
 }
 wait_for 30 renamed_on_b || fail "B does not see A's new name"
-linked || fail "A lost its link with B after the reload"
+linked A || fail "A lost its link with B after the reload"
 after=$(bytes)
 [ -n "$before" ] && [ -n "$after" ] && [ "$after" -ge "$before" ] ||
     fail "A's link with B was dropped (bytes received $before then $after)"

@@ -35,14 +35,13 @@ awk '/"continued"/ { c = $2 } /"sessions"/ { s = $2 }
 echo "  sessions, continued, per link: $(tr '\n' ';' <"$T/series")" >&2
 # A message of the peer reveals up to about 8,000 ids, so 20,000 records
 # take three sessions or more at 256 a session, those after the first
-# going on from the last (one more may follow the series, and one that
-# breaks when the map grows starts over).
+# going on from the last (one more may follow the series, and a series
+# whose link drops starts over).
 read -r MOST CONT <"$T/series"
 # The others waited: together they went on from a session fewer times
 # than the leading link did.  (Without the wait each link runs the whole
 # series.  With it, a series can still start over on another link when
-# it breaks: the map growing under this sync ends the sessions under
-# way.)
+# its own link drops and forgets where it stopped.)
 OTHERS=$(sed 1d "$T/series" | awk '{ n += $2 } END { print n + 0 }')
 # Under the sanitizers the series break more often: the allocator's
 # quarantine counts as resident memory, so the members' memory guard

@@ -31,8 +31,7 @@ CONTINUED=$(json_field continued "$T/peers.json")
 # grows past the memory guard (NET_MEM_GUARD) while it serves the sync
 # (the allocator's quarantine), and the guard resets A's listening
 # socket and B's link with it.  The sync below needs the link up.
-wait_for 60 sh -c "'$AMIE' --dir '$T/B' peers --json | grep -q '\"state\": \"connected\"'" ||
-    fail "B has no connected peer"
+wait_for 60 linked B || fail "B has no connected peer"
 expect_code 0 "$AMIE" --dir "$T/B" sync --wait --timeout 60
 expect_code 0 "$AMIE" --dir "$T/B" check
 stop_node "$PID_A"

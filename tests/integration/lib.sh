@@ -114,15 +114,20 @@ free_port() {
 
 # new_node NAME [ARGS...]: init a node in $T/NAME listening on a free
 # loopback port (extra ARGS go to amie init), and start it.  Sets D_NAME
-# style variables through the caller: use "$T/NAME".
+# style variables through the caller: use "$T/NAME".  MAX_PEERS and
+# INTERVAL, when set, go to its [sync] max_peers and interval.
 new_node() {
 	name=$1
 	shift
 	"$AMIE" init --dir "$T/$name" --name "$name" \
 	    --listen "tcp://127.0.0.1:$(free_port)" "$@" >/dev/null 2>&1 ||
 	    fail "init $name"
-	if [ -n "${MAX_PEERS:-}" ]; then
-		printf '\n[sync]\nmax_peers = %s\n' "$MAX_PEERS" >>"$T/$name/amied.conf"
+	if [ -n "${MAX_PEERS:-}${INTERVAL:-}" ]; then
+		printf '\n[sync]\n' >>"$T/$name/amied.conf"
+		[ -z "${MAX_PEERS:-}" ] ||
+		    printf 'max_peers = %s\n' "$MAX_PEERS" >>"$T/$name/amied.conf"
+		[ -z "${INTERVAL:-}" ] ||
+		    printf 'interval = %s\n' "$INTERVAL" >>"$T/$name/amied.conf"
 	fi
 	start_node "$T/$name"
 	eval "PID_$name=\$NODE_PID"
@@ -138,6 +143,18 @@ join() {
 		fail "$1 joining through $2: $(cat "$T/join.err")"
 		return 1
 	}
+}
+
+# linked NAME: NAME has a connected peer.
+linked() {
+	"$AMIE" --dir "$T/$1" peers --json >"$T/linked.json" 2>/dev/null &&
+	    grep -q '"state": "connected"' "$T/linked.json"
+}
+
+# peer_field NAME FIELD: FIELD of NAME's first peer in amie peers --json.
+peer_field() {
+	"$AMIE" --dir "$T/$1" peers --json >"$T/peer.json" 2>/dev/null &&
+	    json_field "$2" "$T/peer.json"
 }
 
 # has_article NAME ID: the node NAME shows the article ID.
