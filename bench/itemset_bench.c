@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /*
  * Reconciliation reads: two stores of n items (10,000 and 100,000, and
- * 1,000,000 with BENCH_SCALE=1000000), identical or with 10 differences
+ * 1,000,000 with BENCH_SCALE=1000000, and 10,000,000 with
+ * BENCH_SCALE=10000000), identical or with 10 differences
  * spread over the set, reconciled in process through their item-set
  * snapshots (store/itemset.h) with the daemon's frame limit and
  * extensions (short ids, content splits).  The figure is the distinct
@@ -196,9 +197,9 @@ main(void)
 {
 	const char *scale_env = getenv("BENCH_SCALE");
 	uint64_t scale = scale_env ? strtoull(scale_env, NULL, 10) : 100000;
-	uint64_t sizes[3] = { 10000, 100000, 1000000 };
-	double reads[3][2], nodes[3][2], t0, insert_us[3];
-	size_t nsizes = scale >= 1000000 ? 3 : 2;
+	uint64_t sizes[4] = { 10000, 100000, 1000000, 10000000 };
+	double reads[4][2], nodes[4][2], t0, insert_us[4];
+	size_t nsizes = scale >= 10000000 ? 4 : scale >= 1000000 ? 3 : 2;
 
 	if (sodium_init() < 0)
 		return 1;
