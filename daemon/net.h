@@ -74,9 +74,10 @@
  * libzmq queues the frames of a message until its last one, whatever the
  * high-water mark, so a message that never ends grows without bound
  * where no check of ours sees it.  When the daemon's anonymous memory
- * (RssAnon) exceeds what it was at start by NET_MEM_GUARD, the ROUTER is
- * closed (with every inbound link and what libzmq queued for it) and
- * bound again; members connect again at once.  If the memory is still
+ * (RssAnon; under AddressSanitizer, the heap in use) exceeds what it was
+ * at start by NET_MEM_GUARD, the ROUTER is closed (with every inbound
+ * link and what libzmq queued for it) and bound again; members connect
+ * again at once.  If the memory is still
  * there NET_MEM_SETTLE_MS later, it was ours and becomes the new base.
  */
 #define NET_PEER_OVER_MAX	64

@@ -27,10 +27,7 @@ SESSIONS=$(json_field sessions "$T/peers.json")
 CONTINUED=$(json_field continued "$T/peers.json")
 [ "${CONTINUED:-0}" -ge 2 ] ||
     fail "$CONTINUED of $SESSIONS reconciliations went on from the last"
-# The link may be reconnecting just now: under ASan, A's resident memory
-# grows past the memory guard (NET_MEM_GUARD) while it serves the sync
-# (the allocator's quarantine), and the guard resets A's listening
-# socket and B's link with it.  The sync below needs the link up.
+# The sync below needs the link up.
 wait_for 60 linked B || fail "B has no connected peer"
 expect_code 0 "$AMIE" --dir "$T/B" sync --wait --timeout 60
 expect_code 0 "$AMIE" --dir "$T/B" check
