@@ -55,7 +55,8 @@ amie_usage(FILE *f)
 		fprintf(f, "  %-9s %s\n", amie_commands[i].name,
 		    _(amie_commands[i].help));
 	fputs(_("\n`amie COMMAND --help` tells more; amie(1) has it all.\n"
-	    "The node directory is --dir, $AMIE_DIR, or $XDG_DATA_HOME/amie.\n"),
+	    "The node directory is --dir, $AMIE_DIR, $XDG_DATA_HOME/amie,\n"
+	    "or $HOME/.local/share/amie.\n"),
 	    f);
 }
 

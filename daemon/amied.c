@@ -46,7 +46,8 @@ amied_usage(FILE *f)
 	    "  -t, --check-config  check DIR/amied.conf and exit, 78 on an "
 	    "error\n"
 	    "  -T, --print-config  print the configuration in effect and exit\n"
-	    "DIR defaults to $AMIE_DIR, then $XDG_DATA_HOME/amie.\n"
+	    "DIR defaults to $AMIE_DIR, then $XDG_DATA_HOME/amie, then\n"
+	    "$HOME/.local/share/amie.\n"
 	    "SIGHUP reloads amied.conf; amied(8) tells more.\n");
 }
 

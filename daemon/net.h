@@ -14,9 +14,15 @@
  * A link is one connection to a peer, either way.  On any link either side
  * may reconcile (Negentropy V1 over NEG_OPEN / NEG_MSG / NEG_CLOSE), then
  * ask for what it needs with WANT (answered by exactly one RECORDS each)
- * and offer what it has with HAVE (answered by WANT).  New records are
- * offered to every link at once (push).  The DEALER side reconciles on
- * connect and every sync interval; `amie sync` reconciles on every link.
+ * and offer what it has with HAVE (answered by WANT).  A record this node
+ * writes is offered to every link at once (push); one received from a
+ * link is offered to the others only when dated less than
+ * NET_RELAY_RECENT_MS before our clock (older ones, the past a node
+ * catches up on, the others' own reconciliations find).  The DEALER side
+ * reconciles on connect and every sync interval, but waits while another
+ * link has a reconciliation of ours under way, one to go on with, or ids
+ * left to fetch (net_other_syncing()); `amie sync` reconciles once per
+ * peer, on the outbound link if there is one, without that wait.
  *
  * A peer that sends malformed messages or records with bad signatures is
  * dropped with a logged reason and backed off; the daemon carries on.
@@ -75,9 +81,12 @@
  * high-water mark, so a message that never ends grows without bound
  * where no check of ours sees it.  When the daemon's anonymous memory
  * (RssAnon; under AddressSanitizer, the heap in use) exceeds what it was
- * at start by NET_MEM_GUARD, the ROUTER is closed (with every inbound
- * link and what libzmq queued for it) and bound again; members connect
- * again at once.  If the memory is still
+ * at start by NET_MEM_GUARD, malloc_trim() first gives freed memory back
+ * to the system; if it is still over, the inbound link whose TCP
+ * connection brought the most bytes that never made a message (over a
+ * quarter of NET_MEM_GUARD) is dropped with a penalty, and the ROUTER is
+ * closed (with every inbound link and what libzmq queued for it) and
+ * bound again; members connect again at once.  If the memory is still
  * there NET_MEM_SETTLE_MS later, it was ours and becomes the new base.
  */
 #define NET_PEER_OVER_MAX	64
@@ -124,8 +133,10 @@ int net_ingest_step(struct net *net);
 
 /*
  * A record of kind was just stored by this node (written here or handed
- * over by the command line): offer it to every link at once (push), and
- * take membership changes into account.
+ * over by the command line): offer it to every connected link at once
+ * (push), and take membership changes into account.  Records received
+ * from peers do not come here: they are offered on only when recent
+ * (NET_RELAY_RECENT_MS).
  */
 void net_record_stored(struct net *net, const char *kind,
     const uint8_t id[RECORD_ID_LEN]);
@@ -147,7 +158,8 @@ int net_handle_peers(struct node *n, const struct ctl_request *req,
 int net_handle_sync(struct node *n, const struct ctl_request *req,
     struct mpw *reply, struct errbuf *eb);
 
-/* Connected peers (links that finished their HELLO). */
+/* Connected peers: distinct keys with a link that finished its HELLO (a
+ * peer linked both ways counts once; joining links do not count). */
 unsigned net_peers_connected(const struct net *net);
 
 /*

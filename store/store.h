@@ -11,7 +11,8 @@
  * entries or not at all.  A record refused for any reason changes nothing.
  * Ingest is idempotent: a record already stored is reported as such.
  *
- * Databases (named sub-databases of the environment):
+ * Databases (named sub-databases of the environment; store/internal.h
+ * and the files named say more):
  *   records  id -> encoded record ([header, sig, body | nil])
  *   items    ts (8 bytes, big endian) || id -> empty: the ordered set
  *            that sync reconciles
@@ -21,10 +22,25 @@
  *   refby    id -> id of each stored record that refs it
  *   authors  author key -> latest ts (8 bytes, big endian)
  *   meta     "network_id", "charter" -> values of this node's federation
+ *   chunks   itemset.c: the range accumulators of the item set
+ *   members  member.c: key -> membership state
+ *   signers  member.c: target key -> each stored member.add or
+ *            member.remove about it (sorted duplicates)
+ *   byauthor author -> ts || id (sorted duplicates)
+ *   invites  invite.c: secret hash -> expiry, uses
+ *   deleted  kind NUL key -> tombstone id: deleted objects
+ *   terms    search.c: the search index's postings, by term
+ *   docs     search.c: the search index's articles and their statistics
  *
- * The map grows (doubling) when full instead of failing; stale reader
- * slots left by crashed processes are cleared at open.  One struct store
- * is used by one thread at a time.
+ * The map grows (doubling, up to STORE_MAP_MAX) when full, unless a sync
+ * reads the store (an itemset snapshot is open): then the write is
+ * refused with AMIE_EAGAIN, nothing written, to be tried again later.
+ * Stale reader slots left by crashed processes are cleared at open.  The
+ * functions of one struct store are called from one thread at a time (in
+ * the daemon, its event loop); behind them the store runs threads of its
+ * own, a writer thread (store_ingest_start()) and a pool of verifying
+ * threads (store_ingest_ahead(); check_run() verifies on threads too), as
+ * described below.
  */
 #ifndef AMIE_STORE_STORE_H
 #define AMIE_STORE_STORE_H
@@ -93,7 +109,10 @@ void store_close(struct store **st);
  * Ingest count (at most STORE_BATCH_MAX) encoded records in one write
  * transaction, with the clock at now_ms.  out[i] tells what happened to
  * in[i].  Returns 0 when the transaction committed (whatever was refused),
- * or AMIE_EIO when it could not: then nothing of the batch is stored.
+ * AMIE_EAGAIN when the map is full and cannot grow while a sync reads the
+ * store ("store: full while a sync reads it; retry later"), or AMIE_EIO
+ * when it could not commit otherwise: in both cases nothing of the batch
+ * is stored.
  */
 int store_ingest(struct store *st, const struct store_in *in, size_t count,
     uint64_t now_ms, struct store_out *out, struct errbuf *eb);
