@@ -1534,10 +1534,14 @@ net_dispatch(struct link *l, const struct wire_msg *m)
 			net_join_done(l, m);
 			return;
 		}
-		/* On our own links (a sync we run), ingested by
-		 * net_ingest_step() a slice at a time, and nothing more is
-		 * read from the link meanwhile; on the others, and an empty
-		 * one (nothing asked for is served), now. */
+		/* On our own links (a sync we run), queued in the inbox and
+		 * ingested by net_ingest_step() a slice at a time; the link
+		 * is read on while the inbox has room, which the RECORDS of
+		 * every WANT in flight find.  Messages behind them are
+		 * handled meanwhile: the ids they hold are in flight
+		 * (net_inflight_has()) and not asked for again.  On the
+		 * others, and an empty one (nothing asked for is served),
+		 * now. */
 		if (l->outbound && m->count > 0 && net_inbox_push(l, m) == 0)
 			return;
 		if (l->wants_out > 0)
@@ -1880,7 +1884,7 @@ net_dealer_recv(struct link *l)
 	zmq_msg_t msg;
 	int budget = NET_RECV_BUDGET, rate;
 
-	while (!l->dead && l->inbox_count == 0 && budget-- > 0 &&
+	while (!l->dead && l->inbox_count < NET_INBOX_MAX && budget-- > 0 &&
 	    node_now_ms() < l->net->recv_until_ms) {
 		zmq_msg_init(&msg);
 		if (zmq_msg_recv(&msg, l->sock, ZMQ_DONTWAIT) < 0) {
@@ -2258,9 +2262,11 @@ net_poll_items(struct net *net, zmq_pollitem_t *items, size_t cap)
 	    l = l->next) {
 		if (!l->outbound || l->dead)
 			continue;
-		/* Its RECORDS are stored before it is read further. */
+		/* Read on while its inbox has room: the RECORDS of the
+		 * WANTs in flight wait there, so that the slice after the
+		 * last of one RECORDS verifies while that one is written. */
 		items[n++] = (zmq_pollitem_t){ l->sock, 0,
-		    l->inbox_count == 0 ? ZMQ_POLLIN : 0, 0 };
+		    l->inbox_count < NET_INBOX_MAX ? ZMQ_POLLIN : 0, 0 };
 		if (l->mon != NULL)
 			items[n++] = (zmq_pollitem_t){ l->mon, 0, ZMQ_POLLIN,
 			    0 };
