@@ -836,12 +836,17 @@ net_want_more(struct link *l)
 			scanned += take;
 			take = store_missing(l->net->node->store,
 			    &l->need[start + n], take);
-			/* Nor what another link asked for and awaits. */
+			/* Nor what another link asked for and awaits, nor
+			 * an id listed twice (two sessions can both find
+			 * it before it is asked for): each is in flight
+			 * from here on. */
 			kept = 0;
 			for (size_t i = 0; i < take; i++) {
 				if (net_inflight_has(l->net,
 				    l->need[start + n + i]))
 					continue;
+				net_inflight_add(l->net,
+				    l->need[start + n + i]);
 				if (kept != i)
 					memcpy(l->need[start + n + kept],
 					    l->need[start + n + i], 32);
@@ -851,8 +856,6 @@ net_want_more(struct link *l)
 		}
 		if (n == 0)
 			continue;
-		for (size_t i = 0; i < n; i++)
-			net_inflight_add(l->net, l->need[start + i]);
 		mpw_init(&w, WIRE_MSG_MAX);
 		wire_ids(&w, WIRE_WANT,
 		    (const uint8_t (*)[32])l->need[start], (uint32_t)n);
