@@ -408,7 +408,7 @@ ctltool_bulk(const char *keydir, size_t n, const char *set)
 		skip_newest = strtoul(set + 7, NULL, 10);
 	else if (strncmp(set, "spread:", 7) == 0)
 		spread = strtoul(set + 7, NULL, 10);
-	else if (strcmp(set, "all") != 0 && quiet)
+	else if (strcmp(set, "all") != 0 && strcmp(set, "offered") != 0)
 		ctltool_die("SET: all, newest:K, spread:M or offered");
 	ctltool_keys(keydir, pk, sk, net);
 	mpw_init(&items, CTL_MSG_MAX);
