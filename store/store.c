@@ -498,6 +498,7 @@ store_insert(struct store *st, MDB_txn *txn, struct store_writer *w,
  * verified.
  */
 #define STORE_CHUNK 16		/* records a worker claims at a time */
+#define STORE_WAIT_CHUNKS 8	/* chunks the writer waits for at once */
 #define STORE_WORKER_NICE 5	/* workers' nice value, the caller's is 0 */
 #define STORE_WRITER_NICE 2	/* store_ingest_start()'s thread */
 #define STORE_CHUNKS_MAX ((STORE_BATCH_MAX + STORE_CHUNK - 1) / STORE_CHUNK)
@@ -536,6 +537,11 @@ struct store_pool {
 	int stop;
 	struct store *st;
 	uint64_t seq;		/* batches handed so far */
+	/* What the writer waits for: chunks wait_from to wait_to of wait_b
+	 * (NULL: none), or (finishing) a batch no worker is in any more. */
+	const struct store_batch *wait_b;
+	size_t wait_from, wait_to;
+	int finishing;
 	/* The batch being written and the ones verified ahead of it. */
 	struct store_batch batches[STORE_AHEAD_MAX + 1];
 };
@@ -593,6 +599,16 @@ store_verify_chunk(struct store *st, struct search_worker *sw,
 		mdb_txn_abort(txn);
 }
 
+/* Whether chunks from to to (included) of b are verified. */
+static int
+store_chunks_ready(const struct store_batch *b, size_t from, size_t to)
+{
+	for (size_t c = from; c <= to; c++)
+		if (!b->ready[c])
+			return 0;
+	return 1;
+}
+
 /* The oldest batch with a chunk to claim, or NULL. */
 static struct store_batch *
 store_pool_next(struct store_pool *p)
@@ -648,7 +664,11 @@ store_pool_run(void *arg)
 		pthread_mutex_lock(&p->lock);
 		b->ready[c] = 1;
 		b->busy--;
-		pthread_cond_broadcast(&p->done);
+		/* Wake the writer only for what it waits for: a wake-up per
+		 * chunk would take a core from a worker every 16 records. */
+		if (p->finishing || (p->wait_b == b &&
+		    store_chunks_ready(b, p->wait_from, p->wait_to)))
+			pthread_cond_broadcast(&p->done);
 	}
 	pthread_mutex_unlock(&p->lock);
 	search_worker_free(&sw);
@@ -746,15 +766,24 @@ store_pool_find(struct store_pool *p, const struct store_in *in,
 	return b;
 }
 
-/* Wait until the chunk of b holding record i is verified. */
+/* Wait until the chunk of b holding record i is verified.  When it is
+ * not yet, wait for the STORE_WAIT_CHUNKS from it: the writer, faster
+ * than the workers, would otherwise sleep and wake at every chunk. */
 static void
 store_pool_wait(struct store_pool *p, struct store_batch *b, size_t i)
 {
 	size_t c = i / STORE_CHUNK;
 
 	pthread_mutex_lock(&p->lock);
-	while (!b->ready[c])
-		pthread_cond_wait(&p->done, &p->lock);
+	if (!b->ready[c]) {
+		p->wait_b = b;
+		p->wait_from = c;
+		p->wait_to = c + STORE_WAIT_CHUNKS - 1 < b->chunks ?
+		    c + STORE_WAIT_CHUNKS - 1 : b->chunks - 1;
+		while (!store_chunks_ready(b, p->wait_from, p->wait_to))
+			pthread_cond_wait(&p->done, &p->lock);
+		p->wait_b = NULL;
+	}
 	pthread_mutex_unlock(&p->lock);
 }
 
@@ -768,8 +797,10 @@ store_pool_finish(struct store_pool *p, struct store_batch *b)
 
 	pthread_mutex_lock(&p->lock);
 	b->next = b->chunks;
+	p->finishing = 1;
 	while (b->busy > 0)
 		pthread_cond_wait(&p->done, &p->lock);
+	p->finishing = 0;
 	b->in = NULL;
 	pre = b->pre;
 	b->pre = NULL;
