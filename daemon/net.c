@@ -2556,7 +2556,7 @@ net_handle_invite(struct node *n, const struct ctl_request *req,
 {
 	struct net *net = n->net;
 	struct invitecode ic;
-	char code[INVITECODE_MAX], expires[32] = "48h";
+	char code[INVITECODE_MAX], expires[32];
 	uint8_t hash[32];
 	uint64_t uses = 1, ttl;
 	const char *ep = n->conf.advertise[0] ? n->conf.advertise :
@@ -2567,9 +2567,11 @@ net_handle_invite(struct node *n, const struct ctl_request *req,
 		return fail(eb, AMIE_ECONFIG,
 		    "this node has no federation to invite to");
 	rc = mpmap_cstr(&req->args, "expires", expires, sizeof(expires), eb);
-	if (rc != 0 && rc != AMIE_ENOTFOUND)
+	if (rc == AMIE_ENOTFOUND)
+		ttl = NET_INVITE_EXPIRY_MS;
+	else if (rc != 0)
 		return rc;
-	if (net_parse_duration_ms(expires, &ttl) != 0)
+	else if (net_parse_duration_ms(expires, &ttl) != 0)
 		return fail(eb, AMIE_EUSAGE, "--expires: '%s' is not a duration "
 		    "like 30m, 48h or 7d", expires);
 	rc = mpmap_uint(&req->args, "uses", &uses, eb);

@@ -105,8 +105,13 @@ done
 on_tty env NO_COLOR= "$AMIE" --dir "$T/A" status
 has_escape "$T/tty" || fail "an empty NO_COLOR should not turn colour off"
 
-# invite --qr: the code alone on stdout, the QR code on stderr.
+# invite --qr: the code alone on stdout, the QR code on stderr; without
+# --expires the code is valid for 48 hours.
+before=$(date -d '+48 hours' '+%Y-%m-%d %H:%M')
 "$AMIE" --dir "$T/A" invite --qr >"$T/code" 2>"$T/qr" || fail "invite --qr"
+after=$(date -d '+48 hours' '+%Y-%m-%d %H:%M')
+grep -q "valid until \($before\|$after\) " "$T/qr" ||
+    fail "invite without --expires: not valid for 48 hours: $(grep valid "$T/qr")"
 [ "$(wc -l <"$T/code")" = 1 ] || fail "invite --qr: stdout is not one line"
 CODE=$(cat "$T/code")
 case "$CODE" in
