@@ -538,10 +538,12 @@ struct store_pool {
 	struct store *st;
 	uint64_t seq;		/* batches handed so far */
 	/* What the writer waits for: chunks wait_from to wait_to of wait_b
-	 * (NULL: none), or (finishing) a batch no worker is in any more. */
+	 * (NULL: none), or (finishing: threads in store_pool_finish()) a
+	 * batch no worker is in any more.  One thread at a time writes
+	 * (store_job_wait()), so one wait_b is enough. */
 	const struct store_batch *wait_b;
 	size_t wait_from, wait_to;
-	int finishing;
+	unsigned finishing;
 	/* The batch being written and the ones verified ahead of it. */
 	struct store_batch batches[STORE_AHEAD_MAX + 1];
 };
@@ -797,10 +799,10 @@ store_pool_finish(struct store_pool *p, struct store_batch *b)
 
 	pthread_mutex_lock(&p->lock);
 	b->next = b->chunks;
-	p->finishing = 1;
+	p->finishing++;
 	while (b->busy > 0)
 		pthread_cond_wait(&p->done, &p->lock);
-	p->finishing = 0;
+	p->finishing--;
 	b->in = NULL;
 	pre = b->pre;
 	b->pre = NULL;
