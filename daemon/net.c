@@ -2051,31 +2051,32 @@ net_router_open(struct net *net, struct errbuf *eb)
 	return 0;
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-#define NET_ASAN 1
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define NET_SAN_HEAP 1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define NET_ASAN 1
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define NET_SAN_HEAP 1
 #endif
 #endif
 
-#ifdef NET_ASAN
-/* AddressSanitizer's count of the heap bytes in use (libasan). */
+#ifdef NET_SAN_HEAP
+/* The sanitizer's count of the heap bytes in use (libasan, libtsan). */
 size_t __sanitizer_get_current_allocated_bytes(void);
 #endif
 
 /*
  * The daemon's anonymous resident memory in bytes, 0 if unknown.  Under
- * AddressSanitizer (make check) it is the heap in use instead: freed
- * blocks wait in the sanitizer's quarantine, which counts as resident
- * memory and would set off the guard in any long sync, while every
- * allocation the guard is for (libzmq's included) goes through its
- * allocator and is counted.
+ * AddressSanitizer (make check) or ThreadSanitizer (SAN=thread) it is the
+ * heap in use instead: freed blocks wait in AddressSanitizer's
+ * quarantine, and ThreadSanitizer's shadow memory is several times the
+ * heap, both counted as resident memory, which would set off the guard
+ * in any long sync; every allocation the guard is for (libzmq's
+ * included) goes through the sanitizer's allocator and is counted.
  */
 static size_t
 net_anon_bytes(void)
 {
-#ifdef NET_ASAN
+#ifdef NET_SAN_HEAP
 	return __sanitizer_get_current_allocated_bytes();
 #else
 	char line[128];
