@@ -523,6 +523,7 @@ struct store_batch {
 	struct store_pre *pre;
 	size_t n, chunks, next;	/* records, chunks, next to claim */
 	unsigned busy;		/* workers inside one of its chunks */
+	int caught_up;		/* the writer waited for one of its chunks */
 	uint64_t now_ms, seq;
 	uint8_t net[32];
 	uint8_t ready[STORE_CHUNKS_MAX];
@@ -743,6 +744,7 @@ store_pool_start(struct store_pool *p, const struct store_in *in,
 		b->chunks = (count + STORE_CHUNK - 1) / STORE_CHUNK;
 		b->next = 0;
 		b->busy = 0;
+		b->caught_up = 0;
 		b->now_ms = now_ms;
 		b->seq = p->seq++;
 		memcpy(b->net, net, 32);
@@ -768,20 +770,28 @@ store_pool_find(struct store_pool *p, const struct store_in *in,
 	return b;
 }
 
-/* Wait until the chunk of b holding record i is verified.  When it is
- * not yet, wait for the STORE_WAIT_CHUNKS from it: the writer, faster
- * than the workers, would otherwise sleep and wake at every chunk. */
+/*
+ * Wait until the chunk of b holding record i is verified.  The first
+ * time the writer finds a chunk of the batch not verified, it waits for
+ * that one only: the batch may have just been handed over, and a writer
+ * slower than the workers never catches up with them again.  After that
+ * it has caught up with the workers, so it waits for the
+ * STORE_WAIT_CHUNKS from the one it needs: faster than the workers, it
+ * would otherwise sleep and wake at every chunk.
+ */
 static void
 store_pool_wait(struct store_pool *p, struct store_batch *b, size_t i)
 {
-	size_t c = i / STORE_CHUNK;
+	size_t c = i / STORE_CHUNK, span;
 
 	pthread_mutex_lock(&p->lock);
 	if (!b->ready[c]) {
+		span = b->caught_up ? STORE_WAIT_CHUNKS : 1;
+		b->caught_up = 1;
 		p->wait_b = b;
 		p->wait_from = c;
-		p->wait_to = c + STORE_WAIT_CHUNKS - 1 < b->chunks ?
-		    c + STORE_WAIT_CHUNKS - 1 : b->chunks - 1;
+		p->wait_to = c + span - 1 < b->chunks ? c + span - 1 :
+		    b->chunks - 1;
 		while (!store_chunks_ready(b, p->wait_from, p->wait_to))
 			pthread_cond_wait(&p->done, &p->lock);
 		p->wait_b = NULL;
