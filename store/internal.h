@@ -22,6 +22,7 @@
 #define STORE_OBJKEY_MAX (RECORD_KIND_MAX + 1 + RECORD_KEY_MAX)
 #define STORE_TSID_LEN (8 + RECORD_ID_LEN)
 
+struct itemset_cache;
 struct search_pending;
 struct search_cache;
 struct store_job;
@@ -59,6 +60,9 @@ struct store {
 	/* search.c: the buffers of queries, kept for the next one, or
 	 * NULL before the first. */
 	struct search_cache *search_cache;
+	/* itemset.c: runs of the ingest transaction's ladder not yet
+	 * written, or NULL before the first itemset_batch(). */
+	struct itemset_cache *ladder;
 	unsigned verify_threads;	/* for ingest, 1 to STORE_THREADS_MAX */
 	struct store_pool *pool;	/* store.c: verifying workers, or NULL */
 	struct store_job *job;		/* store.c: the writer thread, or NULL */
@@ -108,6 +112,21 @@ int itemset_add(struct store *st, MDB_txn *txn, uint64_t ts,
     const uint8_t id[RECORD_ID_LEN]);
 int itemset_del(struct store *st, MDB_txn *txn, uint64_t ts,
     const uint8_t id[RECORD_ID_LEN]);
+/*
+ * itemset.c, for a write transaction that adds many items:
+ * itemset_batch() lets itemset_add() keep the runs it changes at each
+ * level in memory while the next items fall into the same runs, and
+ * write each run once when an item falls outside it.  itemset_flush()
+ * writes what is left into txn and stops that (an LMDB code, even when
+ * it fails); it must run before the commit.  itemset_discard() drops it
+ * without writing: call it whenever such a transaction is aborted.
+ * Everything else in itemset.c that touches the ladder flushes first.
+ * itemset_cache_free() at store_close().
+ */
+void itemset_batch(struct store *st);
+int itemset_flush(struct store *st, MDB_txn *txn);
+void itemset_discard(struct store *st);
+void itemset_cache_free(struct store *st);
 /* itemset_verify() inside txn (AMIE codes). */
 int itemset_verify_txn(struct store *st, MDB_txn *txn, struct errbuf *eb);
 /* At open: rebuild chunks of the single-level layout as a tree (MDB codes). */

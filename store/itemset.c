@@ -51,6 +51,26 @@ struct run {
 };
 
 /*
+ * The runs itemset_add() changed lately, one a level, between
+ * itemset_batch() and itemset_flush() (see internal.h).  A slot's run
+ * holds the items from its key (any, for the head run) to upper, the key
+ * of the level's next run (none: to the end); the runs of a level change
+ * only when a boundary comes or goes, and those paths flush first.
+ * Items sent in order fall into the same runs: a level-L run takes about
+ * 16^L of them in a row, and is written once instead of for each.
+ */
+struct ladder_slot {
+	int valid, dirty, has_upper;
+	struct run r;
+	uint8_t upper[STORE_TSID_LEN];
+};
+
+struct itemset_cache {
+	int on;
+	struct ladder_slot slot[ITEMSET_LEVELS];
+};
+
+/*
  * Items a snapshot found lately, by index: the item and the sum of the ids
  * before it.  A snapshot reads one version of the set, so what it found
  * stays true; the split points of a range, and the bounds a descent
@@ -179,11 +199,13 @@ run_take(struct run *r, uint64_t count, const uint8_t sum[NEG_ID_LEN],
 
 /*
  * Put c on the level run that holds the item k (the last run keyed at or
- * before k) and decode it into r.
+ * before k) and decode it into r.  Unless k is a run's key, *has_upper
+ * (when not NULL) tells whether the level has a run after it, keyed
+ * upper.
  */
 static int
-run_find(MDB_cursor *c, unsigned level, const uint8_t k[STORE_TSID_LEN],
-    struct run *r)
+run_find_upper(MDB_cursor *c, unsigned level, const uint8_t k[STORE_TSID_LEN],
+    struct run *r, int *has_upper, uint8_t upper[STORE_TSID_LEN])
 {
 	uint8_t kk[ITEMSET_KEY_LEN];
 	MDB_val key = { sizeof(kk), kk }, val;
@@ -194,6 +216,13 @@ run_find(MDB_cursor *c, unsigned level, const uint8_t k[STORE_TSID_LEN],
 	if (mrc == 0 && key.mv_size == sizeof(kk) &&
 	    memcmp(key.mv_data, kk, sizeof(kk)) == 0)
 		return run_decode(r, &key, &val);
+	if (has_upper != NULL) {
+		*has_upper = mrc == 0 && key.mv_size == ITEMSET_KEY_LEN &&
+		    *(const uint8_t *)key.mv_data == level;
+		if (*has_upper)
+			memcpy(upper, (const uint8_t *)key.mv_data + 1,
+			    STORE_TSID_LEN);
+	}
 	if (mrc == MDB_NOTFOUND)
 		mrc = mdb_cursor_get(c, &key, &val, MDB_LAST);
 	else if (mrc == 0)
@@ -203,6 +232,13 @@ run_find(MDB_cursor *c, unsigned level, const uint8_t k[STORE_TSID_LEN],
 	if ((mrc = run_decode(r, &key, &val)) != 0)
 		return mrc;
 	return r->level == level ? 0 : MDB_CORRUPTED;
+}
+
+static int
+run_find(MDB_cursor *c, unsigned level, const uint8_t k[STORE_TSID_LEN],
+    struct run *r)
+{
+	return run_find_upper(c, level, k, r, NULL, NULL);
 }
 
 /* Move c to the run after its own (dir MDB_NEXT) or before (MDB_PREV) on
@@ -310,6 +346,111 @@ run_total(struct store *st, MDB_txn *txn, unsigned level,
 	return mrc;
 }
 
+void
+itemset_batch(struct store *st)
+{
+	if (st->ladder == NULL)
+		st->ladder = xcalloc(1, sizeof(*st->ladder));
+	memset(st->ladder, 0, sizeof(*st->ladder));
+	st->ladder->on = 1;
+}
+
+/* Write the changed runs the cache holds and empty it; it stays on. */
+static int
+ladder_write(struct store *st, MDB_txn *txn)
+{
+	struct itemset_cache *lc = st->ladder;
+	int mrc = 0;
+
+	if (lc == NULL || !lc->on)
+		return 0;
+	for (unsigned i = 0; i < ITEMSET_LEVELS; i++) {
+		struct ladder_slot *s = &lc->slot[i];
+
+		if (mrc == 0 && s->valid && s->dirty)
+			mrc = run_put(st, txn, &s->r);
+		s->valid = s->dirty = 0;
+	}
+	return mrc;
+}
+
+int
+itemset_flush(struct store *st, MDB_txn *txn)
+{
+	int mrc = ladder_write(st, txn);
+
+	itemset_discard(st);
+	return mrc;
+}
+
+void
+itemset_discard(struct store *st)
+{
+	if (st->ladder != NULL)
+		memset(st->ladder, 0, sizeof(*st->ladder));
+}
+
+void
+itemset_cache_free(struct store *st)
+{
+	free(st->ladder);
+	st->ladder = NULL;
+}
+
+static int
+slot_holds(const struct ladder_slot *s, const uint8_t k[STORE_TSID_LEN])
+{
+	return s->valid &&
+	    (s->r.head || memcmp(s->r.key, k, STORE_TSID_LEN) < 0) &&
+	    (!s->has_upper || memcmp(k, s->upper, STORE_TSID_LEN) < 0);
+}
+
+/*
+ * ladder_add() of an item k of level 0 (a boundary of no level) through
+ * the cache: k goes into the run that holds it at every level, kept in
+ * memory; a run it leaves for another is written.
+ */
+static int
+ladder_add_cached(struct store *st, MDB_txn *txn,
+    const uint8_t k[STORE_TSID_LEN])
+{
+	struct itemset_cache *lc = st->ladder;
+	MDB_cursor *c = NULL;
+	int mrc = 0;
+
+	for (unsigned l = 1; l <= ITEMSET_LEVELS; l++) {
+		struct ladder_slot *s = &lc->slot[l - 1];
+		struct run *r = &s->r;
+
+		if (!slot_holds(s, k)) {
+			if (s->valid && s->dirty &&
+			    (mrc = run_put(st, txn, r)) != 0)
+				break;
+			s->valid = s->dirty = 0;
+			if (c == NULL &&
+			    (mrc = mdb_cursor_open(txn, st->chunks, &c)) != 0)
+				break;
+			if ((mrc = run_find_upper(c, l, k, r, &s->has_upper,
+			    s->upper)) != 0)
+				break;
+			if (!r->head && memcmp(r->key, k, STORE_TSID_LEN) == 0) {
+				/* a run of an item that was not in the set */
+				mrc = MDB_CORRUPTED;
+				break;
+			}
+			s->valid = 1;
+		}
+		if (r->count == 0 || memcmp(r->last, k, STORE_TSID_LEN) < 0)
+			memcpy(r->last, k, STORE_TSID_LEN);
+		r->count++;
+		neg_sum_add(r->sum, k + 8);
+		s->dirty = 1;
+	}
+	if (c != NULL)
+		mdb_cursor_close(c);
+	return mrc;
+}
+
 /*
  * The item k, just put into `items`, into the run that holds it at every
  * level; at the levels up to its own it starts a run, which takes the
@@ -324,6 +465,10 @@ ladder_add(struct store *st, MDB_txn *txn, const uint8_t k[STORE_TSID_LEN])
 	MDB_cursor *c;
 	int mrc = 0, has_pred = 0, has_next;
 
+	if (level == 0 && st->ladder != NULL && st->ladder->on)
+		return ladder_add_cached(st, txn, k);
+	if ((mrc = ladder_write(st, txn)) != 0)
+		return mrc;
 	if (level > 0 && (mrc = item_before(st, txn, k, pred, &has_pred)) != 0)
 		return mrc;
 	if ((mrc = mdb_cursor_open(txn, st->chunks, &c)) != 0)
@@ -386,7 +531,8 @@ ladder_del(struct store *st, MDB_txn *txn, const uint8_t k[STORE_TSID_LEN])
 	MDB_val key;
 	int mrc, has_pred, found;
 
-	if ((mrc = item_before(st, txn, k, pred, &has_pred)) != 0 ||
+	if ((mrc = ladder_write(st, txn)) != 0 ||
+	    (mrc = item_before(st, txn, k, pred, &has_pred)) != 0 ||
 	    (mrc = mdb_cursor_open(txn, st->chunks, &c)) != 0)
 		return mrc;
 	for (l = 1; l <= ITEMSET_LEVELS && mrc == 0; l++) {
@@ -1189,6 +1335,8 @@ itemset_verify_txn(struct store *st, MDB_txn *txn, struct errbuf *eb)
 	unsigned level;
 	int mrc, rc;
 
+	if ((mrc = ladder_write(st, txn)) != 0)
+		return store_fail(eb, mrc, "itemset: verify");
 	for (level = 1; level <= ITEMSET_LEVELS; level++)
 		if ((rc = verify_level(st, txn, level, eb)) != 0)
 			return rc;

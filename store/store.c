@@ -218,6 +218,7 @@ store_close(struct store **st)
 	text_free(&(*st)->wtext);
 	search_discard(*st);
 	search_cache_free(*st);
+	itemset_cache_free(*st);
 	if ((*st)->unsynced)
 		(void)mdb_env_sync((*st)->env, 1);
 	mdb_env_close((*st)->env);
@@ -1083,6 +1084,7 @@ store_ingest_run(struct store *st, const struct store_in *in, size_t count,
 		pre = b->pre;
 	for (;;) {
 		memset(&w, 0, sizeof(w));
+		itemset_batch(st);
 		for (size_t i = 0; i < count; i++) {
 			if (b != NULL && i % STORE_CHUNK == 0)
 				store_pool_wait(pool, b, i);
@@ -1100,11 +1102,15 @@ store_ingest_run(struct store *st, const struct store_in *in, size_t count,
 		if (mrc == 0)
 			mrc = store_writer_flush(st, txn, &w);
 		if (mrc == 0)
+			mrc = itemset_flush(st, txn);
+		if (mrc == 0)
 			mrc = search_flush(st, txn);
 		if (mrc == 0) {
 			mrc = store_commit(st, txn, durable);
 		} else {
-			search_discard(st);	/* before another writer */
+			/* before another writer */
+			itemset_discard(st);
+			search_discard(st);
 			mdb_txn_abort(txn);
 		}
 		if (mrc == 0) {

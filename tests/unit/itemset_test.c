@@ -319,6 +319,69 @@ TEST(verify_holds_through_random_inserts_and_deletes)
 	high_levels = 0;
 }
 
+/*
+ * Transactions as ingest runs them, through itemset_batch(): items in
+ * order (most fall into the runs the cache holds), at random and
+ * deleted, with boundaries of every level among them; the set verifies
+ * and matches the model after every commit, and an aborted batch leaves
+ * nothing behind.
+ */
+TEST(batched_adds_keep_the_ladder_right_in_and_out_of_order)
+{
+	struct fx f;
+	struct model m = { 0 };
+	struct neg_item it;
+	uint64_t seed = 7, next_ts = TS0 + 1000;
+	size_t round, i;
+	MDB_txn *txn;
+
+	high_levels = 1;
+	REQUIRE(fx_open(&f) == 0);
+	for (round = 0; round < 30 && !test_failed_; round++) {
+		int abandon = round % 7 == 6;
+		struct model keep = m;
+
+		if (abandon) {
+			keep.items = malloc(m.count * sizeof(*m.items) + 1);
+			REQUIRE(keep.items != NULL);
+			memcpy(keep.items, m.items, m.count * sizeof(*m.items));
+			keep.cap = m.count;
+		}
+		REQUIRE(mdb_txn_begin(f.st->env, NULL, 0, &txn) == 0);
+		itemset_batch(f.st);
+		for (i = 0; i < 300; i++) {
+			uint64_t r = rnd(&seed) % 100;
+
+			if (r < 5 && m.count > 0) {
+				model_take(&m, rnd(&seed) % m.count, &it);
+				CHECK_EQ_INT(itemset_del(f.st, txn, it.ts,
+						 it.id),
+				    0);
+				continue;
+			}
+			rnd_item(&seed, 500, &it);
+			if (r < 80)
+				it.ts = next_ts++;	/* in order */
+			CHECK_EQ_INT(itemset_add(f.st, txn, it.ts, it.id), 0);
+			model_add(&m, &it);
+		}
+		if (abandon) {
+			itemset_discard(f.st);
+			mdb_txn_abort(txn);
+			free(m.items);
+			m = keep;
+		} else {
+			CHECK_EQ_INT(itemset_flush(f.st, txn), 0);
+			REQUIRE(mdb_txn_commit(txn) == 0);
+		}
+		CHECK(check_against(f.st, &m));
+	}
+	CHECK(level_runs(f.st, 3) > 1);
+	free(m.items);
+	fx_close(&f);
+	high_levels = 0;
+}
+
 TEST(adding_twice_and_deleting_absent_change_nothing)
 {
 	struct fx f;
@@ -1199,6 +1262,7 @@ TEST(verify_reports_runs_outside_the_levels_and_off_boundaries)
 }
 
 TESTS(T(verify_holds_through_random_inserts_and_deletes),
+    T(batched_adds_keep_the_ladder_right_in_and_out_of_order),
     T(adding_twice_and_deleting_absent_change_nothing),
     T(verify_reports_a_wrong_sum_and_an_item_in_no_run),
     T(ranges_answer_as_a_vector),
