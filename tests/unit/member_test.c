@@ -698,6 +698,69 @@ TEST(removal_hides_many_records_across_chunks)
 	fx_close(&f);
 }
 
+/*
+ * A removal ingested in the same batch as the records it hides, after
+ * them, and more records after it: the item set's ladder, kept in memory
+ * through the batch, is written before the removal takes items out, and
+ * the set still verifies.
+ */
+TEST(removal_in_the_batch_of_the_records_it_hides)
+{
+	enum { N = 1200, M = 100, CUT = 400 };
+	struct fixture f;
+	struct who a, b;
+	struct store_in *in;
+	struct store_out *o;
+	struct errbuf eb;
+	struct rec add_a, add_b, rm, *kb;
+	size_t stored = 0;
+
+	fx_open(&f, 1, 1, 1);
+	who_new(&a);
+	who_new(&b);
+	add_a = sign_add(&f, &f.founder, &a, TS0 + 1, "A");
+	add_b = sign_add(&f, &f.founder, &b, TS0 + 2, "B");
+	CHECK_EQ_INT(put(&f, &add_a).stored, 1);
+	CHECK_EQ_INT(put(&f, &add_b).stored, 1);
+	kb = xcalloc(N + M, sizeof(*kb));
+	for (size_t i = 0; i < N + M; i++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "art%zu", i);
+		kb[i] = sign_kb(&f, i < N ? &a : &b, key, TS0 + 10 + i);
+	}
+	rm = sign_remove(&f, &f.founder, &a, TS0 + 10 + N + M,
+	    "compromised", TS0 + 10 + CUT);
+	in = xcalloc(N + M + 1, sizeof(*in));
+	o = xcalloc(N + M + 1, sizeof(*o));
+	for (size_t i = 0; i < N; i++)
+		in[i] = (struct store_in){ kb[i].buf, kb[i].len };
+	in[N] = (struct store_in){ rm.buf, rm.len };
+	for (size_t i = N; i < N + M; i++)
+		in[i + 1] = (struct store_in){ kb[i].buf, kb[i].len };
+	REQUIRE(store_ingest(f.st, in, N + M + 1, NOW, o, &eb) == 0);
+	for (size_t i = 0; i < N + M + 1; i++)
+		stored += o[i].stored;
+	CHECK_EQ_INT(stored, N + M + 1);
+	/* the charter, two admissions, the removal, A's records before the
+	 * cut and B's */
+	CHECK_EQ_INT(items_count(&f), 4 + CUT + M);
+	CHECK(in_items(&f, &kb[CUT - 1]));
+	CHECK(!in_items(&f, &kb[CUT]));
+	CHECK(!in_items(&f, &kb[N - 1]));
+	CHECK(in_items(&f, &kb[N + M - 1]));
+	CHECK(items_verified(&f));
+	for (size_t i = 0; i < N + M; i++)
+		rec_free(&kb[i]);
+	free(kb);
+	free(in);
+	free(o);
+	rec_free(&add_a);
+	rec_free(&add_b);
+	rec_free(&rm);
+	fx_close(&f);
+}
+
 TEST(admissions_by_a_compromised_key_are_void)
 {
 	struct fixture f;
@@ -1060,6 +1123,7 @@ TESTS(T(the_founder_is_a_member_from_the_charter),
     T(self_removal_works_at_once_and_stays_served),
     T(removal_hides_records_from_effective_from_and_refuses_new_ones),
     T(removal_hides_many_records_across_chunks),
+    T(removal_in_the_batch_of_the_records_it_hides),
     T(admissions_by_a_compromised_key_are_void),
     T(node_info_updates_name_and_endpoints),
     T(membership_is_independent_of_arrival_order),
