@@ -197,6 +197,16 @@ run_take(struct run *r, uint64_t count, const uint8_t sum[NEG_ID_LEN],
 	memcpy(r->last, last, STORE_TSID_LEN);
 }
 
+/* Count the item k, which falls inside r, in r. */
+static void
+run_add_item(struct run *r, const uint8_t k[STORE_TSID_LEN])
+{
+	if (r->count == 0 || memcmp(r->last, k, STORE_TSID_LEN) < 0)
+		memcpy(r->last, k, STORE_TSID_LEN);
+	r->count++;
+	neg_sum_add(r->sum, k + 8);
+}
+
 /*
  * Put c on the level run that holds the item k (the last run keyed at or
  * before k) and decode it into r.  Unless k is a run's key, *has_upper
@@ -440,10 +450,7 @@ ladder_add_cached(struct store *st, MDB_txn *txn,
 			}
 			s->valid = 1;
 		}
-		if (r->count == 0 || memcmp(r->last, k, STORE_TSID_LEN) < 0)
-			memcpy(r->last, k, STORE_TSID_LEN);
-		r->count++;
-		neg_sum_add(r->sum, k + 8);
+		run_add_item(r, k);
 		s->dirty = 1;
 	}
 	if (c != NULL)
@@ -482,11 +489,7 @@ ladder_add(struct store *st, MDB_txn *txn, const uint8_t k[STORE_TSID_LEN])
 			break;
 		}
 		if (l > level) {
-			if (r.count == 0 ||
-			    memcmp(r.last, k, STORE_TSID_LEN) < 0)
-				memcpy(r.last, k, STORE_TSID_LEN);
-			r.count++;
-			neg_sum_add(r.sum, k + 8);
+			run_add_item(&r, k);
 			mrc = run_put(st, txn, &r);
 			continue;
 		}
