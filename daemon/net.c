@@ -76,6 +76,7 @@ struct link {
 	struct net *net;
 	uint8_t key[32];		/* the peer's Ed25519 key */
 	uint8_t curve[32];
+	uint64_t serial;		/* unique among this node's links */
 	int outbound;
 	void *sock;			/* outbound: our DEALER */
 	void *mon;			/* outbound: its handshake events */
@@ -209,11 +210,14 @@ struct net {
 	uint64_t recv_until_ms;		/* end of this poll's reading */
 	/* Ids asked for with a WANT on some link and not come yet, with
 	 * when: another link does not ask for them too (a node that joins
-	 * hears of every record from each of its peers).  Open addressing,
-	 * cap a power of two, a zero time marks a free slot. */
+	 * hears of every record from each of its peers), and the serial of
+	 * the link that asked.  Open addressing, cap a power of two, a zero
+	 * time marks a free slot. */
 	uint8_t (*inflight)[32];
 	uint64_t *inflight_ms;
+	uint64_t *inflight_by;
 	size_t inflight_count, inflight_cap;
+	uint64_t link_serial;		/* the last link's */
 };
 
 /* The slot of id in net's in-flight set, or of the free slot it would
@@ -265,6 +269,7 @@ net_inflight_remove(struct net *net, size_t i)
 			continue;
 		memcpy(net->inflight[i], net->inflight[j], 32);
 		net->inflight_ms[i] = net->inflight_ms[j];
+		net->inflight_by[i] = net->inflight_by[j];
 		net->inflight_ms[j] = 0;
 		i = j;
 	}
@@ -283,13 +288,35 @@ net_inflight_del(struct net *net, const uint8_t id[32])
 		net_inflight_remove(net, i);
 }
 
-/* Remember id as asked for now; entries past NET_DEAD_MS go when the set
- * grows. */
+/*
+ * Forget what link l asked for: its peer connected again (or l is
+ * dropped), and a WANT sent before will not be answered.  The ids come
+ * with the reconciliation on the new connection, and are asked for at
+ * once instead of NET_DEAD_MS later.  A removal moves entries only into
+ * the slot being looked at or past it (or, wrapping, into slots already
+ * looked at, which do not match), so one pass finds them all.
+ */
 static void
-net_inflight_add(struct net *net, const uint8_t id[32])
+net_inflight_release(struct net *net, const struct link *l)
+{
+	size_t i = 0;
+
+	while (i < net->inflight_cap) {
+		if (net->inflight_ms[i] != 0 &&
+		    net->inflight_by[i] == l->serial)
+			net_inflight_remove(net, i);
+		else
+			i++;
+	}
+}
+
+/* Remember id as asked for now by link l; entries past NET_DEAD_MS go
+ * when the set grows. */
+static void
+net_inflight_add(struct net *net, const uint8_t id[32], const struct link *l)
 {
 	uint8_t (*old)[32] = net->inflight;
-	uint64_t *old_ms = net->inflight_ms;
+	uint64_t *old_ms = net->inflight_ms, *old_by = net->inflight_by;
 	size_t old_cap = net->inflight_cap, i;
 
 	if (2 * (net->inflight_count + 1) > net->inflight_cap) {
@@ -304,6 +331,8 @@ net_inflight_add(struct net *net, const uint8_t id[32])
 		net->inflight = xcalloc(net->inflight_cap, 32);
 		net->inflight_ms = xcalloc(net->inflight_cap,
 		    sizeof(*net->inflight_ms));
+		net->inflight_by = xcalloc(net->inflight_cap,
+		    sizeof(*net->inflight_by));
 		net->inflight_count = 0;
 		for (i = 0; i < old_cap; i++)
 			if (old_ms[i] != 0 &&
@@ -312,16 +341,19 @@ net_inflight_add(struct net *net, const uint8_t id[32])
 
 				memcpy(net->inflight[j], old[i], 32);
 				net->inflight_ms[j] = old_ms[i];
+				net->inflight_by[j] = old_by[i];
 				net->inflight_count++;
 			}
 		free(old);
 		free(old_ms);
+		free(old_by);
 	}
 	i = net_inflight_slot(net, id);
 	if (net->inflight_ms[i] == 0)
 		net->inflight_count++;
 	memcpy(net->inflight[i], id, 32);
 	net->inflight_ms[i] = net->tick_ms != 0 ? net->tick_ms : 1;
+	net->inflight_by[i] = l->serial;
 }
 
 static uint64_t
@@ -564,6 +596,7 @@ net_link_drop(struct link *l, const char *why, int backoff)
 	}
 	net_client_end(l);
 	net_server_end(l);
+	net_inflight_release(l->net, l);
 	l->dead = 1;
 	l->ready = 0;
 	/* A key we back off from keeps no link at all meanwhile. */
@@ -615,6 +648,7 @@ net_link_new(struct net *net, const uint8_t key[32], int outbound)
 	struct link *l = xcalloc(1, sizeof(*l));
 
 	l->net = net;
+	l->serial = ++net->link_serial;
 	memcpy(l->key, key, 32);
 	if (crypto_sign_ed25519_pk_to_curve25519(l->curve, key) != 0)
 		l->dead = 1;	/* not a usable key: freed at the next tick */
@@ -846,7 +880,7 @@ net_want_more(struct link *l)
 				    l->need[start + n + i]))
 					continue;
 				net_inflight_add(l->net,
-				    l->need[start + n + i]);
+				    l->need[start + n + i], l);
 				if (kept != i)
 					memcpy(l->need[start + n + kept],
 					    l->need[start + n + i], 32);
@@ -1493,8 +1527,13 @@ net_dispatch(struct link *l, const struct wire_msg *m)
 			return;
 		}
 		l->neg_ext = net_hello_ext(m);
-		if (!l->outbound)
+		if (!l->outbound) {
+			/* The peer connected again, maybe restarted: the WANTs
+			 * it had from us may never be answered. */
+			net_inflight_release(net, l);
+			l->wants_out = 0;
 			net_send_hello(l);
+		}
 		if (!l->ready) {
 			l->ready = 1;
 			/* Our first reconciliation on it, unless another
@@ -1853,6 +1892,7 @@ net_monitor_recv(struct link *l)
 		 * starts from the beginning. */
 		l->need_count = l->need_pos = 0;
 		l->wants_out = 0;
+		net_inflight_release(l->net, l);
 		net_resume_forget(l);
 		return;
 	}
@@ -2244,6 +2284,7 @@ net_close(struct net **netp)
 	free(net->members);
 	free(net->inflight);
 	free(net->inflight_ms);
+	free(net->inflight_by);
 	free(net);
 	*netp = NULL;
 }

@@ -48,6 +48,9 @@
  *                by $PEERTOOL_CLOCK_S seconds (default 0; negative:
  *                behind), for $PEERTOOL_HOLD_MS ms (default 30000) or
  *                until killed; prints "answered" at the first PONG
+ *   unanswered   a HAVE of the record id $PEERTOOL_ID (hex), then waits
+ *                up to 5 s for a WANT of it and leaves without
+ *                answering: prints "asked" or "not asked"
  * Prints one line: "refused at handshake", "no answer", "answered",
  * "error: MSG", "disconnected" (no PONG to a PING after the bad message)
  * or "still answering"; flood and multipart first print "sent N
@@ -459,6 +462,41 @@ static int peertool_recv(void *s, void *mon, zmq_msg_t *msg,
     struct wire_msg *m, int timeout_ms);
 static void peertool_send(void *s, const struct mpw *w);
 
+/* The unanswered mode (see the top). */
+static void
+peertool_unanswered(void *s, void *mon)
+{
+	const char *hex = getenv("PEERTOOL_ID");
+	uint8_t id[32];
+	size_t n = 0;
+	uint64_t until = peertool_now() + PEERTOOL_HELLO_MS;
+	struct wire_msg m;
+	zmq_msg_t msg;
+	struct mpw w;
+	int asked = 0, rc;
+
+	if (hex == NULL || sodium_hex2bin(id, sizeof(id), hex, strlen(hex),
+	    NULL, &n, NULL) != 0 || n != sizeof(id))
+		peertool_die("PEERTOOL_ID: a record id in hex");
+	mpw_init(&w, 256);
+	wire_ids(&w, WIRE_HAVE, (const uint8_t (*)[32])id, 1);
+	peertool_send(s, &w);
+	mpw_release(&w);
+	while (!asked && peertool_now() < until) {
+		rc = peertool_recv(s, mon, &msg, &m, 200);
+		if (rc < 0)
+			break;
+		if (rc == 0)
+			continue;
+		if (m.type == WIRE_WANT)
+			for (uint32_t i = 0; i < m.count; i++)
+				if (memcmp(wire_id(&m, i), id, 32) == 0)
+					asked = 1;
+		zmq_msg_close(&msg);
+	}
+	printf("%s\n", asked ? "asked" : "not asked");
+}
+
 /* The clock mode (see the top). */
 static void
 peertool_clock(void *s, void *mon)
@@ -679,6 +717,10 @@ main(int argc, char **argv)
 	mpw_reset(&w);
 	if (strcmp(mode, "clock") == 0) {
 		peertool_clock(s, mon);
+		goto out;
+	}
+	if (strcmp(mode, "unanswered") == 0) {
+		peertool_unanswered(s, mon);
 		goto out;
 	}
 	if (strcmp(mode, "flood") == 0 || strcmp(mode, "multipart") == 0) {
