@@ -599,11 +599,17 @@ net_link_drop(struct link *l, const char *why, int backoff)
 	net_inflight_release(l->net, l);
 	l->dead = 1;
 	l->ready = 0;
-	/* A key we back off from keeps no link at all meanwhile. */
-	if (backoff)
+	/* A key we penalise keeps no link at all meanwhile.  After a
+	 * failure only the links in the direction that failed go: the peer
+	 * may reach us where we cannot reach it, and dropping the link it
+	 * opened would end the session it runs with us on it (its next
+	 * messages would find no session, and it would wait NET_DEAD_MS). */
+	if (backoff != NET_DROP_QUIET)
 		for (struct link *o = l->net->links; o != NULL; o = o->next)
 			if (!o->dead && !o->joining &&
-			    memcmp(o->key, l->key, 32) == 0)
+			    memcmp(o->key, l->key, 32) == 0 &&
+			    (backoff == NET_DROP_PENALTY ||
+			    o->outbound == l->outbound))
 				net_link_drop(o, why, 0);
 }
 
@@ -1891,7 +1897,9 @@ net_monitor_recv(struct link *l)
 		/* What the last session found is forgotten, so the next one
 		 * starts from the beginning. */
 		l->need_count = l->need_pos = 0;
-		l->wants_out = 0;
+		/* The WANTs out are lost, but for the answers queued in the
+		 * inbox, each of which counts down one as it is stored. */
+		l->wants_out = l->inbox_count;
 		net_inflight_release(l->net, l);
 		net_resume_forget(l);
 		return;
