@@ -2489,7 +2489,11 @@ net_tick(struct net *net)
 			l->resync = 0;
 			l->next_sync_ms = net->tick_ms;
 		}
-		if (l->ready && l->outbound && !l->cs.active &&
+		/* Our links sync every interval; a link the peer opened
+		 * syncs only on amie sync, and goes on with the series that
+		 * started once what it found is half fetched. */
+		if (l->ready && (l->outbound || (l->resume != NULL &&
+		    !l->resync)) && !l->cs.active &&
 		    net->tick_ms >= l->next_sync_ms) {
 			int other = net_other_syncing(net, l);
 
