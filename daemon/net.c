@@ -83,7 +83,8 @@ struct link {
 	uint8_t rid[NET_RID_MAX];	/* inbound: the ROUTER routing id */
 	size_t rid_len;
 	int fd;				/* inbound: its TCP socket, or -1 */
-	uint64_t tcp_base;		/* its TCP bytes before this link */
+	int64_t tcp_off;		/* its connection's TCP bytes less
+					 * bytes_received, when first seen */
 	char endpoint[BODY_ENDPOINT_MAX + 1];
 	int ready;			/* HELLO seen */
 	unsigned neg_ext;		/* NEG_EXT_* both sides announced */
@@ -1653,6 +1654,10 @@ net_inbound_link(struct net *net, const uint8_t key[32], const uint8_t *rid,
 		l = net_link_new(net, key, 0);
 		l->ready = 1;	/* a current member, checked per message */
 	}
+	/* Another routing id: another connection, maybe on the same fd
+	 * number; net_link_fd() takes its measure again. */
+	if (l->rid_len != rid_len || memcmp(l->rid, rid, rid_len) != 0)
+		l->fd = -1;
 	memcpy(l->rid, rid, rid_len);
 	l->rid_len = rid_len;
 	return l;
@@ -1761,13 +1766,14 @@ net_tcp_bytes(int fd)
 static void
 net_link_fd(struct link *l, int fd, size_t len)
 {
-	uint64_t tcp, seen = l->bytes_received + len;
+	uint64_t seen = l->bytes_received + len;
 
 	if (fd == l->fd)
 		return;
 	l->fd = fd;
-	tcp = net_tcp_bytes(fd);
-	l->tcp_base = tcp > seen ? tcp - seen : 0;
+	/* Negative on a connection newer than the link: the peer came
+	 * back, and its link counts what the last connections carried. */
+	l->tcp_off = (int64_t)net_tcp_bytes(fd) - (int64_t)seen;
 }
 
 static void
@@ -2153,14 +2159,14 @@ net_mem_culprit(struct net *net)
 	uint64_t worst_excess = NET_MEM_GUARD / 4;
 
 	for (struct link *l = net->links; l != NULL; l = l->next) {
-		uint64_t tcp, seen;
+		int64_t tcp, seen;
 
 		if (l->outbound || l->dead || l->fd < 0)
 			continue;
-		tcp = net_tcp_bytes(l->fd);
-		seen = l->tcp_base + l->bytes_received;
-		if (tcp > seen + worst_excess) {
-			worst_excess = tcp - seen;
+		tcp = (int64_t)net_tcp_bytes(l->fd);
+		seen = l->tcp_off + (int64_t)l->bytes_received;
+		if (tcp - seen > (int64_t)worst_excess) {
+			worst_excess = (uint64_t)(tcp - seen);
 			worst = l;
 		}
 	}
