@@ -601,16 +601,19 @@ net_link_drop(struct link *l, const char *why, int backoff)
 	l->dead = 1;
 	l->ready = 0;
 	/* A key we penalise keeps no link at all meanwhile.  After a
-	 * failure only the links in the direction that failed go: the peer
-	 * may reach us where we cannot reach it, and dropping the link it
-	 * opened would end the session it runs with us on it (its next
-	 * messages would find no session, and it would wait NET_DEAD_MS). */
+	 * failure the links in the direction that failed go, and the others
+	 * only if they have been silent past a PING (the peer is likely
+	 * gone): the peer may reach us where we cannot reach it, and
+	 * dropping the live link it opened would end the session it runs
+	 * with us on it (its next messages would find no session, and it
+	 * would wait NET_DEAD_MS). */
 	if (backoff != NET_DROP_QUIET)
 		for (struct link *o = l->net->links; o != NULL; o = o->next)
 			if (!o->dead && !o->joining &&
 			    memcmp(o->key, l->key, 32) == 0 &&
 			    (backoff == NET_DROP_PENALTY ||
-			    o->outbound == l->outbound))
+			    o->outbound == l->outbound ||
+			    l->net->tick_ms - o->last_recv_ms > NET_QUIET_MS))
 				net_link_drop(o, why, 0);
 }
 

@@ -55,6 +55,9 @@
 #define NET_INGEST_SLICE_MAX	512	/* ...to this many */
 #define NET_PING_MS		10000
 #define NET_DEAD_MS		30000	/* no message for this long: reset */
+/* A link the peer opened, silent this long, has missed a PING: when our
+ * link to the peer fails, that one goes too (the peer is likely gone). */
+#define NET_QUIET_MS		(NET_PING_MS + NET_PING_MS / 5)
 #define NET_HANDSHAKE_MS	15000	/* no HELLO answer for this long */
 #define NET_SESSION_MAX_MS	600000	/* our reconciliation, at most */
 #define NET_JOIN_TIMEOUT_MS	20000
