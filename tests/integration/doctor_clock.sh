@@ -6,10 +6,7 @@
 . tests/integration/lib.sh
 
 new_node A --federation Nord || finish
-"$AMIE" --dir "$T/A" status --json >"$T/a.json"
-NET=$(json_field network_id "$T/a.json")
-AID=$(json_field node_id "$T/a.json")
-EP=$(sed -n 's/^listen = //p' "$T/A/amied.conf")
+peer_target A || fail "status of A"
 
 expect_code 0 "$AMIE" --dir "$T/A" doctor
 grep -q "ok       clock .*no peer has sent its clock yet" "$T/out" ||

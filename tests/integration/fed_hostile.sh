@@ -16,10 +16,7 @@ join C A || finish
 join D A || finish
 wait_for 20 same_records A B || fail "A and B differ"
 
-"$AMIE" --dir "$T/A" status --json >"$T/a.json"
-NET=$(json_field network_id "$T/a.json")
-AID=$(json_field node_id "$T/a.json")
-EP=$(sed -n 's/^listen = //p' "$T/A/amied.conf")
+peer_target A || fail "status of A"
 
 # E is no member: refused before it can say anything.
 stop_node "$PID_E"

@@ -14,10 +14,7 @@ new_node B || finish
 join B A || finish
 wait_for 20 same_records A B || fail "A and B differ"
 
-"$AMIE" --dir "$T/A" status --json >"$T/a.json"
-NET=$(json_field network_id "$T/a.json")
-AID=$(json_field node_id "$T/a.json")
-EP=$(sed -n 's/^listen = //p' "$T/A/amied.conf")
+peer_target A || fail "status of A"
 
 # A record on B that A does not have.
 stop_node "$PID_A"

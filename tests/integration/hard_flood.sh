@@ -16,10 +16,7 @@ new_node A --federation Nord || finish
 new_node D || finish
 join D A || finish
 wait_for 20 same_records A D || fail "A and D differ"
-"$AMIE" --dir "$T/A" status --json >"$T/a.json"
-NET=$(json_field network_id "$T/a.json")
-AID=$(json_field node_id "$T/a.json")
-EP=$(sed -n 's/^listen = //p' "$T/A/amied.conf")
+peer_target A || fail "status of A"
 
 rss_kb() {
 	awk '$1 == "VmRSS:" { print $2 }' "/proc/$PID_A/status"

@@ -62,10 +62,7 @@ has_article A "$BEFORE" || fail "A lost C's article from before the removal"
 
 # Its key no longer gets through a handshake, with any message.
 stop_node "$PID_C"
-"$AMIE" --dir "$T/A" status --json >"$T/a.json"
-NET=$(json_field network_id "$T/a.json")
-AID=$(json_field node_id "$T/a.json")
-EP=$(sed -n 's/^listen = //p' "$T/A/amied.conf")
+peer_target A || fail "status of A"
 out=$("$PEERTOOL" "$T/C" "$EP" "$AID" "$NET" future)
 [ "$out" = "refused at handshake" ] || fail "C's key got through: $out"
 stop_node "$PID_A"

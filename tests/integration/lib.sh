@@ -157,6 +157,16 @@ peer_field() {
 	    json_field "$2" "$T/peer.json"
 }
 
+# peer_target NAME: set NET, AID and EP to the network id, node id and
+# listen endpoint of node NAME, as peertool takes them.
+peer_target() {
+	"$AMIE" --dir "$T/$1" status --json >"$T/target.json" 2>/dev/null ||
+	    return 1
+	NET=$(json_field network_id "$T/target.json")
+	AID=$(json_field node_id "$T/target.json")
+	EP=$(sed -n 's/^listen = //p' "$T/$1/amied.conf")
+}
+
 # has_article NAME ID: the node NAME shows the article ID.
 has_article() {
 	"$AMIE" --dir "$T/$1" kb show "$2" >/dev/null 2>&1
