@@ -113,22 +113,32 @@ static int
 amied_run(struct node *n, struct control *ctl, int sigfd)
 {
 	zmq_pollitem_t items[2 + NET_POLL_MAX];
-	uint64_t next_tick = 0;
+	uint64_t next_tick = 0, last_guard = 0;
 	int busy = 0;
 
 	for (;;) {
 		size_t count;
-		uint64_t now = node_now_ms();
+		uint64_t now = node_now_ms(), wake;
 
+		/* The guard's period shortens when net_handle() alerts it. */
+		if (now >= last_guard + net_guard_ms(n->net)) {
+			net_guard(n->net);
+			last_guard = now;
+		}
 		if (now >= next_tick) {
 			net_tick(n->net);
 			next_tick = now + NET_TICK_MS;
 		}
+		wake = last_guard + net_guard_ms(n->net);
+		if (wake > next_tick)
+			wake = next_tick;
 		items[0] = (zmq_pollitem_t){ control_socket(ctl), 0,
 		    ZMQ_POLLIN, 0 };
 		items[1] = (zmq_pollitem_t){ NULL, sigfd, ZMQ_POLLIN, 0 };
 		count = 2 + net_poll_items(n->net, items + 2, NET_POLL_MAX);
-		if (zmq_poll(items, (int)count, busy ? 0 : NET_TICK_MS) < 0) {
+		now = node_now_ms();
+		if (zmq_poll(items, (int)count,
+		    busy || wake <= now ? 0 : (long)(wake - now)) < 0) {
 			if (zmq_errno() == EINTR)
 				continue;
 			log_msg(LOG_ERR, "poll: %s", zmq_strerror(zmq_errno()));

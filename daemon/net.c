@@ -188,6 +188,8 @@ struct net {
 	uint64_t router_resets;		/* by the memory guard */
 	size_t mem_base;		/* RssAnon at start, bytes */
 	uint64_t mem_settle_ms;		/* after a reset: when to look again */
+	uint64_t guard_alert_ms;	/* the guard is alert until then */
+	size_t guard_last;		/* its last measure, bytes */
 	uint64_t join_tokens_ms;	/* token bucket: time of a full one */
 	uint64_t tick_ms;
 	int has_federation;
@@ -2201,6 +2203,10 @@ net_mem_guard(struct net *net)
 		malloc_trim(0);
 		anon = net_anon_bytes();
 	}
+	/* Growing: stay alert. */
+	if (anon > net->guard_last + NET_MEM_GUARD / 32)
+		net->guard_alert_ms = net->tick_ms + NET_GUARD_ALERT_MS;
+	net->guard_last = anon;
 	if (anon <= net->mem_base + NET_MEM_GUARD) {
 		net->mem_settle_ms = 0;
 		return;
@@ -2227,6 +2233,19 @@ net_mem_guard(struct net *net)
 	net->mem_settle_ms = net->tick_ms + NET_MEM_SETTLE_MS;
 	if (net_router_open(net, &eb) != 0)
 		log_msg(LOG_WARNING, "net: %s (retrying)", eb.msg);
+}
+
+void
+net_guard(struct net *net)
+{
+	net->tick_ms = node_now_ms();
+	net_mem_guard(net);
+}
+
+uint64_t
+net_guard_ms(const struct net *net)
+{
+	return net->tick_ms < net->guard_alert_ms ? NET_GUARD_MS : NET_TICK_MS;
 }
 
 int
@@ -2257,7 +2276,7 @@ net_open(struct net **out, void *zctx, struct node *n, struct control *ctl,
 	}
 	if ((rc = net_router_open(net, eb)) != 0)
 		goto fail;
-	net->mem_base = net_anon_bytes();
+	net->mem_base = net->guard_last = net_anon_bytes();
 	net_members_reload(net);
 	*out = net;
 	n->net = net;
@@ -2333,6 +2352,21 @@ net_poll_items(struct net *net, zmq_pollitem_t *items, size_t cap)
 			items[n++] = (zmq_pollitem_t){ l->mon, 0, ZMQ_POLLIN,
 			    0 };
 	}
+	/* Not alert, the memory guard would look only at the next tick:
+	 * bytes on an inbound connection, maybe of a message that never
+	 * ends, make it alert (net_handle()).  libzmq's I/O thread reads
+	 * them; polling an fd does not take its bytes. */
+	if (net->tick_ms >= net->guard_alert_ms) {
+		size_t watched = 0;
+
+		for (struct link *l = net->links; l != NULL && n < cap &&
+		    watched < NET_WATCH_MAX; l = l->next)
+			if (!l->outbound && !l->dead && l->fd >= 0) {
+				items[n++] = (zmq_pollitem_t){ NULL, l->fd,
+				    ZMQ_POLLIN, 0 };
+				watched++;
+			}
+	}
 	return n;
 }
 
@@ -2342,8 +2376,21 @@ net_handle(struct net *net, const zmq_pollitem_t *items, size_t count)
 	net->tick_ms = node_now_ms();
 	net->recv_until_ms = net->tick_ms + NET_RECV_SLICE_MS;
 	for (size_t i = 0; i < count; i++) {
+		/* A watched connection (see net_poll_items()), or a new
+		 * one at the ZAP handler: the memory guard is alert. */
+		if (items[i].revents != 0 && (items[i].socket == NULL ||
+		    items[i].socket == net->zap) &&
+		    items[i].fd != store_ingest_fd(net->node->store))
+			net->guard_alert_ms = net->tick_ms + NET_GUARD_ALERT_MS;
+		/* Closed (libzmq closes the fd of a connection that ended):
+		 * watch it no more; the link's next message measures it. */
+		if ((items[i].revents & ZMQ_POLLERR) && items[i].socket == NULL)
+			for (struct link *l = net->links; l != NULL;
+			    l = l->next)
+				if (!l->outbound && l->fd == items[i].fd)
+					l->fd = -1;
 		if (!(items[i].revents & ZMQ_POLLIN) ||
-		    items[i].socket == NULL)	/* the writer's: see above */
+		    items[i].socket == NULL)	/* the writer's, a watched one */
 			continue;
 		if (items[i].socket == net->router) {
 			net_router_recv(net);
@@ -2443,7 +2490,6 @@ net_tick(struct net *net)
 	struct mpw w;
 
 	net->tick_ms = node_now_ms();
-	net_mem_guard(net);
 	for (struct link *l = net->links; l != NULL; l = l->next) {
 		if (l->dead)
 			continue;

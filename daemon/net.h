@@ -38,13 +38,16 @@
 #include "daemon/control.h"
 #include "daemon/node.h"
 
-#define NET_POLL_MAX		(3 + 2 * (CONFIG_PEERS_MAX + 1))
+#define NET_WATCH_MAX		64	/* inbound TCP connections polled */
+#define NET_POLL_MAX		(3 + 2 * (CONFIG_PEERS_MAX + 1) + NET_WATCH_MAX)
 #define NET_FRAME_LIMIT		(256 * 1024)	/* Negentropy frame limit */
 #define NET_WANT_BATCH		512	/* ids per WANT */
 #define NET_WANTS_INFLIGHT	4	/* WANTs awaiting RECORDS per link */
 #define NET_WANT_SCAN_MAX	4096	/* ids looked up per call, per link */
 #define NET_NEED_MAX		(16u << 20)	/* ids one session may need */
 #define NET_TICK_MS		200
+#define NET_GUARD_MS		25	/* the memory guard's period, alert */
+#define NET_GUARD_ALERT_MS	200	/* alert after inbound bytes */
 #define NET_RECV_SLICE_MS	10	/* reading, then back to poll */
 #define NET_FEATURE_SHORT_IDS	"neg-short-ids"	/* NEG_EXT_SHORT_IDS */
 /* NEG_EXT_CONTENT_SPLITS */
@@ -91,6 +94,13 @@
  * closed (with every inbound link and what libzmq queued for it) and
  * bound again; members connect again at once.  If the memory is still
  * there NET_MEM_SETTLE_MS later, it was ours and becomes the new base.
+ * The guard looks at every tick, and every NET_GUARD_MS while alert:
+ * loopback brings hundreds of MiB a second, so a look every tick could let
+ * through as much again as NET_MEM_GUARD.  It is alert for
+ * NET_GUARD_ALERT_MS after bytes come on an inbound TCP connection (the
+ * poll watches the first NET_WATCH_MAX of them while not alert) or a
+ * connection is accepted, and while its memory grows; an idle daemon
+ * does not wake for it.
  */
 #define NET_PEER_OVER_MAX	64
 #define NET_RECV_BUDGET		256
@@ -119,6 +129,12 @@ void net_handle(struct net *net, const zmq_pollitem_t *items, size_t count);
 
 /* Timers: connect, ping, anti-entropy, timeouts.  Call every tick. */
 void net_tick(struct net *net);
+
+/* The memory guard (see NET_MEM_GUARD).  Call every net_guard_ms(). */
+void net_guard(struct net *net);
+
+/* The memory guard's period now: NET_GUARD_MS alert, else NET_TICK_MS. */
+uint64_t net_guard_ms(const struct net *net);
 
 /*
  * Ingest the RECORDS each link has waiting, a slice at a time
