@@ -1540,14 +1540,32 @@ net_dispatch(struct link *l, const struct wire_msg *m)
 		}
 		l->neg_ext = net_hello_ext(m);
 		if (!l->outbound) {
+			int rerun = l->cs.active;
+
 			/* The peer connected again, maybe restarted: the WANTs
-			 * it had from us may never be answered. */
+			 * it had from us may never be answered, and the
+			 * sessions its last connection carried ended on its
+			 * side.  A reconciliation we ran on this link starts
+			 * again (amie sync may be waiting for it). */
 			net_inflight_release(net, l);
 			l->wants_out = 0;
+			net_server_end(l);
+			net_client_end(l);
 			net_send_hello(l);
+			if (rerun)
+				net_client_start(l);
 		}
 		if (!l->ready) {
 			l->ready = 1;
+			/* Reached: the next failure backs off from the least
+			 * delay again (a penalty being served stays). */
+			if (l->outbound) {
+				struct net_backoff *b =
+				    net_backoff_find(net, l->key, 0);
+
+				if (b != NULL && b->until_ms <= net->tick_ms)
+					b->delay_ms = 0;
+			}
 			/* Our first reconciliation on it, unless another
 			 * link has one under way: the tick starts it then. */
 			if (l->outbound && !net_other_syncing(net, l))

@@ -51,6 +51,8 @@
  *   unanswered   a HAVE of the record id $PEERTOOL_ID (hex), then waits
  *                up to 5 s for a WANT of it and leaves without
  *                answering: prints "asked" or "not asked"
+ *   unopened     waits up to 20 s for a NEG_OPEN and leaves without
+ *                answering it: prints "opened" or "not opened"
  * Prints one line: "refused at handshake", "no answer", "answered",
  * "error: MSG", "disconnected" (no PONG to a PING after the bad message)
  * or "still answering"; flood and multipart first print "sent N
@@ -497,6 +499,27 @@ peertool_unanswered(void *s, void *mon)
 	printf("%s\n", asked ? "asked" : "not asked");
 }
 
+/* The unopened mode (see the top). */
+static void
+peertool_unopened(void *s, void *mon)
+{
+	uint64_t until = peertool_now() + 20000;
+	struct wire_msg m;
+	zmq_msg_t msg;
+	int opened = 0, rc;
+
+	while (!opened && peertool_now() < until) {
+		rc = peertool_recv(s, mon, &msg, &m, 200);
+		if (rc < 0)
+			break;
+		if (rc == 0)
+			continue;
+		opened = m.type == WIRE_NEG_OPEN;
+		zmq_msg_close(&msg);
+	}
+	printf("%s\n", opened ? "opened" : "not opened");
+}
+
 /* The clock mode (see the top). */
 static void
 peertool_clock(void *s, void *mon)
@@ -721,6 +744,10 @@ main(int argc, char **argv)
 	}
 	if (strcmp(mode, "unanswered") == 0) {
 		peertool_unanswered(s, mon);
+		goto out;
+	}
+	if (strcmp(mode, "unopened") == 0) {
+		peertool_unopened(s, mon);
 		goto out;
 	}
 	if (strcmp(mode, "flood") == 0 || strcmp(mode, "multipart") == 0) {
