@@ -2393,16 +2393,20 @@ net_handle(struct net *net, const zmq_pollitem_t *items, size_t count)
 {
 	net->tick_ms = node_now_ms();
 	net->recv_until_ms = net->tick_ms + NET_RECV_SLICE_MS;
+	const int ingest_fd = store_ingest_fd(net->node->store);
+
 	for (size_t i = 0; i < count; i++) {
+		const int watched = items[i].socket == NULL &&
+		    items[i].fd != ingest_fd;
+
 		/* A watched connection (see net_poll_items()), or a new
 		 * one at the ZAP handler: the memory guard is alert. */
-		if (items[i].revents != 0 && (items[i].socket == NULL ||
-		    items[i].socket == net->zap) &&
-		    items[i].fd != store_ingest_fd(net->node->store))
+		if (items[i].revents != 0 &&
+		    (watched || items[i].socket == net->zap))
 			net->guard_alert_ms = net->tick_ms + NET_GUARD_ALERT_MS;
 		/* Closed (libzmq closes the fd of a connection that ended):
 		 * watch it no more; the link's next message measures it. */
-		if ((items[i].revents & ZMQ_POLLERR) && items[i].socket == NULL)
+		if (watched && (items[i].revents & ZMQ_POLLERR))
 			for (struct link *l = net->links; l != NULL;
 			    l = l->next)
 				if (!l->outbound && l->fd == items[i].fd)
