@@ -2391,10 +2391,10 @@ net_poll_items(struct net *net, zmq_pollitem_t *items, size_t cap)
 void
 net_handle(struct net *net, const zmq_pollitem_t *items, size_t count)
 {
-	net->tick_ms = node_now_ms();
-	net->recv_until_ms = net->tick_ms + NET_RECV_SLICE_MS;
 	const int ingest_fd = store_ingest_fd(net->node->store);
 
+	net->tick_ms = node_now_ms();
+	net->recv_until_ms = net->tick_ms + NET_RECV_SLICE_MS;
 	for (size_t i = 0; i < count; i++) {
 		const int watched = items[i].socket == NULL &&
 		    items[i].fd != ingest_fd;
