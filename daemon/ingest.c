@@ -41,9 +41,11 @@ ingest_handle(struct node *n, const struct ctl_request *req, struct mpw *w,
 			    out[i].reason);
 		} else if (out[i].stored) {
 			stored++;
-			if (n->net != NULL && !quiet)
+			/* Quiet (amie import): not pushed, but a membership
+			 * change takes effect at once all the same. */
+			if (n->net != NULL)
 				net_record_stored(n->net, out[i].kind,
-				    out[i].id);
+				    out[i].id, quiet);
 		} else {
 			known++;
 		}

@@ -2609,9 +2609,9 @@ net_tick(struct net *net)
 
 void
 net_record_stored(struct net *net, const char *kind,
-    const uint8_t id[RECORD_ID_LEN])
+    const uint8_t id[RECORD_ID_LEN], int quiet)
 {
-	for (struct link *l = net->links; l != NULL; l = l->next)
+	for (struct link *l = net->links; l != NULL && !quiet; l = l->next)
 		if (l->ready && !l->dead && !l->joining)
 			net_offer(l, (const uint8_t (*)[32])id, 1);
 	if (strncmp(kind, "member.", 7) == 0 || strcmp(kind, "charter") == 0)

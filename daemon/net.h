@@ -153,12 +153,12 @@ int net_ingest_step(struct net *net);
 /*
  * A record of kind was just stored by this node (written here or handed
  * over by the command line): offer it to every connected link at once
- * (push), and take membership changes into account.  Records received
- * from peers do not come here: they are offered on only when recent
- * (NET_RELAY_RECENT_MS).
+ * (push) unless quiet, and take membership changes into account in any
+ * case.  Records received from peers do not come here: they are offered
+ * on only when recent (NET_RELAY_RECENT_MS).
  */
 void net_record_stored(struct net *net, const char *kind,
-    const uint8_t id[RECORD_ID_LEN]);
+    const uint8_t id[RECORD_ID_LEN], int quiet);
 
 /*
  * Publish a new node.info record of this node if its name, region,

@@ -252,6 +252,6 @@ node_write(struct node *n, const char *kind, const char *key,
 	if (out.code != 0)
 		return fail(eb, out.code, "%s", out.reason);
 	if (n->net != NULL)
-		net_record_stored(n->net, kind, id);
+		net_record_stored(n->net, kind, id, 0);
 	return 0;
 }
