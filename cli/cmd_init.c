@@ -38,6 +38,15 @@ cmd_init_usage(FILE *f)
 	    "Prints the node id on stdout.\n"), f);
 }
 
+/* The files init writes, in this order (the charter with --federation). */
+static const char *const cmd_init_files[] = { "node.key", "amied.conf",
+    "charter.amie" };
+
+#define CMD_INIT_KEY 0
+#define CMD_INIT_CONF 1
+#define CMD_INIT_CHARTER 2
+#define CMD_INIT_FILES (sizeof(cmd_init_files) / sizeof(cmd_init_files[0]))
+
 /* mkdir -p with mode 0700 for what it creates. */
 static int
 cmd_init_mkdirs(const char *dir)
@@ -160,7 +169,8 @@ cmd_init_charter(const struct cli *c, const char *fed, const uint8_t pk[32],
 	    &eb)) != 0 || (rc = mpw_finish(&rec, "charter", &eb)) != 0)
 		rc = cli_fail(c, &eb);
 	else
-		rc = cmd_init_write(c, "charter.amie", rec.buf, rec.len);
+		rc = cmd_init_write(c, cmd_init_files[CMD_INIT_CHARTER],
+		    rec.buf, rec.len);
 	mpw_release(&body);
 	mpw_release(&rec);
 	return rc;
@@ -188,6 +198,7 @@ cmd_init_main(int argc, char **argv)
 	char keytext[KEYFILE_LEN];
 	uint8_t seed[KEYFILE_SEED_LEN], pk[32], *sk;
 	struct stat sb;
+	size_t made = 0;	/* cmd_init_files[0 .. made - 1] written */
 	int ch, rc, len;
 
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -234,6 +245,16 @@ cmd_init_main(int argc, char **argv)
 	if (stat(path, &sb) == 0)
 		return cli_error(&c, CLI_EXIT_CONFIG,
 		    _("%s is already a node (it has a node.key)"), c.dir);
+	/* Files init would write: refused before anything is made. */
+	for (size_t i = 1; i < CMD_INIT_FILES; i++) {
+		snprintf(path, sizeof(path), "%s/%s", c.dir,
+		    cmd_init_files[i]);
+		if (lstat(path, &sb) == 0 &&
+		    (i != CMD_INIT_CHARTER || fed != NULL))
+			return cli_error(&c, CLI_EXIT_CONFIG,
+			    _("%s already exists: init writes a new one; "
+			    "move it away first"), path);
+	}
 	if (restore != NULL &&
 	    (rc = cmd_init_restore(&c, restore, pfile, seed)) != 0)
 		return rc;
@@ -254,25 +275,30 @@ cmd_init_main(int argc, char **argv)
 	crypto_sign_seed_keypair(pk, sk, seed);
 	keyfile_format(keytext, seed);
 	sodium_memzero(seed, sizeof(seed));
-	rc = cmd_init_write(&c, "node.key", keytext, sizeof(keytext));
+	rc = cmd_init_write(&c, cmd_init_files[CMD_INIT_KEY], keytext,
+	    sizeof(keytext));
 	sodium_memzero(keytext, sizeof(keytext));
 	if (rc == 0) {
+		made = CMD_INIT_KEY + 1;
 		len = snprintf(conf, sizeof(conf),
 		    "# amied configuration: see amied.conf(5).\n"
 		    "[node]\nname = %s\nregion = %s\nlisten = %s\n\n"
 		    "[log]\nlevel = info\n", name, region, listen);
-		rc = cmd_init_write(&c, "amied.conf", conf, (size_t)len);
+		rc = cmd_init_write(&c, cmd_init_files[CMD_INIT_CONF], conf,
+		    (size_t)len);
 	}
-	if (rc == 0 && fed != NULL)
-		rc = cmd_init_charter(&c, fed, pk, sk);
+	if (rc == 0) {
+		made = CMD_INIT_CONF + 1;
+		if (fed != NULL)
+			rc = cmd_init_charter(&c, fed, pk, sk);
+	}
 	sodium_free(sk);
 	if (rc != 0) {
-		/* Leave no half-made node behind: init can be run again. */
-		static const char *const made[] = { "node.key", "amied.conf",
-		    "charter.amie" };
-
-		for (size_t i = 0; i < sizeof(made) / sizeof(made[0]); i++) {
-			snprintf(path, sizeof(path), "%s/%s", c.dir, made[i]);
+		/* Leave no half-made node behind, and nothing init did not
+		 * make removed: init can be run again. */
+		for (size_t i = 0; i < made; i++) {
+			snprintf(path, sizeof(path), "%s/%s", c.dir,
+			    cmd_init_files[i]);
 			unlink(path);
 		}
 		return rc;

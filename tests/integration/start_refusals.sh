@@ -1,13 +1,34 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 # amied refuses to start on a directory or key that others can read, and
 # when another amied holds the directory; amie init refuses to overwrite a
-# node; a node without a federation refuses to write records.
+# node, or a configuration or charter it did not write, and then leaves
+# the directory as it was; a node without a federation refuses to write
+# records.
 . tests/integration/lib.sh
 
 D="$T/node"
 "$AMIE" init --dir "$D" --name Solo >/dev/null 2>&1 || fail "init"
 expect_code 78 "$AMIE" init --dir "$D" --name Again
 grep -q "already a node" "$T/err" || fail "second init message: $(cat "$T/err")"
+
+# A directory with a hand-written configuration and charter, no key.
+K="$T/kept"
+mkdir -m 755 "$K"
+echo "# mine" >"$K/amied.conf"
+echo "not a charter" >"$K/charter.amie"
+expect_code 78 "$AMIE" init --dir "$K" --name Kept --federation Nord
+grep -q "amied.conf already exists" "$T/err" ||
+    fail "init over a configuration: $(cat "$T/err")"
+[ "$(cat "$K/amied.conf")" = "# mine" ] || fail "init removed amied.conf"
+[ "$(cat "$K/charter.amie")" = "not a charter" ] ||
+    fail "init removed charter.amie"
+[ ! -e "$K/node.key" ] || fail "init left a node.key"
+[ "$(stat -c %a "$K")" = 755 ] || fail "init changed the directory's mode"
+rm "$K/amied.conf"
+expect_code 78 "$AMIE" init --dir "$K" --name Kept --federation Nord
+grep -q "charter.amie already exists" "$T/err" ||
+    fail "init over a charter: $(cat "$T/err")"
+[ -e "$K/charter.amie" ] || fail "init removed charter.amie"
 
 chmod 755 "$D"
 expect_code 77 "$AMIED" --dir "$D"
