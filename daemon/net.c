@@ -144,10 +144,21 @@ struct net_backoff {
 	char reason[128];
 };
 
+/*
+ * An amie sync --wait.  A reconciliation of ours cut off meanwhile (its
+ * link dropped or disconnected, or silent) leaves its peer in cut until
+ * one with that peer ends done: the sync is not finished before, however
+ * idle the links that remain.
+ */
+#define NET_WAITER_CUT_MAX 16
+
 struct net_waiter {
 	struct control_ticket *ticket;
 	uint64_t deadline_ms;
 	uint64_t sessions;		/* reconciliations started for it */
+	uint8_t cut[NET_WAITER_CUT_MAX][32];
+	unsigned cut_count;		/* at most NET_WAITER_CUT_MAX... */
+	int cut_over;			/* ...and more: until the deadline */
 };
 
 /*
@@ -164,6 +175,13 @@ struct net_tally {
 	/* token buckets, in thousandths of a message and of a byte */
 	uint64_t msg_tokens, byte_tokens, refill_ms;
 	unsigned over;			/* messages past the limit in a row */
+	/* The extensions of its last HELLO on an inbound connection, and
+	 * that connection's routing id: an inbound link dropped while the
+	 * connection lives is made again by its next message, not by a
+	 * HELLO (net_inbound_link()). */
+	unsigned hello_ext;
+	uint8_t hello_rid[NET_RID_MAX];
+	size_t hello_rid_len;
 };
 
 #define NET_BACKOFFS_MAX 64
@@ -569,6 +587,54 @@ net_client_end(struct link *l)
 	cs->active = 0;
 }
 
+/*
+ * End our reconciliation on l, cut off before its end: the waiting amie
+ * sync --wait are not done before another with l's peer ends done, which
+ * l starts when it can (resync).
+ */
+static void
+net_client_cut(struct link *l)
+{
+	struct net *net = l->net;
+
+	if (!l->cs.active)
+		return;
+	net_client_end(l);
+	l->resync = 1;
+	for (size_t i = 0; i < NET_WAITERS_MAX; i++) {
+		struct net_waiter *wt = &net->waiters[i];
+		unsigned k;
+
+		if (wt->ticket == NULL)
+			continue;
+		for (k = 0; k < wt->cut_count; k++)
+			if (memcmp(wt->cut[k], l->key, 32) == 0)
+				break;
+		if (k < wt->cut_count)
+			continue;
+		if (wt->cut_count == NET_WAITER_CUT_MAX)
+			wt->cut_over = 1;
+		else
+			memcpy(wt->cut[wt->cut_count++], l->key, 32);
+	}
+}
+
+/* A reconciliation of ours with key ended done: no longer cut off. */
+static void
+net_waiters_synced(struct net *net, const uint8_t key[32])
+{
+	for (size_t i = 0; i < NET_WAITERS_MAX; i++) {
+		struct net_waiter *wt = &net->waiters[i];
+
+		for (unsigned k = 0; k < wt->cut_count; k++)
+			if (memcmp(wt->cut[k], key, 32) == 0) {
+				memcpy(wt->cut[k], wt->cut[--wt->cut_count],
+				    32);
+				break;
+			}
+	}
+}
+
 static void
 net_server_end(struct link *l)
 {
@@ -597,7 +663,7 @@ net_link_drop(struct link *l, const char *why, int backoff)
 		fail(&eb, AMIE_EUNAVAIL, "%s", why);
 		control_reply_later(l->net->ctl, &l->join_ticket, NULL, &eb);
 	}
-	net_client_end(l);
+	net_client_cut(l);
 	net_server_end(l);
 	net_inflight_release(l->net, l);
 	l->dead = 1;
@@ -1004,7 +1070,7 @@ net_client_msg(struct link *l, const struct wire_msg *m)
 	if (neg_reconcile_client(&cs->neg, m->neg, m->neg_len, &out, net_on_id,
 	    l, &done, &eb) != 0) {
 		neg_buf_release(&out);
-		net_client_end(l);
+		net_client_cut(l);
 		l->errors++;
 		net_link_drop(l, eb.msg, NET_DROP_PENALTY);
 		return;
@@ -1019,6 +1085,7 @@ net_client_msg(struct link *l, const struct wire_msg *m)
 		if (done) {
 			l->last_sync_ms = l->net->tick_ms;
 			l->last_rounds = l->rounds;
+			net_waiters_synced(l->net, l->key);
 		} else {
 			l->resync = 1;
 			free(l->resume);
@@ -1540,7 +1607,12 @@ net_dispatch(struct link *l, const struct wire_msg *m)
 		}
 		l->neg_ext = net_hello_ext(m);
 		if (!l->outbound) {
+			struct net_tally *t = net_tally_of(net, l->key);
 			int rerun = l->cs.active;
+
+			t->hello_ext = l->neg_ext;
+			memcpy(t->hello_rid, l->rid, l->rid_len);
+			t->hello_rid_len = l->rid_len;
 
 			/* The peer connected again, maybe restarted: the WANTs
 			 * it had from us may never be answered, and the
@@ -1674,8 +1746,15 @@ net_inbound_link(struct net *net, const uint8_t key[32], const uint8_t *rid,
 		if (!l->outbound && !l->dead && memcmp(l->key, key, 32) == 0)
 			break;
 	if (l == NULL) {
+		struct net_tally *t = net_tally_of(net, key);
+
 		l = net_link_new(net, key, 0);
 		l->ready = 1;	/* a current member, checked per message */
+		/* On a connection that said HELLO already, its extensions
+		 * hold: without them its sessions would be refused. */
+		if (t->hello_rid_len == rid_len &&
+		    memcmp(t->hello_rid, rid, rid_len) == 0)
+			l->neg_ext = t->hello_ext;
 	}
 	/* Another routing id: another connection, maybe on the same fd
 	 * number; net_link_fd() takes its measure again. */
@@ -1921,7 +2000,7 @@ net_monitor_recv(struct link *l)
 		/* ZeroMQ reconnects by itself; HELLO again once it has. */
 		l->ready = 0;
 		l->created_ms = l->net->tick_ms;
-		net_client_end(l);
+		net_client_cut(l);
 		net_server_end(l);
 		/* What the last session found is forgotten, so the next one
 		 * starts from the beginning. */
@@ -2485,7 +2564,7 @@ net_waiters_check(struct net *net)
 
 		if (wt->ticket == NULL)
 			continue;
-		if (idle) {
+		if (idle && wt->cut_count == 0 && !wt->cut_over) {
 			mpw_init(&w, 256);
 			mpw_map(&w, 2);
 			mpw_cstr(&w, "peers");
@@ -2495,9 +2574,15 @@ net_waiters_check(struct net *net)
 			control_reply_later(net->ctl, &wt->ticket, &w, NULL);
 			mpw_release(&w);
 		} else if (net->tick_ms >= wt->deadline_ms) {
-			fail(&eb, AMIE_EAGAIN,
-			    "sync did not finish in time; it goes on in the "
-			    "background");
+			if (wt->cut_count > 0 || wt->cut_over)
+				fail(&eb, AMIE_EAGAIN, "sync with %u%s "
+				    "peer(s) was cut off and did not finish "
+				    "in time (see amie peers); it goes on when "
+				    "they are back", wt->cut_count,
+				    wt->cut_over ? " or more" : "");
+			else
+				fail(&eb, AMIE_EAGAIN, "sync did not finish "
+				    "in time; it goes on in the background");
 			control_reply_later(net->ctl, &wt->ticket, NULL, &eb);
 		}
 	}
@@ -2556,8 +2641,7 @@ net_tick(struct net *net)
 		    net->tick_ms - l->cs.started_ms > NET_SESSION_MAX_MS)) {
 			snprintf(l->last_error, sizeof(l->last_error),
 			    "sync timed out");
-			l->resync = 1;
-			net_client_end(l);
+			net_client_cut(l);
 		}
 		if (l->resync && !l->cs.active && (l->resume != NULL ?
 		    net_need_left(l) <= n->conf.session_ids / 2 :
@@ -3118,6 +3202,8 @@ net_handle_sync(struct node *n, const struct ctl_request *req,
 			return fail(eb, AMIE_EAGAIN, "too many syncs waiting");
 		net->waiters[i].deadline_ms = node_now_ms() + timeout_s * 1000;
 		net->waiters[i].sessions = 0;
+		net->waiters[i].cut_count = 0;
+		net->waiters[i].cut_over = 0;
 		net->waiters[i].ticket = control_defer(net->ctl);
 	}
 	/* Once per peer: on our outbound link to it if there is one. */
