@@ -337,6 +337,8 @@ struct cmd_import {
 	uint64_t stored, known, refused;
 	json_t *refusals;
 	struct progress p;	/* on a terminal: records sent so far */
+	uint64_t sent;
+	struct cmd_import_rec *batch;	/* CMD_BUNDLE_BATCH_COUNT of them */
 };
 
 /* Membership records go first, so that a new member's records are not
@@ -428,29 +430,42 @@ cmd_import_batch(struct cmd_import *im, const struct cmd_import_rec *recs,
 	return 0;
 }
 
-/* Send recs in batches bounded in bytes and count. */
+/*
+ * Send the membership records of the bundle r reads (membership 1), or
+ * the others, in batches bounded in bytes and count: what is held at once
+ * is one batch, whatever count the bundle announces.  Where the framing
+ * is lost, the rest is not read and damage (if not NULL) says why.
+ */
 static int
-cmd_import_all(struct cmd_import *im, const struct cmd_import_rec *recs,
-    size_t n)
+cmd_import_pass(struct cmd_import *im, struct bundle_reader *r,
+    int membership, char damage[ERRBUF_LEN])
 {
-	size_t first = 0, bytes = 0;
-	int rc;
+	size_t n = 0, bytes = 0, len;
+	const uint8_t *rec;
+	struct errbuf eb;
+	int rc, end;
 
-	for (size_t i = 0; i <= n; i++) {
-		if (i < n && i - first < CMD_BUNDLE_BATCH_COUNT &&
-		    (i == first ||
-			bytes + recs[i].len + 8 <= CMD_BUNDLE_BATCH_BYTES)) {
-			bytes += recs[i].len + 8;
+	for (;;) {
+		end = bundle_next(r, &rec, &len, &eb);
+		if (end == 0 && cmd_import_is_membership(rec, len) != membership)
 			continue;
+		if (n > 0 && (end != 0 || n == CMD_BUNDLE_BATCH_COUNT ||
+		    bytes + len + 8 > CMD_BUNDLE_BATCH_BYTES)) {
+			if ((rc = cmd_import_batch(im, im->batch, n)) != 0)
+				return rc;
+			im->sent += n;
+			progress_update(&im->p, im->sent);
+			n = bytes = 0;
 		}
-		if (i > first &&
-		    (rc = cmd_import_batch(im, recs + first, i - first)) != 0)
-			return rc;
-		progress_update(&im->p, i);
-		first = i;
-		bytes = i < n ? recs[i].len + 8 : 0;
+		if (end != 0) {
+			if (end != AMIE_ENOTFOUND && damage != NULL)
+				snprintf(damage, ERRBUF_LEN, "%s", eb.msg);
+			return 0;
+		}
+		im->batch[n++] = (struct cmd_import_rec){ rec, len,
+		    r->index - 1 };
+		bytes += len + 8;
 	}
-	return 0;
 }
 
 int
@@ -460,14 +475,11 @@ cmd_import_main(int argc, char **argv)
 	char damage[ERRBUF_LEN] = "";
 	const char *file;
 	uint8_t net[32];
-	struct cmd_import_rec *recs;
 	struct cmd_import im;
 	struct bundle_reader br;
 	struct bundle_header h;
 	struct errbuf eb;
 	struct stat sb;
-	size_t n = 0, len;
-	const uint8_t *rec;
 	void *map;
 	int fd, rc;
 
@@ -506,25 +518,18 @@ cmd_import_main(int argc, char **argv)
 		    file);
 	}
 	/* Membership records first, then the others, each in file order. */
-	recs = xcalloc(h.count ? h.count : 1, sizeof(*recs));
-	while ((rc = bundle_next(&br, &rec, &len, &eb)) == 0)
-		if (cmd_import_is_membership(rec, len))
-			recs[n++] =
-			    (struct cmd_import_rec){ rec, len, br.index - 1 };
-	if (rc != AMIE_ENOTFOUND)
-		snprintf(damage, sizeof(damage), "%s", eb.msg);
-	bundle_open(&br, &h, map, (size_t)sb.st_size, NULL);
-	while (bundle_next(&br, &rec, &len, NULL) == 0)
-		if (!cmd_import_is_membership(rec, len))
-			recs[n++] =
-			    (struct cmd_import_rec){ rec, len, br.index - 1 };
 	memset(&im, 0, sizeof(im));
 	im.c = &c;
 	im.refusals = json_array();
-	progress_start(&im.p, _("importing"), _("records"), n, 0);
-	rc = cmd_import_all(&im, recs, n);
+	im.batch = xcalloc(CMD_BUNDLE_BATCH_COUNT, sizeof(*im.batch));
+	progress_start(&im.p, _("importing"), _("records"), h.count, 0);
+	rc = cmd_import_pass(&im, &br, 1, damage);
+	if (rc == 0) {
+		bundle_open(&br, &h, map, (size_t)sb.st_size, NULL);
+		rc = cmd_import_pass(&im, &br, 0, NULL);
+	}
 	progress_end(&im.p);
-	free(recs);
+	free(im.batch);
 	munmap(map, (size_t)sb.st_size);
 	if (rc != 0) {
 		json_decref(im.refusals);

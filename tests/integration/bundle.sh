@@ -82,6 +82,21 @@ echo "not a bundle" >"$T/junk.amie"
 expect_code 65 "$AMIE" --dir "$T/C" import "$T/junk.amie"
 head -c 300 "$T/all.amie" >"$T/cut.amie"
 expect_code 65 "$AMIE" --dir "$T/C" import "$T/cut.amie"
+# A bundle announcing 16 Mi records in 64 MiB of zeros: import holds one
+# batch at a time, not an entry per announced record (384 MiB before),
+# and stops at the first record with the damage.  The address space is
+# capped at 256 MiB, but for the sanitizers' build (its shadow memory is
+# terabytes of address space).
+{ head -c 12 "$T/all.amie"; printf '\001\000\000\000'
+    dd if="$T/all.amie" bs=1 skip=16 count=32 2>/dev/null
+    head -c $((64 << 20)) /dev/zero; } >"$T/big.amie"
+cap="ulimit -v 262144"
+grep -q __asan_init "$AMIE" 2>/dev/null && cap=:
+(eval "$cap" && exec "$AMIE" --dir "$T/C" import "$T/big.amie") \
+    >"$T/out" 2>"$T/err"
+[ $? = 65 ] || fail "import of the 16 Mi count: $(cat "$T/err")"
+grep -q "record 0: 0 bytes" "$T/err" ||
+    fail "the damage is not reported: $(cat "$T/err")"
 stop_node "$PID_C"
 stop_node "$PID_S"
 finish
