@@ -63,8 +63,14 @@ backup_write(struct store *st, const char *path, int force, uint64_t *bytes,
 		return fail(eb, AMIE_EUSAGE,
 		    "%s exists; give another name or --force", path);
 	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
+	/* Named as given: the temporary name means nothing to the user,
+	 * and a directory that is not there is a wrong FILE, not a lookup
+	 * that found nothing. */
 	if ((fd = mkstemp(tmp)) < 0)
-		return backup_errno(eb, "backup: cannot create", tmp);
+		return errno == ENOENT || errno == ENOTDIR ?
+		    fail(eb, AMIE_EUSAGE, "backup: cannot create %s: %s", path,
+			strerror(errno)) :
+		    backup_errno(eb, "backup: cannot create", path);
 	fchmod(fd, 0600);
 	if ((mrc = mdb_env_copyfd2(st->env, fd, MDB_CP_COMPACT)) != 0)
 		rc = store_fail(eb, mrc, "backup: copy");

@@ -27,6 +27,10 @@ AFTER=$(records A)
 
 expect_code 64 "$AMIE" --dir "$T/A" backup "$T/a.mdb"
 grep -q "exists" "$T/err" || fail "overwrite: $(cat "$T/err")"
+# Into a directory that is not there: a wrong FILE (64), named as given.
+expect_code 64 "$AMIE" --dir "$T/A" backup "$T/nowhere/b.mdb"
+grep -q "cannot create $T/nowhere/b.mdb: No such file" "$T/err" ||
+    fail "backup into a missing directory: $(cat "$T/err")"
 expect_code 0 "$AMIE" --dir "$T/A" backup --force --json "$T/a2.mdb"
 grep -q '"schema": 1' "$T/out" || fail "backup --json: $(cat "$T/out")"
 grep -q '"bytes": [1-9]' "$T/out" || fail "backup --json: $(cat "$T/out")"
