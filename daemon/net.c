@@ -2564,6 +2564,13 @@ net_waiters_check(struct net *net)
 
 		if (wt->ticket == NULL)
 			continue;
+		/* A peer no longer a member is not waited for. */
+		for (unsigned k = 0; k < wt->cut_count;)
+			if (!member_is_current(net->node->store, wt->cut[k]))
+				memcpy(wt->cut[k], wt->cut[--wt->cut_count],
+				    32);
+			else
+				k++;
 		if (idle && wt->cut_count == 0 && !wt->cut_over) {
 			mpw_init(&w, 256);
 			mpw_map(&w, 2);
