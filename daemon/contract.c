@@ -586,7 +586,7 @@ contract_ivs_load(struct node *n, const char *key, struct contract_iv **out,
 {
 	struct store_head *revs;
 	struct contract_iv *ivs;
-	size_t total = 0, got = 0;
+	size_t total = 0, got = 0, cap;
 	int rc;
 
 	*out = NULL;
@@ -597,12 +597,16 @@ contract_ivs_load(struct node *n, const char *key, struct contract_iv **out,
 		return 0;
 	if (rc != 0)
 		return rc;
-	revs = xcalloc(total, sizeof(*revs));
+	cap = total;
+	revs = xcalloc(cap, sizeof(*revs));
 	if ((rc = store_object_revisions(n->store, "intervention", key, revs,
-	    total, &total, eb)) != 0) {
+	    cap, &total, eb)) != 0) {
 		free(revs);
 		return rc;
 	}
+	/* Records that came between the two reads are not in revs. */
+	if (total > cap)
+		total = cap;
 	ivs = xcalloc(total, sizeof(*ivs));
 	for (size_t i = 0; i < total; i++) {
 		if (contract_rec_load(n, revs[i].id, &ivs[got].r, NULL) != 0)

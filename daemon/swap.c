@@ -52,7 +52,7 @@ static int
 swap_revs(struct node *n, const char *kind, const char *key,
     struct store_head **out, size_t *count, struct errbuf *eb)
 {
-	size_t total = 0;
+	size_t total = 0, cap;
 	int rc;
 
 	*out = NULL;
@@ -62,14 +62,16 @@ swap_revs(struct node *n, const char *kind, const char *key,
 		return 0;
 	if (rc != 0)
 		return rc;
-	*out = xcalloc(total, sizeof(**out));
-	if ((rc = store_object_revisions(n->store, kind, key, *out, total,
+	cap = total;
+	*out = xcalloc(cap, sizeof(**out));
+	if ((rc = store_object_revisions(n->store, kind, key, *out, cap,
 	    &total, eb)) != 0) {
 		free(*out);
 		*out = NULL;
 		return rc;
 	}
-	*count = total;
+	/* Records that came between the two reads are not in *out. */
+	*count = total < cap ? total : cap;
 	return 0;
 }
 
