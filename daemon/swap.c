@@ -332,10 +332,17 @@ swap_offer_find_one(void *ctx, const char *key, const struct store_head *h,
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		char hex[2 * RECORD_ID_LEN + 1];
+		struct swap_rec r;
 
 		record_id_hex(hex, revs[i].id);
 		if (strncmp(hex, f->prefix, plen) != 0)
 			continue;
+		/* Only an offer the request's state can load (not hidden by
+		 * its author's removal, not erased): accepting another would
+		 * leave the request open and refuse any other accept. */
+		if (swap_rec_load(f->node, revs[i].id, &r, NULL) != 0)
+			continue;
+		swap_rec_release(&r);
 		if (f->found++ == 0) {
 			memcpy(f->id, revs[i].id, RECORD_ID_LEN);
 			memcpy(f->key, key, strlen(key) + 1);
