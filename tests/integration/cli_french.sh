@@ -65,7 +65,9 @@ grep -q "introuvable" "$T/err" && fail "French in the English run"
 
 # --json: byte for byte the same in both languages.  peers and status
 # carry counters that move on their own (bytes, last sync): numbers are
-# masked there, everything else compared.
+# masked there, everything else compared, once both of A's links are up
+# (a link that comes up between the two runs would be a difference).
+wait_for 30 both_links A || fail "A's links: $(cat "$T/both.json")"
 mask() {
 	sed 's/": [0-9][0-9]*/": N/' "$1"
 }

@@ -33,7 +33,7 @@ line=$(grep -n '^max_peer = 3' "$CONF" | cut -d: -f1)
 grep -q "amied.conf:$line: unknown key \[sync\] max_peer" "$T/err" ||
     fail "-t error message: $(cat "$T/err")"
 
-wait_for 30 linked A || fail "A and B never linked"
+wait_for 30 both_links A || fail "A and B never linked both ways"
 # bytes: what A's links received, summed (the order of the rows, and
 # whether A's own link to B is up yet, may differ from one call to the
 # next); a link dropped and made again would lower it.

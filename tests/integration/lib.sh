@@ -151,6 +151,13 @@ linked() {
 	    grep -q '"state": "connected"' "$T/linked.json"
 }
 
+# both_links NAME: NAME's link to its one peer and the peer's link to it
+# are both connected (amie peers shows two connected rows).
+both_links() {
+	"$AMIE" --dir "$T/$1" peers --json >"$T/both.json" 2>/dev/null &&
+	    [ "$(grep -c '"state": "connected"' "$T/both.json")" -ge 2 ]
+}
+
 # peer_field NAME FIELD: FIELD of NAME's first peer in amie peers --json.
 peer_field() {
 	"$AMIE" --dir "$T/$1" peers --json >"$T/peer.json" 2>/dev/null &&
