@@ -440,7 +440,7 @@ static int
 cmd_import_pass(struct cmd_import *im, struct bundle_reader *r,
     int membership, char damage[ERRBUF_LEN])
 {
-	size_t n = 0, bytes = 0, len;
+	size_t n = 0, bytes = 0, len = 0;
 	const uint8_t *rec;
 	struct errbuf eb;
 	int rc, end;

@@ -245,8 +245,9 @@ cmd_init_main(int argc, char **argv)
 	if (stat(path, &sb) == 0)
 		return cli_error(&c, CLI_EXIT_CONFIG,
 		    _("%s is already a node (it has a node.key)"), c.dir);
-	/* Files init would write: refused before anything is made. */
-	for (size_t i = 1; i < CMD_INIT_FILES; i++) {
+	/* The other files init would write: refused before anything is
+	 * made. */
+	for (size_t i = CMD_INIT_CONF; i < CMD_INIT_FILES; i++) {
 		snprintf(path, sizeof(path), "%s/%s", c.dir,
 		    cmd_init_files[i]);
 		if (lstat(path, &sb) == 0 &&
