@@ -323,7 +323,9 @@ cmd_fed_join_main(int argc, char **argv)
 {
 	static const int allowed[] = { CMD_FED_JSON, CMD_FED_WAIT,
 		CMD_FED_TIMEOUT, 0 };
-	struct cli c = { .prog = "amie join", .timeout_ms = 30000 };
+	/* The daemon's join (NET_JOIN_TIMEOUT_MS, 20 s), then the HELLO on
+	 * the link (NET_HANDSHAKE_MS, 15 s), and a margin. */
+	struct cli c = { .prog = "amie join", .timeout_ms = 45000 };
 	struct cmd_fed_args a;
 	struct invitecode ic;
 	struct errbuf eb;

@@ -108,6 +108,13 @@ struct link {
 	int joining;
 	struct control_ticket *join_ticket;
 	char join_net_prefix[INVITECODE_NET_PREFIX];
+	/* Joined, and join_ticket answered once the inviter answers our
+	 * HELLO (net_join_reply()): amie join --wait then syncs on a link
+	 * that is up.  What the answer says: */
+	int join_done;
+	char join_fed[sizeof(((struct store_stats *)0)->federation)];
+	char join_who[NODEID_LEN + 1];
+	char join_safety[7];
 	struct net_client cs;
 	struct net_server ss;
 	uint8_t (*need)[32];		/* ids to ask for with WANT */
@@ -644,6 +651,28 @@ net_server_end(struct link *l)
 	l->ss.active = 0;
 }
 
+/* Answer amie join on l, joined (join_done): the federation, the
+ * inviter and the safety code. */
+static void
+net_join_reply(struct link *l)
+{
+	struct mpw w;
+
+	if (!l->join_done)
+		return;
+	l->join_done = 0;
+	mpw_init(&w, 1024);
+	mpw_map(&w, 3);
+	mpw_cstr(&w, "federation");
+	mpw_cstr(&w, l->join_fed);
+	mpw_cstr(&w, "inviter");
+	mpw_cstr(&w, l->join_who);
+	mpw_cstr(&w, "safety_code");
+	mpw_cstr(&w, l->join_safety);
+	control_reply_later(l->net->ctl, &l->join_ticket, &w, NULL);
+	mpw_release(&w);
+}
+
 static void
 net_link_drop(struct link *l, const char *why, int backoff)
 {
@@ -663,6 +692,8 @@ net_link_drop(struct link *l, const char *why, int backoff)
 		fail(&eb, AMIE_EUNAVAIL, "%s", why);
 		control_reply_later(l->net->ctl, &l->join_ticket, NULL, &eb);
 	}
+	/* Joined all the same: only the link after it failed. */
+	net_join_reply(l);
 	net_client_cut(l);
 	net_server_end(l);
 	net_inflight_release(l->net, l);
@@ -1629,6 +1660,7 @@ net_dispatch(struct link *l, const struct wire_msg *m)
 		}
 		if (!l->ready) {
 			l->ready = 1;
+			net_join_reply(l);
 			/* Reached: the next failure backs off from the least
 			 * delay again (a penalty being served stays). */
 			if (l->outbound) {
@@ -2404,6 +2436,7 @@ net_close(struct net **netp)
 		struct link *l = net->links;
 
 		net->links = l->next;
+		net_join_reply(l);	/* joined: say so, not "stopping" */
 		if (l->join_ticket != NULL)
 			control_reply_later(net->ctl, &l->join_ticket, NULL,
 			    &eb);
@@ -2944,7 +2977,6 @@ net_join_done(struct link *l, const struct wire_msg *m)
 	char safety[7], who[NODEID_LEN + 1];
 	int membership;
 	struct errbuf eb;
-	struct mpw w;
 
 	net_take_message(l, m, &membership);
 	net_members_reload(net);
@@ -2964,17 +2996,14 @@ net_join_done(struct link *l, const struct wire_msg *m)
 	nodeid_format(who, l->key);
 	log_msg(LOG_NOTICE, "net: joined %s through %s; safety code %s",
 	    s.federation, who, safety);
-	mpw_init(&w, 1024);
-	mpw_map(&w, 3);
-	mpw_cstr(&w, "federation");
-	mpw_cstr(&w, s.federation);
-	mpw_cstr(&w, "inviter");
-	mpw_cstr(&w, who);
-	mpw_cstr(&w, "safety_code");
-	mpw_cstr(&w, safety);
-	control_reply_later(net->ctl, &l->join_ticket, &w, NULL);
-	mpw_release(&w);
-	/* The link carries on as an ordinary one with the inviter. */
+	/* The link carries on as an ordinary one with the inviter; amie
+	 * join is answered once it is up (the HELLO answered), so that
+	 * join --wait syncs on it instead of finding no peer. */
+	l->join_done = 1;
+	l->created_ms = net->tick_ms;	/* the HELLO's own time */
+	snprintf(l->join_fed, sizeof(l->join_fed), "%s", s.federation);
+	snprintf(l->join_who, sizeof(l->join_who), "%s", who);
+	snprintf(l->join_safety, sizeof(l->join_safety), "%s", safety);
 	net_send_hello(l);
 }
 
