@@ -586,27 +586,19 @@ contract_ivs_load(struct node *n, const char *key, struct contract_iv **out,
 {
 	struct store_head *revs;
 	struct contract_iv *ivs;
-	size_t total = 0, got = 0, cap;
+	size_t total = 0, got = 0;
 	int rc;
 
 	*out = NULL;
 	*count = 0;
-	rc = store_object_revisions(n->store, "intervention", key, NULL, 0,
+	rc = store_object_revisions_all(n->store, "intervention", key, &revs,
 	    &total, eb);
-	if (rc == AMIE_ENOTFOUND || total == 0)
+	if (rc == AMIE_ENOTFOUND || (rc == 0 && total == 0)) {
+		free(revs);
 		return 0;
+	}
 	if (rc != 0)
 		return rc;
-	cap = total;
-	revs = xcalloc(cap, sizeof(*revs));
-	if ((rc = store_object_revisions(n->store, "intervention", key, revs,
-	    cap, &total, eb)) != 0) {
-		free(revs);
-		return rc;
-	}
-	/* Records that came between the two reads are not in revs. */
-	if (total > cap)
-		total = cap;
 	ivs = xcalloc(total, sizeof(*ivs));
 	for (size_t i = 0; i < total; i++) {
 		if (contract_rec_load(n, revs[i].id, &ivs[got].r, NULL) != 0)

@@ -417,22 +417,8 @@ static int
 kb_revisions(struct node *n, const char *key, struct store_head **revs,
     size_t *count, struct errbuf *eb)
 {
-	size_t total = 0;
-	int rc;
-
-	if ((rc = store_object_revisions(n->store, "kb", key, NULL, 0, &total,
-	    eb)) != 0)
-		return rc;
-	*revs = xcalloc(total, sizeof(**revs));
-	if ((rc = store_object_revisions(n->store, "kb", key, *revs, total,
-	    count, eb)) != 0) {
-		free(*revs);
-		*revs = NULL;
-		return rc;
-	}
-	if (*count > total)
-		*count = total;
-	return 0;
+	return store_object_revisions_all(n->store, "kb", key, revs, count,
+	    eb);
 }
 
 /* The revision of key whose hex id starts with the request's field. */

@@ -52,27 +52,10 @@ static int
 swap_revs(struct node *n, const char *kind, const char *key,
     struct store_head **out, size_t *count, struct errbuf *eb)
 {
-	size_t total = 0, cap;
-	int rc;
+	int rc = store_object_revisions_all(n->store, kind, key, out, count,
+	    eb);
 
-	*out = NULL;
-	*count = 0;
-	rc = store_object_revisions(n->store, kind, key, NULL, 0, &total, eb);
-	if (rc == AMIE_ENOTFOUND || (rc == 0 && total == 0))
-		return 0;
-	if (rc != 0)
-		return rc;
-	cap = total;
-	*out = xcalloc(cap, sizeof(**out));
-	if ((rc = store_object_revisions(n->store, kind, key, *out, cap,
-	    &total, eb)) != 0) {
-		free(*out);
-		*out = NULL;
-		return rc;
-	}
-	/* Records that came between the two reads are not in *out. */
-	*count = total < cap ? total : cap;
-	return 0;
+	return rc == AMIE_ENOTFOUND ? 0 : rc;
 }
 
 /* The first record of (kind, key) that loads, into r: 0, or

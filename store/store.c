@@ -1609,11 +1609,15 @@ store_read_heads(MDB_cursor *c, MDB_val *k, struct store_head *heads,
 	return mrc == MDB_NOTFOUND ? 0 : mrc;
 }
 
-/* The duplicates of (kind, key) in dbi. */
+/*
+ * The duplicates of (kind, key) in dbi, into out (cap of them), or when
+ * all is not NULL into a new array of them all, sized and filled in one
+ * read transaction.
+ */
 static int
 store_object_dups(struct store *st, MDB_dbi dbi, const char *kind,
-    const char *key, struct store_head *out, size_t cap, size_t *count,
-    struct errbuf *eb)
+    const char *key, struct store_head *out, size_t cap,
+    struct store_head **all, size_t *count, struct errbuf *eb)
 {
 	uint8_t ok[STORE_OBJKEY_MAX];
 	MDB_val k, v;
@@ -1627,11 +1631,18 @@ store_object_dups(struct store *st, MDB_dbi dbi, const char *kind,
 		return store_fail(eb, mrc, "object");
 	if ((mrc = mdb_cursor_open(txn, dbi, &c)) == 0) {
 		mrc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
+		if (mrc == 0 && all != NULL &&
+		    (mrc = mdb_cursor_count(c, &cap)) == 0)
+			out = *all = xcalloc(cap ? cap : 1, sizeof(*out));
 		if (mrc == 0)
 			mrc = store_read_heads(c, &k, out, cap, count);
 		mdb_cursor_close(c);
 	}
 	mdb_txn_abort(txn);
+	if (mrc != 0 && all != NULL) {
+		free(*all);
+		*all = NULL;
+	}
 	if (mrc == MDB_NOTFOUND)
 		return fail(eb, AMIE_ENOTFOUND, "no %s with id %s", kind, key);
 	if (mrc != 0)
@@ -1643,16 +1654,27 @@ int
 store_object_revisions(struct store *st, const char *kind, const char *key,
     struct store_head *revs, size_t cap, size_t *count, struct errbuf *eb)
 {
-	return store_object_dups(st, st->revs, kind, key, revs, cap, count,
-	    eb);
+	return store_object_dups(st, st->revs, kind, key, revs, cap, NULL,
+	    count, eb);
+}
+
+int
+store_object_revisions_all(struct store *st, const char *kind,
+    const char *key, struct store_head **revs, size_t *count,
+    struct errbuf *eb)
+{
+	*revs = NULL;
+	*count = 0;
+	return store_object_dups(st, st->revs, kind, key, NULL, 0, revs,
+	    count, eb);
 }
 
 int
 store_object_heads(struct store *st, const char *kind, const char *key,
     struct store_head *heads, size_t cap, size_t *count, struct errbuf *eb)
 {
-	int rc = store_object_dups(st, st->heads, kind, key, heads, cap, count,
-	    eb);
+	int rc = store_object_dups(st, st->heads, kind, key, heads, cap,
+	    NULL, count, eb);
 
 	if (rc == 0 && *count > cap)
 		*count = cap;

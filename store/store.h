@@ -249,6 +249,15 @@ int store_object_revisions(struct store *st, const char *kind,
     const char *key, struct store_head *revs, size_t cap, size_t *count,
     struct errbuf *eb);
 
+/*
+ * Every revision of object (kind, key), as above, in a new array *revs
+ * (free it) of *count, counted and read in one read transaction.
+ * Returns 0, or AMIE_ENOTFOUND with *revs NULL.
+ */
+int store_object_revisions_all(struct store *st, const char *kind,
+    const char *key, struct store_head **revs, size_t *count,
+    struct errbuf *eb);
+
 /* Index of the display winner among count heads ordered as above. */
 size_t store_head_winner(const struct store_head *heads, size_t count);
 
