@@ -151,6 +151,25 @@ linked() {
 	    grep -q '"state": "connected"' "$T/linked.json"
 }
 
+# inbound_only_pair: A founds Nord and B joins it, B opening no link of
+# its own (max_peers 0); both hold the same records.  The caller sets
+# INTERVAL first if it wants.
+inbound_only_pair() {
+	new_node A --federation Nord || return 1
+	MAX_PEERS=0 new_node B || return 1
+	join B A || return 1
+	wait_for 20 same_records A B || fail "A and B differ after the join"
+}
+
+# only_inbound NAME: NAME has a connected link that a peer opened, and
+# none of its own.
+only_inbound() {
+	"$AMIE" --dir "$T/$1" peers --json >"$T/inb.json" 2>/dev/null &&
+	    grep -q '"direction": "in"' "$T/inb.json" &&
+	    ! grep -q '"direction": "out"' "$T/inb.json" &&
+	    grep -q '"state": "connected"' "$T/inb.json"
+}
+
 # both_links NAME: NAME's link to its one peer and the peer's link to it
 # are both connected (amie peers shows two connected rows).
 both_links() {
