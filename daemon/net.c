@@ -95,6 +95,9 @@ struct link {
 	 * again once what it found is fetched, not after the whole
 	 * interval.  A first sync of a large set takes several sessions. */
 	int resync;
+	/* A link the peer opened runs a reconciliation of ours only on amie
+	 * sync, or to go on with one that was cut off (net_cut()): rerun. */
+	int rerun;
 	/* The message the session would have sent next when it ended at
 	 * session_ids: the next one goes on from it (neg_continue()), and
 	 * so starts as soon as half of those ids are asked for, while the
@@ -313,6 +316,20 @@ net_inflight_del(struct net *net, const uint8_t id[32])
 		return;
 	i = net_inflight_slot(net, id);
 	if (net->inflight_ms[i] != 0)
+		net_inflight_remove(net, i);
+}
+
+/* Forget id if it is asked for on link l. */
+static void
+net_inflight_del_by(struct net *net, const uint8_t id[32],
+    const struct link *l)
+{
+	size_t i;
+
+	if (net->inflight_cap == 0)
+		return;
+	i = net_inflight_slot(net, id);
+	if (net->inflight_ms[i] != 0 && net->inflight_by[i] == l->serial)
 		net_inflight_remove(net, i);
 }
 
@@ -594,20 +611,13 @@ net_client_end(struct link *l)
 	cs->active = 0;
 }
 
-/*
- * End our reconciliation on l, cut off before its end: the waiting amie
- * sync --wait are not done before another with l's peer ends done, which
- * l starts when it can (resync).
- */
+/* Our reconciliation with l's peer was cut off: the waiting amie sync
+ * --wait are not done before another with that peer ends done. */
 static void
-net_client_cut(struct link *l)
+net_waiters_cut(struct link *l)
 {
 	struct net *net = l->net;
 
-	if (!l->cs.active)
-		return;
-	net_client_end(l);
-	l->resync = 1;
 	for (size_t i = 0; i < NET_WAITERS_MAX; i++) {
 		struct net_waiter *wt = &net->waiters[i];
 		unsigned k;
@@ -624,6 +634,58 @@ net_client_cut(struct link *l)
 		else
 			memcpy(wt->cut[wt->cut_count++], l->key, 32);
 	}
+}
+
+/*
+ * Something of ours with l's peer ended before its end: a reconciliation,
+ * or the fetch of what one found (ids not asked for yet, WANTs whose
+ * answers are lost).  Another reconciliation starts on l as soon as what
+ * is left is fetched (resync; on a link the peer opened too, rerun), and
+ * the waiting amie sync --wait wait for it.
+ */
+static void
+net_cut(struct link *l)
+{
+	struct link *t = l;
+
+	/* A link being dropped hands it to another of its peer's, if any
+	 * (ours first). */
+	if (l->dead) {
+		t = NULL;
+		for (struct link *o = l->net->links; o != NULL; o = o->next)
+			if (!o->dead && !o->joining &&
+			    memcmp(o->key, l->key, 32) == 0 &&
+			    (t == NULL || o->outbound))
+				t = o;
+	}
+	if (t != NULL) {
+		t->resync = 1;
+		if (!t->outbound)
+			t->rerun = 1;
+	}
+	net_waiters_cut(l);
+}
+
+/* Whether l has ids to fetch that it has not received: still to ask
+ * for, asked for with no answer yet (the answers in the inbox are
+ * stored), or a reconciliation to run again or go on with. */
+static int
+net_fetch_pending(const struct link *l)
+{
+	return l->need_pos < l->need_count || l->wants_out > l->inbox_count ||
+	    l->resume != NULL || l->resync;
+}
+
+/* End our reconciliation on l, and the fetch of what it found, before
+ * their end (the link goes, or the session stalled): net_cut(). */
+static void
+net_client_cut(struct link *l)
+{
+	int cut = l->cs.active || net_fetch_pending(l);
+
+	net_client_end(l);
+	if (cut)
+		net_cut(l);
 }
 
 /* A reconciliation of ours with key ended done: no longer cut off. */
@@ -692,12 +754,12 @@ net_link_drop(struct link *l, const char *why, int backoff)
 		fail(&eb, AMIE_EUNAVAIL, "%s", why);
 		control_reply_later(l->net->ctl, &l->join_ticket, NULL, &eb);
 	}
+	l->dead = 1;
 	/* Joined all the same: only the link after it failed. */
 	net_join_reply(l);
 	net_client_cut(l);
 	net_server_end(l);
 	net_inflight_release(l->net, l);
-	l->dead = 1;
 	l->ready = 0;
 	/* A key we penalise keeps no link at all meanwhile.  After a
 	 * failure the links in the direction that failed go, and the others
@@ -919,6 +981,7 @@ net_client_start(struct link *l)
 	}
 	neg_set_extensions(&cs->neg, l->neg_ext);
 	cs->active = 1;
+	l->rerun = 0;
 	l->rounds = 1;
 	cs->id = net_rand64();
 	cs->started_ms = l->net->tick_ms;
@@ -1202,7 +1265,8 @@ net_answer_want(struct link *l, const struct wire_msg *m)
 	struct store *st = l->net->node->store;
 	uint8_t **bufs = xcalloc(m->count, sizeof(*bufs));
 	size_t *lens = xcalloc(m->count, sizeof(*lens));
-	size_t total = 16, n = 0;
+	uint8_t (*left)[32] = xmalloc((size_t)m->count * 32 + 1);
+	size_t total = 16, n = 0, nleft = 0;
 	struct errbuf eb;
 	struct mpw w;
 
@@ -1214,6 +1278,7 @@ net_answer_want(struct link *l, const struct wire_msg *m)
 		}
 		if (total + lens[i] + 8 > WIRE_MSG_MAX ||
 		    n == WIRE_RECORDS_MAX) {
+			memcpy(left[nleft++], wire_id(m, i), 32);
 			free(bufs[i]);
 			bufs[i] = NULL;
 			continue;
@@ -1231,10 +1296,15 @@ net_answer_want(struct link *l, const struct wire_msg *m)
 	net_send(l, &w);
 	l->records_sent += n;
 	mpw_release(&w);
+	/* What did not fit is offered right behind: the peer asks for it
+	 * again (net_answer_have()), instead of waiting for its next
+	 * reconciliation. */
+	net_offer(l, (const uint8_t (*)[32])left, nleft);
 	for (uint32_t i = 0; i < m->count; i++)
 		free(bufs[i]);
 	free(bufs);
 	free(lens);
+	free(left);
 }
 
 static void
@@ -1243,8 +1313,13 @@ net_answer_have(struct link *l, const struct wire_msg *m)
 	uint8_t (*missing)[32] = xmalloc((size_t)m->count * 32 + 1);
 	uint32_t n = 0;
 
-	for (uint32_t i = 0; i < m->count; i++)
+	for (uint32_t i = 0; i < m->count; i++) {
 		memcpy(missing[i], wire_id(m, i), 32);
+		/* Asked of this peer, and offered after its answer: it was
+		 * left out of the answer (it did not fit), so it is asked
+		 * for again. */
+		net_inflight_del_by(l->net, missing[i], l);
+	}
 	n = (uint32_t)store_missing(l->net->node->store, missing, m->count);
 	/* Past the bound, the ids come with the next reconciliation. */
 	if (n > 0 && l->need_count < NET_HAVE_NEED_MAX) {
@@ -1650,6 +1725,8 @@ net_dispatch(struct link *l, const struct wire_msg *m)
 			 * sessions its last connection carried ended on its
 			 * side.  A reconciliation we ran on this link starts
 			 * again (amie sync may be waiting for it). */
+			if (!rerun && l->wants_out > l->inbox_count)
+				net_cut(l);
 			net_inflight_release(net, l);
 			l->wants_out = 0;
 			net_server_end(l);
@@ -1697,6 +1774,11 @@ net_dispatch(struct link *l, const struct wire_msg *m)
 			    "sync refused: %.*s", (int)m->reason.len,
 			    m->reason.s);
 			net_client_end(l);
+			/* Tried again a little later, and amie sync --wait
+			 * waits for it. */
+			net_waiters_cut(l);
+			l->rerun = !l->outbound;
+			l->next_sync_ms = net->tick_ms + NET_BUSY_RETRY_MS;
 		}
 		return;
 	case WIRE_HAVE:
@@ -2673,6 +2755,7 @@ net_tick(struct net *net)
 		 * with the next reconciliation. */
 		if (l->wants_out > 0 && l->inbox_count == 0 &&
 		    net->tick_ms - l->want_ms > NET_DEAD_MS) {
+			net_cut(l);
 			l->wants_out = 0;
 			net_want_more(l);
 		}
@@ -2693,8 +2776,8 @@ net_tick(struct net *net)
 		/* Our links sync every interval; a link the peer opened
 		 * syncs only on amie sync, and goes on with the series that
 		 * started once what it found is half fetched. */
-		if (l->ready && (l->outbound || (l->resume != NULL &&
-		    !l->resync)) && !l->cs.active &&
+		if (l->ready && (l->outbound || ((l->resume != NULL ||
+		    l->rerun) && !l->resync)) && !l->cs.active &&
 		    net->tick_ms >= l->next_sync_ms) {
 			int other = net_other_syncing(net, l);
 

@@ -63,6 +63,7 @@
 #define NET_QUIET_MS		(NET_PING_MS + NET_PING_MS / 5)
 #define NET_HANDSHAKE_MS	15000	/* no HELLO answer for this long */
 #define NET_SESSION_MAX_MS	600000	/* our reconciliation, at most */
+#define NET_BUSY_RETRY_MS	5000	/* after NEG_ERR "busy" */
 #define NET_JOIN_TIMEOUT_MS	20000
 #define NET_BACKOFF_MIN_MS	1000
 #define NET_BACKOFF_MAX_MS	60000

@@ -53,6 +53,11 @@
  *                answering: prints "asked" or "not asked"
  *   unopened     waits up to 20 s for a NEG_OPEN and leaves without
  *                answering it: prints "opened" or "not opened"
+ *   unfetched    answers the reconciliations opened with it for up to
+ *                20 s as a peer whose set is the one record id
+ *                $PEERTOOL_ID (hex) dated $PEERTOOL_TS (ms), and leaves
+ *                without answering the WANT of it: prints "asked" or
+ *                "not asked"
  * Prints one line: "refused at handshake", "no answer", "answered",
  * "error: MSG", "disconnected" (no PONG to a PING after the bad message)
  * or "still answering"; flood and multipart first print "sent N
@@ -73,6 +78,7 @@
 #include "proto/body.h"
 #include "proto/ctl.h"
 #include "proto/keyfile.h"
+#include "proto/negentropy.h"
 #include "proto/nodeid.h"
 #include "proto/record.h"
 #include "proto/wire.h"
@@ -520,6 +526,78 @@ peertool_unopened(void *s, void *mon)
 	printf("%s\n", opened ? "opened" : "not opened");
 }
 
+/* The unfetched mode (see the top). */
+static void
+peertool_unfetched(void *s, void *mon)
+{
+	const char *hex = getenv("PEERTOOL_ID"), *ts = getenv("PEERTOOL_TS");
+	uint64_t until = peertool_now() + 20000;
+	struct neg_storage st;
+	struct neg_vector v;
+	struct neg_buf out;
+	struct errbuf eb;
+	struct neg neg;
+	uint8_t id[32];
+	size_t n = 0;
+	struct wire_msg m;
+	zmq_msg_t msg;
+	struct mpw w;
+	int asked = 0, open = 0, rc;
+
+	if (hex == NULL || sodium_hex2bin(id, sizeof(id), hex, strlen(hex),
+	    NULL, &n, NULL) != 0 || n != sizeof(id) || ts == NULL)
+		peertool_die("PEERTOOL_ID and PEERTOOL_TS: a record id in hex "
+		    "and its ts");
+	neg_vector_init(&v, 1);
+	if (neg_vector_add(&v, strtoull(ts, NULL, 10), id, &eb) != 0)
+		peertool_die(eb.msg);
+	neg_vector_seal(&v);
+	neg_vector_storage(&v, &st);
+	neg_buf_init(&out);
+	mpw_init(&w, WIRE_MSG_MAX);
+	while (!asked && peertool_now() < until) {
+		rc = peertool_recv(s, mon, &msg, &m, 200);
+		if (rc < 0)
+			break;
+		if (rc == 0)
+			continue;
+		if (m.type == WIRE_NEG_OPEN || m.type == WIRE_NEG_MSG) {
+			if (m.type == WIRE_NEG_OPEN && open)
+				neg_release(&neg);
+			if (m.type == WIRE_NEG_OPEN) {
+				if (neg_init(&neg, &st, 0, &eb) != 0)
+					peertool_die(eb.msg);
+				open = 1;
+			}
+			if (!open) {
+				zmq_msg_close(&msg);
+				continue;
+			}
+			if (neg_reconcile_server(&neg, m.neg, m.neg_len, &out,
+			    &eb) != 0)
+				peertool_die(eb.msg);
+			mpw_reset(&w);
+			wire_neg(&w, WIRE_NEG_MSG, m.session, out.data,
+			    out.len);
+			peertool_send(s, &w);
+		} else if (m.type == WIRE_NEG_CLOSE && open) {
+			neg_release(&neg);
+			open = 0;
+		} else if (m.type == WIRE_WANT) {
+			for (uint32_t i = 0; i < m.count; i++)
+				if (memcmp(wire_id(&m, i), id, 32) == 0)
+					asked = 1;
+		}
+		zmq_msg_close(&msg);
+	}
+	if (open)
+		neg_release(&neg);
+	mpw_release(&w);
+	neg_buf_release(&out);
+	neg_vector_release(&v);
+	printf("%s\n", asked ? "asked" : "not asked");
+}
+
 /* The clock mode (see the top). */
 static void
 peertool_clock(void *s, void *mon)
@@ -748,6 +826,10 @@ main(int argc, char **argv)
 	}
 	if (strcmp(mode, "unopened") == 0) {
 		peertool_unopened(s, mon);
+		goto out;
+	}
+	if (strcmp(mode, "unfetched") == 0) {
+		peertool_unfetched(s, mon);
 		goto out;
 	}
 	if (strcmp(mode, "flood") == 0 || strcmp(mode, "multipart") == 0) {
