@@ -1584,8 +1584,21 @@ store_object_find(struct store *st, const char *kind, const char *prefix,
 	return 0;
 }
 
-/* Read the duplicates of the cursor's current key into heads (at most
- * cap); *count gets how many there are. */
+/* Reverse the n heads at h. */
+static void
+store_heads_reverse(struct store_head *h, size_t n)
+{
+	for (size_t i = 0; i < n / 2; i++) {
+		struct store_head t = h[i];
+
+		h[i] = h[n - 1 - i];
+		h[n - 1 - i] = t;
+	}
+}
+
+/* Read the duplicates of the cursor's current key into heads (the last
+ * cap of them, still in order: the display winner is among the latest);
+ * *count gets how many there are. */
 static int
 store_read_heads(MDB_cursor *c, MDB_val *k, struct store_head *heads,
     size_t cap, size_t *count)
@@ -1595,15 +1608,21 @@ store_read_heads(MDB_cursor *c, MDB_val *k, struct store_head *heads,
 	int mrc = mdb_cursor_get(c, k, &v, MDB_FIRST_DUP);
 
 	while (mrc == 0) {
-		if (v.mv_size == STORE_TSID_LEN) {
-			if (n < cap) {
-				heads[n].ts = store_get_be64(v.mv_data);
-				memcpy(heads[n].id, (uint8_t *)v.mv_data + 8,
-				    RECORD_ID_LEN);
-			}
-			n++;
+		if (v.mv_size == STORE_TSID_LEN && cap > 0) {
+			struct store_head *h = &heads[n % cap];
+
+			h->ts = store_get_be64(v.mv_data);
+			memcpy(h->id, (uint8_t *)v.mv_data + 8, RECORD_ID_LEN);
 		}
+		if (v.mv_size == STORE_TSID_LEN)
+			n++;
 		mrc = mdb_cursor_get(c, k, &v, MDB_NEXT_DUP);
+	}
+	/* Past cap the oldest were overwritten: rotate them into order. */
+	if (n > cap && cap > 0 && n % cap != 0) {
+		store_heads_reverse(heads, n % cap);
+		store_heads_reverse(heads + n % cap, cap - n % cap);
+		store_heads_reverse(heads, cap);
 	}
 	*count = n;
 	return mrc == MDB_NOTFOUND ? 0 : mrc;

@@ -232,8 +232,8 @@ int store_object_find(struct store *st, const char *kind, const char *prefix,
     char key_out[RECORD_KEY_MAX + 1], struct errbuf *eb);
 
 /*
- * The heads of object (kind, key), ordered by ts then id, at most cap of
- * them in heads and their number in *count.  The display winner is the
+ * The heads of object (kind, key), ordered by ts then id, the latest cap
+ * of them in heads and their number in *count.  The display winner is the
  * first one with the latest ts (store_head_winner()).  Returns 0 or
  * AMIE_ENOTFOUND.
  */

@@ -977,6 +977,42 @@ TEST(pruning_gives_exactly_the_exhaustive_results)
 	fx_close(&f);
 }
 
+/*
+ * More heads than STORE_HEADS_MAX (concurrent revisions nobody merged):
+ * the display winner that kb show, kb edit and kb list take from
+ * store_object_heads() must be the revision the index holds, the latest.
+ */
+TEST(with_more_heads_than_reported_the_shown_winner_is_the_indexed_one)
+{
+	struct art a = { "many", 0, "Titre", NULL, "fr", NULL, { NULL },
+	    NULL, 0 };
+	struct store_head heads[STORE_HEADS_MAX];
+	struct search_result r;
+	struct fixture f;
+	struct errbuf eb;
+	uint8_t id[32];
+	size_t n = 0, w;
+	char keys[64], text[32];
+
+	fx_open(&f);
+	a.text = text;
+	for (unsigned i = 0; i < STORE_HEADS_MAX + 6; i++) {
+		a.ts = TS0 + 1 + i;
+		snprintf(text, sizeof(text), "tete numero%u", i);
+		fx_put(&f, &a, id);
+	}
+	CHECK_EQ_INT(fx_search(&f, "tete", NULL, keys, sizeof(keys), &r), 0);
+	CHECK_STR(keys, "many");
+	CHECK(memcmp(r.revision, id, 32) == 0);
+	REQUIRE(store_object_heads(f.st, "kb", "many", heads, STORE_HEADS_MAX,
+	    &n, &eb) == 0);
+	CHECK_EQ_INT(n, STORE_HEADS_MAX);
+	w = store_head_winner(heads, n);
+	CHECK(memcmp(heads[w].id, id, 32) == 0);
+	CHECK_EQ_INT(heads[w].ts, TS0 + STORE_HEADS_MAX + 6);
+	fx_close(&f);
+}
+
 TESTS(T(imprimante_reseau_finds_imprimantes_reseau),
     T(accent_and_case_variants_give_identical_lists),
     T(oeuvre_finds_the_ligature_and_pare_feu_splits),
@@ -994,4 +1030,5 @@ TESTS(T(imprimante_reseau_finds_imprimantes_reseau),
     T(a_reindex_in_steps_gives_the_index_of_one_transaction),
     T(an_interrupted_reindex_resumes_after_reopening),
     T(articles_written_during_a_reindex_are_indexed_once),
-    T(pruning_gives_exactly_the_exhaustive_results))
+    T(pruning_gives_exactly_the_exhaustive_results),
+    T(with_more_heads_than_reported_the_shown_winner_is_the_indexed_one))
