@@ -37,9 +37,10 @@
  * them.  Document frequencies count such postings until then.
  *
  * Queries are AND: an article must match every word of the query (each
- * word through any of its terms).  When no article matches all words, the
- * query falls back to OR, ranked the same way, so that a typo in one word
- * of three still finds something.  BM25 (k1 1.2, b 0.75) per field, the
+ * word through any of its terms).  When no article matches all words
+ * (among those the filters let through), the query falls back to OR,
+ * ranked the same way, so that a typo in one word of three still finds
+ * something.  BM25 (k1 1.2, b 0.75) per field, the
  * title's weighted SEARCH_TITLE_BOOST, summed over the query words, with
  * the document frequency of a word the number of articles with any of its
  * terms.
@@ -2437,7 +2438,7 @@ search_eval_hopeless(struct search_eval *e, const struct search_qword *drive,
 }
 
 /* Score the numbers that have every word, driven by the rarest; *all
- * says whether there were any, before filters and liveness. */
+ * says whether any of them passed the filters and is live. */
 static int
 search_eval_and(struct search_eval *e, int *all)
 {
@@ -2494,12 +2495,13 @@ search_eval_and(struct search_eval *e, int *all)
 				break;		/* nothing further has it */
 			continue;
 		}
-		*all = 1;
 		if (!lens && (mrc = search_eval_lens(e, doc, &ok, &qt,
 		    &qb)) != 0)
 			return mrc;
-		if (lens || ok)
+		if (lens || ok) {
+			*all = 1;
 			search_eval_score(e, doc, qt, qb);
+		}
 	}
 	return 0;
 }
@@ -2562,8 +2564,11 @@ search_eval(struct search_eval *e, size_t cap)
 		e->top.cap = cap;
 	}
 	mrc = search_eval_and(e, &all);
-	if (mrc == 0 && !all && e->q->count >= 2)
+	if (mrc == 0 && !all && e->q->count >= 2) {
+		/* The filters' cursors start again from the first number. */
+		memset(e->filter_at, 0, sizeof(e->filter_at));
 		mrc = search_eval_or(e);
+	}
 	if (mrc != 0)
 		return mrc;
 	qsort(e->top.v, e->top.count, sizeof(*e->top.v), search_scored_cmp);

@@ -1013,6 +1013,36 @@ TEST(with_more_heads_than_reported_the_shown_winner_is_the_indexed_one)
 	fx_close(&f);
 }
 
+/*
+ * The fallback to any word is decided among the articles the filters
+ * let through: an article with every word but another tag must not hide
+ * those of the tag with some of the words.
+ */
+TEST(the_fallback_to_any_word_looks_only_at_filtered_articles)
+{
+	struct search_filter flt;
+	struct fixture f;
+	char keys[256];
+
+	fx_open(&f);
+	fx_corpus(&f);
+	/* Only "elec" (tag onduleur) has both words. */
+	CHECK_EQ_INT(fx_search(&f, "sauvegardes onduleur", NULL, keys,
+	    sizeof(keys), NULL), 0);
+	CHECK_STR(keys, "elec");
+	memset(&flt, 0, sizeof(flt));
+	flt.tag = "sauvegarde";
+	CHECK_EQ_INT(fx_search(&f, "sauvegardes onduleur", &flt, keys,
+	    sizeof(keys), NULL), 0);
+	CHECK_STR(keys, "sauv");
+	flt.tag = NULL;
+	flt.category = "poste";
+	CHECK_EQ_INT(fx_search(&f, "sauvegardes onduleur", &flt, keys,
+	    sizeof(keys), NULL), 0);
+	CHECK_STR(keys, "body");
+	fx_close(&f);
+}
+
 TESTS(T(imprimante_reseau_finds_imprimantes_reseau),
     T(accent_and_case_variants_give_identical_lists),
     T(oeuvre_finds_the_ligature_and_pare_feu_splits),
@@ -1031,4 +1061,5 @@ TESTS(T(imprimante_reseau_finds_imprimantes_reseau),
     T(an_interrupted_reindex_resumes_after_reopening),
     T(articles_written_during_a_reindex_are_indexed_once),
     T(pruning_gives_exactly_the_exhaustive_results),
-    T(with_more_heads_than_reported_the_shown_winner_is_the_indexed_one))
+    T(with_more_heads_than_reported_the_shown_winner_is_the_indexed_one),
+    T(the_fallback_to_any_word_looks_only_at_filtered_articles))
