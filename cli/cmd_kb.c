@@ -818,7 +818,8 @@ cmd_kb_search(int argc, char **argv)
 		return cli_error(&c, CLI_EXIT_USAGE, "%s",
 		    _("one --tag at most"));
 	for (int i = a.positional; i < argc; i++) {
-		if (strlen(query) + strlen(argv[i]) + 2 > 1024)
+		if (strlen(query) + (query[0] != '\0') + strlen(argv[i]) >
+		    1024)
 			return cli_error(&c, CLI_EXIT_USAGE,
 			    "%s", _("the query is over 1024 bytes"));
 		if (query[0] != '\0')

@@ -194,7 +194,8 @@ kb_write(struct node *n, const char *key, const struct body_kb *a,
 
 	mpw_init(&body, RECORD_BODY_MAX);
 	body_kb_encode(a, &body);
-	if ((rc = mpw_finish(&body, "body", eb)) == 0)
+	if ((rc = mpw_finish(&body, "article (text, title and other fields)",
+	    eb)) == 0)
 		rc = node_write(n, "kb", key, refs, refs_count, body.buf,
 		    body.len, 0, id, eb);
 	mpw_release(&body);
