@@ -1043,6 +1043,156 @@ TEST(the_fallback_to_any_word_looks_only_at_filtered_articles)
 	fx_close(&f);
 }
 
+/* Sign a tombstone of the nrefs revisions at refs, into *len bytes. */
+static uint8_t *
+fx_sign_tomb(struct fixture *f, uint64_t ts, const uint8_t (*refs)[32],
+    uint32_t nrefs, size_t *len)
+{
+	struct body_tombstone t = { { "", 0 } };
+	struct record_header h;
+	struct mpw body, out;
+	uint8_t id[32];
+
+	mpw_init(&body, RECORD_BODY_MAX);
+	mpw_init(&out, RECORD_ENCODED_MAX);
+	body_tombstone_encode(&t, &body);
+	memset(&h, 0, sizeof(h));
+	memcpy(h.kind, "tombstone", 9);
+	memcpy(h.author, f->pk, 32);
+	h.ts = ts;
+	h.refs_count = nrefs;
+	memcpy(h.refs, refs, nrefs * 32);
+	if (record_sign(&h, body.buf, body.len, f->sk, f->net, &out, id,
+	    NULL) != 0)
+		abort();
+	mpw_release(&body);
+	return mpw_take(&out, len);
+}
+
+/* The results of a few queries over fx_random()'s words, as one string:
+ * the scores in order, and the keys with their scores sorted when all
+ * fit (ties come in the order of numbers, which a reindex changes). */
+static int
+fx_line_cmp(const void *a, const void *b)
+{
+	return strcmp((const char *)a, (const char *)b);
+}
+
+static void
+fx_random_results(struct fixture *f, char *out, size_t cap)
+{
+	static const char *const q[] = { "alpha", "bravo charlie", "delta",
+	    "echo foxtrot golf", "hotel", "alpha hotel", "india juliet",
+	    "juliet india zulu" };
+	static char lines[SEARCH_LIMIT_MAX][160];
+	static struct search_result r[SEARCH_LIMIT_MAX];
+	struct errbuf eb;
+	size_t n;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+		n = 0;
+		CHECK_EQ_INT(search_query(f->st, q[i], NULL, r,
+		    SEARCH_LIMIT_MAX, &n, &eb), 0);
+		for (size_t j = 0; j < n; j++) {
+			snprintf(lines[j], sizeof(lines[j]), "%.6f|",
+			    r[j].score);
+			strncat(out, lines[j], cap - strlen(out) - 1);
+			snprintf(lines[j], sizeof(lines[j]), "%.128s %.6f|",
+			    r[j].key, r[j].score);
+		}
+		strncat(out, "\n", cap - strlen(out) - 1);
+		if (n == SEARCH_LIMIT_MAX)
+			continue;
+		qsort(lines, n, sizeof(lines[0]), fx_line_cmp);
+		for (size_t j = 0; j < n; j++)
+			strncat(out, lines[j], cap - strlen(out) - 1);
+		strncat(out, "\n", cap - strlen(out) - 1);
+	}
+}
+
+#define FX_KEYS 300
+
+/*
+ * Batches of new articles, revisions, concurrent revisions and deletions,
+ * several of one article in one batch: after each batch the store check
+ * finds the index exact, and at the end a reindex gives the same results.
+ */
+TEST(random_revisions_and_deletions_keep_the_index_exact)
+{
+	static const char *const words[] = { "alpha", "bravo", "charlie",
+	    "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet" };
+	static uint8_t last[FX_KEYS][32];
+	static int nrev[FX_KEYS], deleted[FX_KEYS];
+	static char before[131072], after[131072];
+	char key[16], title[64], text[512];
+	struct store_in in[8];
+	struct store_out o[8];
+	struct fixture f;
+	struct errbuf eb;
+	uint64_t ts = TS0 + 100, n;
+	unsigned seed = 12345, problems = 0;
+
+	fx_open(&f);
+	memset(nrev, 0, sizeof(nrev));
+	memset(deleted, 0, sizeof(deleted));
+	for (unsigned batch = 0; batch < 400; batch++) {
+		size_t count = 1 + rand_r(&seed) % 8;
+
+		for (size_t i = 0; i < count; i++) {
+			unsigned k = (unsigned)rand_r(&seed) % FX_KEYS;
+			unsigned what = (unsigned)rand_r(&seed) % 10;
+
+			if (deleted[k])
+				k = (k + 1) % FX_KEYS;
+			if (nrev[k] > 0 && what == 0 && !deleted[k]) {
+				in[i].buf = fx_sign_tomb(&f, ts++,
+				    (const uint8_t (*)[32])last[k], 1,
+				    &in[i].len);
+				deleted[k] = 1;
+				continue;
+			}
+			{
+				struct art a = { key, ts++ - (what == 1 ?
+				    (uint64_t)rand_r(&seed) % 60 : 0), title, text,
+				    what % 3 ? "fr" : "en", NULL, { NULL },
+				    NULL, 0 };
+				size_t tn = 0;
+
+				snprintf(key, sizeof(key), "k%03u", k);
+				snprintf(title, sizeof(title), "%s %u",
+				    words[rand_r(&seed) % 10], k);
+				for (int w = 0; w < 1 + rand_r(&seed) % 12; w++)
+					tn += (size_t)snprintf(text + tn,
+					    sizeof(text) - tn, "%s ",
+					    words[rand_r(&seed) % 10]);
+				if (nrev[k] > 0 && what != 1) {
+					a.refs = (const uint8_t (*)[32])last[k];
+					a.nrefs = 1;
+				}
+				in[i].buf = fx_sign(&f, &a, last[k],
+				    &in[i].len);
+				nrev[k]++;
+			}
+		}
+		REQUIRE(store_ingest(f.st, in, count, TS0 + 10000000, o,
+		    &eb) == 0);
+		for (size_t i = 0; i < count; i++)
+			free((void *)in[i].buf);
+		if (batch % 20 == 19 && (n = fx_problems(&f)) != 0 &&
+		    problems++ == 0)
+			fprintf(stderr, "  after batch %u: %llu problems\n",
+			    batch, (unsigned long long)n);
+	}
+	CHECK_EQ_INT(problems, 0);
+	fx_random_results(&f, before, sizeof(before));
+	CHECK_EQ_INT(search_reindex(f.st, &n, &eb), 0);
+	fx_random_results(&f, after, sizeof(after));
+	CHECK_STR(before, after);
+	CHECK_EQ_INT(fx_problems(&f), 0);
+	fx_close(&f);
+}
+
 TESTS(T(imprimante_reseau_finds_imprimantes_reseau),
     T(accent_and_case_variants_give_identical_lists),
     T(oeuvre_finds_the_ligature_and_pare_feu_splits),
@@ -1062,4 +1212,5 @@ TESTS(T(imprimante_reseau_finds_imprimantes_reseau),
     T(articles_written_during_a_reindex_are_indexed_once),
     T(pruning_gives_exactly_the_exhaustive_results),
     T(with_more_heads_than_reported_the_shown_winner_is_the_indexed_one),
-    T(the_fallback_to_any_word_looks_only_at_filtered_articles))
+    T(the_fallback_to_any_word_looks_only_at_filtered_articles),
+    T(random_revisions_and_deletions_keep_the_index_exact))
