@@ -1410,6 +1410,18 @@ store_stats(struct store *st, struct store_stats *s, struct errbuf *eb)
 	return 0;
 }
 
+/* mdb_reader_list() line by line: a taken slot's line starts with its
+ * pid, the others (a heading, "(no active readers)") do not. */
+static int
+store_reader_line(const char *msg, void *ctx)
+{
+	while (*msg == ' ')
+		msg++;
+	if (*msg >= '0' && *msg <= '9')
+		(*(unsigned *)ctx)++;
+	return 0;
+}
+
 int
 store_health(struct store *st, struct store_health *h, struct errbuf *eb)
 {
@@ -1425,7 +1437,11 @@ store_health(struct store *st, struct store_health *h, struct errbuf *eb)
 	h->map_bytes = info.me_mapsize;
 	h->used_bytes = (uint64_t)(info.me_last_pgno + 1) * ms.ms_psize;
 	h->max_bytes = STORE_MAP_MAX;
-	h->readers_used = info.me_numreaders;
+	/* me_numreaders is the most slots ever taken at once (until the
+	 * lock file is made again): count those taken now. */
+	if ((mrc = mdb_reader_list(st->env, store_reader_line,
+	    &h->readers_used)) < 0)
+		return store_fail(eb, EIO, "health");
 	h->readers_max = info.me_maxreaders;
 	h->stale_cleared = dead;
 	return 0;

@@ -631,6 +631,30 @@ TEST(a_full_map_is_grown_by_the_caller_of_the_writer_thread)
 	fx_close(&f);
 }
 
+/* The reader slots doctor reports as taken are the read transactions open
+ * now, not the most ever open at once: a burst of them, all ended, leaves
+ * none taken. */
+TEST(health_counts_the_readers_open_now)
+{
+	enum { N = 40 };
+	struct fixture f;
+	struct store_health h;
+	struct errbuf eb;
+	MDB_txn *txn[N];
+
+	fx_open(&f, 1);
+	for (size_t i = 0; i < N; i++)
+		REQUIRE(mdb_txn_begin(f.st->env, NULL, MDB_RDONLY,
+		    &txn[i]) == 0);
+	CHECK_EQ_INT(store_health(f.st, &h, &eb), 0);
+	CHECK_EQ_INT(h.readers_used, N);
+	for (size_t i = 0; i < N; i++)
+		mdb_txn_abort(txn[i]);
+	CHECK_EQ_INT(store_health(f.st, &h, &eb), 0);
+	CHECK_EQ_INT(h.readers_used, 0);
+	fx_close(&f);
+}
+
 TESTS(T(ingest_is_idempotent),
     T(a_refused_record_leaves_the_rest_of_its_batch),
     T(refuses_records_before_a_charter),
@@ -643,6 +667,7 @@ TESTS(T(ingest_is_idempotent),
     T(batches_on_the_writer_thread_are_stored_while_the_caller_reads),
     T(a_full_map_is_grown_by_the_caller_of_the_writer_thread),
     T(records_survive_reopening),
+    T(health_counts_the_readers_open_now),
     T(slices_from_peers_skip_the_meta_flush_and_own_writes_do_not),
     T(verifying_threads_give_the_same_outcome_as_one),
     T(batches_verified_ahead_are_written_in_order_after_commit))
