@@ -85,6 +85,28 @@ admin_handle_check(struct node *n, const struct ctl_request *req, struct mpw *w,
 	return 0;
 }
 
+/* Whether path names a file of the node's directory or of its store:
+ * written over, it would replace the store under the daemon (what is
+ * written after is lost at the next start) or the node's key. */
+static int
+admin_backup_own(const struct node *n, const char *path)
+{
+	char dir[NODE_PATH_MAX], store[NODE_PATH_MAX + 16], *slash;
+	struct stat sd, sn, ss;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		return 0;
+	slash[slash == dir ? 1 : 0] = '\0';
+	snprintf(store, sizeof(store), "%s/%s", n->dir, NODE_STORE_DIR);
+	if (stat(dir, &sd) != 0)
+		return 0;
+	return (stat(n->dir, &sn) == 0 && sd.st_dev == sn.st_dev &&
+	    sd.st_ino == sn.st_ino) ||
+	    (stat(store, &ss) == 0 && sd.st_dev == ss.st_dev &&
+	    sd.st_ino == ss.st_ino);
+}
+
 int
 admin_handle_backup(struct node *n, const struct ctl_request *req,
     struct mpw *w, struct errbuf *eb)
@@ -101,6 +123,10 @@ admin_handle_backup(struct node *n, const struct ctl_request *req,
 		return rc;
 	if (path[0] != '/')
 		return fail(eb, AMIE_EUSAGE, "backup: path must be absolute");
+	if (admin_backup_own(n, path))
+		return fail(eb, AMIE_EUSAGE,
+		    "backup: %s is in the node's directory; give a path "
+		    "outside %s", path, n->dir);
 	if ((rc = backup_write(n->store, path, force, &bytes, eb)) != 0)
 		return rc;
 	log_msg(LOG_NOTICE, "backup: %s written (%llu bytes)", path,
