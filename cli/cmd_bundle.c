@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -244,13 +245,45 @@ cmd_export_page(const struct cli *c, int fd, uint8_t cursor[], int *has_cursor,
 	return 0;
 }
 
+/* The temporary file of the export under way, removed if a signal ends
+ * it (Ctrl-C, a stop): only a whole bundle is ever left. */
+static char cmd_export_tmp[CLI_PATH_MAX + 16];
+static const int cmd_export_signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+static void
+cmd_export_signal(int sig)
+{
+	unlink(cmd_export_tmp);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Remove the temporary file on a signal (on), or no longer (off); a
+ * signal ignored by our parent stays ignored. */
+static void
+cmd_export_guard(int on)
+{
+	for (size_t i = 0; i < sizeof(cmd_export_signals) /
+	    sizeof(cmd_export_signals[0]); i++) {
+		struct sigaction sa, old;
+
+		if (sigaction(cmd_export_signals[i], NULL, &old) != 0 ||
+		    old.sa_handler == SIG_IGN)
+			continue;
+		memset(&sa, 0, sizeof(sa));
+		sigemptyset(&sa.sa_mask);
+		sa.sa_handler = on ? cmd_export_signal : SIG_DFL;
+		sigaction(cmd_export_signals[i], &sa, NULL);
+	}
+}
+
 int
 cmd_export_main(int argc, char **argv)
 {
 	struct cli c = { .prog = "amie export" };
 	uint8_t cursor[CMD_BUNDLE_CURSOR_LEN], head[BUNDLE_HEADER_LEN];
 	const char *since_s = NULL, *kind = NULL, *file;
-	char tmp[CLI_PATH_MAX + 16];
+	char *tmp = cmd_export_tmp;
 	struct bundle_header h;
 	struct stat sb;
 	uint64_t since = 0, bytes = BUNDLE_HEADER_LEN;
@@ -279,11 +312,12 @@ cmd_export_main(int argc, char **argv)
 	if (strlen(file) >= CLI_PATH_MAX)
 		return cli_error(&c, CLI_EXIT_USAGE, _("%s: path too long"),
 		    file);
-	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", file);
+	snprintf(tmp, sizeof(cmd_export_tmp), "%s.XXXXXX", file);
 	if ((fd = mkstemp(tmp)) < 0)
 		return cli_error(&c,
 		    errno == EACCES ? CLI_EXIT_NOPERM : CLI_EXIT_TEMPFAIL,
 		    "%s: %s", file, strerror(errno));
+	cmd_export_guard(1);
 	fchmod(fd, 0600);
 	bundle_header_encode(&h, head);
 	if (cmd_bundle_write(fd, head, sizeof(head)) != 0)
@@ -308,6 +342,7 @@ cmd_export_main(int argc, char **argv)
 		    errno == EEXIST ? CLI_EXIT_USAGE : CLI_EXIT_TEMPFAIL,
 		    "%s: %s", file, strerror(errno));
 	unlink(tmp);
+	cmd_export_guard(0);
 	if (rc != 0)
 		return rc;
 	if (c.json) {
