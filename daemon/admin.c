@@ -112,9 +112,9 @@ admin_handle_backup(struct node *n, const struct ctl_request *req,
     struct mpw *w, struct errbuf *eb)
 {
 	char path[NODE_PATH_MAX];
-	uint64_t bytes;
 	int rc, force = 0;
 
+	(void)w;	/* answered by admin_tick() */
 	if ((rc = mpmap_cstr(&req->args, "path", path, sizeof(path),
 	    eb)) != 0)
 		return rc;
@@ -127,16 +127,42 @@ admin_handle_backup(struct node *n, const struct ctl_request *req,
 		return fail(eb, AMIE_EUSAGE,
 		    "backup: %s is in the node's directory; give a path "
 		    "outside %s", path, n->dir);
-	if ((rc = backup_write(n->store, path, force, &bytes, eb)) != 0)
+	if (n->backup != NULL)
+		return fail(eb, AMIE_EAGAIN, "backup: another backup is being "
+		    "written; retry once it is done");
+	if ((rc = backup_start(n->store, path, force, &n->backup, eb)) != 0)
 		return rc;
+	n->backup_ticket = control_defer(n->ctl);
+	return CONTROL_DEFERRED;
+}
+
+void
+admin_tick(struct node *n, int wait)
+{
+	char path[NODE_PATH_MAX];
+	struct errbuf eb;
+	uint64_t bytes;
+	struct mpw w;
+
+	if (n->backup == NULL || (!wait && !backup_done(n->backup)))
+		return;
+	errbuf_clear(&eb);
+	if (backup_end(&n->backup, &bytes, path, sizeof(path), &eb) != 0) {
+		log_msg(eb.code == AMIE_EIO ? LOG_ERR : LOG_INFO,
+		    "control: backup: %s", eb.msg);
+		control_reply_later(n->ctl, &n->backup_ticket, NULL, &eb);
+		return;
+	}
 	log_msg(LOG_NOTICE, "backup: %s written (%llu bytes)", path,
 	    (unsigned long long)bytes);
-	mpw_map(w, 2);
-	mpw_cstr(w, "bytes");
-	mpw_uint(w, bytes);
-	mpw_cstr(w, "path");
-	mpw_cstr(w, path);
-	return 0;
+	mpw_init(&w, 256 + NODE_PATH_MAX);
+	mpw_map(&w, 2);
+	mpw_cstr(&w, "bytes");
+	mpw_uint(&w, bytes);
+	mpw_cstr(&w, "path");
+	mpw_cstr(&w, path);
+	control_reply_later(n->ctl, &n->backup_ticket, &w, NULL);
+	mpw_release(&w);
 }
 
 static int

@@ -2,7 +2,8 @@
 /*
  * Control commands that look after the store itself: "check" (store
  * verification, store/check.h) and "backup" (a hot copy).  Both only read
- * the store; a check holds one read transaction for its whole length.
+ * the store; a check holds one read transaction for its whole length,
+ * a backup one on a thread of its own.
  */
 #ifndef AMIE_DAEMON_ADMIN_H
 #define AMIE_DAEMON_ADMIN_H
@@ -22,12 +23,20 @@ int admin_handle_check(struct node *n, const struct ctl_request *req,
 
 /*
  * "backup": path (absolute; written by the daemon, so a directory its
- * user may write), force (optional bool: replace an existing file).
- * Reply: path, bytes.  Returns 0, AMIE_EUSAGE (relative path, or the file
- * exists), AMIE_EPERM or AMIE_EIO.
+ * user may write, outside the node's directory), force (optional bool:
+ * replace an existing file).  The copy is written on a thread of its
+ * own (store/backup.h), and answered by admin_tick() once done: reply
+ * path, bytes.  Returns CONTROL_DEFERRED, AMIE_EUSAGE (relative path,
+ * or one in the node's directory), AMIE_EAGAIN (another backup is being
+ * written) or AMIE_EIO; later AMIE_EUSAGE (the file exists), AMIE_EPERM
+ * or AMIE_EIO.
  */
 int admin_handle_backup(struct node *n, const struct ctl_request *req,
     struct mpw *reply, struct errbuf *eb);
+
+/* Answer amie backup once its copy is written; with wait, wait for it
+ * (before the store closes). */
+void admin_tick(struct node *n, int wait);
 
 #define ADMIN_SKEW_MS		60000	/* a member's records this far ahead */
 #define ADMIN_SKEW_MAX		64	/* members listed in clock */

@@ -148,6 +148,7 @@ amied_run(struct node *n, struct control *ctl, int sigfd)
 		if (items[0].revents & ZMQ_POLLIN)
 			control_serve(ctl);
 		net_handle(n->net, items + 2, count - 2);
+		admin_tick(n, 0);
 		busy = net_ingest_step(n->net);
 		if (items[1].revents & ZMQ_POLLIN) {
 			struct signalfd_siginfo si;
@@ -262,6 +263,7 @@ main(int argc, char **argv)
 		close(sigfd);
 		return amied_exit_code(rc);
 	}
+	n.ctl = ctl;
 	if ((rc = net_open(&net, zctx, &n, ctl, &eb)) != 0) {
 		log_msg(LOG_ERR, "cannot start: %s", eb.msg);
 		control_close(&ctl);
@@ -277,6 +279,7 @@ main(int argc, char **argv)
 	rc = amied_run(&n, ctl, sigfd);
 
 	sd_notify(0, "STOPPING=1");
+	admin_tick(&n, 1);	/* a backup being written ends first */
 	net_close(&net);
 	control_close(&ctl);
 	zmq_ctx_term(zctx);

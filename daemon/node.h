@@ -36,10 +36,16 @@
 
 struct net;
 struct control;
+struct control_ticket;
+struct backup_job;
 
 struct node {
 	char dir[NODE_PATH_MAX];
 	struct net *net;		/* borrowed; NULL until it starts */
+	struct control *ctl;		/* borrowed; NULL until it starts */
+	/* amie backup under way (daemon/admin.c), and its caller */
+	struct backup_job *backup;
+	struct control_ticket *backup_ticket;
 	struct config conf;
 	struct store *store;
 	uint8_t pk[RECORD_KEY_LEN];
