@@ -123,6 +123,13 @@ struct link {
 	uint8_t (*need)[32];		/* ids to ask for with WANT */
 	size_t need_count, need_cap, need_pos;
 	unsigned wants_out;		/* WANTs, RECORDS not stored yet */
+	/* Ids a reconciliation of ours found are fetched on l (not only
+	 * ids a HAVE offered): other links' reconciliations wait for them,
+	 * and amie sync --wait too. */
+	int fetching;
+	/* The last answer to a reconciliation of ours on l, or RECORDS: a
+	 * link silent past NET_STALL_MS holds no other back. */
+	uint64_t progress_ms;
 	uint64_t want_ms;		/* when the latest WANT went out */
 	uint64_t need_base;		/* records_received when need began */
 	/* RECORDS received, not ingested yet: a ring from inbox_head */
@@ -192,6 +199,9 @@ struct net_tally {
 	unsigned hello_ext;
 	uint8_t hello_rid[NET_RID_MAX];
 	size_t hello_rid_len;
+	/* A reconciliation of ours on a link it opened was cut off, and the
+	 * link dropped: its next inbound link starts one (rerun). */
+	int cut_inbound;
 };
 
 #define NET_BACKOFFS_MAX 64
@@ -219,6 +229,8 @@ struct net {
 	uint64_t guard_alert_ms;	/* the guard is alert until then */
 	size_t guard_last;		/* its last measure, bytes */
 	uint64_t join_tokens_ms;	/* token bucket: time of a full one */
+	uint64_t stranger_tokens_ms;	/* the same, for keys no member */
+	uint64_t stranger_log_ms;	/* no log of their drops before */
 	uint64_t tick_ms;
 	int has_federation;
 	uint8_t network_id[32];
@@ -662,6 +674,10 @@ net_cut(struct link *l)
 		t->resync = 1;
 		if (!t->outbound)
 			t->rerun = 1;
+	} else if (!l->outbound) {
+		/* Links the peer opens have no periodic reconciliation:
+		 * its next one starts one. */
+		net_tally_of(l->net, l->key)->cut_inbound = 1;
 	}
 	net_waiters_cut(l);
 }
@@ -672,8 +688,8 @@ net_cut(struct link *l)
 static int
 net_fetch_pending(const struct link *l)
 {
-	return l->need_pos < l->need_count || l->wants_out > l->inbox_count ||
-	    l->resume != NULL || l->resync;
+	return (l->fetching && (l->need_pos < l->need_count ||
+	    l->wants_out > l->inbox_count)) || l->resume != NULL || l->resync;
 }
 
 /* End our reconciliation on l, and the fetch of what it found, before
@@ -952,9 +968,16 @@ net_other_syncing(const struct net *net, const struct link *l)
 	for (const struct link *o = net->links; o != NULL; o = o->next) {
 		if (o == l || o->dead || !o->ready)
 			continue;
+		/* A peer that stopped answering, or answers only to hold
+		 * the others back, does not. */
+		if (net->tick_ms - o->progress_ms > NET_STALL_MS)
+			continue;
 		if (o->resume != NULL)
 			return NET_OTHER_SERIES;
-		if (o->cs.active || net_need_left(o) > 0 || o->wants_out > 0)
+		/* Nor what a HAVE offered: a peer offering ids and never
+		 * sending them would. */
+		if (o->cs.active || (o->fetching &&
+		    (net_need_left(o) > 0 || o->wants_out > 0)))
 			other = NET_OTHER_SESSION;
 	}
 	return other;
@@ -982,6 +1005,7 @@ net_client_start(struct link *l)
 	neg_set_extensions(&cs->neg, l->neg_ext);
 	cs->active = 1;
 	l->rerun = 0;
+	l->progress_ms = l->net->tick_ms;
 	l->rounds = 1;
 	cs->id = net_rand64();
 	cs->started_ms = l->net->tick_ms;
@@ -1073,6 +1097,7 @@ net_want_more(struct link *l)
 	}
 	if (l->need_pos == l->need_count && l->wants_out == 0) {
 		l->need_pos = l->need_count = 0;
+		l->fetching = 0;
 	}
 }
 
@@ -1134,6 +1159,7 @@ net_on_id(void *ctx, int have, const uint8_t id[NEG_ID_LEN],
 	if (!have) {
 		net_need_add(l, id);
 		cs->found++;
+		l->fetching = 1;
 		return 0;
 	}
 	if (cs->have_count == cs->have_cap) {
@@ -1160,6 +1186,7 @@ net_client_msg(struct link *l, const struct wire_msg *m)
 	int done = 0;
 
 	cs->last_ms = l->net->tick_ms;
+	l->progress_ms = cs->last_ms;
 	neg_buf_init(&out);
 	if (neg_reconcile_client(&cs->neg, m->neg, m->neg_len, &out, net_on_id,
 	    l, &done, &eb) != 0) {
@@ -1725,7 +1752,8 @@ net_dispatch(struct link *l, const struct wire_msg *m)
 			 * sessions its last connection carried ended on its
 			 * side.  A reconciliation we ran on this link starts
 			 * again (amie sync may be waiting for it). */
-			if (!rerun && l->wants_out > l->inbox_count)
+			if (!rerun && l->fetching &&
+			    l->wants_out > l->inbox_count)
 				net_cut(l);
 			net_inflight_release(net, l);
 			l->wants_out = 0;
@@ -1792,6 +1820,7 @@ net_dispatch(struct link *l, const struct wire_msg *m)
 			net_join_done(l, m);
 			return;
 		}
+		l->progress_ms = net->tick_ms;
 		/* On our own links (a sync we run), queued in the inbox and
 		 * ingested by net_ingest_step() a slice at a time; the link
 		 * is read on while the inbox has room, which the RECORDS of
@@ -1869,6 +1898,8 @@ net_inbound_link(struct net *net, const uint8_t key[32], const uint8_t *rid,
 		if (t->hello_rid_len == rid_len &&
 		    memcmp(t->hello_rid, rid, rid_len) == 0)
 			l->neg_ext = t->hello_ext;
+		l->rerun = t->cut_inbound;
+		t->cut_inbound = 0;
 	}
 	/* Another routing id: another connection, maybe on the same fd
 	 * number; net_link_fd() takes its measure again. */
@@ -2037,6 +2068,21 @@ net_router_recv(struct net *net)
 			continue;
 		}
 		member = net_member_by_curve(net, curve);
+		/* Keys that are no member share one small bucket, checked
+		 * before their messages cost a decode or a log line. */
+		if (member == NULL) {
+			uint64_t full = NET_STRANGER_BURST *
+			    NET_STRANGER_INTERVAL_MS;
+
+			if (net->stranger_tokens_ms < net->tick_ms - full)
+				net->stranger_tokens_ms = net->tick_ms - full;
+			if (net->stranger_tokens_ms +
+			    NET_STRANGER_INTERVAL_MS > net->tick_ms) {
+				zmq_msg_close(&msg);
+				continue;
+			}
+			net->stranger_tokens_ms += NET_STRANGER_INTERVAL_MS;
+		}
 		/* Penalised or over its rate: dropped before it costs more. */
 		if (member != NULL && net_penalized(net, member->ed)) {
 			zmq_msg_close(&msg);
@@ -2073,10 +2119,13 @@ net_router_recv(struct net *net)
 			if (m.type == WIRE_JOIN)
 				net_handle_join_msg(net, rid, (size_t)rid_len,
 				    curve, &m);
-			else
+			else if (net->tick_ms >= net->stranger_log_ms) {
+				/* At most one line a second. */
+				net->stranger_log_ms = net->tick_ms + 1000;
 				log_msg(LOG_INFO, "net: dropped %s from a "
 				    "key that is not a member",
 				    wire_type_name(m.type));
+			}
 		} else if (!net_penalized(net, member->ed)) {
 			struct link *l = net_inbound_link(net, member->ed, rid,
 			    (size_t)rid_len);
@@ -2119,6 +2168,7 @@ net_monitor_recv(struct link *l)
 		/* What the last session found is forgotten, so the next one
 		 * starts from the beginning. */
 		l->need_count = l->need_pos = 0;
+		l->fetching = 0;
 		/* The WANTs out are lost, but for the answers queued in the
 		 * inbox, each of which counts down one as it is stored. */
 		l->wants_out = l->inbox_count;
@@ -2660,8 +2710,11 @@ net_waiter_idle(const struct net *net)
 	for (const struct link *l = net->links; l != NULL; l = l->next) {
 		if (l->dead || l->joining || !l->ready)
 			continue;
-		if (l->cs.active || l->need_count > 0 || l->wants_out > 0 ||
-		    l->inbox_count > 0 || l->resync)
+		/* What a HAVE offered is fetched meanwhile, but not waited
+		 * for: a peer offering ids and never sending them would
+		 * hold amie sync --wait to its timeout. */
+		if (l->cs.active || (l->fetching && (l->need_count > 0 ||
+		    l->wants_out > 0)) || l->inbox_count > 0 || l->resync)
 			return 0;
 	}
 	return 1;
@@ -2755,7 +2808,8 @@ net_tick(struct net *net)
 		 * with the next reconciliation. */
 		if (l->wants_out > 0 && l->inbox_count == 0 &&
 		    net->tick_ms - l->want_ms > NET_DEAD_MS) {
-			net_cut(l);
+			if (l->fetching)
+				net_cut(l);
 			l->wants_out = 0;
 			net_want_more(l);
 		}

@@ -64,12 +64,17 @@
 #define NET_HANDSHAKE_MS	15000	/* no HELLO answer for this long */
 #define NET_SESSION_MAX_MS	600000	/* our reconciliation, at most */
 #define NET_BUSY_RETRY_MS	5000	/* after NEG_ERR "busy" */
+#define NET_STALL_MS		10000	/* no answer: holds no other link */
 #define NET_JOIN_TIMEOUT_MS	20000
 #define NET_BACKOFF_MIN_MS	1000
 #define NET_BACKOFF_MAX_MS	60000
 #define NET_PENALTY_MS		60000	/* after invalid data from a peer */
 #define NET_JOIN_INTERVAL_MS	500	/* JOIN rate: one token per... */
 #define NET_JOIN_BURST		5	/* ...up to this many at once */
+/* Messages of keys that are no member (let in while an invite is
+ * pending, or removed while connected), all together: one per... */
+#define NET_STRANGER_INTERVAL_MS	10
+#define NET_STRANGER_BURST	32	/* ...up to this many at once */
 #define NET_INVITE_EXPIRY_MS	(48ull * 3600 * 1000)
 
 /*

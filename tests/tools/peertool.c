@@ -58,6 +58,16 @@
  *                $PEERTOOL_ID (hex) dated $PEERTOOL_TS (ms), and leaves
  *                without answering the WANT of it: prints "asked" or
  *                "not asked"
+ *   stall        a HAVE of one random id and a PING every second, for
+ *                $PEERTOOL_HOLD_MS ms (default 30000), answering
+ *                nothing: the WANTs they bring are never answered;
+ *                prints "sent N"
+ *   strangerflood  flood, without waiting for an answer to its HELLO:
+ *                for a key that is no member, let in while an invite is
+ *                pending
+ *   busy         answers the first NEG_OPEN (within 20 s) with
+ *                NEG_ERR(session, "busy"), then PONGs for 10 s: prints
+ *                "refused" or "not opened"
  * Prints one line: "refused at handshake", "no answer", "answered",
  * "error: MSG", "disconnected" (no PONG to a PING after the bad message)
  * or "still answering"; flood and multipart first print "sent N
@@ -598,6 +608,76 @@ peertool_unfetched(void *s, void *mon)
 	printf("%s\n", asked ? "asked" : "not asked");
 }
 
+/* The busy mode (see the top). */
+static void
+peertool_busy(void *s, void *mon)
+{
+	uint64_t until = peertool_now() + 20000;
+	struct wire_msg m;
+	zmq_msg_t msg;
+	struct mpw w;
+	int refused = 0, rc;
+
+	mpw_init(&w, 512);
+	while (peertool_now() < until) {
+		rc = peertool_recv(s, mon, &msg, &m, 200);
+		if (rc < 0)
+			break;
+		if (rc == 0)
+			continue;
+		mpw_reset(&w);
+		if (m.type == WIRE_NEG_OPEN && !refused) {
+			wire_neg_err(&w, m.session, "busy");
+			peertool_send(s, &w);
+			printf("refused\n");
+			fflush(stdout);
+			refused = 1;
+			until = peertool_now() + 10000;
+		} else if (m.type == WIRE_PING) {
+			wire_ping(&w, WIRE_PONG, m.nonce);
+			peertool_send(s, &w);
+		}
+		zmq_msg_close(&msg);
+	}
+	mpw_release(&w);
+	if (!refused)
+		printf("not opened\n");
+}
+
+/* The stall mode (see the top). */
+static void
+peertool_stall(void *s, void *mon)
+{
+	const char *hold = getenv("PEERTOOL_HOLD_MS");
+	uint64_t until = peertool_now() +
+	    (hold != NULL ? strtoull(hold, NULL, 10) : 30000);
+	uint8_t id[32];
+	unsigned long sent = 0;
+	struct wire_msg m;
+	zmq_msg_t msg;
+	struct mpw w;
+
+	mpw_init(&w, 256);
+	while (peertool_now() < until) {
+		randombytes_buf(id, sizeof(id));
+		mpw_reset(&w);
+		wire_ids(&w, WIRE_HAVE, (const uint8_t (*)[32])id, 1);
+		peertool_send(s, &w);
+		mpw_reset(&w);
+		wire_ping(&w, WIRE_PING, peertool_now());
+		peertool_send(s, &w);
+		sent++;
+		/* Read what comes for a second, answer nothing. */
+		for (uint64_t next = peertool_now() + 1000;
+		    peertool_now() < next;)
+			if (peertool_recv(s, mon, &msg, &m,
+			    (int)(next - peertool_now())) == 1)
+				zmq_msg_close(&msg);
+	}
+	mpw_release(&w);
+	printf("sent %lu\n", sent);
+}
+
 /* The clock mode (see the top). */
 static void
 peertool_clock(void *s, void *mon)
@@ -795,6 +875,10 @@ main(int argc, char **argv)
 	mpw_init(&w, 2 * WIRE_MSG_MAX);
 	wire_hello(&w, net, "peertool", NULL, 0);
 	peertool_send(s, &w);
+	if (strcmp(mode, "strangerflood") == 0) {
+		peertool_flood(s, 0);
+		goto out;
+	}
 	rc = peertool_recv(s, mon, &msg, &m, PEERTOOL_HELLO_MS);
 	if (rc < 0) {
 		printf("refused at handshake\n");
@@ -830,6 +914,14 @@ main(int argc, char **argv)
 	}
 	if (strcmp(mode, "unfetched") == 0) {
 		peertool_unfetched(s, mon);
+		goto out;
+	}
+	if (strcmp(mode, "busy") == 0) {
+		peertool_busy(s, mon);
+		goto out;
+	}
+	if (strcmp(mode, "stall") == 0) {
+		peertool_stall(s, mon);
 		goto out;
 	}
 	if (strcmp(mode, "flood") == 0 || strcmp(mode, "multipart") == 0) {
