@@ -57,6 +57,17 @@ body_field_strs(const struct mpmap *m, const char *key, struct body_str *out,
 	return 0;
 }
 
+/* A required field that is missing is malformed input, not a lookup miss. */
+static int
+body_required(int rc, struct errbuf *eb)
+{
+	if (rc != AMIE_ENOTFOUND)
+		return rc;
+	if (eb != NULL)
+		eb->code = AMIE_EPROTO;
+	return AMIE_EPROTO;
+}
+
 static int
 body_get_quorum(const struct mpmap *m, const char *key, uint64_t *v,
     struct errbuf *eb)
@@ -91,7 +102,7 @@ body_charter_decode(struct body_charter *out, const uint8_t *buf, size_t len,
 	    (rc = mpmap_reader(&m, "founder", &r, eb)) != 0 ||
 	    (rc = mpr_bin_exact(&r, c.founder, RECORD_KEY_LEN, "founder",
 	    eb)) != 0)
-		return rc;
+		return body_required(rc, eb);
 	*out = c;
 	return 0;
 }
@@ -143,17 +154,6 @@ body_kb_decode(struct body_kb *out, const uint8_t *buf, size_t len,
 		return rc;
 	*out = a;
 	return 0;
-}
-
-/* A required field that is missing is malformed input, not a lookup miss. */
-static int
-body_required(int rc, struct errbuf *eb)
-{
-	if (rc != AMIE_ENOTFOUND)
-		return rc;
-	if (eb != NULL)
-		eb->code = AMIE_EPROTO;
-	return AMIE_EPROTO;
 }
 
 /* An endpoint: BODY_ENDPOINT_SCHEME, something after it, no NUL byte. */

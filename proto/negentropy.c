@@ -797,8 +797,10 @@ reconcile(struct neg *n, const uint8_t *msg, size_t len, struct neg_buf *out,
 	struct neg_bound bound, prev_bound, inf;
 	const uint8_t *their_fp = NULL, *ids = NULL;
 	uint8_t our_fp[NEG_FP_LEN];
-	uint64_t mode, count, plen;
+	uint64_t mode, count, plen, ts_before;
 	size_t storage_count, prev_index = 0, lower, upper, range_start, used;
+	size_t kept;
+	int skip_before;
 	uint8_t version = NEG_VERSION;
 	int rc, skip = 0;
 
@@ -828,6 +830,8 @@ reconcile(struct neg *n, const uint8_t *msg, size_t len, struct neg_buf *out,
 	memset(&prev_bound, 0, sizeof(prev_bound));
 	while (r.p < r.end) {
 		range_start = out->len;
+		skip_before = skip;
+		ts_before = n->last_ts_out;
 		rc = neg_bound_decode(r.p, (size_t)(r.end - r.p),
 		    &n->last_ts_in, &bound, &used, eb);
 		if (rc != 0)
@@ -835,7 +839,7 @@ reconcile(struct neg *n, const uint8_t *msg, size_t len, struct neg_buf *out,
 		r.p += used;
 		if ((rc = rd_varint(&r, &mode, eb)) != 0)
 			return rc;
-		lower = prev_index;
+		lower = kept = prev_index;
 		rc = s->lower_bound(s->ctx, prev_index, storage_count, &bound,
 		    &upper, eb);
 		if (rc != 0)
@@ -895,6 +899,9 @@ reconcile(struct neg *n, const uint8_t *msg, size_t len, struct neg_buf *out,
 				return rc;
 			/* The reference commits this range before checking. */
 			range_start = out->len;
+			ts_before = n->last_ts_out;
+			skip_before = 0;
+			kept = upper;
 			break;
 		case NEG_MODE_PREFIXLIST:
 			if (n->is_initiator)
@@ -948,11 +955,26 @@ reconcile(struct neg *n, const uint8_t *msg, size_t len, struct neg_buf *out,
 		if (is_over_frame(n, out->len)) {
 			/*
 			 * Drop this range and end with the fingerprint of
-			 * everything after it, up to infinity.
+			 * everything after it, up to infinity.  V1 does as
+			 * the reference: the Skip this range wrote goes too,
+			 * and the fingerprint starts at the end of the range
+			 * dropped, though the peer reads it from the last
+			 * range kept.  That makes the peer go over ranges it
+			 * had settled again, and misses the range's items
+			 * when the peer has none there and the same items
+			 * after it, as after a PrefixList of 0 ids.  So
+			 * with an extension the Skip is kept and the
+			 * fingerprint starts where the range dropped did (or,
+			 * past an IdList committed, where it ends).
 			 */
 			out->len = range_start;
-			rc = range_fingerprint(n, upper, storage_count, our_fp,
-			    eb);
+			n->last_ts_out = ts_before;
+			if (n->ext != 0 && skip_before &&
+			    (rc = put_range_head(n, out, &prev_bound,
+			    NEG_MODE_SKIP, eb)) != 0)
+				return rc;
+			rc = range_fingerprint(n, n->ext != 0 ? kept : upper,
+			    storage_count, our_fp, eb);
 			if (rc != 0)
 				return rc;
 			memset(&inf, 0, sizeof(inf));

@@ -312,6 +312,49 @@ TEST(node_info_refuses_bad_endpoints)
 	mpw_release(&w);
 }
 
+/*
+ * A charter without a quorum or a founder is malformed, as every other
+ * body with a required field missing: AMIE_EPROTO, not AMIE_ENOTFOUND,
+ * which the store would hand on as the record's code.
+ */
+TEST(charter_refuses_missing_fields_as_malformed)
+{
+	struct body_charter c = { S("Amies"), { 0 }, 2, 3 }, b;
+	struct errbuf eb;
+	struct mpw w;
+
+	memset(c.founder, 0x42, sizeof(c.founder));
+	mpw_init(&w, 256);
+	body_charter_encode(&c, &w);
+	CHECK_EQ_INT(body_charter_decode(&b, w.buf, w.len, &eb), 0);
+
+	/* No founder. */
+	mpw_reset(&w);
+	mpw_map(&w, 3);
+	mpw_cstr(&w, "admit_quorum");
+	mpw_uint(&w, 2);
+	mpw_cstr(&w, "name");
+	mpw_cstr(&w, "Amies");
+	mpw_cstr(&w, "remove_quorum");
+	mpw_uint(&w, 3);
+	CHECK_EQ_INT(body_charter_decode(&b, w.buf, w.len, &eb), AMIE_EPROTO);
+	CHECK_EQ_INT(eb.code, AMIE_EPROTO);
+	CHECK(strstr(eb.msg, "founder") != NULL);
+
+	/* No admit_quorum. */
+	mpw_reset(&w);
+	mpw_map(&w, 3);
+	mpw_cstr(&w, "founder");
+	mpw_bin(&w, c.founder, sizeof(c.founder));
+	mpw_cstr(&w, "name");
+	mpw_cstr(&w, "Amies");
+	mpw_cstr(&w, "remove_quorum");
+	mpw_uint(&w, 3);
+	CHECK_EQ_INT(body_charter_decode(&b, w.buf, w.len, &eb), AMIE_EPROTO);
+	CHECK(strstr(eb.msg, "admit_quorum") != NULL);
+	mpw_release(&w);
+}
+
 TEST(decoders_ignore_unknown_fields_and_refuse_trailing_bytes)
 {
 	struct body_node_info b;
@@ -341,4 +384,5 @@ TESTS(T(member_add_round_trips),
     T(member_remove_refuses_unknown_reasons_and_missing_fields),
     T(node_info_round_trips),
     T(node_info_refuses_bad_endpoints),
+    T(charter_refuses_missing_fields_as_malformed),
     T(decoders_ignore_unknown_fields_and_refuse_trailing_bytes))

@@ -1376,6 +1376,47 @@ TEST(short_ids_work_under_a_frame_limit)
 	pair_close(&p);
 }
 
+/*
+ * A client that lacks a run of the server's items (a node that was away
+ * for a while) and holds the same items after it.  Under a frame limit
+ * the server drops a range and ends with the Fingerprint of what comes
+ * after, bounded by the last range it wrote: when the range dropped is
+ * the split answering a PrefixList of 0 ids (the client has none there),
+ * a fingerprint of the items after that range only is the client's own
+ * for the whole rest, so the client took it as settled and the session
+ * ended done with those items missing (learnt 786 of 800).
+ */
+TEST(extensions_under_a_frame_limit_find_a_missing_run)
+{
+	static const unsigned exts[] = { NEG_EXT_SHORT_IDS,
+	    NEG_EXT_SHORT_IDS | NEG_EXT_CONTENT_SPLITS };
+	static const uint64_t runs[][2] = { { 1689, 4889 }, { 2955, 3755 } };
+	uint8_t id[NEG_ID_LEN];
+	struct pair p;
+	size_t bytes;
+	unsigned rounds;
+
+	for (size_t k = 0; k < 2; k++) {
+		struct learnt l = { { 0 }, { 0 } };
+
+		neg_vector_init(&p.cv, 5000);
+		neg_vector_init(&p.sv, 5000);
+		for (uint64_t i = 0; i < 5000; i++) {
+			gen_id(i, id);
+			neg_vector_add(&p.sv, 1000 + i, id, NULL);
+			if (i < runs[k][0] || i >= runs[k][1])
+				neg_vector_add(&p.cv, 1000 + i, id, NULL);
+		}
+		pair_seal(&p);
+		CHECK_EQ_INT(pair_sync(&p, exts[k], NEG_FRAME_MIN, &bytes,
+		    &rounds, &l), 0);
+		CHECK(pair_learnt_all(&p, &l));
+		free(l.have.ids);
+		free(l.need.ids);
+		pair_close(&p);
+	}
+}
+
 /* Add to v an item at ts whose id starts with the 4 bytes of prefix and
  * ends with fill. */
 static void
@@ -1523,6 +1564,7 @@ TESTS(
 	T(continue_goes_on_where_a_session_stopped),
 	T(short_ids_find_every_difference_in_fewer_bytes_than_v1),
 	T(short_ids_work_under_a_frame_limit),
+	T(extensions_under_a_frame_limit_find_a_missing_run),
 	T(short_ids_fall_back_on_a_prefix_collision),
 	T(short_id_modes_are_unknown_without_the_extension),
 	T(short_id_messages_out_of_bounds_are_refused)
