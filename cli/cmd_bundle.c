@@ -313,10 +313,13 @@ cmd_export_main(int argc, char **argv)
 		return cli_error(&c, CLI_EXIT_USAGE, _("%s: path too long"),
 		    file);
 	snprintf(tmp, sizeof(cmd_export_tmp), "%s.XXXXXX", file);
+	/* A directory that is not there is a wrong FILE (64), as for
+	 * amie backup. */
 	if ((fd = mkstemp(tmp)) < 0)
 		return cli_error(&c,
-		    errno == EACCES ? CLI_EXIT_NOPERM : CLI_EXIT_TEMPFAIL,
-		    "%s: %s", file, strerror(errno));
+		    errno == EACCES ? CLI_EXIT_NOPERM :
+		    errno == ENOENT || errno == ENOTDIR ? CLI_EXIT_USAGE :
+		    CLI_EXIT_TEMPFAIL, "%s: %s", file, strerror(errno));
 	cmd_export_guard(1);
 	fchmod(fd, 0600);
 	bundle_header_encode(&h, head);

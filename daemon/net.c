@@ -3359,6 +3359,9 @@ net_handle_sync(struct node *n, const struct ctl_request *req,
 	rc = mpmap_uint(&req->args, "timeout", &timeout_s, eb);
 	if (rc != 0 && rc != AMIE_ENOTFOUND)
 		return rc;
+	if (timeout_s > NET_SYNC_TIMEOUT_MAX_S)
+		return fail(eb, AMIE_EUSAGE, "sync: timeout over %u s",
+		    NET_SYNC_TIMEOUT_MAX_S);
 	if (!net->has_federation)
 		return fail(eb, AMIE_ECONFIG, "this node has no federation");
 	for (struct link *l = net->links; l != NULL; l = l->next)

@@ -64,6 +64,7 @@
 #define NET_HANDSHAKE_MS	15000	/* no HELLO answer for this long */
 #define NET_SESSION_MAX_MS	600000	/* our reconciliation, at most */
 #define NET_BUSY_RETRY_MS	5000	/* after NEG_ERR "busy" */
+#define NET_SYNC_TIMEOUT_MAX_S	86400u	/* amie sync --timeout, at most */
 #define NET_STALL_MS		10000	/* no answer: holds no other link */
 #define NET_JOIN_TIMEOUT_MS	20000
 #define NET_BACKOFF_MIN_MS	1000

@@ -19,6 +19,11 @@
 #include "store/store.h"
 
 #define STORE_DBS 15
+/* LMDB reader slots: a read transaction each, open at once (every
+ * reconciliation's snapshot, two a link, the verify workers, check,
+ * backup, the CLI); LMDB's default is 126.  Taken from the lock file
+ * by whoever creates it. */
+#define STORE_READERS_MAX 1024
 #define STORE_OBJKEY_MAX (RECORD_KIND_MAX + 1 + RECORD_KEY_MAX)
 #define STORE_TSID_LEN (8 + RECORD_ID_LEN)
 

@@ -159,6 +159,7 @@ store_open(struct store **out, const char *path,
 	if ((mrc = mdb_env_create(&st->env)) != 0)
 		goto fail_free;
 	mdb_env_set_maxdbs(st->env, STORE_DBS);
+	mdb_env_set_maxreaders(st->env, STORE_READERS_MAX);
 	if ((mrc = mdb_env_open(st->env, path, MDB_NOTLS, 0600)) != 0)
 		goto fail_env;
 	/* A store grown earlier keeps the size its meta page records; a new

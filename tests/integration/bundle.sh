@@ -29,6 +29,9 @@ echo "Corps révisé" | "$AMIE" --dir "$T/A" kb edit "$(cat "$T/id.1")" - \
 expect_code 0 "$AMIE" --dir "$T/A" export "$T/all.amie"
 [ "$(stat -c %a "$T/all.amie")" = 600 ] || fail "bundle mode"
 expect_code 64 "$AMIE" --dir "$T/A" export "$T/all.amie"
+# Into a directory that is not there: a wrong FILE (64), named.
+expect_code 64 "$AMIE" --dir "$T/A" export "$T/nowhere/all.amie"
+grep -q "nowhere/all.amie" "$T/err" || fail "export names: $(cat "$T/err")"
 expect_code 0 "$AMIE" --dir "$T/A" export --kind kb --json "$T/kb.amie"
 grep -q '"records": 9' "$T/out" || fail "export --kind kb: $(cat "$T/out")"
 expect_code 0 "$AMIE" --dir "$T/A" export --since 2099-01-01 "$T/none.amie"
