@@ -75,7 +75,17 @@ _Static_assert(MEMBER_ENDPOINTS_MAX == BODY_ENDPOINTS_MAX,
 #define MEMBER_STATE_LEN	24
 #define MEMBER_VAL_LEN		(136 + 3 * (BODY_NAME_MAX + 1) + \
 				MEMBER_ENDPOINTS_MAX * (BODY_ENDPOINT_MAX + 1))
-#define MEMBER_SIGNERS_MAX	65536	/* membership records kept */
+/*
+ * Membership records kept: member.add and member.remove each have their
+ * own budget, so that adds, however many, never stop a removal, and one
+ * signer may use only MEMBER_SIGNER_QUOTA of each: filling a budget takes
+ * 64 admitted signers, not one member (a member that signed 65,536 adds
+ * could make itself impossible to remove).
+ */
+#define MEMBER_ADDS_MAX		65536
+#define MEMBER_REMOVES_MAX	65536
+#define MEMBER_SIGNER_QUOTA	1024
+#define MEMBER_SIGNERS_MAX	(MEMBER_ADDS_MAX + MEMBER_REMOVES_MAX)
 #define MEMBER_RECORDS_MAX	(2 * MEMBER_SIGNERS_MAX) /* in a join */
 
 #define MEMBER_F_ADMITTED	1u	/* founder or admitted by quorum */
@@ -795,6 +805,33 @@ member_describe_info(struct store *st, MDB_txn *txn,
 	return member_save(st, txn, &r);
 }
 
+/* The member.add (type MEMBER_ADD) or member.remove records stored, all
+ * and by signer, into *all and *mine.  LMDB codes. */
+static int
+member_sig_counts(MDB_txn *txn, MDB_dbi signers, uint8_t type,
+    const uint8_t signer[RECORD_KEY_LEN], size_t *all, size_t *mine)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int mrc;
+
+	*all = *mine = 0;
+	if ((mrc = mdb_cursor_open(txn, signers, &c)) != 0)
+		return mrc;
+	for (mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST); mrc == 0;
+	    mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		const uint8_t *d = v.mv_data;
+
+		if (v.mv_size != MEMBER_SIG_LEN || d[0] != type)
+			continue;
+		(*all)++;
+		if (memcmp(d + 9, signer, RECORD_KEY_LEN) == 0)
+			(*mine)++;
+	}
+	mdb_cursor_close(c);
+	return mrc == MDB_NOTFOUND ? 0 : mrc;
+}
+
 /* The rules of member.add, member.remove and node.info themselves. */
 static int
 member_check_kind(struct store *st, MDB_txn *txn, const struct record *r,
@@ -805,8 +842,8 @@ member_check_kind(struct store *st, MDB_txn *txn, const struct record *r,
 	struct body_member_add ma;
 	struct body_node_info ni;
 	struct member_rec t;
-	MDB_stat ms;
-	int mrc;
+	size_t all, mine;
+	int mrc, is_add;
 
 	if (h->flags & RECORD_FLAG_ENCRYPTED)
 		return fail(eb, AMIE_EREFUSED,
@@ -827,12 +864,19 @@ member_check_kind(struct store *st, MDB_txn *txn, const struct record *r,
 		return fail(eb, AMIE_EREFUSED,
 		    "%s: key must be the member's public key in 64 lowercase "
 		    "hex digits", h->kind);
-	if ((mrc = mdb_stat(txn, st->signers, &ms)) != 0)
+	is_add = strcmp(h->kind, "member.add") == 0;
+	if ((mrc = member_sig_counts(txn, st->signers,
+	    is_add ? MEMBER_ADD : MEMBER_REMOVE, h->author, &all,
+	    &mine)) != 0)
 		return store_fail(eb, mrc, "membership");
-	if (ms.ms_entries >= MEMBER_SIGNERS_MAX)
-		return fail(eb, AMIE_ELIMIT, "%s: %zu membership records, "
-		    "limit %d", h->kind, ms.ms_entries, MEMBER_SIGNERS_MAX);
-	if (strcmp(h->kind, "member.add") == 0) {
+	if (all >= (size_t)(is_add ? MEMBER_ADDS_MAX : MEMBER_REMOVES_MAX))
+		return fail(eb, AMIE_ELIMIT, "%s: %zu stored, limit %d",
+		    h->kind, all, is_add ? MEMBER_ADDS_MAX :
+		    MEMBER_REMOVES_MAX);
+	if (mine >= MEMBER_SIGNER_QUOTA)
+		return fail(eb, AMIE_ELIMIT, "%s: %zu stored by its author, "
+		    "limit %d", h->kind, mine, MEMBER_SIGNER_QUOTA);
+	if (is_add) {
 		if (body_member_add_decode(&ma, r->body, r->body_len, eb) != 0)
 			return fail_prefix(eb, "member.add");
 		return 0;

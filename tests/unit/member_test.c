@@ -1113,6 +1113,62 @@ TEST(membership_survives_reopening)
 	fx_close(&f);
 }
 
+/*
+ * One signer's membership records are bounded (1024 of each type), and
+ * adds never use up the budget of removals: a member that signed as many
+ * adds as it may cannot sign more, and is still removed.  Before, adds
+ * and removals shared one budget of 65,536 records, so a member signing
+ * that many adds made itself impossible to remove.
+ */
+TEST(a_signer_runs_out_of_adds_and_is_still_removed)
+{
+	enum { QUOTA = 1024 };
+	struct store_in *in = xcalloc(QUOTA, sizeof(*in));
+	struct store_out *out = xcalloc(QUOTA, sizeof(*out));
+	struct rec *r = xcalloc(QUOTA, sizeof(*r));
+	struct rec extra, other, rm;
+	struct fixture f;
+	struct errbuf eb;
+	struct who rogue, w, x;
+	size_t stored = 0;
+
+	fx_open(&f, 1, 1, 1);
+	who_new(&rogue);
+	extra = sign_add(&f, &f.founder, &rogue, TS0 + 1, "R");
+	CHECK_EQ_INT(put(&f, &extra).stored, 1);
+	rec_free(&extra);
+	for (size_t i = 0; i < QUOTA; i++) {
+		who_new(&w);
+		r[i] = sign_add(&f, &rogue, &w, TS0 + 2 + i, "S");
+		in[i].buf = r[i].buf;
+		in[i].len = r[i].len;
+	}
+	REQUIRE(store_ingest(f.st, in, QUOTA, NOW, out, &eb) == 0);
+	for (size_t i = 0; i < QUOTA; i++)
+		stored += (size_t)out[i].stored;
+	CHECK_EQ_INT(stored, QUOTA);
+	who_new(&w);
+	extra = sign_add(&f, &rogue, &w, TS0 + 2 + QUOTA, "S");
+	CHECK_EQ_INT(put(&f, &extra).code, AMIE_ELIMIT);
+	/* Others may still add, and remove the rogue. */
+	who_new(&x);
+	other = sign_add(&f, &f.founder, &x, TS0 + 3 + QUOTA, "X");
+	CHECK_EQ_INT(put(&f, &other).stored, 1);
+	rm = sign_remove(&f, &f.founder, &rogue, TS0 + 4 + QUOTA,
+	    "compromised", TS0 + 4 + QUOTA);
+	CHECK_EQ_INT(put(&f, &rm).stored, 1);
+	CHECK_EQ_INT(state_of(&f, &rogue), MEMBER_REMOVED);
+	rec_free(&extra);
+	rec_free(&other);
+	rec_free(&rm);
+	for (size_t i = 0; i < QUOTA; i++)
+		rec_free(&r[i]);
+	free(r);
+	free(in);
+	free(out);
+	fx_close(&f);
+}
+
 TESTS(T(the_founder_is_a_member_from_the_charter),
     T(founder_adds_a_member_who_can_then_write),
     T(charter_member_and_their_records_in_one_batch),
@@ -1128,4 +1184,5 @@ TESTS(T(the_founder_is_a_member_from_the_charter),
     T(node_info_updates_name_and_endpoints),
     T(membership_is_independent_of_arrival_order),
     T(member_records_gives_the_membership_records_in_ts_order),
-    T(membership_survives_reopening))
+    T(membership_survives_reopening),
+    T(a_signer_runs_out_of_adds_and_is_still_removed))
