@@ -869,12 +869,15 @@ member_check_kind(struct store *st, MDB_txn *txn, const struct record *r,
 	    is_add ? MEMBER_ADD : MEMBER_REMOVE, h->author, &all,
 	    &mine)) != 0)
 		return store_fail(eb, mrc, "membership");
+	/* Refused, not malformed: which records are past a budget depends
+	 * on what came first, so the peer that relays one may be honest
+	 * (AMIE_ELIMIT would drop its link with a penalty). */
 	if (all >= (size_t)(is_add ? MEMBER_ADDS_MAX : MEMBER_REMOVES_MAX))
-		return fail(eb, AMIE_ELIMIT, "%s: %zu stored, limit %d",
+		return fail(eb, AMIE_EREFUSED, "%s: %zu stored, limit %d",
 		    h->kind, all, is_add ? MEMBER_ADDS_MAX :
 		    MEMBER_REMOVES_MAX);
 	if (mine >= MEMBER_SIGNER_QUOTA)
-		return fail(eb, AMIE_ELIMIT, "%s: %zu stored by its author, "
+		return fail(eb, AMIE_EREFUSED, "%s: %zu stored by its author, "
 		    "limit %d", h->kind, mine, MEMBER_SIGNER_QUOTA);
 	if (is_add) {
 		if (body_member_add_decode(&ma, r->body, r->body_len, eb) != 0)
