@@ -287,6 +287,10 @@ cmd_swap_list(int argc, char **argv)
 	    NULL, &n) != 0) {
 		rc = cli_error(&c, CLI_EXIT_DATAERR, _("malformed reply"));
 	}
+	if (cli_reply_uint(&reply, "more") > 0)
+		fprintf(stderr, _("%s: %llu more requests not shown: the "
+		    "reply is full\n"), c.prog,
+		    (unsigned long long)cli_reply_uint(&reply, "more"));
 	if (rc == 0 && n == 0) {
 		fprintf(stderr, _("%s: no%s swap requests\n"), c.prog,
 		    a.open ? _(" open") : "");

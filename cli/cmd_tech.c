@@ -253,6 +253,10 @@ cmd_tech_list(int argc, char **argv)
 	    &n) != 0) {
 		rc = cli_error(&c, CLI_EXIT_DATAERR, _("malformed reply"));
 	}
+	if (cli_reply_uint(&reply, "more") > 0)
+		fprintf(stderr, _("%s: %llu more technicians not shown: the "
+		    "reply is full\n"), c.prog,
+		    (unsigned long long)cli_reply_uint(&reply, "more"));
 	if (rc == 0 && n == 0) {
 		fprintf(stderr, _("%s: no technicians%s\n"), c.prog,
 		    a.skills.count || a.regions.count ? _(" match") :

@@ -220,6 +220,10 @@ contract_args(const struct ctl_request *req, struct workbody_contract *c,
 		c->end.s = end_buf;
 		c->end.len = DATE_LEN;
 	}
+	/* Without its end an ended contract would run on for good. */
+	if (c->end.len == 0 && workbody_str_is(&c->status, "ended"))
+		return fail(eb, AMIE_EPROTO, "end: an ended contract keeps an "
+		    "end date");
 	workbody_contract_encode(c, body);
 	if ((rc = mpw_finish(body, "contract", eb)) != 0 ||
 	    (rc = workbody_contract_decode(&check, body->buf, body->len,

@@ -552,7 +552,7 @@ swap_handle_list(struct node *n, const struct ctl_request *req,
 {
 	struct swap_keys k;
 	struct mpw items;
-	uint32_t shown = 0;
+	uint32_t shown = 0, more = 0;
 	int open = 0, rc;
 
 	rc = mpmap_bool(&req->args, "open", &open, eb);
@@ -564,17 +564,21 @@ swap_handle_list(struct node *n, const struct ctl_request *req,
 		free(k.keys);
 		return rc;
 	}
-	mpw_init(&items, CTL_MSG_MAX);
+	/* Room for the reply's other keys: past it, requests are counted
+	 * in more rather than listed. */
+	mpw_init(&items, CTL_MSG_MAX - 64);
 	for (size_t i = 0; i < k.count; i++) {
 		struct workbody_swap_request s;
 		struct swap_state st;
 		struct swap_rec rq;
 		char hex[2 * RECORD_ID_LEN + 1];
+		size_t mark = items.len;
 
 		if (swap_request_load(n, k.keys[i], &rq, &s, NULL) != 0)
 			continue;
 		swap_state_load(n, k.keys[i], &rq, &st);
-		if (open && st.accepted) {
+		if ((open && st.accepted) || more > 0) {
+			more += !(open && st.accepted);
 			swap_rec_release(&rq);
 			continue;
 		}
@@ -607,11 +611,19 @@ swap_handle_list(struct node *n, const struct ctl_request *req,
 		mpw_cstr(&items, "updated");
 		mpw_uint(&items, rq.h.ts);
 		swap_rec_release(&rq);
+		if (items.overflow) {
+			items.len = mark;
+			items.overflow = 0;
+			more++;
+			continue;
+		}
 		shown++;
 	}
 	free(k.keys);
 	if ((rc = mpw_finish(&items, "swap list", eb)) == 0) {
-		mpw_map(w, 1);
+		mpw_map(w, 2);
+		mpw_cstr(w, "more");
+		mpw_uint(w, more);
 		mpw_cstr(w, "requests");
 		mpw_array(w, shown);
 		mpw_raw(w, items.buf, items.len);

@@ -45,7 +45,8 @@ int swap_handle_done(struct node *n, const struct ctl_request *req,
  * swap.list: optional open (bool: only requests with no accepted
  * offer).  Reply: requests: accepted (offer id or ""), amie, from,
  * given_minutes, id, minutes, note, offers (amie, id, minutes, note,
- * tech), region, skills, state (open, accepted, done), to.
+ * tech), region, skills, state (open, accepted, done), to; more: the
+ * requests left out because the reply would pass CTL_MSG_MAX.
  */
 int swap_handle_list(struct node *n, const struct ctl_request *req,
     struct mpw *reply, struct errbuf *eb);

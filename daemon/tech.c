@@ -251,7 +251,7 @@ struct tech_list {
 	char skill[WORKBODY_WORD_MAX + 1];
 	char region[WORKBODY_WORD_MAX + 1];
 	struct mpw items;
-	uint32_t count;
+	uint32_t count, more;
 	struct errbuf *eb;
 };
 
@@ -280,8 +280,18 @@ tech_list_one(void *ctx, const char *key, const struct store_head *heads,
 		return 0;
 	if (tech_has(&v.t.skills, l->skill) &&
 	    tech_has(&v.t.regions, l->region)) {
-		tech_put(l->node, &l->items, key, &v);
-		l->count++;
+		size_t mark = l->items.len;
+
+		if (l->more == 0)
+			tech_put(l->node, &l->items, key, &v);
+		if (l->more > 0 || l->items.overflow) {
+			/* Past the reply's room: counted, not listed. */
+			l->items.len = mark;
+			l->items.overflow = 0;
+			l->more++;
+		} else {
+			l->count++;
+		}
 	}
 	free(v.buf);
 	return 0;
@@ -303,10 +313,12 @@ tech_handle_list(struct node *n, const struct ctl_request *req, struct mpw *w,
 	rc = mpmap_cstr(&req->args, "region", l.region, sizeof(l.region), eb);
 	if (rc != 0 && rc != AMIE_ENOTFOUND)
 		return rc;
-	mpw_init(&l.items, CTL_MSG_MAX);
+	mpw_init(&l.items, CTL_MSG_MAX - 64);
 	rc = store_objects(n->store, "tech", tech_list_one, &l, eb);
 	if (rc == 0 && (rc = mpw_finish(&l.items, "tech list", eb)) == 0) {
-		mpw_map(w, 1);
+		mpw_map(w, 2);
+		mpw_cstr(w, "more");
+		mpw_uint(w, l.more);
 		mpw_cstr(w, "techs");
 		mpw_array(w, l.count);
 		mpw_raw(w, l.items.buf, l.items.len);

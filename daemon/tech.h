@@ -27,7 +27,8 @@ int tech_handle_edit(struct node *n, const struct ctl_request *req,
 /*
  * tech.list: optional skill and region filters (ASCII case ignored).
  * Reply: techs, maps of amie (the node id of its Amie), availability,
- * id, langs, mine (bool), name, regions, skills, updated; by id.
+ * id, langs, mine (bool), name, regions, skills, updated; by id.  more:
+ * those left out because the reply would pass CTL_MSG_MAX.
  */
 int tech_handle_list(struct node *n, const struct ctl_request *req,
     struct mpw *reply, struct errbuf *eb);

@@ -173,6 +173,12 @@ work_check(struct store *st, MDB_txn *txn, const struct record *r,
 
 	if (h->key[0] == '\0')
 		return fail(eb, AMIE_EREFUSED, "%s: empty id", h->kind);
+	/* Nothing purges a work record: a copy without its body is one a
+	 * member stripped, and stored it would stand for good in place of
+	 * the record. */
+	if (r->body == NULL)
+		return fail(eb, AMIE_EREFUSED, "%s: work records keep their "
+		    "body", h->kind);
 	if (strcmp(h->kind, "contract") == 0 ||
 	    strcmp(h->kind, "intervention") == 0) {
 		/* Private: other nodes check the form, never the text. */

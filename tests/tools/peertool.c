@@ -480,39 +480,80 @@ static int peertool_recv(void *s, void *mon, zmq_msg_t *msg,
     struct wire_msg *m, int timeout_ms);
 static void peertool_send(void *s, const struct mpw *w);
 
+/*
+ * Hand each message that comes to fn(ctx, s, m) until fn returns non-zero
+ * (returned), the connection goes (-1) or the time passes *until (0); fn
+ * may move *until.
+ */
+static int
+peertool_each(void *s, void *mon, uint64_t *until,
+    int (*fn)(void *ctx, void *s, const struct wire_msg *m), void *ctx)
+{
+	struct wire_msg m;
+	zmq_msg_t msg;
+	int rc;
+
+	while (peertool_now() < *until) {
+		rc = peertool_recv(s, mon, &msg, &m, 200);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			continue;
+		rc = fn(ctx, s, &m);
+		zmq_msg_close(&msg);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Whether m is a WANT of the id at ctx. */
+static int
+peertool_wants(void *ctx, void *s, const struct wire_msg *m)
+{
+	(void)s;
+	if (m->type == WIRE_WANT)
+		for (uint32_t i = 0; i < m->count; i++)
+			if (memcmp(wire_id(m, i), ctx, 32) == 0)
+				return 1;
+	return 0;
+}
+
+/* $PEERTOOL_ID, a record id in hex, into id. */
+static void
+peertool_env_id(uint8_t id[32])
+{
+	const char *hex = getenv("PEERTOOL_ID");
+	size_t n = 0;
+
+	if (hex == NULL || sodium_hex2bin(id, 32, hex, strlen(hex), NULL, &n,
+	    NULL) != 0 || n != 32)
+		peertool_die("PEERTOOL_ID: a record id in hex");
+}
+
 /* The unanswered mode (see the top). */
 static void
 peertool_unanswered(void *s, void *mon)
 {
-	const char *hex = getenv("PEERTOOL_ID");
-	uint8_t id[32];
-	size_t n = 0;
 	uint64_t until = peertool_now() + PEERTOOL_HELLO_MS;
-	struct wire_msg m;
-	zmq_msg_t msg;
+	uint8_t id[32];
 	struct mpw w;
-	int asked = 0, rc;
 
-	if (hex == NULL || sodium_hex2bin(id, sizeof(id), hex, strlen(hex),
-	    NULL, &n, NULL) != 0 || n != sizeof(id))
-		peertool_die("PEERTOOL_ID: a record id in hex");
+	peertool_env_id(id);
 	mpw_init(&w, 256);
 	wire_ids(&w, WIRE_HAVE, (const uint8_t (*)[32])id, 1);
 	peertool_send(s, &w);
 	mpw_release(&w);
-	while (!asked && peertool_now() < until) {
-		rc = peertool_recv(s, mon, &msg, &m, 200);
-		if (rc < 0)
-			break;
-		if (rc == 0)
-			continue;
-		if (m.type == WIRE_WANT)
-			for (uint32_t i = 0; i < m.count; i++)
-				if (memcmp(wire_id(&m, i), id, 32) == 0)
-					asked = 1;
-		zmq_msg_close(&msg);
-	}
-	printf("%s\n", asked ? "asked" : "not asked");
+	printf("%s\n", peertool_each(s, mon, &until, peertool_wants, id) > 0 ?
+	    "asked" : "not asked");
+}
+
+static int
+peertool_opens(void *ctx, void *s, const struct wire_msg *m)
+{
+	(void)ctx;
+	(void)s;
+	return m->type == WIRE_NEG_OPEN;
 }
 
 /* The unopened mode (see the top). */
@@ -520,127 +561,119 @@ static void
 peertool_unopened(void *s, void *mon)
 {
 	uint64_t until = peertool_now() + 20000;
-	struct wire_msg m;
-	zmq_msg_t msg;
-	int opened = 0, rc;
 
-	while (!opened && peertool_now() < until) {
-		rc = peertool_recv(s, mon, &msg, &m, 200);
-		if (rc < 0)
-			break;
-		if (rc == 0)
-			continue;
-		opened = m.type == WIRE_NEG_OPEN;
-		zmq_msg_close(&msg);
+	printf("%s\n", peertool_each(s, mon, &until, peertool_opens, NULL) > 0 ?
+	    "opened" : "not opened");
+}
+
+/* A peer whose set is one record, answering reconciliations. */
+struct peertool_one {
+	uint8_t id[32];
+	struct neg_storage st;
+	struct neg neg;
+	int open;
+	struct neg_buf out;
+	struct mpw w;
+};
+
+static int
+peertool_one_msg(void *ctx, void *s, const struct wire_msg *m)
+{
+	struct peertool_one *p = ctx;
+	struct errbuf eb;
+
+	if (m->type == WIRE_WANT)
+		return peertool_wants(p->id, s, m);
+	if (m->type == WIRE_NEG_CLOSE && p->open) {
+		neg_release(&p->neg);
+		p->open = 0;
 	}
-	printf("%s\n", opened ? "opened" : "not opened");
+	if (m->type != WIRE_NEG_OPEN && m->type != WIRE_NEG_MSG)
+		return 0;
+	if (m->type == WIRE_NEG_OPEN) {
+		if (p->open)
+			neg_release(&p->neg);
+		if (neg_init(&p->neg, &p->st, 0, &eb) != 0)
+			peertool_die(eb.msg);
+		p->open = 1;
+	}
+	if (!p->open)
+		return 0;
+	if (neg_reconcile_server(&p->neg, m->neg, m->neg_len, &p->out,
+	    &eb) != 0)
+		peertool_die(eb.msg);
+	mpw_reset(&p->w);
+	wire_neg(&p->w, WIRE_NEG_MSG, m->session, p->out.data, p->out.len);
+	peertool_send(s, &p->w);
+	return 0;
 }
 
 /* The unfetched mode (see the top). */
 static void
 peertool_unfetched(void *s, void *mon)
 {
-	const char *hex = getenv("PEERTOOL_ID"), *ts = getenv("PEERTOOL_TS");
+	const char *ts = getenv("PEERTOOL_TS");
 	uint64_t until = peertool_now() + 20000;
-	struct neg_storage st;
+	struct peertool_one p;
 	struct neg_vector v;
-	struct neg_buf out;
 	struct errbuf eb;
-	struct neg neg;
-	uint8_t id[32];
-	size_t n = 0;
-	struct wire_msg m;
-	zmq_msg_t msg;
-	struct mpw w;
-	int asked = 0, open = 0, rc;
+	int asked;
 
-	if (hex == NULL || sodium_hex2bin(id, sizeof(id), hex, strlen(hex),
-	    NULL, &n, NULL) != 0 || n != sizeof(id) || ts == NULL)
-		peertool_die("PEERTOOL_ID and PEERTOOL_TS: a record id in hex "
-		    "and its ts");
+	memset(&p, 0, sizeof(p));
+	peertool_env_id(p.id);
+	if (ts == NULL)
+		peertool_die("PEERTOOL_TS: the record's ts");
 	neg_vector_init(&v, 1);
-	if (neg_vector_add(&v, strtoull(ts, NULL, 10), id, &eb) != 0)
+	if (neg_vector_add(&v, strtoull(ts, NULL, 10), p.id, &eb) != 0)
 		peertool_die(eb.msg);
 	neg_vector_seal(&v);
-	neg_vector_storage(&v, &st);
-	neg_buf_init(&out);
-	mpw_init(&w, WIRE_MSG_MAX);
-	while (!asked && peertool_now() < until) {
-		rc = peertool_recv(s, mon, &msg, &m, 200);
-		if (rc < 0)
-			break;
-		if (rc == 0)
-			continue;
-		if (m.type == WIRE_NEG_OPEN || m.type == WIRE_NEG_MSG) {
-			if (m.type == WIRE_NEG_OPEN && open)
-				neg_release(&neg);
-			if (m.type == WIRE_NEG_OPEN) {
-				if (neg_init(&neg, &st, 0, &eb) != 0)
-					peertool_die(eb.msg);
-				open = 1;
-			}
-			if (!open) {
-				zmq_msg_close(&msg);
-				continue;
-			}
-			if (neg_reconcile_server(&neg, m.neg, m.neg_len, &out,
-			    &eb) != 0)
-				peertool_die(eb.msg);
-			mpw_reset(&w);
-			wire_neg(&w, WIRE_NEG_MSG, m.session, out.data,
-			    out.len);
-			peertool_send(s, &w);
-		} else if (m.type == WIRE_NEG_CLOSE && open) {
-			neg_release(&neg);
-			open = 0;
-		} else if (m.type == WIRE_WANT) {
-			for (uint32_t i = 0; i < m.count; i++)
-				if (memcmp(wire_id(&m, i), id, 32) == 0)
-					asked = 1;
-		}
-		zmq_msg_close(&msg);
-	}
-	if (open)
-		neg_release(&neg);
-	mpw_release(&w);
-	neg_buf_release(&out);
+	neg_vector_storage(&v, &p.st);
+	neg_buf_init(&p.out);
+	mpw_init(&p.w, WIRE_MSG_MAX);
+	asked = peertool_each(s, mon, &until, peertool_one_msg, &p) > 0;
+	if (p.open)
+		neg_release(&p.neg);
+	mpw_release(&p.w);
+	neg_buf_release(&p.out);
 	neg_vector_release(&v);
 	printf("%s\n", asked ? "asked" : "not asked");
+}
+
+struct peertool_busy {
+	uint64_t until;
+	int refused;
+};
+
+static int
+peertool_busy_msg(void *ctx, void *s, const struct wire_msg *m)
+{
+	struct peertool_busy *b = ctx;
+	struct mpw w;
+
+	mpw_init(&w, 512);
+	if (m->type == WIRE_NEG_OPEN && !b->refused) {
+		wire_neg_err(&w, m->session, "busy");
+		peertool_send(s, &w);
+		printf("refused\n");
+		fflush(stdout);
+		b->refused = 1;
+		b->until = peertool_now() + 10000;
+	} else if (m->type == WIRE_PING) {
+		wire_ping(&w, WIRE_PONG, m->nonce);
+		peertool_send(s, &w);
+	}
+	mpw_release(&w);
+	return 0;
 }
 
 /* The busy mode (see the top). */
 static void
 peertool_busy(void *s, void *mon)
 {
-	uint64_t until = peertool_now() + 20000;
-	struct wire_msg m;
-	zmq_msg_t msg;
-	struct mpw w;
-	int refused = 0, rc;
+	struct peertool_busy b = { peertool_now() + 20000, 0 };
 
-	mpw_init(&w, 512);
-	while (peertool_now() < until) {
-		rc = peertool_recv(s, mon, &msg, &m, 200);
-		if (rc < 0)
-			break;
-		if (rc == 0)
-			continue;
-		mpw_reset(&w);
-		if (m.type == WIRE_NEG_OPEN && !refused) {
-			wire_neg_err(&w, m.session, "busy");
-			peertool_send(s, &w);
-			printf("refused\n");
-			fflush(stdout);
-			refused = 1;
-			until = peertool_now() + 10000;
-		} else if (m.type == WIRE_PING) {
-			wire_ping(&w, WIRE_PONG, m.nonce);
-			peertool_send(s, &w);
-		}
-		zmq_msg_close(&msg);
-	}
-	mpw_release(&w);
-	if (!refused)
+	(void)peertool_each(s, mon, &b.until, peertool_busy_msg, &b);
+	if (!b.refused)
 		printf("not opened\n");
 }
 

@@ -72,6 +72,63 @@ put_w(struct fixture *f, const struct who *w, const char *kind,
 	return rc;
 }
 
+/*
+ * Sign a record of w, then ingest it as a member relaying it might: first
+ * without its body ([header, sig, nil]), then whole.  The outcome codes in
+ * *stripped and *whole; *kept is 1 when the stored copy has its body.
+ */
+static void
+put_stripped(struct fixture *f, const struct who *w, const char *kind,
+    const char *key, const uint8_t *ref, const uint8_t *body, size_t len,
+    uint64_t flags, int *stripped, int *whole, int *kept)
+{
+	struct record_header h;
+	struct store_out o;
+	struct store_in in;
+	struct record r;
+	struct errbuf eb;
+	struct mpw out, bare;
+	uint8_t *buf;
+	size_t blen;
+
+	memset(&h, 0, sizeof(h));
+	memcpy(h.kind, kind, strlen(kind));
+	memcpy(h.key, key, strlen(key));
+	memcpy(h.author, w->pk, 32);
+	h.ts = ++f->ts;
+	h.flags = flags;
+	if (ref != NULL) {
+		h.refs_count = 1;
+		memcpy(h.refs[0], ref, 32);
+	}
+	mpw_init(&out, RECORD_ENCODED_MAX);
+	if (record_sign(&h, body, len, w->sk, f->net, &out, f->last,
+	    NULL) != 0 || record_decode(&r, out.buf, out.len, NULL) != 0)
+		abort();
+	r.body = NULL;
+	r.body_len = 0;
+	mpw_init(&bare, RECORD_ENCODED_MAX);
+	record_encode(&r, &bare);
+	in.buf = bare.buf;
+	in.len = bare.len;
+	if (store_ingest(f->st, &in, 1, TS0 + 3600000, &o, &eb) != 0)
+		abort();
+	*stripped = o.code;
+	in.buf = out.buf;
+	in.len = out.len;
+	if (store_ingest(f->st, &in, 1, TS0 + 3600000, &o, &eb) != 0)
+		abort();
+	*whole = o.code;
+	*kept = 0;
+	if (store_get(f->st, f->last, &buf, &blen, &eb) == 0) {
+		*kept = record_decode(&r, buf, blen, NULL) == 0 &&
+		    r.body != NULL;
+		free(buf);
+	}
+	mpw_release(&bare);
+	mpw_release(&out);
+}
+
 static void
 fx_open(struct fixture *f)
 {
@@ -258,6 +315,48 @@ TEST(swap_records_follow_the_request)
 	fx_close(&f);
 }
 
+/*
+ * Work records are never purged (only kb articles are deleted): a copy
+ * without its body is a copy a member stripped.  Stored, it would stand
+ * for good in place of the record (the whole one is then "already
+ * stored"): a contract lost from its off-site backup, a swap.done missing
+ * from this node's ledger only.
+ */
+TEST(stripped_work_records_are_refused)
+{
+	struct workbody_swap_request s;
+	uint8_t sealed[64];
+	struct fixture f;
+	struct mpw w;
+	int stripped, whole, kept;
+
+	fx_open(&f);
+	memset(sealed, 0x5a, sizeof(sealed));
+	put_stripped(&f, &f.a, "contract", "c1", NULL, sealed, sizeof(sealed),
+	    RECORD_FLAG_ENCRYPTED, &stripped, &whole, &kept);
+	CHECK_EQ_INT(stripped, AMIE_EREFUSED);
+	CHECK_EQ_INT(whole, 0);
+	CHECK(kept);
+	memset(&s, 0, sizeof(s));
+	s.skills.count = 1;
+	s.skills.w[0].s = "linux";
+	s.skills.w[0].len = 5;
+	s.from.s = s.to.s = "2026-03-02";
+	s.from.len = s.to.len = 10;
+	s.minutes = 600;
+	s.region.s = s.note.s = "";
+	mpw_init(&w, RECORD_BODY_MAX);
+	workbody_swap_request_encode(&s, &w);
+	put_stripped(&f, &f.a, "swap.request", "r1", NULL, w.buf, w.len, 0,
+	    &stripped, &whole, &kept);
+	mpw_release(&w);
+	CHECK_EQ_INT(stripped, AMIE_EREFUSED);
+	CHECK_EQ_INT(whole, 0);
+	CHECK(kept);
+	fx_close(&f);
+}
+
 TESTS(T(private_kinds_must_be_encrypted),
     T(only_its_amie_revises_a_technician),
-    T(swap_records_follow_the_request))
+    T(swap_records_follow_the_request),
+    T(stripped_work_records_are_refused))
