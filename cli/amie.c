@@ -82,6 +82,15 @@ main(int argc, char **argv)
 	/* `amie --dir DIR CMD ...` is `amie CMD --dir DIR ...`. */
 	while (first < argc && strcmp(argv[first], "--dir") == 0 &&
 	    first + 1 < argc) {
+		/* An empty AMIE_DIR means the default directory: an empty
+		 * --dir is a mistake, not that. */
+		if (argv[first + 1][0] == '\0') {
+			struct cli c = { .prog = "amie" };
+
+			return cli_error(&c, CLI_EXIT_USAGE, "%s",
+			    _("no node directory: use --dir DIR or set "
+			    "AMIE_DIR"));
+		}
 		setenv("AMIE_DIR", argv[first + 1], 1);
 		first += 2;
 	}

@@ -82,6 +82,9 @@ cli_dir(struct cli *c)
 	const char *home = getenv("HOME");
 	int n;
 
+	if (c->dir_opt != NULL && c->dir_opt[0] == '\0')
+		return cli_error(c, CLI_EXIT_USAGE,
+		    _("no node directory: use --dir DIR or set AMIE_DIR"));
 	if (c->dir_opt != NULL)
 		n = snprintf(c->dir, sizeof(c->dir), "%s", c->dir_opt);
 	else if (env != NULL && env[0] != '\0')
@@ -405,6 +408,38 @@ cli_json_value(struct mpr *rd, unsigned depth)
 		return j;
 	}
 	return NULL;
+}
+
+json_t *
+cli_json_text(const char *s)
+{
+	size_t len = strlen(s), n = 0;
+	json_t *j;
+	char *t;
+
+	if (mp_utf8_check((const uint8_t *)s, len) == 0)
+		return json_stringn(s, len);
+	/* Each byte that starts no valid character becomes U+FFFD. */
+	t = xmalloc(3 * len + 1);
+	for (size_t i = 0; i < len;) {
+		unsigned char b = (unsigned char)s[i];
+		size_t k = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 :
+		    b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+
+		if (k > 0 && i + k <= len &&
+		    mp_utf8_check((const uint8_t *)s + i, k) == 0) {
+			memcpy(t + n, s + i, k);
+			n += k;
+			i += k;
+		} else {
+			memcpy(t + n, "\xef\xbf\xbd", 3);
+			n += 3;
+			i++;
+		}
+	}
+	j = json_stringn(t, n);
+	free(t);
+	return j;
 }
 
 int

@@ -115,6 +115,14 @@ uint64_t cli_reply_uint(const struct cli_reply *r, const char *key);
  */
 int cli_print_json(const struct cli_reply *r);
 
+/*
+ * A JSON string of the text s (a path, a message with one in it): bytes
+ * that are not UTF-8 become U+FFFD, where jansson would refuse the whole
+ * string.  A new reference.
+ */
+struct json_t;
+struct json_t *cli_json_text(const char *s);
+
 /* Format ms since 1970 as "YYYY-MM-DD HH:MM" in local time. */
 void cli_time(char out[32], uint64_t ms);
 

@@ -349,9 +349,9 @@ cmd_export_main(int argc, char **argv)
 	if (rc != 0)
 		return rc;
 	if (c.json) {
-		json_t *j = json_pack("{s:i, s:I, s:s, s:I}", "schema", 1,
-		    "bytes", (json_int_t)bytes, "path", file, "records",
-		    (json_int_t)count);
+		json_t *j = json_pack("{s:i, s:I, s:o, s:I}", "schema", 1,
+		    "bytes", (json_int_t)bytes, "path", cli_json_text(file),
+		    "records", (json_int_t)count);
 
 		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
 		putchar('\n');

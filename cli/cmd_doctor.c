@@ -68,8 +68,9 @@ cmd_doctor_add(struct cmd_doctor *d, const char *name, const char *status,
 	va_end(ap);
 	if (strcmp(status, "problem") == 0)
 		d->problems++;
-	check = json_pack("{s:s, s:s, s:s, s:s?}", "name", name, "status",
-	    status, "message", msg, "fix", fix);
+	check = json_pack("{s:s, s:s, s:o, s:o?}", "name", name, "status",
+	    status, "message", cli_json_text(msg), "fix",
+	    fix != NULL ? cli_json_text(fix) : NULL);
 	json_array_append_new(d->checks, check);
 	if (d->c->json)
 		return check;

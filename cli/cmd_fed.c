@@ -485,6 +485,9 @@ cmd_fed_members_main(int argc, char **argv)
 	if ((rc = cmd_fed_parse(&c, &a, argc, argv, CMD_FED_MEMBERS_USAGE,
 	    allowed)) >= 0)
 		return rc;
+	if (a.positional != argc)
+		return cli_error(&c, CLI_EXIT_USAGE, _("unexpected '%s'"),
+		    argv[a.positional]);
 	mpw_init(&req, CTL_MSG_MAX);
 	mpw_map(&req, 1);
 	mpw_cstr(&req, "cmd");
@@ -518,10 +521,11 @@ cmd_fed_member_main(int argc, char **argv)
 	int rc;
 
 	if (argc < 2 || strcmp(argv[1], "remove") != 0) {
-		fputs(_(CMD_FED_MEMBER_USAGE), argc >= 2 &&
-		    strcmp(argv[1], "--help") == 0 ? stdout : stderr);
-		return argc >= 2 && strcmp(argv[1], "--help") == 0 ? 0 :
-		    CLI_EXIT_USAGE;
+		int help = argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
+		    strcmp(argv[1], "-h") == 0);
+
+		fputs(_(CMD_FED_MEMBER_USAGE), help ? stdout : stderr);
+		return help ? 0 : CLI_EXIT_USAGE;
 	}
 	argc--;
 	argv++;
@@ -616,6 +620,9 @@ cmd_fed_peers_main(int argc, char **argv)
 	if ((rc = cmd_fed_parse(&c, &a, argc, argv, CMD_FED_PEERS_USAGE,
 	    allowed)) >= 0)
 		return rc;
+	if (a.positional != argc)
+		return cli_error(&c, CLI_EXIT_USAGE, _("unexpected '%s'"),
+		    argv[a.positional]);
 	mpw_init(&req, CTL_MSG_MAX);
 	mpw_map(&req, 1);
 	mpw_cstr(&req, "cmd");
@@ -650,6 +657,9 @@ cmd_fed_sync_main(int argc, char **argv)
 	if ((rc = cmd_fed_parse(&c, &a, argc, argv, CMD_FED_SYNC_USAGE,
 	    allowed)) >= 0)
 		return rc;
+	if (a.positional != argc)
+		return cli_error(&c, CLI_EXIT_USAGE, _("unexpected '%s'"),
+		    argv[a.positional]);
 	if ((rc = cmd_fed_sync(&c, a.timeout_s, a.wait, &r)) != 0)
 		return rc;
 	if (c.json)

@@ -23,6 +23,7 @@
 #include "proto/body.h"
 #include "proto/keyexport.h"
 #include "proto/keyfile.h"
+#include "proto/mp.h"
 #include "proto/nodeid.h"
 #include "proto/record.h"
 
@@ -47,11 +48,16 @@ static const char *const cmd_init_files[] = { "node.key", "amied.conf",
 #define CMD_INIT_CHARTER 2
 #define CMD_INIT_FILES (sizeof(cmd_init_files) / sizeof(cmd_init_files[0]))
 
-/* mkdir -p with mode 0700 for what it creates. */
+/*
+ * mkdir -p with mode 0700 for what it creates, then mode 0700 for dir
+ * itself.  *old is the mode dir had before, or 0 when it was created
+ * here: what cmd_init_undo_dir() puts back.
+ */
 static int
-cmd_init_mkdirs(const char *dir)
+cmd_init_mkdirs(const char *dir, mode_t *old)
 {
 	char p[CLI_PATH_MAX];
+	struct stat sb;
 
 	snprintf(p, sizeof(p), "%s", dir);
 	for (char *s = p + 1; *s != '\0'; s++) {
@@ -62,9 +68,27 @@ cmd_init_mkdirs(const char *dir)
 			return -1;
 		*s = '/';
 	}
-	if (mkdir(p, 0700) != 0 && errno != EEXIST)
-		return -1;
+	*old = 0;
+	if (mkdir(p, 0700) != 0) {
+		if (errno != EEXIST || stat(p, &sb) != 0)
+			return -1;
+		if (!S_ISDIR(sb.st_mode)) {
+			errno = ENOTDIR;
+			return -1;
+		}
+		*old = sb.st_mode & 07777;
+	}
 	return chmod(p, 0700);
+}
+
+/* Put dir back as init found it: its mode, or no directory. */
+static void
+cmd_init_undo_dir(const char *dir, mode_t old)
+{
+	if (old != 0)
+		chmod(dir, old);
+	else
+		rmdir(dir);
 }
 
 /* Write len bytes to DIR/name, created new with mode 0600. */
@@ -131,11 +155,49 @@ cmd_init_restore(const struct cli *c, const char *path, const char *pfile,
 	return 0;
 }
 
-/* A configuration value goes on one line: no newlines, no NUL. */
+/* A value goes on one line of UTF-8 text: no newlines, no NUL. */
 static int
 cmd_init_value_ok(const char *s, size_t max)
 {
-	return strlen(s) <= max && strpbrk(s, "\r\n") == NULL;
+	return strlen(s) <= max && strpbrk(s, "\r\n") == NULL &&
+	    mp_utf8_check((const uint8_t *)s, strlen(s)) == 0;
+}
+
+/*
+ * A value amied.conf gives back as it is written: one line of at most
+ * max bytes, no blank at either end (inih strips them) and no ';' after
+ * a blank or first (it would start a comment).
+ */
+static int
+cmd_init_conf_ok(const char *s, size_t max)
+{
+	size_t len = strlen(s);
+
+	if (!cmd_init_value_ok(s, max))
+		return 0;
+	if (len > 0 && (strchr(" \t", s[0]) != NULL ||
+	    strchr(" \t", s[len - 1]) != NULL || s[0] == ';'))
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if (s[i] == ';' && (s[i - 1] == ' ' || s[i - 1] == '\t'))
+			return 0;
+	return 1;
+}
+
+/* tcp://HOST:PORT with a port from 1 to 65535, as amied reads it. */
+static int
+cmd_init_endpoint_ok(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	unsigned long port;
+	char *end;
+
+	if (strncmp(s, "tcp://", 6) != 0 || !cmd_init_conf_ok(s, 200) ||
+	    colon == NULL || colon <= s + 6 || colon[1] < '0' ||
+	    colon[1] > '9')
+		return 0;
+	port = strtoul(colon + 1, &end, 10);
+	return *end == '\0' && port >= 1 && port <= 65535;
 }
 
 static int
@@ -199,6 +261,7 @@ cmd_init_main(int argc, char **argv)
 	uint8_t seed[KEYFILE_SEED_LEN], pk[32], *sk;
 	struct stat sb;
 	size_t made = 0;	/* cmd_init_files[0 .. made - 1] written */
+	mode_t old_mode;
 	int ch, rc, len;
 
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -221,18 +284,20 @@ cmd_init_main(int argc, char **argv)
 		cmd_init_usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
-	if (name[0] == '\0' || !cmd_init_value_ok(name, BODY_NAME_MAX) ||
-	    !cmd_init_value_ok(region, BODY_NAME_MAX))
+	if (name[0] == '\0' || !cmd_init_conf_ok(name, BODY_NAME_MAX) ||
+	    !cmd_init_conf_ok(region, BODY_NAME_MAX))
 		return cli_error(&c, CLI_EXIT_DATAERR,
-		    _("--name and --region: one line of at most %d bytes"),
+		    _("--name and --region: one line of UTF-8 text of at most "
+		    "%d bytes, without blanks at either end or ' ;'"),
 		    BODY_NAME_MAX);
-	if (strncmp(listen, "tcp://", 6) != 0 || !cmd_init_value_ok(listen, 200))
+	if (!cmd_init_endpoint_ok(listen))
 		return cli_error(&c, CLI_EXIT_DATAERR,
 		    _("--listen: expected tcp://HOST:PORT, got '%s'"), listen);
 	if (fed != NULL && (fed[0] == '\0' ||
 	    !cmd_init_value_ok(fed, BODY_NAME_MAX)))
 		return cli_error(&c, CLI_EXIT_DATAERR,
-		    _("--federation: one line of 1 to %d bytes"), BODY_NAME_MAX);
+		    _("--federation: one line of UTF-8 text of 1 to %d bytes"),
+		    BODY_NAME_MAX);
 	if (restore != NULL && fed != NULL)
 		return cli_error(&c, CLI_EXIT_USAGE, _("--restore-key "
 		    "re-creates a member of its federation: no --federation"));
@@ -259,7 +324,7 @@ cmd_init_main(int argc, char **argv)
 	if (restore != NULL &&
 	    (rc = cmd_init_restore(&c, restore, pfile, seed)) != 0)
 		return rc;
-	if (cmd_init_mkdirs(c.dir) != 0) {
+	if (cmd_init_mkdirs(c.dir, &old_mode) != 0) {
 		sodium_memzero(seed, sizeof(seed));
 		return cli_error(&c, CLI_EXIT_CONFIG, "%s: %s", c.dir,
 		    strerror(errno));
@@ -268,6 +333,7 @@ cmd_init_main(int argc, char **argv)
 	sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
 	if (sk == NULL) {
 		sodium_memzero(seed, sizeof(seed));
+		cmd_init_undo_dir(c.dir, old_mode);
 		return cli_error(&c, CLI_EXIT_TEMPFAIL, "%s",
 		    _("out of memory"));
 	}
@@ -302,6 +368,7 @@ cmd_init_main(int argc, char **argv)
 			    cmd_init_files[i]);
 			unlink(path);
 		}
+		cmd_init_undo_dir(c.dir, old_mode);
 		return rc;
 	}
 	nodeid_format(id, pk);

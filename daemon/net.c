@@ -2936,7 +2936,8 @@ net_parse_duration_ms(const char *s, uint64_t *ms)
 	}
 	if (*end != '\0' && end[1] != '\0')
 		return -1;
-	if (v == 0 || v > 365ull * 24 * 3600)
+	/* A year at most, in any unit. */
+	if (v == 0 || v > 365ull * 24 * 3600 * 1000 / unit)
 		return -1;
 	*ms = v * unit;
 	return 0;
