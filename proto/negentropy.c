@@ -719,19 +719,21 @@ client_prefix_reply(struct neg *n, struct neg_rd *r, size_t lower,
 	uint64_t missing, gap, extra, matched = 0;
 	int rc;
 
-	if (ours >= NEG_IDLIST_BELOW)
-		return fail(eb, AMIE_EPROTO,
-		    "negentropy: PrefixReply for a range of %zu items", ours);
+	/*
+	 * The positions are checked against the longest list there can be:
+	 * after neg_continue(), the list answered is the one an earlier
+	 * session sent, and our range may have changed since.
+	 */
 	if ((rc = rd_varint(r, &missing, eb)) != 0)
 		return rc;
-	if (missing > ours)
+	if (missing >= NEG_IDLIST_BELOW)
 		return fail(eb, AMIE_EPROTO,
-		    "negentropy: PrefixReply of %llu positions for %zu ids",
-		    (unsigned long long)missing, ours);
+		    "negentropy: PrefixReply of %llu positions, limit %d",
+		    (unsigned long long)missing, NEG_IDLIST_BELOW - 1);
 	for (i = 0; i < missing; i++) {
 		if ((rc = rd_varint(r, &gap, eb)) != 0)
 			return rc;
-		if (gap >= ours - next)
+		if (gap >= NEG_IDLIST_BELOW - next)
 			return fail(eb, AMIE_EPROTO,
 			    "negentropy: PrefixReply position past the list");
 		next += (size_t)gap;
@@ -748,6 +750,12 @@ client_prefix_reply(struct neg *n, struct neg_rd *r, size_t lower,
 	    (rc = rd_bytes(r, &their_fp, fp_len(n), "a fingerprint",
 	    eb)) != 0)
 		return rc;
+	if (ours >= NEG_IDLIST_BELOW || next > ours) {
+		/* Not the list we hold now: describe the range again. */
+		if ((rc = flush_skip(n, out, skip, prev_bound, eb)) != 0)
+			return rc;
+		return split_range(n, out, lower, upper, bound, eb);
+	}
 	for (i = 0; i < ours; i++) {
 		if (gone[i])
 			continue;

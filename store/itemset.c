@@ -1338,8 +1338,11 @@ itemset_verify_txn(struct store *st, MDB_txn *txn, struct errbuf *eb)
 	unsigned level;
 	int mrc, rc;
 
-	if ((mrc = ladder_write(st, txn)) != 0)
-		return store_fail(eb, mrc, "itemset: verify");
+	/*
+	 * txn is a read transaction (`amie check` on the daemon's main
+	 * thread): it sees what is committed, and the runs an ingest batch
+	 * on the writer thread keeps in st->ladder are that thread's alone.
+	 */
 	for (level = 1; level <= ITEMSET_LEVELS; level++)
 		if ((rc = verify_level(st, txn, level, eb)) != 0)
 			return rc;

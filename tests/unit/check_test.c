@@ -10,6 +10,7 @@
 #include "proto/xmalloc.h"
 #include "store/check.h"
 #include "store/internal.h"
+#include "store/itemset.h"
 #include "store/search.h"
 #include "tests/unit/test.h"
 
@@ -395,7 +396,80 @@ TEST(a_reindexed_store_still_passes)
 	fx_close(&f);
 }
 
+/*
+ * `amie check` in the daemon runs on the thread that answers the control
+ * socket while the store's writer thread ingests a slice of a sync
+ * (store_ingest_start()).  The check reads its own snapshot: it must
+ * find nothing wrong and leave the slice's writes alone, so that the
+ * store passes once the slices are in.
+ */
+TEST(a_check_during_a_writer_slice_leaves_the_ladder_right)
+{
+	enum { SLICES = 12, PER = 512 };
+	struct fixture f;
+	struct check_stats cs;
+	struct store_in *in;
+	struct store_out *o;
+	struct errbuf eb;
+	struct seen s;
+	uint8_t **bufs, id[32];
+	size_t *lens, k, during = 0, checks = 0;
+	char key[16];
+
+	fx_open(&f);
+	bufs = xcalloc(SLICES * PER, sizeof(*bufs));
+	lens = xcalloc(SLICES * PER, sizeof(*lens));
+	in = xcalloc(PER, sizeof(*in));
+	o = xcalloc(PER, sizeof(*o));
+	for (k = 0; k < SLICES * PER; k++) {
+		snprintf(key, sizeof(key), "d%07zu", k);
+		bufs[k] = fx_sign(&f, "kb", key, TS0 + 100 + k, NULL, 0,
+		    "Sauvegardes", &lens[k], id);
+	}
+	for (size_t sl = 0; sl < SLICES; sl++) {
+		for (k = 0; k < PER; k++)
+			in[k] = (struct store_in){ bufs[sl * PER + k],
+				lens[sl * PER + k] };
+		REQUIRE(store_ingest_start(f.st, in, PER, TS0 + 1000000, o,
+		    NULL, 0, 0) == 0);
+		do {
+			cs = fx_check(&f, &s);
+			checks++;
+			if (cs.problems > 0) {
+				if (during++ == 0)
+					fprintf(stderr, "  during slice %zu: "
+					    "%s\n", sl, s.dbs);
+			}
+		} while (!store_ingest_done(f.st));
+		CHECK_EQ_INT(store_ingest_end(f.st, &eb), 0);
+	}
+	CHECK_EQ_INT(during, 0);
+	cs = fx_check(&f, &s);
+	CHECK_EQ_INT(cs.problems, 0);
+	if (s.count)
+		fprintf(stderr, "  after the slices (%zu checks): %s\n",
+		    checks, s.dbs);
+	CHECK_EQ_INT(cs.items, 6 + SLICES * PER);
+	{
+		/* and a sync can still open its snapshot */
+		struct itemset_snap *snap = NULL;
+
+		CHECK_EQ_INT(itemset_snap_open(f.st, &snap, &eb), 0);
+		if (snap == NULL)
+			fprintf(stderr, "  snapshot: %s\n", eb.msg);
+		itemset_snap_close(&snap);
+	}
+	for (k = 0; k < SLICES * PER; k++)
+		free(bufs[k]);
+	free(bufs);
+	free(lens);
+	free(in);
+	free(o);
+	fx_close(&f);
+}
+
 TESTS(T(a_healthy_store_has_no_problems),
+    T(a_check_during_a_writer_slice_leaves_the_ladder_right),
     T(reports_a_missing_item_and_the_broken_chunk),
     T(reports_a_replaced_revision_listed_as_head),
     T(names_each_damaged_database), T(a_reindexed_store_still_passes))

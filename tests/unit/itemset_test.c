@@ -1261,6 +1261,406 @@ TEST(verify_reports_runs_outside_the_levels_and_off_boundaries)
 	fx_close(&f);
 }
 
+
+/* Model tests: random work against a sorted vector. */
+
+/* An item of level exactly level (trailing zero nibbles). */
+static void
+lvl_item(uint64_t *state, uint64_t spread, unsigned level,
+    struct neg_item *it)
+{
+	uint64_t r;
+	size_t i;
+
+	it->ts = spread == 0 ? 0 : TS0 + rnd(state) % spread;
+	for (i = 0; i < NEG_ID_LEN; i += 8) {
+		r = rnd(state);
+		memcpy(it->id + i, &r, 8);
+	}
+	/* Clear level nibbles from the end, then make the next one non-zero. */
+	for (i = 0; i < level; i++) {
+		uint8_t *b = &it->id[NEG_ID_LEN - 1 - i / 2];
+
+		*b &= i % 2 == 0 ? 0xf0 : 0x0f;
+	}
+	if (level < NEG_LEVEL_MAX) {
+		uint8_t *b = &it->id[NEG_ID_LEN - 1 - level / 2];
+
+		if (level % 2 == 0 && (*b & 0x0f) == 0)
+			*b |= 0x01;
+		else if (level % 2 == 1 && (*b & 0xf0) == 0)
+			*b |= 0x10;
+	}
+	if (neg_level(it->id) != level)
+		abort();
+}
+
+static unsigned
+rnd_level(uint64_t *state)
+{
+	uint64_t r = rnd(state) % 100;
+
+	return r < 50 ? 0 : r < 75 ? 1 : r < 87 ? 2 : r < 93 ? 3 :
+	    r < 96 ? 4 : r < 98 ? 5 : 6;
+}
+
+static ssize_t
+model_find(const struct model *m, const struct neg_item *it)
+{
+	for (size_t i = 0; i < m->count; i++)
+		if (item_cmp(&m->items[i], it) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+static struct model
+model_copy(const struct model *m)
+{
+	struct model c = *m;
+
+	c.cap = m->count + 1;
+	c.items = malloc(c.cap * sizeof(*c.items));
+	if (c.items == NULL)
+		abort();
+	memcpy(c.items, m->items, m->count * sizeof(*m->items));
+	return c;
+}
+
+/* Everything a snapshot answers, against the sorted model. */
+static int
+deep_check(struct store *st, struct model *m, uint64_t *seed)
+{
+	struct itemset_snap *s = NULL;
+	const struct neg_storage *ss;
+	struct neg_vector v;
+	struct neg_storage vs;
+	struct errbuf eb = { 0 };
+	uint8_t s1[NEG_ID_LEN], s2[NEG_ID_LEN];
+	size_t p1[NEG_SPLIT_MAX], p2[NEG_SPLIT_MAX], n1, n2, x1, x2;
+	unsigned l1, l2;
+	struct neg_item it;
+	struct neg_bound b;
+	int ok = 1;
+
+	if (!check_against(st, m))
+		return 0;
+	model_sort(m);
+	vec_of(&v, m->items, m->count);
+	neg_vector_storage(&v, &vs);
+	if (itemset_snap_open(st, &s, &eb) != 0) {
+		fprintf(stderr, "  snap_open: %s\n", eb.msg);
+		neg_vector_release(&v);
+		return 0;
+	}
+	ss = itemset_snap_storage(s);
+	for (int trial = 0; trial < 400 && ok; trial++) {
+		size_t begin = rnd(seed) % (v.count + 1);
+		size_t end = begin + rnd(seed) % (v.count - begin + 1);
+		int op = (int)(rnd(seed) % 4);
+
+		if (op == 0) {
+			vs.sum(vs.ctx, begin, end, s1, NULL);
+			if (ss->sum(ss->ctx, begin, end, s2, &eb) != 0 ||
+			    memcmp(s1, s2, NEG_ID_LEN) != 0) {
+				fprintf(stderr, "  sum [%zu, %zu) of %zu "
+				    "differs\n", begin, end, v.count);
+				ok = 0;
+			}
+		} else if (op == 1) {
+			vs.splits(vs.ctx, begin, end, p1, &n1, &l1, NULL);
+			if (ss->splits(ss->ctx, begin, end, p2, &n2, &l2,
+			    &eb) != 0 || n1 != n2 || (n1 > 0 && (l1 != l2 ||
+			    memcmp(p1, p2, n1 * sizeof(*p1)) != 0))) {
+				fprintf(stderr, "  splits [%zu, %zu) of %zu "
+				    "differ: %zu/%u and %zu/%u\n", begin, end,
+				    v.count, n1, l1, n2, l2);
+				ok = 0;
+			}
+		} else if (op == 2 && begin < v.count) {
+			if (ss->item(ss->ctx, begin, &it, &eb) != 0 ||
+			    item_cmp(&it, &v.items[begin]) != 0) {
+				fprintf(stderr, "  item %zu differs\n", begin);
+				ok = 0;
+			}
+		} else {
+			memset(&b, 0, sizeof(b));
+			if (v.count > 0) {
+				it = v.items[rnd(seed) % v.count];
+				b.ts = it.ts + rnd(seed) % 3 - 1;
+				b.id_len = rnd(seed) % (NEG_ID_LEN + 1);
+				memcpy(b.id, it.id, b.id_len);
+			} else
+				b.ts = rnd(seed) % 2 ? NEG_TS_INFINITY : TS0;
+			vs.lower_bound(vs.ctx, begin, end, &b, &x1, NULL);
+			if (ss->lower_bound(ss->ctx, begin, end, &b, &x2,
+			    &eb) != 0 || x1 != x2) {
+				fprintf(stderr, "  lower bound differs\n");
+				ok = 0;
+			}
+		}
+	}
+	itemset_snap_close(&s);
+	neg_vector_release(&v);
+	return ok;
+}
+
+TEST(model_random_batches_aborts_and_readds)
+{
+	struct fx f;
+	struct model m = { 0 }, gone = { 0 }, keep;
+	struct neg_item it;
+	uint64_t seed = getenv("SEED") ? strtoull(getenv("SEED"), NULL, 0) : 101;
+	size_t round, i, ops;
+	MDB_txn *txn;
+	ssize_t at;
+
+	REQUIRE(fx_open(&f) == 0);
+	for (round = 0; round < 120 && !test_failed_; round++) {
+		int batch = rnd(&seed) % 2, abandon = rnd(&seed) % 6 == 0;
+		uint64_t spread = round % 3 == 0 ? 5 : 400;
+
+		keep = model_copy(&m);
+		ops = 50 + rnd(&seed) % 250;
+		REQUIRE(mdb_txn_begin(f.st->env, NULL, 0, &txn) == 0);
+		if (batch)
+			itemset_batch(f.st);
+		for (i = 0; i < ops && !test_failed_; i++) {
+			uint64_t r = rnd(&seed) % 100;
+
+			if (r < 20 && m.count > 0) {
+				size_t k = rnd(&seed) % 4 == 0 ? 0 :
+				    rnd(&seed) % m.count;
+
+				if (k == 0)
+					model_sort(&m);
+				model_take(&m, k, &it);
+				CHECK_EQ_INT(itemset_del(f.st, txn, it.ts,
+				    it.id), 0);
+				model_add(&gone, &it);
+			} else if (r < 25 && m.count > 0) {
+				model_sort(&m);
+				model_take(&m, m.count - 1, &it);
+				CHECK_EQ_INT(itemset_del(f.st, txn, it.ts,
+				    it.id), 0);
+				model_add(&gone, &it);
+			} else if (r < 35 && gone.count > 0) {
+				model_take(&gone, rnd(&seed) % gone.count, &it);
+				if (model_find(&m, &it) < 0) {
+					CHECK_EQ_INT(itemset_add(f.st, txn,
+					    it.ts, it.id), 0);
+					model_add(&m, &it);
+				}
+			} else if (r < 40 && m.count > 0) {
+				it = m.items[rnd(&seed) % m.count];
+				CHECK_EQ_INT(itemset_add(f.st, txn, it.ts,
+				    it.id), 0);
+			} else if (r < 43) {
+				lvl_item(&seed, spread, rnd_level(&seed), &it);
+				if (model_find(&m, &it) < 0)
+					CHECK_EQ_INT(itemset_del(f.st, txn,
+					    it.ts, it.id), MDB_NOTFOUND);
+			} else {
+				lvl_item(&seed, r < 46 ? 0 : spread,
+				    rnd_level(&seed), &it);
+				if (r < 48 && m.count > 0) {
+					/* Same ts as an existing item. */
+					it.ts = m.items[rnd(&seed) %
+					    m.count].ts;
+				}
+				at = model_find(&m, &it);
+				CHECK_EQ_INT(itemset_add(f.st, txn, it.ts,
+				    it.id), 0);
+				if (at < 0)
+					model_add(&m, &it);
+			}
+		}
+		if (abandon) {
+			if (batch)
+				itemset_discard(f.st);
+			mdb_txn_abort(txn);
+			free(m.items);
+			m = keep;
+		} else {
+			if (batch)
+				CHECK_EQ_INT(itemset_flush(f.st, txn), 0);
+			REQUIRE(mdb_txn_commit(txn) == 0);
+			free(keep.items);
+		}
+		if (!deep_check(f.st, &m, &seed)) {
+			fprintf(stderr, "  after round %zu (batch %d, "
+			    "abandon %d)\n", round, batch, abandon);
+			CHECK(0);
+		}
+	}
+	free(m.items);
+	free(gone.items);
+	fx_close(&f);
+}
+
+/* The true difference of two sorted models: what a session must find. */
+static size_t
+model_diff(const struct model *a, const struct model *b)
+{
+	size_t i = 0, j = 0, d = 0;
+
+	while (i < a->count || j < b->count) {
+		int c = i == a->count ? 1 : j == b->count ? -1 :
+		    item_cmp(&a->items[i], &b->items[j]);
+
+		if (c == 0) {
+			i++;
+			j++;
+		} else if (c < 0) {
+			i++;
+			d++;
+		} else {
+			j++;
+			d++;
+		}
+	}
+	return d;
+}
+
+TEST(model_sessions_find_exactly_the_difference)
+{
+	static const size_t frames[] = { 0, 4096 };
+	struct fx f;
+	struct model a = { 0 }, b;
+	struct neg_item it;
+	struct neg_vector vb, va;
+	struct neg_storage vsb, vsa;
+	struct itemset_snap *s = NULL;
+	struct transcript t;
+	struct errbuf eb = { 0 };
+	uint64_t seed = getenv("SEED") ? strtoull(getenv("SEED"), NULL, 0) : 202;
+	size_t round, i, n, d, ids;
+	unsigned ext;
+
+	for (round = 0; round < 60 && !test_failed_; round++) {
+		uint64_t spread = round % 4 == 0 ? 3 : 50 + rnd(&seed) % 5000;
+
+		REQUIRE(fx_open(&f) == 0);
+		a.count = 0;
+		n = rnd(&seed) % 4000;
+		for (i = 0; i < n; i++) {
+			lvl_item(&seed, spread, rnd_level(&seed), &it);
+			if (model_find(&a, &it) < 0)
+				model_add(&a, &it);
+		}
+		REQUIRE(apply(f.st, a.items, a.count, 0) == 0);
+		model_sort(&a);
+		b = model_copy(&a);
+		/* B: drop some, add some. */
+		d = rnd(&seed) % 3 == 0 ? 0 : rnd(&seed) % 300;
+		for (i = 0; i < d && b.count > 0; i++) {
+			if (rnd(&seed) % 2)
+				model_take(&b, rnd(&seed) % b.count, &it);
+			else {
+				lvl_item(&seed, spread, rnd_level(&seed), &it);
+				if (model_find(&b, &it) < 0)
+					model_add(&b, &it);
+			}
+		}
+		model_sort(&b);
+		vec_of(&vb, b.items, b.count);
+		neg_vector_storage(&vb, &vsb);
+		vec_of(&va, a.items, a.count);
+		neg_vector_storage(&va, &vsa);
+		REQUIRE(itemset_snap_open(f.st, &s, &eb) == 0);
+		for (ext = 0; ext < 4; ext++)
+			for (size_t fi = 0; fi < 2; fi++) {
+				struct transcript ref;
+
+				CHECK(session(itemset_snap_storage(s), &vsb,
+				    frames[fi], ext, &t) == 0);
+				ids = t.count;
+				/* Ids reported twice only after a fallback;
+				 * count distinct. */
+				for (size_t k = 1; k < t.count; k++)
+					if (item_cmp(&t.ids[k], &t.ids[k - 1])
+					    == 0)
+						ids--;
+				if (ids != model_diff(&a, &b)) {
+					fprintf(stderr, "  round %zu ext %u "
+					    "frame %zu: found %zu of %zu\n",
+					    round, ext, frames[fi], ids,
+					    model_diff(&a, &b));
+					CHECK(0);
+				}
+				CHECK(session(&vsa, &vsb, frames[fi], ext,
+				    &ref) == 0);
+				CHECK(tr_same(&ref, &t));
+				tr_free(&ref);
+				tr_free(&t);
+				CHECK(session(&vsb, itemset_snap_storage(s),
+				    frames[fi], ext, &t) == 0);
+				ids = t.count;
+				for (size_t k = 1; k < t.count; k++)
+					if (item_cmp(&t.ids[k], &t.ids[k - 1])
+					    == 0)
+						ids--;
+				if (ids != model_diff(&a, &b)) {
+					fprintf(stderr, "  round %zu ext %u "
+					    "frame %zu (B client): found %zu "
+					    "of %zu\n", round, ext,
+					    frames[fi], ids,
+					    model_diff(&a, &b));
+					CHECK(0);
+				}
+				tr_free(&t);
+			}
+		itemset_snap_close(&s);
+		neg_vector_release(&vb);
+		neg_vector_release(&va);
+		free(b.items);
+		fx_close(&f);
+	}
+	free(a.items);
+}
+
+/*
+ * itemset_verify() (`amie check`, on the daemon's main thread) while the
+ * writer thread's ingest batch holds runs in the cache: the check reads
+ * its own snapshot and must leave the batch alone, which then commits a
+ * ladder that matches its items.
+ */
+TEST(verify_during_a_batch_leaves_the_batch_alone)
+{
+	struct fx f;
+	struct model m = { 0 };
+	struct neg_item it;
+	struct errbuf eb = { 0 };
+	uint64_t seed = 303;
+	MDB_txn *txn;
+	size_t i;
+
+	REQUIRE(fx_open(&f) == 0);
+	for (i = 0; i < 500; i++) {
+		lvl_item(&seed, 1000, rnd_level(&seed), &it);
+		model_add(&m, &it);
+	}
+	REQUIRE(apply(f.st, m.items, m.count, 0) == 0);
+	REQUIRE(mdb_txn_begin(f.st->env, NULL, 0, &txn) == 0);
+	itemset_batch(f.st);
+	for (i = 0; i < 200; i++) {
+		/* level 0: kept in the cache */
+		lvl_item(&seed, 1000, 0, &it);
+		CHECK_EQ_INT(itemset_add(f.st, txn, it.ts, it.id), 0);
+		model_add(&m, &it);
+		if (i == 100) {
+			/* the check, between two adds of the batch */
+			CHECK_EQ_INT(itemset_verify(f.st, &eb), 0);
+			if (eb.msg[0] != '\0')
+				fprintf(stderr, "  verify: %s\n", eb.msg);
+		}
+	}
+	CHECK_EQ_INT(itemset_flush(f.st, txn), 0);
+	REQUIRE(mdb_txn_commit(txn) == 0);
+	CHECK(check_against(f.st, &m));
+	free(m.items);
+	fx_close(&f);
+}
+
 TESTS(T(verify_holds_through_random_inserts_and_deletes),
     T(batched_adds_keep_the_ladder_right_in_and_out_of_order),
     T(adding_twice_and_deleting_absent_change_nothing),
@@ -1276,4 +1676,7 @@ TESTS(T(verify_holds_through_random_inserts_and_deletes),
     T(chunks_of_the_entry_per_row_layout_are_rebuilt_at_open),
     T(chunks_of_the_node_tree_layout_are_rebuilt_at_open),
     T(runs_depend_on_the_items_only),
-    T(verify_reports_runs_outside_the_levels_and_off_boundaries))
+    T(verify_reports_runs_outside_the_levels_and_off_boundaries),
+    T(model_random_batches_aborts_and_readds),
+    T(model_sessions_find_exactly_the_difference),
+    T(verify_during_a_batch_leaves_the_batch_alone))

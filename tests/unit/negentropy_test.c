@@ -1246,6 +1246,97 @@ TEST(continue_goes_on_where_a_session_stopped)
 	}
 }
 
+/*
+ * A session stopped after one round (as the daemon stops one that found
+ * session_ids ids), whose next message lists the client's last range as
+ * a PrefixList; meanwhile the client's set changed there: it stored 30
+ * new records (pushed to it: the newest records fall in the last range),
+ * or a removal took 3 of its records out.  The session that goes on from
+ * that message, over the sets as they are now, must still end and learn
+ * every difference (docs/protocol.md, section 10: "a range that changed
+ * meanwhile costs a round more, nothing is missed"), not fail as if the
+ * honest server had sent a malformed reply.
+ */
+TEST(continue_after_the_client_changed_a_listed_range)
+{
+	for (int grow = 1; grow >= 0; grow--) {
+		struct pair p, q;
+		struct learnt l1 = { { 0 }, { 0 } }, l2 = { { 0 }, { 0 } };
+		struct neg client, server;
+		struct neg_buf cmsg, smsg, resume;
+		struct errbuf eb = { 0 };
+		uint8_t id[NEG_ID_LEN];
+		size_t bytes = 0;
+		int done = 0;
+
+		/* The server lacks 95 and 97, in the client's last bucket
+		 * (94 to 99). */
+		neg_vector_init(&p.cv, 200);
+		neg_vector_init(&p.sv, 200);
+		neg_vector_init(&q.cv, 200);
+		neg_vector_init(&q.sv, 200);
+		for (uint64_t i = 0; i < 100; i++) {
+			gen_id(i, id);
+			neg_vector_add(&p.cv, 1000 + i, id, NULL);
+			if (grow || (i != 96 && i != 98 && i != 99))
+				neg_vector_add(&q.cv, 1000 + i, id, NULL);
+			if (i != 95 && i != 97) {
+				neg_vector_add(&p.sv, 1000 + i, id, NULL);
+				neg_vector_add(&q.sv, 1000 + i, id, NULL);
+			}
+		}
+		for (uint64_t k = 0; grow && k < 30; k++) {
+			gen_id(1000 + k, id);
+			neg_vector_add(&q.cv, 5000 + k, id, NULL);
+		}
+		pair_seal(&p);
+		pair_seal(&q);
+
+		neg_buf_init(&cmsg);
+		neg_buf_init(&smsg);
+		REQUIRE(neg_init(&client, &p.cs, 0, &eb) == 0);
+		REQUIRE(neg_init(&server, &p.ss, 0, &eb) == 0);
+		neg_set_extensions(&client, NEG_EXT_SHORT_IDS);
+		neg_set_extensions(&server, NEG_EXT_SHORT_IDS);
+		REQUIRE(neg_initiate(&client, &cmsg, &eb) == 0);
+		REQUIRE(neg_reconcile_server(&server, cmsg.data, cmsg.len,
+		    &smsg, &eb) == 0);
+		REQUIRE(neg_reconcile_client(&client, smsg.data, smsg.len,
+		    &cmsg, on_id, &l1, &done, &eb) == 0);
+		REQUIRE(!done);
+		resume = cmsg;	/* what it would have sent: a PrefixList */
+		neg_buf_init(&cmsg);
+		neg_release(&client);
+		neg_release(&server);
+
+		REQUIRE(neg_init(&client, &q.cs, 0, &eb) == 0);
+		REQUIRE(neg_init(&server, &q.ss, 0, &eb) == 0);
+		neg_set_extensions(&client, NEG_EXT_SHORT_IDS);
+		neg_set_extensions(&server, NEG_EXT_SHORT_IDS);
+		REQUIRE(neg_continue(&client, resume.data, resume.len,
+		    &eb) == 0);
+		CHECK_EQ_INT(pair_rounds(&client, &server, &resume, &smsg,
+		    SIZE_MAX, &l2, &done, &bytes), 0);
+		CHECK(done);
+		for (size_t k = 0; k < l1.have.count; k++)
+			idset_add(&l2.have, l1.have.ids[k]);
+		for (size_t k = 0; k < l1.need.count; k++)
+			idset_add(&l2.need, l1.need.ids[k]);
+		CHECK(pair_learnt_all(&q, &l2));
+		neg_release(&client);
+		neg_release(&server);
+		neg_buf_release(&cmsg);
+		neg_buf_release(&smsg);
+		neg_buf_release(&resume);
+		pair_close(&p);
+		pair_close(&q);
+		free(l1.have.ids);
+		free(l1.need.ids);
+		free(l2.have.ids);
+		free(l2.need.ids);
+	}
+}
+
 TEST(short_ids_find_every_difference_in_fewer_bytes_than_v1)
 {
 	struct pair p;
@@ -1562,6 +1653,7 @@ TESTS(
 	T(session_09_framelimit_4096_client_empty_1000_matches_reference),
 	T(session_10_small_explicit_matches_reference),
 	T(continue_goes_on_where_a_session_stopped),
+    T(continue_after_the_client_changed_a_listed_range),
 	T(short_ids_find_every_difference_in_fewer_bytes_than_v1),
 	T(short_ids_work_under_a_frame_limit),
 	T(extensions_under_a_frame_limit_find_a_missing_run),
