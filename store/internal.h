@@ -134,7 +134,8 @@ void itemset_discard(struct store *st);
 void itemset_cache_free(struct store *st);
 /* itemset_verify() inside txn (AMIE codes). */
 int itemset_verify_txn(struct store *st, MDB_txn *txn, struct errbuf *eb);
-/* At open: rebuild chunks of the single-level layout as a tree (MDB codes). */
+/* At open: build chunks again when they are of an older layout, or when
+ * the levels do not all count the items and sum alike (MDB codes). */
 int itemset_upgrade(struct store *st, MDB_txn *txn);
 
 /*
