@@ -393,6 +393,7 @@ cmd_fed_state(const char *state)
 		{ "connected", N_("connected") },
 		{ "connecting", N_("connecting") },
 		{ "backoff", N_("backoff") },
+		{ "disconnected", N_("disconnected") },
 		{ "in", N_("in") },
 		{ "out", N_("out") },
 	};

@@ -82,31 +82,35 @@ cmd_key_export(int argc, char **argv)
 		return cli_error(&c, CLI_EXIT_USAGE, _("amie key export FILE"));
 	if ((rc = cli_dir(&c)) != 0)
 		return rc;
-	if ((rc = passphrase_read(&c, pfile, 1, pass, sizeof(pass),
-	    &plen)) != 0)
-		return rc;
-	if (plen < KEYEXPORT_PASS_MIN) {
-		sodium_memzero(pass, sizeof(pass));
-		return cli_error(&c, CLI_EXIT_DATAERR, _("the passphrase needs "
-		    "%d characters at least"), KEYEXPORT_PASS_MIN);
-	}
-	if ((rc = cmd_key_load(&c, seed)) != 0) {
-		sodium_memzero(pass, sizeof(pass));
-		return rc;
-	}
-	randombytes_buf(salt, sizeof(salt));
-	randombytes_buf(nonce, sizeof(nonce));
-	errbuf_clear(&eb);
-	rc = keyexport_seal(text, seed, pass, plen, salt, nonce,
-	    KEYEXPORT_OPS, KEYEXPORT_MEM_KIB, &eb);
-	sodium_memzero(seed, sizeof(seed));
-	sodium_memzero(pass, sizeof(pass));
-	if (rc != 0)
-		return cli_fail(&c, &eb);
+	/* FILE first: a name taken, or a directory that is not there, is
+	 * said before the passphrase is asked and Argon2 runs. */
 	fd = open(argv[optind], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return cli_error(&c, errno == EEXIST ? CLI_EXIT_DATAERR :
-		    CLI_EXIT_CONFIG, "%s: %s", argv[optind], strerror(errno));
+		    errno == ENOENT || errno == ENOTDIR ? CLI_EXIT_USAGE :
+		    errno == EACCES ? CLI_EXIT_NOPERM : CLI_EXIT_CONFIG,
+		    "%s: %s", argv[optind], strerror(errno));
+	if ((rc = passphrase_read(&c, pfile, 1, pass, sizeof(pass),
+	    &plen)) == 0 && plen < KEYEXPORT_PASS_MIN)
+		rc = cli_error(&c, CLI_EXIT_DATAERR, _("the passphrase needs "
+		    "%d characters at least"), KEYEXPORT_PASS_MIN);
+	if (rc == 0)
+		rc = cmd_key_load(&c, seed);
+	if (rc == 0) {
+		randombytes_buf(salt, sizeof(salt));
+		randombytes_buf(nonce, sizeof(nonce));
+		errbuf_clear(&eb);
+		if (keyexport_seal(text, seed, pass, plen, salt, nonce,
+		    KEYEXPORT_OPS, KEYEXPORT_MEM_KIB, &eb) != 0)
+			rc = cli_fail(&c, &eb);
+	}
+	sodium_memzero(seed, sizeof(seed));
+	sodium_memzero(pass, sizeof(pass));
+	if (rc != 0) {
+		close(fd);
+		unlink(argv[optind]);
+		return rc;
+	}
 	if (write(fd, text, sizeof(text)) != (ssize_t)sizeof(text) ||
 	    fsync(fd) != 0) {
 		int e = errno;

@@ -24,6 +24,15 @@ expect_code 0 "$AMIE" --dir "$T/B" key export "$T/b.key" --passphrase-file "$T/p
 [ "$(stat -c %a "$T/b.key")" = 600 ] || fail "key export mode $(stat -c %a "$T/b.key")"
 grep -q "^AMIE-KEY-EXPORT-1 " "$T/b.key" || fail "key export format"
 expect_code 65 "$AMIE" --dir "$T/B" key export "$T/b.key" --passphrase-file "$T/pass"
+# FILE is looked at before the passphrase is asked (none can be here:
+# no terminal, no --passphrase-file): taken (65), or in a directory
+# that is not there (64), and nothing is left behind.
+expect_code 65 "$AMIE" --dir "$T/B" key export "$T/b.key" </dev/null
+expect_code 64 "$AMIE" --dir "$T/B" key export "$T/nowhere/b.key" </dev/null
+# A passphrase refused leaves no file.
+printf 'short\n' >"$T/shortpass"
+expect_code 65 "$AMIE" --dir "$T/B" key export "$T/c.key" --passphrase-file "$T/shortpass"
+[ -e "$T/c.key" ] && fail "a refused export left $T/c.key"
 
 # The disk is lost.
 stop_node "$PID_B"
