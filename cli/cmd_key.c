@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -52,6 +53,43 @@ cmd_key_load(const struct cli *c, uint8_t seed[KEYFILE_SEED_LEN])
 	return 0;
 }
 
+/*
+ * FILE of key export: with create, made new (mode 0600), its descriptor
+ * returned; without, only looked at (0).  A name taken exits 65, a
+ * directory that is not there 64, one not ours 77: minus the status.
+ */
+static int
+cmd_key_target(const struct cli *c, const char *file, int create)
+{
+	int fd = -1, e;
+	struct stat sb;
+
+	if (create)
+		fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	else if (lstat(file, &sb) == 0)
+		errno = EEXIST;
+	else if (errno == ENOENT) {
+		char dir[CLI_PATH_MAX];
+		char *slash;
+
+		snprintf(dir, sizeof(dir), "%s", file);
+		slash = strrchr(dir, '/');
+		if (slash == NULL || slash == dir)
+			return 0;
+		*slash = '\0';
+		if (stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))
+			return 0;
+		errno = ENOENT;
+	}
+	if (fd >= 0)
+		return fd;
+	e = errno;
+	return -cli_error(c, e == EEXIST ? CLI_EXIT_DATAERR :
+	    e == ENOENT || e == ENOTDIR ? CLI_EXIT_USAGE :
+	    e == EACCES ? CLI_EXIT_NOPERM : CLI_EXIT_CONFIG, "%s: %s", file,
+	    strerror(e));
+}
+
 static int
 cmd_key_export(int argc, char **argv)
 {
@@ -83,13 +121,10 @@ cmd_key_export(int argc, char **argv)
 	if ((rc = cli_dir(&c)) != 0)
 		return rc;
 	/* FILE first: a name taken, or a directory that is not there, is
-	 * said before the passphrase is asked and Argon2 runs. */
-	fd = open(argv[optind], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return cli_error(&c, errno == EEXIST ? CLI_EXIT_DATAERR :
-		    errno == ENOENT || errno == ENOTDIR ? CLI_EXIT_USAGE :
-		    errno == EACCES ? CLI_EXIT_NOPERM : CLI_EXIT_CONFIG,
-		    "%s: %s", argv[optind], strerror(errno));
+	 * said before the passphrase is asked and Argon2 runs (and FILE is
+	 * made only once there is something to write). */
+	if ((rc = cmd_key_target(&c, argv[optind], 0)) < 0)
+		return -rc;
 	if ((rc = passphrase_read(&c, pfile, 1, pass, sizeof(pass),
 	    &plen)) == 0 && plen < KEYEXPORT_PASS_MIN)
 		rc = cli_error(&c, CLI_EXIT_DATAERR, _("the passphrase needs "
@@ -106,11 +141,10 @@ cmd_key_export(int argc, char **argv)
 	}
 	sodium_memzero(seed, sizeof(seed));
 	sodium_memzero(pass, sizeof(pass));
-	if (rc != 0) {
-		close(fd);
-		unlink(argv[optind]);
+	if (rc != 0)
 		return rc;
-	}
+	if ((fd = cmd_key_target(&c, argv[optind], 1)) < 0)
+		return -fd;
 	if (write(fd, text, sizeof(text)) != (ssize_t)sizeof(text) ||
 	    fsync(fd) != 0) {
 		int e = errno;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
@@ -33,23 +34,54 @@ passphrase_line(int fd, char *buf, size_t cap)
 	return (long)n;
 }
 
+/* The terminal whose echo is off, and how to put it back, for a signal
+ * that ends the command at the prompt (Ctrl-C). */
+static int passphrase_tty = -1;
+static struct termios passphrase_old;
+static const int passphrase_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+
+static void
+passphrase_signal(int sig)
+{
+	if (passphrase_tty >= 0)
+		tcsetattr(passphrase_tty, TCSAFLUSH, &passphrase_old);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 /* Ask on the terminal tty with echo off. */
 static long
 passphrase_ask(int tty, const char *prompt, char *buf, size_t cap)
 {
-	struct termios old, quiet;
+	struct sigaction sa, saved[sizeof(passphrase_signals) /
+	    sizeof(passphrase_signals[0])];
+	struct termios quiet;
+	size_t i, nsig = sizeof(saved) / sizeof(saved[0]);
 	long n;
 
-	if (tcgetattr(tty, &old) != 0)
+	if (tcgetattr(tty, &passphrase_old) != 0)
 		return -1;
-	quiet = old;
+	quiet = passphrase_old;
 	quiet.c_lflag &= ~(tcflag_t)ECHO;
 	quiet.c_lflag |= ECHONL;
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = passphrase_signal;
+	passphrase_tty = tty;
+	/* A signal our parent ignores stays ignored. */
+	for (i = 0; i < nsig; i++)
+		if (sigaction(passphrase_signals[i], NULL, &saved[i]) == 0 &&
+		    saved[i].sa_handler != SIG_IGN)
+			sigaction(passphrase_signals[i], &sa, NULL);
 	if (write(tty, prompt, strlen(prompt)) < 0 ||
 	    tcsetattr(tty, TCSAFLUSH, &quiet) != 0)
-		return -1;
-	n = passphrase_line(tty, buf, cap);
-	tcsetattr(tty, TCSAFLUSH, &old);
+		n = -1;
+	else
+		n = passphrase_line(tty, buf, cap);
+	tcsetattr(tty, TCSAFLUSH, &passphrase_old);
+	for (i = 0; i < nsig; i++)
+		sigaction(passphrase_signals[i], &saved[i], NULL);
+	passphrase_tty = -1;
 	return n;
 }
 
