@@ -126,7 +126,9 @@ static int
 cmd_init_restore(const struct cli *c, const char *path, const char *pfile,
     uint8_t seed[KEYFILE_SEED_LEN])
 {
-	char buf[KEYEXPORT_LEN + 1], pass[PASSPHRASE_MAX + 1];
+	/* Room for line ends and blanks after the text, which the parser
+	 * drops; more than that is no key export. */
+	char buf[KEYEXPORT_LEN + 64], pass[PASSPHRASE_MAX + 1];
 	struct keyexport x;
 	struct errbuf eb;
 	size_t plen;

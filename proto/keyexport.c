@@ -79,13 +79,14 @@ keyexport_parse(struct keyexport *x, const char *buf, size_t len,
 	const char *end;
 	const uint8_t *p = raw;
 
-	/* A trailing newline is optional (an editor may drop it). */
-	if (len == KEYEXPORT_LEN - 1 || (len == KEYEXPORT_LEN &&
-	    buf[len - 1] == '\n'))
-		len = KEYEXPORT_LEN - 1;
-	else
+	/* Line ends and blanks after the text are not part of it: an
+	 * editor may drop the newline, or add one, or a CR before it. */
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
+	    buf[len - 1] == ' ' || buf[len - 1] == '\t'))
+		len--;
+	if (len != KEYEXPORT_LEN - 1)
 		return fail(eb, AMIE_EPROTO, "key export: %zu bytes, expected "
-		    "%zu", len, (size_t)KEYEXPORT_LEN);
+		    "%zu", len, (size_t)KEYEXPORT_LEN - 1);
 	if (memcmp(buf, KEYEXPORT_MAGIC, ml) != 0)
 		return fail(eb, AMIE_EPROTO, "key export: does not start with "
 		    "%.17s", KEYEXPORT_MAGIC);

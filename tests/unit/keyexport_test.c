@@ -43,6 +43,15 @@ TEST(opens_with_the_passphrase_only)
 	CHECK(keyexport_open(out, &x, "correct horsf", 13, &eb) == AMIE_ESIG);
 	/* Without its final newline it still parses. */
 	CHECK(keyexport_parse(&x, text, sizeof(text) - 1, &eb) == 0);
+	/* So it does with CR LF, or blank lines after it (an editor). */
+	{
+		char more[KEYEXPORT_LEN + 8];
+
+		memcpy(more, text, sizeof(text) - 1);
+		memcpy(more + sizeof(text) - 1, "\r\n\n  \n", 6);
+		CHECK(keyexport_parse(&x, more, sizeof(text) + 5, &eb) == 0);
+		CHECK(x.ops == OPS);
+	}
 }
 
 TEST(refuses_short_passphrases)
