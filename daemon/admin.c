@@ -296,6 +296,10 @@ admin_restore_main(const char *dir, const char *file, int force)
 	    "once amie check passes)\n", file,
 	    (unsigned long long)info.records,
 	    (unsigned long long)info.check.problems, path, BACKUP_OLD_SUFFIX);
+	if (info.invites > 0)
+		fprintf(stderr, "amie restore: the %zu invite(s) the backup "
+		    "held are not brought back: invite again\n",
+		    info.invites);
 	return 0;
 }
 

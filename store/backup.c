@@ -15,6 +15,7 @@
 #include "proto/xmalloc.h"
 #include "store/backup.h"
 #include "store/internal.h"
+#include "store/invite.h"
 #include "store/member.h"
 
 #define BACKUP_PATH_MAX 4096
@@ -280,6 +281,10 @@ backup_inspect(const char *dir, const char *file, const uint8_t *network_id,
 		    "restore: %s fails the store "
 		    "check (%llu problems); --force restores it anyway",
 		    file, (unsigned long long)info->check.problems);
+	/* The backup's invites are not brought back: one used since the
+	 * backup was taken would let a stranger join again. */
+	if (rc == 0)
+		rc = invite_forget_all(st, &info->invites, eb);
 out:
 	store_close(&st);
 	return rc;

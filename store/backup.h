@@ -61,6 +61,7 @@ struct backup_info {
 	uint64_t records;
 	uint8_t network_id[32];
 	struct check_stats check;
+	size_t invites;		/* the backup held, forgotten */
 };
 
 /*

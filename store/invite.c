@@ -126,3 +126,24 @@ invite_pending(struct store *st, uint64_t now_ms)
 	mdb_txn_abort(txn);
 	return pending;
 }
+
+int
+invite_forget_all(struct store *st, size_t *count, struct errbuf *eb)
+{
+	MDB_txn *txn;
+	MDB_stat ms;
+	int mrc;
+
+	*count = 0;
+	if ((mrc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
+		return store_fail(eb, mrc, "invites");
+	if ((mrc = mdb_stat(txn, st->invites, &ms)) != 0 ||
+	    (mrc = mdb_drop(txn, st->invites, 0)) != 0) {
+		mdb_txn_abort(txn);
+		return store_fail(eb, mrc, "invites");
+	}
+	if ((mrc = store_commit(st, txn, 1)) != 0)
+		return store_fail(eb, mrc, "invites");
+	*count = ms.ms_entries;
+	return 0;
+}

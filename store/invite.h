@@ -30,4 +30,11 @@ int invite_use(struct store *st, const uint8_t secret_hash[32],
 /* 1 while some invite has uses left and has not expired at now_ms. */
 int invite_pending(struct store *st, uint64_t now_ms);
 
+/*
+ * Forget every invite (a restore: one used after the backup was taken
+ * would work again); *count gets how many there were.  Returns 0 or
+ * AMIE_EIO.
+ */
+int invite_forget_all(struct store *st, size_t *count, struct errbuf *eb);
+
 #endif

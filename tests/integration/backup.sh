@@ -10,6 +10,9 @@
 new_node A --federation Nord || finish
 new_node S --federation Sud || finish
 FIRST=$(add_article A "Avant la sauvegarde") || fail "add"
+# An invite in the backup: a restore does not bring it back (used since,
+# it would let a stranger in again).
+CODE=$("$AMIE" --dir "$T/A" invite 2>/dev/null) || fail "invite"
 
 # Writes go on while the backup is taken.
 (
@@ -52,6 +55,14 @@ expect_code 0 "$AMIE" --dir "$T/A" restore "$T/a.mdb"
 [ -d "$T/A/store.old" ] || fail "the replaced store was not kept"
 start_node "$T/A" || finish
 PID_A=$NODE_PID
+grep -q "invite(s) the backup held are not brought back" "$T/err" ||
+    fail "restore says nothing of the invite: $(cat "$T/err")"
+new_node C || finish
+"$AMIE" --dir "$T/C" join "$CODE" >"$T/join.out" 2>&1 &&
+    fail "the backup's invite still works: $(cat "$T/join.out")"
+grep -q "no pending invite" "$T/join.out" ||
+    fail "join with the backup's invite: $(cat "$T/join.out")"
+stop_node "$PID_C"
 expect_code 0 "$AMIE" --dir "$T/A" check
 has_article A "$FIRST" || fail "the article written before the backup is gone"
 R=$(records A)
