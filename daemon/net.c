@@ -60,6 +60,7 @@ struct net_server {
 	struct neg neg;
 	struct itemset_snap *snap;
 	uint64_t last_ms;
+	uint64_t started_ms;	/* its snapshot holds a read transaction */
 };
 
 /* A RECORDS waiting to be ingested, a slice at a time. */
@@ -1251,6 +1252,7 @@ net_server_msg(struct link *l, const struct wire_msg *m)
 		neg_set_extensions(&ss->neg, l->neg_ext);
 		ss->active = 1;
 		ss->id = m->session;
+		ss->started_ms = l->net->tick_ms;
 	}
 	ss->last_ms = l->net->tick_ms;
 	neg_buf_init(&out);
@@ -2803,6 +2805,17 @@ net_tick(struct net *net)
 		}
 		if (l->ss.active && net->tick_ms - l->ss.last_ms > NET_DEAD_MS)
 			net_server_end(l);
+		/* A session's snapshot keeps LMDB from reusing the pages
+		 * freed since: a peer may not hold one longer than ours last
+		 * (it goes on in a new one). */
+		if (l->ss.active &&
+		    net->tick_ms - l->ss.started_ms > NET_SESSION_MAX_MS) {
+			mpw_init(&w, 256);
+			wire_neg_err(&w, l->ss.id, "busy");
+			net_send(l, &w);
+			mpw_release(&w);
+			net_server_end(l);
+		}
 		/* A RECORDS lost on the way (a full queue, or dropped over the
 		 * peer's rate) must not stall the link: what it carried comes
 		 * with the next reconciliation. */
