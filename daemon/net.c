@@ -3118,6 +3118,33 @@ net_handle_join_msg(struct net *net, const uint8_t *rid, size_t rid_len,
 	    m->name.s, who, safety);
 }
 
+/* Whether the records of m hold a charter whose network id starts with
+ * prefix: the federation the invite code names. */
+static int
+net_join_charter_ok(const struct wire_msg *m,
+    const char prefix[INVITECODE_NET_PREFIX])
+{
+	struct record_header h;
+	struct record r;
+	uint8_t id[32];
+	const uint8_t *buf;
+	size_t len;
+	struct mpr it;
+
+	mpr_init(&it, m->items, m->items_len);
+	for (uint32_t i = 0; i < m->count; i++) {
+		wire_record_next(&it, &buf, &len);
+		if (record_decode(&r, buf, len, NULL) != 0 ||
+		    record_header_decode(&h, r.header, r.header_len,
+		    NULL) != 0 || strcmp(h.kind, "charter") != 0)
+			continue;
+		record_network_id(id, r.header, r.header_len);
+		if (memcmp(id, prefix, INVITECODE_NET_PREFIX) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* Joiner side: the inviter answered our JOIN with the membership. */
 static void
 net_join_done(struct link *l, const struct wire_msg *m)
@@ -3129,8 +3156,13 @@ net_join_done(struct link *l, const struct wire_msg *m)
 	int membership;
 	struct errbuf eb;
 
-	net_take_message(l, m, &membership);
-	net_members_reload(net);
+	/* Nothing is stored unless it is the federation of the code: a
+	 * charter of another would stay, and the node could join no
+	 * other. */
+	if (net_join_charter_ok(m, l->join_net_prefix)) {
+		net_take_message(l, m, &membership);
+		net_members_reload(net);
+	}
 	if (!net->has_federation ||
 	    memcmp(net->network_id, l->join_net_prefix,
 	    INVITECODE_NET_PREFIX) != 0 || !member_is_current(n->store, n->pk)) {

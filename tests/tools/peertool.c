@@ -7,6 +7,7 @@
  *   peertool KEYDIR ENDPOINT SERVER_NODE_ID NETWORK_ID_HEX MODE
  *   peertool mint FOUNDER_DIR NEWDIR NETWORK_ID_HEX
  *   peertool secrets KEYDIR
+ *   peertool recode CODE NETWORK_ID_HEX
  *
  * mint makes a key pair in NEWDIR/node.key (mode 0600), signs a
  * member.add for it with the key of FOUNDER_DIR and hands it to that
@@ -14,7 +15,9 @@
  * secrets prints, one a line, every encoding of KEYDIR's secret key that
  * could leak into a log: the seed and the 64-byte secret key in hex and in
  * each base64 variant, and the CurveZMQ secret key in hex and Z85, for
- * tests that grep logs for them.
+ * tests that grep logs for them.  recode prints the invite CODE again
+ * with the federation it names replaced: the code of an inviter that
+ * answers with another federation than its code says.
  *
  * MODE, after a HELLO (each record mode sends one record in a RECORDS):
  *   hello        only the HELLO, report the answer
@@ -87,6 +90,7 @@
 
 #include "proto/body.h"
 #include "proto/ctl.h"
+#include "proto/invitecode.h"
 #include "proto/keyfile.h"
 #include "proto/negentropy.h"
 #include "proto/nodeid.h"
@@ -873,6 +877,20 @@ main(int argc, char **argv)
 		return peertool_mint(argv[2], argv[3], argv[4]);
 	if (argc == 3 && strcmp(argv[1], "secrets") == 0)
 		return peertool_secrets(argv[2]);
+	if (argc == 4 && strcmp(argv[1], "recode") == 0) {
+		struct invitecode ic;
+		char code[INVITECODE_MAX];
+		uint8_t netid[32];
+		struct errbuf eb;
+
+		if (invitecode_parse(&ic, argv[2], &eb) != 0)
+			peertool_die(eb.msg);
+		peertool_netid(netid, argv[3]);
+		memcpy(ic.net_prefix, netid, INVITECODE_NET_PREFIX);
+		invitecode_format(code, &ic);
+		printf("%s\n", code);
+		return 0;
+	}
 	if (argc != 6)
 		peertool_die("usage: peertool KEYDIR ENDPOINT SERVER_ID NETID "
 		    "MODE | mint FOUNDER_DIR NEWDIR NETID | secrets KEYDIR");
