@@ -25,6 +25,99 @@ struct kb_view {
 	struct body_kb a;
 };
 
+/* Whether revision id is served: a removed member's revisions dated
+ * from its removal on are hidden, and never shown. */
+static int
+kb_served(struct node *n, const uint8_t id[RECORD_ID_LEN])
+{
+	struct errbuf eb;
+	uint8_t *buf;
+	size_t len;
+
+	if (store_get_served(n->store, id, &buf, &len, &eb) != 0)
+		return 0;
+	free(buf);
+	return 1;
+}
+
+static int
+kb_id_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, RECORD_ID_LEN);
+}
+
+/*
+ * The heads of article key among its served revisions, as
+ * store_object_heads() gives them: the revisions that no served revision
+ * of it refs.  When a head is hidden, the revisions it replaced are
+ * looked at again, so the article shows as it was before that edit.
+ */
+static int
+kb_heads(struct node *n, const char *key, struct store_head *heads,
+    size_t *count, struct errbuf *eb)
+{
+	uint8_t (*refd)[RECORD_ID_LEN];
+	struct store_head *revs;
+	size_t nrevs, nrefd = 0, nheads = 0, skip;
+	char *served;
+	int rc, all = 1;
+
+	if ((rc = store_object_heads(n->store, "kb", key, heads,
+	    STORE_HEADS_MAX, count, eb)) != 0)
+		return rc;
+	for (size_t i = 0; i < *count && all; i++)
+		all = kb_served(n, heads[i].id);
+	if (all)
+		return 0;
+	if ((rc = store_object_revisions_all(n->store, "kb", key, &revs,
+	    &nrevs, eb)) != 0)
+		return rc;
+	served = xcalloc(nrevs + 1, 1);
+	refd = xcalloc(nrevs * RECORD_REFS_MAX + 1, RECORD_ID_LEN);
+	for (size_t i = 0; i < nrevs; i++) {
+		struct record_header h;
+		struct record r;
+		uint8_t *buf;
+		size_t len;
+
+		if (store_get_served(n->store, revs[i].id, &buf, &len,
+		    eb) != 0)
+			continue;
+		served[i] = 1;
+		if (record_decode(&r, buf, len, NULL) == 0 &&
+		    record_header_decode(&h, r.header, r.header_len,
+		    NULL) == 0)
+			for (uint32_t j = 0; j < h.refs_count; j++)
+				memcpy(refd[nrefd++], h.refs[j],
+				    RECORD_ID_LEN);
+		free(buf);
+	}
+	qsort(refd, nrefd, RECORD_ID_LEN, kb_id_cmp);
+	for (size_t i = 0; i < nrevs; i++)
+		served[i] = served[i] && bsearch(revs[i].id, refd, nrefd,
+		    RECORD_ID_LEN, kb_id_cmp) == NULL;
+	/* revs are in (ts, id) order: keep the latest STORE_HEADS_MAX. */
+	for (size_t i = 0; i < nrevs; i++)
+		nheads += (size_t)served[i];
+	skip = nheads > STORE_HEADS_MAX ? nheads - STORE_HEADS_MAX : 0;
+	*count = 0;
+	for (size_t i = 0; i < nrevs; i++) {
+		if (!served[i])
+			continue;
+		if (skip > 0) {
+			skip--;
+			continue;
+		}
+		heads[(*count)++] = revs[i];
+	}
+	free(refd);
+	free(served);
+	free(revs);
+	if (*count == 0)
+		return fail(eb, AMIE_ENOTFOUND, "no kb with id %s", key);
+	return 0;
+}
+
 static int
 kb_view_load(struct node *n, const char *key, struct kb_view *v,
     struct errbuf *eb)
@@ -35,8 +128,7 @@ kb_view_load(struct node *n, const char *key, struct kb_view *v,
 	v->buf = NULL;
 	if (tombstone_is_deleted(n->store, "kb", key))
 		return fail(eb, AMIE_ENOTFOUND, "article %s was deleted", key);
-	if ((rc = store_object_heads(n->store, "kb", key, v->heads,
-	    STORE_HEADS_MAX, &v->heads_count, eb)) != 0)
+	if ((rc = kb_heads(n, key, v->heads, &v->heads_count, eb)) != 0)
 		return rc;
 	v->winner = store_head_winner(v->heads, v->heads_count);
 	/* A removed member's later revisions are hidden: not served. */
@@ -399,7 +491,8 @@ kb_rev_load(struct node *n, const uint8_t id[RECORD_ID_LEN],
 	int rc;
 
 	memset(r, 0, sizeof(*r));
-	if ((rc = store_get(n->store, id, &r->buf, &len, eb)) != 0)
+	/* A hidden revision is never shown. */
+	if ((rc = store_get_served(n->store, id, &r->buf, &len, eb)) != 0)
 		return rc;
 	if ((rc = record_decode(&r->rec, r->buf, len, eb)) != 0 ||
 	    (rc = record_header_decode(&r->h, r->rec.header,
@@ -443,7 +536,8 @@ kb_rev_find(struct node *n, const struct ctl_request *req, const char *field,
 		return rc;
 	for (size_t i = 0; i < count; i++) {
 		record_id_hex(hex, revs[i].id);
-		if (strncmp(hex, prefix, plen) == 0) {
+		if (strncmp(hex, prefix, plen) == 0 &&
+		    kb_served(n, revs[i].id)) {
 			memcpy(id, revs[i].id, RECORD_ID_LEN);
 			found++;
 		}
@@ -500,23 +594,26 @@ kb_handle_history(struct node *n, const struct ctl_request *req,
 {
 	char key[RECORD_KEY_MAX + 1], hex[2 * RECORD_ID_LEN + 1];
 	struct store_head *revs, heads[STORE_HEADS_MAX];
-	size_t count, nheads;
+	size_t count, nheads, nserved = 0;
 	int rc;
 
 	if ((rc = kb_find(n, req, key, eb)) != 0)
 		return rc;
 	if (tombstone_is_deleted(n->store, "kb", key))
 		return fail(eb, AMIE_ENOTFOUND, "article %s was deleted", key);
-	if ((rc = store_object_heads(n->store, "kb", key, heads,
-	    STORE_HEADS_MAX, &nheads, eb)) != 0 ||
+	if ((rc = kb_heads(n, key, heads, &nheads, eb)) != 0 ||
 	    (rc = kb_revisions(n, key, &revs, &count, eb)) != 0)
 		return rc;
+	/* Only the served revisions: a hidden one is never shown. */
+	for (size_t i = 0; i < count; i++)
+		if (kb_served(n, revs[i].id))
+			revs[nserved++] = revs[i];
 	mpw_map(w, 2);
 	mpw_cstr(w, "id");
 	mpw_cstr(w, key);
 	mpw_cstr(w, "revisions");
-	mpw_array(w, (uint32_t)count);
-	for (size_t i = 0; i < count; i++) {
+	mpw_array(w, (uint32_t)nserved);
+	for (size_t i = 0; i < nserved; i++) {
 		struct kb_rev r;
 		int head = 0;
 
@@ -621,9 +718,13 @@ kb_conflicts_one(void *ctx, const char *key, const struct store_head *heads,
 	struct kb_view v;
 	struct errbuf eb;
 
+	(void)heads;
 	if (count < 2 || kb_view_load(c->node, key, &v, &eb) != 0)
 		return 0;
-	(void)heads;
+	if (v.heads_count < 2) {	/* the others were hidden */
+		free(v.buf);
+		return 0;
+	}
 	mpw_map(w, 4);
 	mpw_cstr(w, "heads");
 	mpw_array(w, (uint32_t)v.heads_count);

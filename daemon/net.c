@@ -2302,26 +2302,26 @@ net_zap_recv(struct net *net)
 }
 
 /* Write our node.info when it is missing or differs from the config. */
-void
-net_write_node_info(struct net *net)
+int
+net_write_node_info(struct net *net, struct errbuf *eb)
 {
 	struct node *n = net->node;
 	const char *ep = n->conf.advertise[0] ? n->conf.advertise :
 	    n->conf.listen;
 	struct body_node_info ni;
 	struct member_info me;
-	struct errbuf eb;
 	uint8_t id[RECORD_ID_LEN];
 	struct mpw body;
+	int rc;
 
 	if (!net->has_federation || !member_is_current(n->store, n->pk))
-		return;
-	if (member_get(n->store, n->pk, &me, &eb) == 0 &&
+		return 0;
+	if (member_get(n->store, n->pk, &me, eb) == 0 &&
 	    strcmp(me.name, n->conf.name) == 0 &&
 	    strcmp(me.region, n->conf.region) == 0 &&
 	    strcmp(me.contact, n->conf.contact) == 0 &&
 	    me.endpoints_count == 1 && strcmp(me.endpoints[0], ep) == 0)
-		return;
+		return 0;
 	memset(&ni, 0, sizeof(ni));
 	ni.name.s = n->conf.name;
 	ni.name.len = (uint32_t)strlen(n->conf.name);
@@ -2334,10 +2334,11 @@ net_write_node_info(struct net *net)
 	ni.endpoints[0].len = (uint32_t)strlen(ep);
 	mpw_init(&body, RECORD_BODY_MAX);
 	body_node_info_encode(&ni, &body);
-	if (node_write(n, "node.info", "", NULL, 0, body.buf, body.len, 0, id,
-	    &eb) != 0)
-		log_msg(LOG_WARNING, "net: cannot write node.info: %s", eb.msg);
+	if ((rc = node_write(n, "node.info", "", NULL, 0, body.buf, body.len,
+	    0, id, eb)) != 0)
+		log_msg(LOG_WARNING, "net: cannot write node.info: %s", eb->msg);
 	mpw_release(&body);
+	return rc;
 }
 
 /* Make and bind the ROUTER.  Returns 0 or AMIE_ECONFIG. */
@@ -2517,6 +2518,7 @@ net_open(struct net **out, void *zctx, struct node *n, struct control *ctl,
 {
 	int linger = 0, rc;
 	struct net *net = xcalloc(1, sizeof(*net));
+	struct errbuf info_eb;
 
 	net->node = n;
 	net->ctl = ctl;
@@ -2543,7 +2545,7 @@ net_open(struct net **out, void *zctx, struct node *n, struct control *ctl,
 	net_members_reload(net);
 	*out = net;
 	n->net = net;
-	net_write_node_info(net);
+	net_write_node_info(net, &info_eb);	/* logged; the start goes on */
 	return 0;
 fail:
 	if (net->router != NULL)
@@ -3173,7 +3175,7 @@ net_join_done(struct link *l, const struct wire_msg *m)
 		return;
 	}
 	l->joining = 0;
-	net_write_node_info(net);
+	net_write_node_info(net, &eb);
 	store_stats(n->store, &s, &eb);
 	invitecode_safety(safety, n->pk, l->key);
 	nodeid_format(who, l->key);

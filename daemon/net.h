@@ -170,9 +170,10 @@ void net_record_stored(struct net *net, const char *kind,
 /*
  * Publish a new node.info record of this node if its name, region,
  * contact or advertised endpoint differ from the configuration (after a
- * reload); logs why it could not.
+ * reload); logs why it could not.  Returns 0 (also when there is nothing
+ * to publish) or the code of the refusal, with the reason in eb.
  */
-void net_write_node_info(struct net *net);
+int net_write_node_info(struct net *net, struct errbuf *eb);
 
 /* Control commands (see daemon/control.h for the handler contract). */
 int net_handle_invite(struct node *n, const struct ctl_request *req,

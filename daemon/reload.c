@@ -36,7 +36,7 @@ reload_run(struct node *n, struct mpw *reply, struct errbuf *eb)
 {
 	struct config_change ch[CONFIG_KEYS_MAX];
 	char path[NODE_PATH_MAX];
-	struct config next;
+	struct config next, old;
 	size_t count;
 	int rc, node_info = 0;
 
@@ -49,11 +49,27 @@ reload_run(struct node *n, struct mpw *reply, struct errbuf *eb)
 		return rc;
 	}
 	count = config_diff(&n->conf, &next, ch);
+	/* The peer socket stays bound where it is until the next start. */
+	memcpy(next.listen, n->conf.listen, sizeof(next.listen));
+	for (size_t i = 0; i < count; i++)
+		if (!ch[i].restart && strncmp(ch[i].key, "[node] ", 7) == 0)
+			node_info = 1;
+	/* A description node.info refuses (an empty name) is no half
+	 * change: the node would run with it and the members keep the
+	 * old one. */
+	old = n->conf;
+	n->conf = next;
+	if (node_info && n->net != NULL &&
+	    (rc = net_write_node_info(n->net, eb)) != 0) {
+		n->conf = old;
+		log_msg(LOG_ERR, "reload: %s; the running configuration stays",
+		    eb->msg);
+		sd_notify(0, "READY=1");
+		return rc;
+	}
 	/* The new level first, so that its own change shows when it is
 	 * raised. */
 	log_set_level(next.log_level);
-	/* The peer socket stays bound where it is until the next start. */
-	memcpy(next.listen, n->conf.listen, sizeof(next.listen));
 	for (size_t i = 0; i < count; i++) {
 		if (ch[i].restart) {
 			log_msg(LOG_WARNING, "reload: %s changed to '%s': "
@@ -63,14 +79,9 @@ reload_run(struct node *n, struct mpw *reply, struct errbuf *eb)
 		}
 		log_msg(LOG_NOTICE, "reload: %s: '%s' -> '%s'", ch[i].key,
 		    ch[i].old_value, ch[i].new_value);
-		if (strncmp(ch[i].key, "[node] ", 7) == 0)
-			node_info = 1;
 	}
 	if (count == 0)
 		log_msg(LOG_NOTICE, "reload: %s: no change", path);
-	n->conf = next;
-	if (node_info && n->net != NULL)
-		net_write_node_info(n->net);
 	if (reply != NULL)
 		reload_reply(reply, path, ch, count);
 	sd_notify(0, "READY=1");

@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/*
+ * daemon/kb.c's handlers on a node whose store holds an article edited
+ * by a member removed since, from before that edit: the edit is hidden
+ * (docs/protocol.md, sections 5 and 12), so the article shows, edits and
+ * lists as it was before it, and no command shows the hidden revision.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "daemon/kb.h"
+#include "daemon/node.h"
+#include "proto/body.h"
+#include "proto/ctl.h"
+#include "proto/xmalloc.h"
+#include "store/store.h"
+#include "tests/unit/test.h"
+
+#define KEY "0123456789abcdef0123456789abcdef"
+
+static size_t reply_len;	/* of the last reply call() made */
+
+struct who {
+	uint8_t pk[32], sk[64];
+	char hex[65];
+};
+
+struct fixture {
+	char dir[64];
+	struct node n;
+	struct who founder, y;
+	uint8_t net[32];
+	uint8_t rev1[32], rev2[32];
+	char rev2_hex[65];
+};
+
+static void
+sign_put(struct fixture *f, const struct who *by, const char *kind,
+    const char *key, uint64_t ts, const struct mpw *body,
+    const uint8_t *ref, const uint8_t *net, uint8_t id[32])
+{
+	struct record_header h;
+	struct store_out o;
+	struct store_in in;
+	struct errbuf eb;
+	struct mpw out;
+
+	memset(&h, 0, sizeof(h));
+	memcpy(h.kind, kind, strlen(kind));
+	memcpy(h.key, key, strlen(key));
+	memcpy(h.author, by->pk, 32);
+	h.ts = ts;
+	if (ref != NULL) {
+		memcpy(h.refs[0], ref, 32);
+		h.refs_count = 1;
+	}
+	mpw_init(&out, RECORD_ENCODED_MAX);
+	if (record_sign(&h, body->buf, body->len, by->sk, net, &out, id,
+	    NULL) != 0)
+		abort();
+	in.buf = out.buf;
+	in.len = out.len;
+	if (store_ingest(f->n.store, &in, 1, node_now_ms(), &o, &eb) != 0 ||
+	    !o.stored) {
+		fprintf(stderr, "  not stored: %s\n", o.reason);
+		abort();
+	}
+	if (strcmp(kind, "charter") == 0) {
+		struct record r;
+
+		record_decode(&r, out.buf, out.len, NULL);
+		record_network_id(f->net, r.header, r.header_len);
+	}
+	mpw_release(&out);
+}
+
+static void
+put_kb(struct fixture *f, const struct who *by, const char *title,
+    uint64_t ts, const uint8_t *ref, uint8_t id[32])
+{
+	struct body_kb a;
+	struct mpw body;
+
+	memset(&a, 0, sizeof(a));
+	a.title.s = title;
+	a.title.len = (uint32_t)strlen(title);
+	a.text.s = title;
+	a.text.len = (uint32_t)strlen(title);
+	a.lang.s = "fr";
+	a.lang.len = 2;
+	mpw_init(&body, RECORD_BODY_MAX);
+	body_kb_encode(&a, &body);
+	sign_put(f, by, "kb", KEY, ts, &body, ref, f->net, id);
+	mpw_release(&body);
+}
+
+/*
+ * The founder's node; member Y; the founder's article (rev1), Y's edit
+ * of it (rev2, 20 s later), then Y removed as compromised from 10 s
+ * after rev1: rev2 is hidden.
+ */
+static void
+fx_open(struct fixture *f)
+{
+	uint64_t t0 = node_now_ms() - 600000;
+	struct body_member_remove mr;
+	struct body_member_add ma;
+	struct body_charter c;
+	struct errbuf eb;
+	struct mpw body;
+	uint8_t id[32];
+
+	memset(f, 0, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/amie-kb-test.XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		abort();
+	crypto_sign_keypair(f->founder.pk, f->founder.sk);
+	crypto_sign_keypair(f->y.pk, f->y.sk);
+	record_id_hex(f->y.hex, f->y.pk);
+	memcpy(f->n.dir, f->dir, sizeof(f->dir));
+	memcpy(f->n.pk, f->founder.pk, 32);
+	f->n.sk = f->founder.sk;
+	f->n.lock_fd = -1;
+	if (store_open(&f->n.store, f->dir, f->n.pk, &eb) != 0)
+		abort();
+
+	c.name.s = "Fed";
+	c.name.len = 3;
+	memcpy(c.founder, f->founder.pk, 32);
+	c.admit_quorum = 1;
+	c.remove_quorum = 1;
+	mpw_init(&body, RECORD_BODY_MAX);
+	body_charter_encode(&c, &body);
+	sign_put(f, &f->founder, "charter", "", t0, &body, NULL, NULL, id);
+	mpw_release(&body);
+
+	memset(&ma, 0, sizeof(ma));
+	ma.name.s = "Y";
+	ma.name.len = 1;
+	memcpy(ma.invited_by, f->founder.pk, 32);
+	mpw_init(&body, RECORD_BODY_MAX);
+	body_member_add_encode(&ma, &body);
+	sign_put(f, &f->founder, "member.add", f->y.hex, t0 + 1000, &body,
+	    NULL, f->net, id);
+	mpw_release(&body);
+
+	put_kb(f, &f->founder, "first by the founder", t0 + 2000, NULL,
+	    f->rev1);
+	put_kb(f, &f->y, "hidden edit by Y", t0 + 22000, f->rev1, f->rev2);
+	record_id_hex(f->rev2_hex, f->rev2);
+
+	mr.reason.s = "compromised";
+	mr.reason.len = 11;
+	mr.effective_from = t0 + 12000;
+	mpw_init(&body, RECORD_BODY_MAX);
+	body_member_remove_encode(&mr, &body);
+	sign_put(f, &f->founder, "member.remove", f->y.hex, t0 + 30000, &body,
+	    NULL, f->net, id);
+	mpw_release(&body);
+}
+
+static void
+fx_close(struct fixture *f)
+{
+	char cmd[128];
+
+	store_close(&f->n.store);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", f->dir);
+}
+
+/*
+ * Run handler fn with the request {"cmd": cmd, field: value} (fields in
+ * bytewise order); the reply in *reply (NUL-terminated copy, to search)
+ * and the handler's code returned.
+ */
+static int
+call(struct fixture *f, control_fn fn, const char *cmd, const char *field,
+    const char *value, const char *field2, const char *value2,
+    char **reply, struct errbuf *eb)
+{
+	struct ctl_request req;
+	struct mpw r, w;
+	int rc;
+
+	mpw_init(&r, CTL_MSG_MAX);
+	mpw_map(&r, field2 != NULL ? 3 : 2);
+	mpw_cstr(&r, "cmd");
+	mpw_cstr(&r, cmd);
+	if (field2 != NULL && strcmp(field2, field) < 0) {
+		mpw_cstr(&r, field2);
+		mpw_cstr(&r, value2);
+		field2 = NULL;
+	}
+	mpw_cstr(&r, field);
+	mpw_cstr(&r, value);
+	if (field2 != NULL) {
+		mpw_cstr(&r, field2);
+		mpw_cstr(&r, value2);
+	}
+	errbuf_clear(eb);
+	if (ctl_request_decode(&req, r.buf, r.len, eb) != 0)
+		abort();
+	mpw_init(&w, CTL_MSG_MAX);
+	rc = fn(&f->n, &req, &w, eb);
+	*reply = xcalloc(1, w.len + 1);
+	if (w.len > 0)
+		memcpy(*reply, w.buf, w.len);
+	reply_len = w.len;
+	if (rc != 0)
+		fprintf(stderr, "  %s: %s\n", cmd, eb->msg);
+	mpw_release(&w);
+	mpw_release(&r);
+	return rc;
+}
+
+static int
+has(const char *reply, const char *s)
+{
+	return memmem(reply, reply_len, s, strlen(s)) != NULL;
+}
+
+TEST(show_an_article_whose_latest_edit_is_hidden)
+{
+	struct fixture f;
+	struct errbuf eb;
+	char *reply;
+
+	fx_open(&f);
+	CHECK_EQ_INT(call(&f, kb_handle_show, "kb.show", "id", "0123", NULL,
+	    NULL, &reply, &eb), 0);
+	CHECK(has(reply, "first by the founder"));
+	CHECK(!has(reply, "hidden edit by Y"));
+	free(reply);
+	fx_close(&f);
+}
+
+TEST(edit_an_article_whose_latest_edit_is_hidden)
+{
+	struct fixture f;
+	struct errbuf eb;
+	char *reply;
+
+	fx_open(&f);
+	CHECK_EQ_INT(call(&f, kb_handle_edit, "kb.edit", "id", "0123",
+	    "title", "mended", &reply, &eb), 0);
+	free(reply);
+	/* The hidden edit is no conflict of the new revision. */
+	CHECK_EQ_INT(call(&f, kb_handle_show, "kb.show", "id", "0123", NULL,
+	    NULL, &reply, &eb), 0);
+	CHECK(has(reply, "mended"));
+	CHECK(has(reply, "conflicts\x90"));
+	free(reply);
+	CHECK_EQ_INT(call(&f, kb_handle_conflicts, "kb.conflicts", "x", "",
+	    NULL, NULL, &reply, &eb), 0);
+	CHECK(!has(reply, KEY));
+	free(reply);
+	fx_close(&f);
+}
+
+TEST(list_an_article_whose_latest_edit_is_hidden)
+{
+	struct fixture f;
+	struct errbuf eb;
+	char *reply;
+
+	fx_open(&f);
+	CHECK_EQ_INT(call(&f, kb_handle_list, "kb.list", "tag", "",
+	    NULL, NULL, &reply, &eb), 0);
+	CHECK(has(reply, KEY));
+	free(reply);
+	fx_close(&f);
+}
+
+TEST(history_and_diff_do_not_show_a_hidden_revision)
+{
+	struct fixture f;
+	struct errbuf eb;
+	char *reply;
+	int rc;
+
+	fx_open(&f);
+	rc = call(&f, kb_handle_history, "kb.history", "id", "0123", NULL,
+	    NULL, &reply, &eb);
+	CHECK_EQ_INT(rc, 0);
+	CHECK(!has(reply, "hidden edit by Y"));
+	CHECK(!has(reply, f.rev2_hex));
+	free(reply);
+	/* --to the hidden revision: its text must not come out. */
+	rc = call(&f, kb_handle_diff, "kb.diff", "id", "0123", "to",
+	    f.rev2_hex, &reply, &eb);
+	CHECK(!has(reply, "hidden edit by Y"));
+	free(reply);
+	fx_close(&f);
+}
+
+TESTS(T(show_an_article_whose_latest_edit_is_hidden),
+    T(edit_an_article_whose_latest_edit_is_hidden),
+    T(list_an_article_whose_latest_edit_is_hidden),
+    T(history_and_diff_do_not_show_a_hidden_revision))
