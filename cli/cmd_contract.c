@@ -20,7 +20,7 @@
 	"           [--notice-months N] [--fee-per-month EUR] [--contact TEXT]\n" \
 	"       amie contract list [--active] [--expiring 30d] [--json]\n" \
 	"       amie contract show ID [--json]\n" \
-	"       amie contract edit ID [options of add]\n" \
+	"       amie contract edit ID [--member NAME] [--hours-per-month H] [--start DATE] [options of add]\n" \
 	"       amie contract end ID [--date DATE]\n" \
 	"       amie contract log ID --minutes N [--date DATE] [--tech T] [--kb ARTICLE]... --summary TEXT\n" \
 	"       amie contract usage [ID] [--month YYYY-MM] [--json | --csv]\n" \

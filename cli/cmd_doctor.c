@@ -96,6 +96,13 @@ cmd_doctor_files(struct cmd_doctor *d)
 	ssize_t len;
 	int fd, rc;
 
+	/* A node of another user is there: creating one is not the fix. */
+	if (stat(dir, &sb) != 0 && errno == EACCES) {
+		cmd_doctor_add(d, "directory", "problem",
+		    _("run amie as the user that owns the node directory"),
+		    "%s: %s", dir, strerror(EACCES));
+		return -1;
+	}
 	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
 		snprintf(fix, sizeof(fix), "amie init --dir %s --name NAME",
 		    dir);
@@ -113,6 +120,12 @@ cmd_doctor_files(struct cmd_doctor *d)
 		    dir, (unsigned)(sb.st_mode & 0777));
 	}
 	snprintf(path, sizeof(path), "%s/node.key", dir);
+	if (stat(path, &sb) != 0 && errno == EACCES) {
+		cmd_doctor_add(d, "key", "problem",
+		    _("run amie as the user that owns the node directory"),
+		    "%s: %s", path, strerror(EACCES));
+		return 0;
+	}
 	if (stat(path, &sb) != 0) {
 		snprintf(fix, sizeof(fix),
 		    _("copy your saved node.key to %s "

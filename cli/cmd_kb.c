@@ -27,7 +27,7 @@
 	"       amie kb history ID [--json]\n" \
 	"       amie kb diff ID [REV [REV]] [--json]\n" \
 	"       amie kb conflicts [--json]\n" \
-	"       amie kb resolve ID [--keep REV | FILE|-]\n" \
+	"       amie kb resolve ID [--keep REV] [--title T] [--tag X]... [--lang fr|en] [--category C] [FILE|-]\n" \
 	"       amie kb rm ID [--reason TEXT]\n" \
 	"       amie kb reindex [--json]\n" \
 	"Options common to all: --dir DIR, --help.\n")
@@ -312,7 +312,7 @@ static int
 cmd_kb_resolve(int argc, char **argv)
 {
 	return cmd_kb_revise(argc, argv, "kb.resolve", "amie kb resolve",
-	    "amie kb resolve ID [--keep REV | FILE|-]",
+	    "amie kb resolve ID [--keep REV] [options] [FILE|-]",
 	    "title tag lang category keep");
 }
 
