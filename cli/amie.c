@@ -32,7 +32,7 @@ static const struct {
 	{ "member", cmd_fed_member_main, N_("member remove ID --reason R") },
 	{ "peers", cmd_fed_peers_main, N_("connected peers, last sync, traffic") },
 	{ "sync", cmd_fed_sync_main, N_("reconcile now with connected peers") },
-	{ "kb", cmd_kb_main, N_("knowledge base: add, show, list") },
+	{ "kb", cmd_kb_main, N_("knowledge base: add, edit, search, show, ...") },
 	{ "check", cmd_check_main, N_("verify the store's records and indexes") },
 	{ "backup", cmd_backup_main, N_("hot copy of the store to a file") },
 	{ "restore", cmd_restore_main, N_("put a backup in place (node stopped)") },

@@ -47,9 +47,9 @@ void admin_tick(struct node *n, int wait);
  * readers_max, stale_cleared (reader slots of dead processes freed now),
  * and clock: the members whose latest record is dated more than
  * ADMIN_SKEW_MS ahead of this machine's clock (this node itself: more
- * than 1 s), as maps {ahead_ms, id, name, self}.  Peers do not send their
- * time (HELLO and PONG carry none), so this is the only sign of skew: a
- * clock behind ours shows nothing.
+ * than 1 s), as maps {ahead_ms, id, name, self}.  A clock behind ours
+ * shows nothing here; the peers' clocks, from the nonce of their PINGs,
+ * are in "peers" (clock_skew_ms), which amie doctor reads too.
  */
 int admin_handle_doctor(struct node *n, const struct ctl_request *req,
     struct mpw *reply, struct errbuf *eb);
