@@ -462,16 +462,24 @@ kb_handle_list(struct node *n, const struct ctl_request *req, struct mpw *w,
 	return rc;
 }
 
-/* The heads of v as refs (at most RECORD_REFS_MAX); their number. */
+/*
+ * The heads of v as refs, first (one of them, or NULL) first and then the
+ * latest: at most RECORD_REFS_MAX, so past that the oldest heads stay
+ * (another resolve replaces them).  Their number.  kb diff compares a
+ * revision with its first ref by default: the one it started from.
+ */
 static uint32_t
-kb_heads_refs(const struct kb_view *v,
+kb_heads_refs(const struct kb_view *v, const uint8_t *first,
     uint8_t refs[RECORD_REFS_MAX][RECORD_ID_LEN])
 {
-	uint32_t n = (uint32_t)(v->heads_count < RECORD_REFS_MAX ?
-	    v->heads_count : RECORD_REFS_MAX);
+	uint32_t n = 0;
 
-	for (uint32_t i = 0; i < n; i++)
-		memcpy(refs[i], v->heads[i].id, RECORD_ID_LEN);
+	if (first != NULL)
+		memcpy(refs[n++], first, RECORD_ID_LEN);
+	for (size_t i = v->heads_count; i-- > 0 && n < RECORD_REFS_MAX;)
+		if (first == NULL ||
+		    memcmp(v->heads[i].id, first, RECORD_ID_LEN) != 0)
+			memcpy(refs[n++], v->heads[i].id, RECORD_ID_LEN);
 	return n;
 }
 
@@ -576,7 +584,7 @@ kb_handle_rm(struct node *n, const struct ctl_request *req, struct mpw *w,
 	} else if (rc != 0) {
 		return rc;
 	}
-	nrefs = kb_heads_refs(&v, refs);
+	nrefs = kb_heads_refs(&v, NULL, refs);
 	mpw_init(&body, RECORD_BODY_MAX);
 	body_tombstone_encode(&t, &body);
 	rc = node_write(n, "tombstone", "", (const uint8_t (*)[32])refs, nrefs,
@@ -797,7 +805,7 @@ kb_handle_resolve(struct node *n, const struct ctl_request *req,
 		return rc;
 	}
 	a = kept.a;
-	nrefs = kb_heads_refs(&v, refs);
+	nrefs = kb_heads_refs(&v, keep, refs);
 	if ((rc = kb_args(req, &a, eb)) == 0)
 		rc = kb_write(n, key, &a, (const uint8_t (*)[32])refs, nrefs, w,
 		    eb);

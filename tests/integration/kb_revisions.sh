@@ -54,7 +54,14 @@ wa=$(article_title A "$X")
 wb=$(article_title B "$X")
 [ "$wa" = "$wb" ] || fail "winners differ: '$wa' vs '$wb'"
 
+"$AMIE" --dir "$T/A" kb show "$X" --json >"$T/w.json" || fail "show"
+WINNER=$(json_field revision "$T/w.json")
 expect_code 0 "$AMIE" --dir "$T/A" kb resolve "$X" --title "Sauvegardes (fusion)"
+# The resolved revision started from the winner (no --keep): kb diff
+# compares it with that one by default.
+"$AMIE" --dir "$T/A" kb diff "$X" --json >"$T/d.json" || fail "diff"
+[ "$(json_field from_revision "$T/d.json")" = "$WINNER" ] ||
+    fail "kb diff compares with $(json_field from_revision "$T/d.json"), not the winner $WINNER"
 resolved_on() {
 	! conflict_on "$1" && title_is "$1" "$X" "Sauvegardes (fusion)"
 }
