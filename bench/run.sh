@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 # Run every benchmark in $B/bench and print one table: figure, value,
-# limit measured in the same run, ratio, target, verdict.
+# limit (measured in the same run, or a fixed number where a row's
+# benchmark says so), ratio, target, verdict.
 set -u
 B=${B:-build-bench}
 rows=$(mktemp)

@@ -1778,9 +1778,14 @@ net_dispatch(struct link *l, const struct wire_msg *m)
 					b->delay_ms = 0;
 			}
 			/* Our first reconciliation on it, unless another
-			 * link has one under way: the tick starts it then. */
-			if (l->outbound && !net_other_syncing(net, l))
+			 * link has one under way: the tick starts it then.
+			 * The next one is an interval later (before, the
+			 * tick ran a second one at once). */
+			if (l->outbound && !net_other_syncing(net, l)) {
+				l->next_sync_ms = net->tick_ms + (uint64_t)
+				    net->node->conf.sync_interval_s * 1000;
 				net_client_start(l);
+			}
 		}
 		return;
 	case WIRE_NEG_OPEN:
