@@ -1322,7 +1322,8 @@ model_copy(const struct model *m)
 	c.items = malloc(c.cap * sizeof(*c.items));
 	if (c.items == NULL)
 		abort();
-	memcpy(c.items, m->items, m->count * sizeof(*m->items));
+	if (m->count > 0)
+		memcpy(c.items, m->items, m->count * sizeof(*m->items));
 	return c;
 }
 

@@ -1095,7 +1095,8 @@ pair_learnt_all(struct pair *p, struct learnt *l)
 			int only_mine = bsearch(&mine->items[i], theirs->items,
 			    theirs->count, sizeof(*theirs->items),
 			    item_cmp_test) == NULL;
-			int learnt = bsearch(mine->items[i].id, sets[k]->ids,
+			int learnt = sets[k]->count > 0 &&
+			    bsearch(mine->items[i].id, sets[k]->ids,
 			    sets[k]->count, NEG_ID_LEN, id_cmp) != NULL;
 
 			if (only_mine != learnt) {
