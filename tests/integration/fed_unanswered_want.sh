@@ -17,13 +17,7 @@ wait_for 20 same_records A B || fail "A and B differ"
 peer_target A || fail "status of A"
 
 # A record on B that A does not have.
-stop_node "$PID_A"
-X=$(add_article B "Written while A was away") || fail "add on B"
-"$AMIE" --dir "$T/B" kb show "$X" --json >"$T/x.json" || fail "show on B"
-REC=$(json_field revision "$T/x.json")
-stop_node "$PID_B"
-start_node "$T/A" || finish
-PID_A=$NODE_PID
+missed_article A B "Written while A was away" || finish
 
 out=$(PEERTOOL_ID=$REC "$PEERTOOL" "$T/B" "$EP" "$AID" "$NET" unanswered)
 [ "$out" = "asked" ] || fail "A did not ask for the record offered: $out"

@@ -220,6 +220,21 @@ same_records() {
 	ra=$(records "$1") && rb=$(records "$2") && [ -n "$ra" ] && [ "$ra" = "$rb" ]
 }
 
+# missed_article A B TITLE: with A stopped, write an article TITLE on B,
+# then stop B and start A again: A runs without it, and B is stopped.
+# Sets X (its id), REC (its revision id) and TS (its ts).
+missed_article() {
+	eval "stop_node \"\$PID_$1\""
+	X=$(add_article "$2" "$3") || { fail "add on $2"; return 1; }
+	"$AMIE" --dir "$T/$2" kb show "$X" --json >"$T/x.json" ||
+	    { fail "show on $2"; return 1; }
+	REC=$(json_field revision "$T/x.json")
+	TS=$(json_field updated "$T/x.json")
+	eval "stop_node \"\$PID_$2\""
+	start_node "$T/$1" || return 1
+	eval "PID_$1=\$NODE_PID"
+}
+
 # add_article NAME TITLE: write an article on NAME, print its id.
 add_article() {
 	echo "Text of $2" | "$AMIE" --dir "$T/$1" kb add --title "$2" -

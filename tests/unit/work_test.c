@@ -28,16 +28,13 @@ struct fixture {
 	uint8_t last[32];	/* id of the last record signed */
 };
 
-/* Sign and ingest a record of w; its outcome code (0: stored). */
-static int
-put(struct fixture *f, const struct who *w, const char *kind, const char *key,
-    const uint8_t *ref, const uint8_t *body, size_t len, uint64_t flags)
+/* Sign a record of w into out (initialised here); its id in f->last. */
+static void
+sign(struct fixture *f, const struct who *w, const char *kind,
+    const char *key, const uint8_t *ref, const uint8_t *body, size_t len,
+    uint64_t flags, struct mpw *out)
 {
 	struct record_header h;
-	struct store_out o;
-	struct store_in in;
-	struct errbuf eb;
-	struct mpw out;
 
 	memset(&h, 0, sizeof(h));
 	memcpy(h.kind, kind, strlen(kind));
@@ -49,16 +46,37 @@ put(struct fixture *f, const struct who *w, const char *kind, const char *key,
 		h.refs_count = 1;
 		memcpy(h.refs[0], ref, 32);
 	}
-	mpw_init(&out, RECORD_ENCODED_MAX);
-	if (record_sign(&h, body, len, w->sk, f->net, &out, f->last,
+	mpw_init(out, RECORD_ENCODED_MAX);
+	if (record_sign(&h, body, len, w->sk, f->net, out, f->last,
 	    NULL) != 0)
 		abort();
-	in.buf = out.buf;
-	in.len = out.len;
+}
+
+/* Ingest the encoded record in w; its outcome code (0: stored). */
+static int
+ingest(struct fixture *f, const struct mpw *w)
+{
+	struct store_in in = { w->buf, w->len };
+	struct store_out o;
+	struct errbuf eb;
+
 	if (store_ingest(f->st, &in, 1, TS0 + 3600000, &o, &eb) != 0)
 		abort();
-	mpw_release(&out);
 	return o.code;
+}
+
+/* Sign and ingest a record of w; its outcome code (0: stored). */
+static int
+put(struct fixture *f, const struct who *w, const char *kind, const char *key,
+    const uint8_t *ref, const uint8_t *body, size_t len, uint64_t flags)
+{
+	struct mpw out;
+	int code;
+
+	sign(f, w, kind, key, ref, body, len, flags, &out);
+	code = ingest(f, &out);
+	mpw_release(&out);
+	return code;
 }
 
 /* Put a body encoded by the caller into w. */
@@ -82,43 +100,21 @@ put_stripped(struct fixture *f, const struct who *w, const char *kind,
     const char *key, const uint8_t *ref, const uint8_t *body, size_t len,
     uint64_t flags, int *stripped, int *whole, int *kept)
 {
-	struct record_header h;
-	struct store_out o;
-	struct store_in in;
 	struct record r;
 	struct errbuf eb;
 	struct mpw out, bare;
 	uint8_t *buf;
 	size_t blen;
 
-	memset(&h, 0, sizeof(h));
-	memcpy(h.kind, kind, strlen(kind));
-	memcpy(h.key, key, strlen(key));
-	memcpy(h.author, w->pk, 32);
-	h.ts = ++f->ts;
-	h.flags = flags;
-	if (ref != NULL) {
-		h.refs_count = 1;
-		memcpy(h.refs[0], ref, 32);
-	}
-	mpw_init(&out, RECORD_ENCODED_MAX);
-	if (record_sign(&h, body, len, w->sk, f->net, &out, f->last,
-	    NULL) != 0 || record_decode(&r, out.buf, out.len, NULL) != 0)
+	sign(f, w, kind, key, ref, body, len, flags, &out);
+	if (record_decode(&r, out.buf, out.len, NULL) != 0)
 		abort();
 	r.body = NULL;
 	r.body_len = 0;
 	mpw_init(&bare, RECORD_ENCODED_MAX);
 	record_encode(&r, &bare);
-	in.buf = bare.buf;
-	in.len = bare.len;
-	if (store_ingest(f->st, &in, 1, TS0 + 3600000, &o, &eb) != 0)
-		abort();
-	*stripped = o.code;
-	in.buf = out.buf;
-	in.len = out.len;
-	if (store_ingest(f->st, &in, 1, TS0 + 3600000, &o, &eb) != 0)
-		abort();
-	*whole = o.code;
+	*stripped = ingest(f, &bare);
+	*whole = ingest(f, &out);
 	*kept = 0;
 	if (store_get(f->st, f->last, &buf, &blen, &eb) == 0) {
 		*kept = record_decode(&r, buf, blen, NULL) == 0 &&
