@@ -586,6 +586,25 @@ member_is_self_remove(struct store *st, MDB_txn *txn,
 	    memcmp(target, author, RECORD_KEY_LEN) == 0;
 }
 
+/* Index the article of record id again if it is a kb revision (its
+ * window just moved).  LMDB codes. */
+static int
+member_reindex(struct store *st, MDB_txn *txn, const uint8_t *id)
+{
+	MDB_val k = { RECORD_ID_LEN, (void *)id }, v;
+	struct record_header h;
+	struct record r;
+	int mrc;
+
+	if ((mrc = mdb_get(txn, st->records, &k, &v)) != 0)
+		return mrc == MDB_NOTFOUND ? 0 : mrc;
+	if (record_decode(&r, v.mv_data, v.mv_size, NULL) != 0 ||
+	    record_header_decode(&h, r.header, r.header_len, NULL) != 0 ||
+	    strcmp(h.kind, "kb") != 0)
+		return 0;
+	return search_article_changed(st, txn, h.key);
+}
+
 /*
  * The window of key's served records moved from old_until to new_until:
  * add to or take out of the item set its records in between.
@@ -629,6 +648,10 @@ member_reconcile(struct store *st, MDB_txn *txn,
 			mrc2 = itemset_add(st, txn, ts, tsid + 8);
 		else if (!want && have)
 			mrc2 = itemset_del(st, txn, ts, tsid + 8);
+		/* An article revision shown or hidden may change what its
+		 * article shows, and so what search finds. */
+		if (mrc2 == 0 && want != have)
+			mrc2 = member_reindex(st, txn, tsid + 8);
 		if (mrc2 != 0)
 			break;
 		mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);

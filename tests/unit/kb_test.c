@@ -297,7 +297,32 @@ TEST(history_and_diff_do_not_show_a_hidden_revision)
 	fx_close(&f);
 }
 
+/*
+ * kb search finds the article as kb show shows it: by the text of the
+ * revision before the hidden edit, not by the hidden one.  The removal
+ * came after both revisions were indexed, so the index must be updated
+ * when it hides the edit.
+ */
+TEST(search_an_article_whose_latest_edit_is_hidden)
+{
+	struct fixture f;
+	struct errbuf eb;
+	char *reply;
+
+	fx_open(&f);
+	CHECK_EQ_INT(call(&f, kb_handle_search, "kb.search", "query",
+	    "founder", NULL, NULL, &reply, &eb), 0);
+	CHECK(has(reply, KEY));
+	free(reply);
+	CHECK_EQ_INT(call(&f, kb_handle_search, "kb.search", "query",
+	    "hidden", NULL, NULL, &reply, &eb), 0);
+	CHECK(!has(reply, KEY));
+	free(reply);
+	fx_close(&f);
+}
+
 TESTS(T(show_an_article_whose_latest_edit_is_hidden),
     T(edit_an_article_whose_latest_edit_is_hidden),
     T(list_an_article_whose_latest_edit_is_hidden),
-    T(history_and_diff_do_not_show_a_hidden_revision))
+    T(history_and_diff_do_not_show_a_hidden_revision),
+    T(search_an_article_whose_latest_edit_is_hidden))
