@@ -44,30 +44,43 @@ int
 admin_handle_check(struct node *n, const struct ctl_request *req, struct mpw *w,
     struct errbuf *eb)
 {
-	struct admin_problems *p;
-	struct check_stats s;
 	int rc;
 
 	(void)req;
-	p = xcalloc(1, sizeof(*p));
-	log_msg(LOG_INFO, "check: started");
-	if ((rc = check_run(n->store, admin_problem, p, &s, eb)) != 0) {
-		free(p);
+	(void)w;	/* answered by admin_tick() */
+	if (n->check != NULL)
+		return fail(eb, AMIE_EAGAIN, "check: another check is under "
+		    "way; retry once it is done");
+	n->check_problems = xcalloc(1, sizeof(*n->check_problems));
+	if ((rc = check_start(n->store, admin_problem, n->check_problems,
+	    &n->check, eb)) != 0) {
+		free(n->check_problems);
+		n->check_problems = NULL;
 		return rc;
 	}
-	log_msg(s.problems ? LOG_WARNING : LOG_INFO,
-	    "check: %llu records, %llu problems", (unsigned long long)s.records,
-	    (unsigned long long)s.problems);
+	log_msg(LOG_INFO, "check: started");
+	n->check_ticket = control_defer(n->ctl);
+	return CONTROL_DEFERRED;
+}
+
+/* The reply of a check that ran to its end. */
+static void
+admin_check_reply(const struct check_stats *s, const struct admin_problems *p,
+    struct mpw *w)
+{
+	log_msg(s->problems ? LOG_WARNING : LOG_INFO,
+	    "check: %llu records, %llu problems", (unsigned long long)s->records,
+	    (unsigned long long)s->problems);
 	/* Keys in bytewise order: replies are canonical maps. */
 	mpw_map(w, 7);
 	mpw_cstr(w, "articles");
-	mpw_uint(w, s.articles);
+	mpw_uint(w, s->articles);
 	mpw_cstr(w, "items");
-	mpw_uint(w, s.items);
+	mpw_uint(w, s->items);
 	mpw_cstr(w, "members");
-	mpw_uint(w, s.members);
+	mpw_uint(w, s->members);
 	mpw_cstr(w, "objects");
-	mpw_uint(w, s.objects);
+	mpw_uint(w, s->objects);
 	mpw_cstr(w, "problems");
 	mpw_array(w, (uint32_t)p->count);
 	for (size_t i = 0; i < p->count; i++) {
@@ -78,11 +91,9 @@ admin_handle_check(struct node *n, const struct ctl_request *req, struct mpw *w,
 		mpw_cstr(w, p->v[i].msg);
 	}
 	mpw_cstr(w, "problems_total");
-	mpw_uint(w, s.problems);
+	mpw_uint(w, s->problems);
 	mpw_cstr(w, "records");
-	mpw_uint(w, s.records);
-	free(p);
-	return 0;
+	mpw_uint(w, s->records);
 }
 
 /* Whether path names a file of the node's directory or of its store:
@@ -136,6 +147,35 @@ admin_handle_backup(struct node *n, const struct ctl_request *req,
 	return CONTROL_DEFERRED;
 }
 
+/* Answer amie check once it is over (with wait, wait for it). */
+static void
+admin_check_tick(struct node *n, int wait)
+{
+	struct check_stats s;
+	struct errbuf eb;
+	struct mpw w;
+
+	if (n->check == NULL || (!wait && !check_done(n->check)))
+		return;
+	errbuf_clear(&eb);
+	if (check_end(&n->check, &s, &eb) != 0) {
+		log_msg(LOG_ERR, "control: check: %s", eb.msg);
+		control_reply_later(n->ctl, &n->check_ticket, NULL, &eb);
+	} else {
+		mpw_init(&w, CTL_MSG_MAX);
+		admin_check_reply(&s, n->check_problems, &w);
+		if (mpw_finish(&w, "reply", &eb) != 0)
+			control_reply_later(n->ctl, &n->check_ticket, NULL,
+			    &eb);
+		else
+			control_reply_later(n->ctl, &n->check_ticket, &w,
+			    NULL);
+		mpw_release(&w);
+	}
+	free(n->check_problems);
+	n->check_problems = NULL;
+}
+
 void
 admin_tick(struct node *n, int wait)
 {
@@ -144,6 +184,7 @@ admin_tick(struct node *n, int wait)
 	uint64_t bytes;
 	struct mpw w;
 
+	admin_check_tick(n, wait);
 	if (n->backup == NULL || (!wait && !backup_done(n->backup)))
 		return;
 	errbuf_clear(&eb);

@@ -2,8 +2,8 @@
 /*
  * Control commands that look after the store itself: "check" (store
  * verification, store/check.h) and "backup" (a hot copy).  Both only read
- * the store; a check holds one read transaction for its whole length,
- * a backup one on a thread of its own.
+ * the store, each through one read transaction on a thread of its own,
+ * while the daemon goes on.
  */
 #ifndef AMIE_DAEMON_ADMIN_H
 #define AMIE_DAEMON_ADMIN_H
@@ -13,10 +13,12 @@
 #define ADMIN_PROBLEMS_MAX 200 /* problems listed in a reply */
 
 /*
- * "check": no arguments.  Reply: records, items, objects, articles,
- * members (what was looked at), problems_total, and problems, the first
- * ADMIN_PROBLEMS_MAX of them as maps {db, message}.  Returns 0 whatever
- * was found, AMIE_EIO when the store could not be read.
+ * "check": no arguments.  The check runs on a thread of its own
+ * (check_start()), and admin_tick() answers once it is over: records,
+ * items, objects, articles, members (what was looked at),
+ * problems_total, and problems, the first ADMIN_PROBLEMS_MAX of them as
+ * maps {db, message}.  Returns CONTROL_DEFERRED, or AMIE_EAGAIN (another
+ * check under way); later AMIE_EIO when the store could not be read.
  */
 int admin_handle_check(struct node *n, const struct ctl_request *req,
     struct mpw *reply, struct errbuf *eb);
@@ -34,8 +36,8 @@ int admin_handle_check(struct node *n, const struct ctl_request *req,
 int admin_handle_backup(struct node *n, const struct ctl_request *req,
     struct mpw *reply, struct errbuf *eb);
 
-/* Answer amie backup once its copy is written; with wait, wait for it
- * (before the store closes). */
+/* Answer amie check and amie backup once they are over; with wait, wait
+ * for them (before the store closes). */
 void admin_tick(struct node *n, int wait);
 
 #define ADMIN_SKEW_MS		60000	/* a member's records this far ahead */

@@ -38,14 +38,20 @@ struct net;
 struct control;
 struct control_ticket;
 struct backup_job;
+struct check_job;
+struct admin_problems;
 
 struct node {
 	char dir[NODE_PATH_MAX];
 	struct net *net;		/* borrowed; NULL until it starts */
 	struct control *ctl;		/* borrowed; NULL until it starts */
-	/* amie backup under way (daemon/admin.c), and its caller */
+	/* amie backup and amie check under way (daemon/admin.c), their
+	 * callers, and the problems the check found so far */
 	struct backup_job *backup;
 	struct control_ticket *backup_ticket;
+	struct check_job *check;
+	struct control_ticket *check_ticket;
+	struct admin_problems *check_problems;
 	struct config conf;
 	struct store *store;
 	uint8_t pk[RECORD_KEY_LEN];

@@ -13,6 +13,7 @@
  */
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +45,7 @@ struct check_rec {
 	int code;
 };
 
-struct check_job {
+struct check_chunk {
 	const struct check *ck;
 	struct check_rec *recs;
 	size_t begin, end;
@@ -134,7 +135,7 @@ check_verify(const struct check *ck, const MDB_val *k, const MDB_val *v,
 static void *
 check_verify_run(void *arg)
 {
-	struct check_job *j = arg;
+	struct check_chunk *j = arg;
 
 	for (size_t i = j->begin; i < j->end; i++)
 		j->recs[i].code =
@@ -146,7 +147,7 @@ check_verify_run(void *arg)
 static void
 check_verify_all(struct check *ck, struct check_rec *recs, size_t n)
 {
-	struct check_job jobs[STORE_THREADS_MAX];
+	struct check_chunk jobs[STORE_THREADS_MAX];
 	pthread_t threads[STORE_THREADS_MAX];
 	unsigned t, nt = ck->st->verify_threads, started = 0;
 
@@ -789,4 +790,73 @@ check_run(struct store *st, check_fn fn, void *ctx, struct check_stats *out,
 	mdb_txn_abort(ck.txn);
 	*out = stats;
 	return 0;
+}
+
+struct check_job {
+	struct store *st;
+	pthread_t thread;
+	check_fn fn;
+	void *ctx;
+	/* Written by the thread, read once done is set. */
+	int rc;
+	struct check_stats stats;
+	struct errbuf eb;
+	atomic_int done;
+};
+
+static void *
+check_thread(void *arg)
+{
+	struct check_job *j = arg;
+
+	errbuf_clear(&j->eb);
+	j->rc = check_run(j->st, j->fn, j->ctx, &j->stats, &j->eb);
+	atomic_store(&j->done, 1);
+	return NULL;
+}
+
+int
+check_start(struct store *st, check_fn fn, void *ctx, struct check_job **out,
+    struct errbuf *eb)
+{
+	struct check_job *j = xcalloc(1, sizeof(*j));
+	int e;
+
+	j->st = st;
+	j->fn = fn;
+	j->ctx = ctx;
+	atomic_init(&j->done, 0);
+	/* Counted as a snapshot: store_grow() must not remap under the
+	 * check's read transaction. */
+	st->snapshots++;
+	if ((e = pthread_create(&j->thread, NULL, check_thread, j)) != 0) {
+		st->snapshots--;
+		free(j);
+		return fail(eb, AMIE_EIO, "check: no thread: %s", strerror(e));
+	}
+	*out = j;
+	return 0;
+}
+
+int
+check_done(const struct check_job *j)
+{
+	return atomic_load(&j->done);
+}
+
+int
+check_end(struct check_job **jp, struct check_stats *out, struct errbuf *eb)
+{
+	struct check_job *j = *jp;
+	int rc;
+
+	pthread_join(j->thread, NULL);
+	j->st->snapshots--;
+	rc = j->rc;
+	if (rc != 0)
+		*eb = j->eb;
+	*out = j->stats;
+	free(j);
+	*jp = NULL;
+	return rc;
 }

@@ -2926,7 +2926,7 @@ search_verify_hash(const char *term, size_t len, uint32_t code)
  */
 static void
 search_verify_article(struct store *st, MDB_txn *txn, struct check *ck,
-    struct search_acc *acc, const char *key,
+    struct text *t, struct search_acc *acc, const char *key,
     struct search_verify_doc *docs, uint64_t ndocs, int may_miss,
     uint64_t *live, uint64_t *tw_sum, uint64_t *bw_sum)
 {
@@ -3008,7 +3008,7 @@ search_verify_article(struct store *st, MDB_txn *txn, struct check *ck,
 		return;
 	}
 	lang = text_lang_of(a.lang.s, a.lang.len);
-	search_acc_article(acc, st->text, h.author, &a, lang, &tw, &bw);
+	search_acc_article(acc, t, h.author, &a, lang, &tw, &bw);
 	if (tw != in.title_words || bw != in.body_words || lang != in.lang)
 		check_problem(ck, "docs", "article %.40s: word counts or "
 		    "language differ from its text", key);
@@ -3114,6 +3114,9 @@ search_verify(struct store *st, MDB_txn *txn, struct check *ck,
 	struct search_acc acc;
 	struct search_mark m;
 	uint64_t ndocs, live = 0, tw = 0, bw = 0, kcount = 0;
+	/* A pipeline of its own: amie check runs on a thread of its own,
+	 * while queries use st->text. */
+	struct text *t;
 	MDB_cursor *c;
 	MDB_val k, v;
 	int mrc, rebuilding;
@@ -3138,6 +3141,7 @@ search_verify(struct store *st, MDB_txn *txn, struct check *ck,
 		free(docs);
 		return;
 	}
+	t = text_new();
 	k.mv_size = 3;
 	k.mv_data = "kb";
 	for (mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
@@ -3148,7 +3152,7 @@ search_verify(struct store *st, MDB_txn *txn, struct check *ck,
 		memcpy(key, (char *)k.mv_data + 3, k.mv_size - 3);
 		key[k.mv_size - 3] = '\0';
 		if (strlen(key) == k.mv_size - 3)
-			search_verify_article(st, txn, ck, &acc, key, docs,
+			search_verify_article(st, txn, ck, t, &acc, key, docs,
 			    ndocs, rebuilding && strcmp(key, m.last) > 0, &live,
 			    &tw, &bw);
 	}
@@ -3194,5 +3198,6 @@ search_verify(struct store *st, MDB_txn *txn, struct check *ck,
 			    docs[d].key, docs[d].want_count,
 			    docs[d].have_count);
 	free(docs);
+	text_free(&t);
 	*articles = live;
 }

@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+# amie check leaves the daemon answering: the check runs on a thread of
+# its own.  strace holds the check 3 s (fault injection into the second
+# thread creation after it attaches: the first starts the check's
+# thread, the second is made by that thread to verify signatures, and
+# nothing else in an idle amied makes threads), so the check is surely
+# under way when amie status asks: status must answer before the check
+# does.  Before, the check ran in the event loop, and status waited for
+# it (2.3 s with 40,000 records).  Skipped without strace or where it
+# cannot attach.
+. tests/integration/lib.sh
+
+command -v strace >/dev/null 2>&1 || exit 77
+# The check makes its verifying thread only with two cores or more.
+[ "$(nproc)" -ge 2 ] || exit 77
+new_node A --federation Nord || finish
+X=$(add_article A "Avant la vérification") || fail "add"
+
+strace -f -qq -o /dev/null -e trace=clone,clone3 \
+    -e inject=clone3:delay_enter=3000000:when=2 -p "$PID_A" \
+    2>"$T/strace.err" &
+ST=$!
+PIDS="$PIDS $ST"
+traced() {
+	[ "$(sed -n 's/^TracerPid:[[:space:]]*//p' "/proc/$PID_A/status")" != 0 ]
+}
+wait_for 10 traced || {
+	kill "$ST" 2>/dev/null
+	echo "strace cannot attach: $(cat "$T/strace.err")"
+	exit 77
+}
+
+"$AMIE" --dir "$T/A" check >"$T/check.out" 2>&1 &
+CK=$!
+started() { grep -q "check: started" "$T/A.log"; }
+wait_for 10 started || fail "the check did not start"
+expect_code 0 "$AMIE" --dir "$T/A" status
+kill -0 "$CK" 2>/dev/null ||
+    fail "amie status was answered only once the check was done"
+wait "$CK" || fail "check: $(cat "$T/check.out")"
+kill "$ST" 2>/dev/null
+wait "$ST" 2>/dev/null
+
+has_article A "$X" || fail "the article is gone"
+stop_node "$PID_A"
+finish
