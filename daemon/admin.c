@@ -18,6 +18,7 @@
 #include "store/backup.h"
 #include "store/check.h"
 #include "store/member.h"
+#include "store/task.h"
 
 struct admin_problems {
 	size_t count;
@@ -25,6 +26,19 @@ struct admin_problems {
 		char db[16];
 		char msg[CHECK_MSG_MAX];
 	} v[ADMIN_PROBLEMS_MAX];
+};
+
+/* A check on its thread (store/task.h): what it found. */
+struct admin_check {
+	struct admin_problems problems;
+	struct check_stats stats;
+};
+
+/* A backup on its thread: where, and what it wrote. */
+struct admin_backup {
+	char path[NODE_PATH_MAX];
+	int force;
+	uint64_t bytes;
 };
 
 static void
@@ -40,6 +54,15 @@ admin_problem(void *ctx, const char *db, const char *msg)
 	p->count++;
 }
 
+/* The check itself, on its thread. */
+static int
+admin_check_run(struct store *st, void *arg, struct errbuf *eb)
+{
+	struct admin_check *c = arg;
+
+	return check_run(st, admin_problem, &c->problems, &c->stats, eb);
+}
+
 int
 admin_handle_check(struct node *n, const struct ctl_request *req, struct mpw *w,
     struct errbuf *eb)
@@ -51,12 +74,12 @@ admin_handle_check(struct node *n, const struct ctl_request *req, struct mpw *w,
 	if (n->check != NULL)
 		return fail(eb, AMIE_EAGAIN, "check: another check is under "
 		    "way; retry once it is done");
-	n->check_problems = xcalloc(1, sizeof(*n->check_problems));
-	if ((rc = check_start(n->store, admin_problem, n->check_problems,
+	n->check_arg = xcalloc(1, sizeof(*n->check_arg));
+	if ((rc = store_task_start(n->store, admin_check_run, n->check_arg,
 	    &n->check, eb)) != 0) {
-		free(n->check_problems);
-		n->check_problems = NULL;
-		return rc;
+		free(n->check_arg);
+		n->check_arg = NULL;
+		return fail_prefix(eb, "check");
 	}
 	log_msg(LOG_INFO, "check: started");
 	n->check_ticket = control_defer(n->ctl);
@@ -118,6 +141,15 @@ admin_backup_own(const struct node *n, const char *path)
 	    sd.st_ino == ss.st_ino);
 }
 
+/* The backup itself, on its thread. */
+static int
+admin_backup_run(struct store *st, void *arg, struct errbuf *eb)
+{
+	struct admin_backup *b = arg;
+
+	return backup_write(st, b->path, b->force, &b->bytes, eb);
+}
+
 int
 admin_handle_backup(struct node *n, const struct ctl_request *req,
     struct mpw *w, struct errbuf *eb)
@@ -141,8 +173,15 @@ admin_handle_backup(struct node *n, const struct ctl_request *req,
 	if (n->backup != NULL)
 		return fail(eb, AMIE_EAGAIN, "backup: another backup is being "
 		    "written; retry once it is done");
-	if ((rc = backup_start(n->store, path, force, &n->backup, eb)) != 0)
-		return rc;
+	n->backup_arg = xcalloc(1, sizeof(*n->backup_arg));
+	memcpy(n->backup_arg->path, path, sizeof(path));
+	n->backup_arg->force = force;
+	if ((rc = store_task_start(n->store, admin_backup_run, n->backup_arg,
+	    &n->backup, eb)) != 0) {
+		free(n->backup_arg);
+		n->backup_arg = NULL;
+		return fail_prefix(eb, "backup");
+	}
 	n->backup_ticket = control_defer(n->ctl);
 	return CONTROL_DEFERRED;
 }
@@ -151,19 +190,19 @@ admin_handle_backup(struct node *n, const struct ctl_request *req,
 static void
 admin_check_tick(struct node *n, int wait)
 {
-	struct check_stats s;
 	struct errbuf eb;
 	struct mpw w;
 
-	if (n->check == NULL || (!wait && !check_done(n->check)))
+	if (n->check == NULL || (!wait && !store_task_done(n->check)))
 		return;
 	errbuf_clear(&eb);
-	if (check_end(&n->check, &s, &eb) != 0) {
+	if (store_task_end(&n->check, &eb) != 0) {
 		log_msg(LOG_ERR, "control: check: %s", eb.msg);
 		control_reply_later(n->ctl, &n->check_ticket, NULL, &eb);
 	} else {
 		mpw_init(&w, CTL_MSG_MAX);
-		admin_check_reply(&s, n->check_problems, &w);
+		admin_check_reply(&n->check_arg->stats,
+		    &n->check_arg->problems, &w);
 		if (mpw_finish(&w, "reply", &eb) != 0)
 			control_reply_later(n->ctl, &n->check_ticket, NULL,
 			    &eb);
@@ -172,38 +211,39 @@ admin_check_tick(struct node *n, int wait)
 			    NULL);
 		mpw_release(&w);
 	}
-	free(n->check_problems);
-	n->check_problems = NULL;
+	free(n->check_arg);
+	n->check_arg = NULL;
 }
 
 void
 admin_tick(struct node *n, int wait)
 {
-	char path[NODE_PATH_MAX];
+	struct admin_backup *b = n->backup_arg;
 	struct errbuf eb;
-	uint64_t bytes;
 	struct mpw w;
 
 	admin_check_tick(n, wait);
-	if (n->backup == NULL || (!wait && !backup_done(n->backup)))
+	if (n->backup == NULL || (!wait && !store_task_done(n->backup)))
 		return;
 	errbuf_clear(&eb);
-	if (backup_end(&n->backup, &bytes, path, sizeof(path), &eb) != 0) {
+	if (store_task_end(&n->backup, &eb) != 0) {
 		log_msg(eb.code == AMIE_EIO ? LOG_ERR : LOG_INFO,
 		    "control: backup: %s", eb.msg);
 		control_reply_later(n->ctl, &n->backup_ticket, NULL, &eb);
-		return;
+	} else {
+		log_msg(LOG_NOTICE, "backup: %s written (%llu bytes)",
+		    b->path, (unsigned long long)b->bytes);
+		mpw_init(&w, 256 + NODE_PATH_MAX);
+		mpw_map(&w, 2);
+		mpw_cstr(&w, "bytes");
+		mpw_uint(&w, b->bytes);
+		mpw_cstr(&w, "path");
+		mpw_cstr(&w, b->path);
+		control_reply_later(n->ctl, &n->backup_ticket, &w, NULL);
+		mpw_release(&w);
 	}
-	log_msg(LOG_NOTICE, "backup: %s written (%llu bytes)", path,
-	    (unsigned long long)bytes);
-	mpw_init(&w, 256 + NODE_PATH_MAX);
-	mpw_map(&w, 2);
-	mpw_cstr(&w, "bytes");
-	mpw_uint(&w, bytes);
-	mpw_cstr(&w, "path");
-	mpw_cstr(&w, path);
-	control_reply_later(n->ctl, &n->backup_ticket, &w, NULL);
-	mpw_release(&w);
+	free(b);
+	n->backup_arg = NULL;
 }
 
 static int

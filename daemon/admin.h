@@ -14,7 +14,7 @@
 
 /*
  * "check": no arguments.  The check runs on a thread of its own
- * (check_start()), and admin_tick() answers once it is over: records,
+ * (store/task.h), and admin_tick() answers once it is over: records,
  * items, objects, articles, members (what was looked at),
  * problems_total, and problems, the first ADMIN_PROBLEMS_MAX of them as
  * maps {db, message}.  Returns CONTROL_DEFERRED, or AMIE_EAGAIN (another
@@ -27,7 +27,7 @@ int admin_handle_check(struct node *n, const struct ctl_request *req,
  * "backup": path (absolute; written by the daemon, so a directory its
  * user may write, outside the node's directory), force (optional bool:
  * replace an existing file).  The copy is written on a thread of its
- * own (store/backup.h), and answered by admin_tick() once done: reply
+ * own (store/task.h), and answered by admin_tick() once done: reply
  * path, bytes.  Returns CONTROL_DEFERRED, AMIE_EUSAGE (relative path,
  * or one in the node's directory), AMIE_EAGAIN (another backup is being
  * written) or AMIE_EIO; later AMIE_EUSAGE (the file exists), AMIE_EPERM

@@ -37,21 +37,22 @@
 struct net;
 struct control;
 struct control_ticket;
-struct backup_job;
-struct check_job;
-struct admin_problems;
+struct store_task;
+struct admin_backup;
+struct admin_check;
 
 struct node {
 	char dir[NODE_PATH_MAX];
 	struct net *net;		/* borrowed; NULL until it starts */
 	struct control *ctl;		/* borrowed; NULL until it starts */
-	/* amie backup and amie check under way (daemon/admin.c), their
-	 * callers, and the problems the check found so far */
-	struct backup_job *backup;
+	/* amie backup and amie check under way (daemon/admin.c): their
+	 * tasks (store/task.h), what each works on, and their callers */
+	struct store_task *backup;
+	struct admin_backup *backup_arg;
 	struct control_ticket *backup_ticket;
-	struct check_job *check;
+	struct store_task *check;
+	struct admin_check *check_arg;
 	struct control_ticket *check_ticket;
-	struct admin_problems *check_problems;
 	struct config conf;
 	struct store *store;
 	uint8_t pk[RECORD_KEY_LEN];

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +10,6 @@
 #include <lmdb.h>
 #include <sodium.h>
 
-#include "proto/xmalloc.h"
 #include "store/backup.h"
 #include "store/internal.h"
 #include "store/invite.h"
@@ -95,81 +92,6 @@ backup_write(struct store *st, const char *path, int force, uint64_t *bytes,
 	backup_sync_dir(path);
 	*bytes = (uint64_t)sb.st_size;
 	return 0;
-}
-
-struct backup_job {
-	struct store *st;
-	pthread_t thread;
-	char path[BACKUP_PATH_MAX];
-	int force;
-	/* Written by the thread, read once done is set. */
-	int rc;
-	uint64_t bytes;
-	struct errbuf eb;
-	atomic_int done;
-};
-
-static void *
-backup_thread(void *arg)
-{
-	struct backup_job *j = arg;
-
-	errbuf_clear(&j->eb);
-	j->rc = backup_write(j->st, j->path, j->force, &j->bytes, &j->eb);
-	atomic_store(&j->done, 1);
-	return NULL;
-}
-
-int
-backup_start(struct store *st, const char *path, int force,
-    struct backup_job **out, struct errbuf *eb)
-{
-	struct backup_job *j;
-	int e;
-
-	if (strlen(path) + 8 >= sizeof(j->path))
-		return fail(eb, AMIE_EUSAGE, "backup: path too long");
-	j = xcalloc(1, sizeof(*j));
-	j->st = st;
-	snprintf(j->path, sizeof(j->path), "%s", path);
-	j->force = force;
-	atomic_init(&j->done, 0);
-	/* Counted as a snapshot: store_grow() must not remap under the
-	 * copy's read transaction. */
-	st->snapshots++;
-	if ((e = pthread_create(&j->thread, NULL, backup_thread, j)) != 0) {
-		st->snapshots--;
-		free(j);
-		return fail(eb, AMIE_EIO, "backup: no thread: %s",
-		    strerror(e));
-	}
-	*out = j;
-	return 0;
-}
-
-int
-backup_done(const struct backup_job *j)
-{
-	return atomic_load(&j->done);
-}
-
-int
-backup_end(struct backup_job **jp, uint64_t *bytes, char *path, size_t cap,
-    struct errbuf *eb)
-{
-	struct backup_job *j = *jp;
-	int rc;
-
-	pthread_join(j->thread, NULL);
-	j->st->snapshots--;
-	rc = j->rc;
-	if (rc != 0)
-		*eb = j->eb;
-	*bytes = j->bytes;
-	snprintf(path, cap, "%s", j->path);
-	free(j);
-	*jp = NULL;
-	return rc;
 }
 
 /* Remove a store directory (its LMDB files, then itself). */

@@ -36,26 +36,6 @@
 int backup_write(struct store *st, const char *path, int force, uint64_t *bytes,
     struct errbuf *eb);
 
-/*
- * backup_write() on a thread of its own, so that the caller goes on
- * meanwhile (the daemon keeps syncing and answering).  The copy's read
- * transaction keeps the map from growing until backup_end() (a batch
- * that needs more room is refused for now, AMIE_EAGAIN).  Returns 0 and
- * sets *out, or AMIE_EUSAGE (path too long) or AMIE_EIO (no thread).
- */
-struct backup_job;
-int backup_start(struct store *st, const char *path, int force,
-    struct backup_job **out, struct errbuf *eb);
-
-/* Whether the job's copy is written (or failed): backup_end() then
- * returns at once. */
-int backup_done(const struct backup_job *j);
-
-/* Wait for the job, free it and set *j to NULL: backup_write()'s result,
- * with the path it wrote in path (cap bytes). */
-int backup_end(struct backup_job **j, uint64_t *bytes, char *path,
-    size_t cap, struct errbuf *eb);
-
 /* What a restore found in the backup. */
 struct backup_info {
 	uint64_t records;

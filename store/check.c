@@ -13,7 +13,6 @@
  */
 #include <pthread.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -790,73 +789,4 @@ check_run(struct store *st, check_fn fn, void *ctx, struct check_stats *out,
 	mdb_txn_abort(ck.txn);
 	*out = stats;
 	return 0;
-}
-
-struct check_job {
-	struct store *st;
-	pthread_t thread;
-	check_fn fn;
-	void *ctx;
-	/* Written by the thread, read once done is set. */
-	int rc;
-	struct check_stats stats;
-	struct errbuf eb;
-	atomic_int done;
-};
-
-static void *
-check_thread(void *arg)
-{
-	struct check_job *j = arg;
-
-	errbuf_clear(&j->eb);
-	j->rc = check_run(j->st, j->fn, j->ctx, &j->stats, &j->eb);
-	atomic_store(&j->done, 1);
-	return NULL;
-}
-
-int
-check_start(struct store *st, check_fn fn, void *ctx, struct check_job **out,
-    struct errbuf *eb)
-{
-	struct check_job *j = xcalloc(1, sizeof(*j));
-	int e;
-
-	j->st = st;
-	j->fn = fn;
-	j->ctx = ctx;
-	atomic_init(&j->done, 0);
-	/* Counted as a snapshot: store_grow() must not remap under the
-	 * check's read transaction. */
-	st->snapshots++;
-	if ((e = pthread_create(&j->thread, NULL, check_thread, j)) != 0) {
-		st->snapshots--;
-		free(j);
-		return fail(eb, AMIE_EIO, "check: no thread: %s", strerror(e));
-	}
-	*out = j;
-	return 0;
-}
-
-int
-check_done(const struct check_job *j)
-{
-	return atomic_load(&j->done);
-}
-
-int
-check_end(struct check_job **jp, struct check_stats *out, struct errbuf *eb)
-{
-	struct check_job *j = *jp;
-	int rc;
-
-	pthread_join(j->thread, NULL);
-	j->st->snapshots--;
-	rc = j->rc;
-	if (rc != 0)
-		*eb = j->eb;
-	*out = j->stats;
-	free(j);
-	*jp = NULL;
-	return rc;
 }

@@ -50,21 +50,4 @@ typedef void (*check_fn)(void *ctx, const char *db, const char *msg);
 int check_run(struct store *st, check_fn fn, void *ctx, struct check_stats *out,
     struct errbuf *eb);
 
-/*
- * check_run() on a thread of its own, so that the caller goes on
- * meanwhile (the daemon keeps syncing and answering); fn is called on
- * that thread.  Its read transaction keeps the map from growing until
- * check_end().  Returns 0 and sets *out, or AMIE_EIO (no thread).
- */
-struct check_job;
-int check_start(struct store *st, check_fn fn, void *ctx,
-    struct check_job **out, struct errbuf *eb);
-
-/* Whether the job's check is over: check_end() then returns at once. */
-int check_done(const struct check_job *j);
-
-/* Wait for the job, free it and set *j to NULL: check_run()'s result. */
-int check_end(struct check_job **j, struct check_stats *out,
-    struct errbuf *eb);
-
 #endif
