@@ -12,18 +12,7 @@ command -v strace >/dev/null 2>&1 || exit 77
 new_node A --federation Nord || finish
 X=$(add_article A "Avant la sauvegarde") || fail "add"
 
-strace -f -qq -o /dev/null -e trace=fsync \
-    -e inject=fsync:delay_enter=3000000 -p "$PID_A" 2>"$T/strace.err" &
-ST=$!
-PIDS="$PIDS $ST"
-traced() {
-	[ "$(sed -n 's/^TracerPid:[[:space:]]*//p' "/proc/$PID_A/status")" != 0 ]
-}
-wait_for 10 traced || {
-	kill "$ST" 2>/dev/null
-	echo "strace cannot attach: $(cat "$T/strace.err")"
-	exit 77
-}
+strace_hold A -e trace=fsync -e inject=fsync:delay_enter=3000000
 
 "$AMIE" --dir "$T/A" backup "$T/a.mdb" >"$T/backup.out" 2>&1 &
 BK=$!

@@ -235,6 +235,24 @@ missed_article() {
 	eval "PID_$1=\$NODE_PID"
 }
 
+# strace_hold NAME STRACE_OPTIONS...: attach strace (fault injection,
+# to hold a system call of amied on NAME) and wait until it is attached;
+# ST is its pid.  Exits 77 (skipped) without strace or where it cannot
+# attach.
+strace_hold() {
+	command -v strace >/dev/null 2>&1 || exit 77
+	eval "hold_pid=\$PID_$1"
+	shift
+	strace -f -qq -o /dev/null "$@" -p "$hold_pid" 2>"$T/strace.err" &
+	ST=$!
+	PIDS="$PIDS $ST"
+	wait_for 10 sh -c "! grep -q '^TracerPid:[[:space:]]*0\$' /proc/$hold_pid/status" || {
+		kill "$ST" 2>/dev/null
+		echo "strace cannot attach: $(cat "$T/strace.err")"
+		exit 77
+	}
+}
+
 # add_article NAME TITLE: write an article on NAME, print its id.
 add_article() {
 	echo "Text of $2" | "$AMIE" --dir "$T/$1" kb add --title "$2" -

@@ -125,6 +125,20 @@ put_stripped(struct fixture *f, const struct who *w, const char *kind,
 	mpw_release(&out);
 }
 
+/* A request for a Linux technician for 10 hours on 2026-03-02. */
+static void
+swap_request_fill(struct workbody_swap_request *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->skills.count = 1;
+	s->skills.w[0].s = "linux";
+	s->skills.w[0].len = 5;
+	s->from.s = s->to.s = "2026-03-02";
+	s->from.len = s->to.len = 10;
+	s->minutes = 600;
+	s->region.s = s->note.s = "";
+}
+
 static void
 fx_open(struct fixture *f)
 {
@@ -254,14 +268,7 @@ TEST(swap_records_follow_the_request)
 	struct mpw w;
 
 	fx_open(&f);
-	memset(&s, 0, sizeof(s));
-	s.skills.count = 1;
-	s.skills.w[0].s = "linux";
-	s.skills.w[0].len = 5;
-	s.from.s = s.to.s = "2026-03-02";
-	s.from.len = s.to.len = 10;
-	s.minutes = 600;
-	s.region.s = s.note.s = "";
+	swap_request_fill(&s);
 	memset(&o, 0, sizeof(o));
 	o.tech.s = "t1";
 	o.tech.len = 2;
@@ -333,14 +340,7 @@ TEST(stripped_work_records_are_refused)
 	CHECK_EQ_INT(stripped, AMIE_EREFUSED);
 	CHECK_EQ_INT(whole, 0);
 	CHECK(kept);
-	memset(&s, 0, sizeof(s));
-	s.skills.count = 1;
-	s.skills.w[0].s = "linux";
-	s.skills.w[0].len = 5;
-	s.from.s = s.to.s = "2026-03-02";
-	s.from.len = s.to.len = 10;
-	s.minutes = 600;
-	s.region.s = s.note.s = "";
+	swap_request_fill(&s);
 	mpw_init(&w, RECORD_BODY_MAX);
 	workbody_swap_request_encode(&s, &w);
 	put_stripped(&f, &f.a, "swap.request", "r1", NULL, w.buf, w.len, 0,
