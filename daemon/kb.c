@@ -25,99 +25,6 @@ struct kb_view {
 	struct body_kb a;
 };
 
-/* Whether revision id is served: a removed member's revisions dated
- * from its removal on are hidden, and never shown. */
-static int
-kb_served(struct node *n, const uint8_t id[RECORD_ID_LEN])
-{
-	struct errbuf eb;
-	uint8_t *buf;
-	size_t len;
-
-	if (store_get_served(n->store, id, &buf, &len, &eb) != 0)
-		return 0;
-	free(buf);
-	return 1;
-}
-
-static int
-kb_id_cmp(const void *a, const void *b)
-{
-	return memcmp(a, b, RECORD_ID_LEN);
-}
-
-/*
- * The heads of article key among its served revisions, as
- * store_object_heads() gives them: the revisions that no served revision
- * of it refs.  When a head is hidden, the revisions it replaced are
- * looked at again, so the article shows as it was before that edit.
- */
-static int
-kb_heads(struct node *n, const char *key, struct store_head *heads,
-    size_t *count, struct errbuf *eb)
-{
-	uint8_t (*refd)[RECORD_ID_LEN];
-	struct store_head *revs;
-	size_t nrevs, nrefd = 0, nheads = 0, skip;
-	char *served;
-	int rc, all = 1;
-
-	if ((rc = store_object_heads(n->store, "kb", key, heads,
-	    STORE_HEADS_MAX, count, eb)) != 0)
-		return rc;
-	for (size_t i = 0; i < *count && all; i++)
-		all = kb_served(n, heads[i].id);
-	if (all)
-		return 0;
-	if ((rc = store_object_revisions_all(n->store, "kb", key, &revs,
-	    &nrevs, eb)) != 0)
-		return rc;
-	served = xcalloc(nrevs + 1, 1);
-	refd = xcalloc(nrevs * RECORD_REFS_MAX + 1, RECORD_ID_LEN);
-	for (size_t i = 0; i < nrevs; i++) {
-		struct record_header h;
-		struct record r;
-		uint8_t *buf;
-		size_t len;
-
-		if (store_get_served(n->store, revs[i].id, &buf, &len,
-		    eb) != 0)
-			continue;
-		served[i] = 1;
-		if (record_decode(&r, buf, len, NULL) == 0 &&
-		    record_header_decode(&h, r.header, r.header_len,
-		    NULL) == 0)
-			for (uint32_t j = 0; j < h.refs_count; j++)
-				memcpy(refd[nrefd++], h.refs[j],
-				    RECORD_ID_LEN);
-		free(buf);
-	}
-	qsort(refd, nrefd, RECORD_ID_LEN, kb_id_cmp);
-	for (size_t i = 0; i < nrevs; i++)
-		served[i] = served[i] && bsearch(revs[i].id, refd, nrefd,
-		    RECORD_ID_LEN, kb_id_cmp) == NULL;
-	/* revs are in (ts, id) order: keep the latest STORE_HEADS_MAX. */
-	for (size_t i = 0; i < nrevs; i++)
-		nheads += (size_t)served[i];
-	skip = nheads > STORE_HEADS_MAX ? nheads - STORE_HEADS_MAX : 0;
-	*count = 0;
-	for (size_t i = 0; i < nrevs; i++) {
-		if (!served[i])
-			continue;
-		if (skip > 0) {
-			skip--;
-			continue;
-		}
-		heads[(*count)++] = revs[i];
-	}
-	free(refd);
-	free(served);
-	free(revs);
-	if (*count == 0)
-		return fail(eb, AMIE_ENOTFOUND, "no kb with id %s", key);
-	return 0;
-}
-
 static int
 kb_view_load(struct node *n, const char *key, struct kb_view *v,
     struct errbuf *eb)
@@ -128,7 +35,8 @@ kb_view_load(struct node *n, const char *key, struct kb_view *v,
 	v->buf = NULL;
 	if (tombstone_is_deleted(n->store, "kb", key))
 		return fail(eb, AMIE_ENOTFOUND, "article %s was deleted", key);
-	if ((rc = kb_heads(n, key, v->heads, &v->heads_count, eb)) != 0)
+	if ((rc = store_object_heads_served(n->store, "kb", key, v->heads,
+	    STORE_HEADS_MAX, &v->heads_count, eb)) != 0)
 		return rc;
 	v->winner = store_head_winner(v->heads, v->heads_count);
 	/* A removed member's later revisions are hidden: not served. */
@@ -545,7 +453,7 @@ kb_rev_find(struct node *n, const struct ctl_request *req, const char *field,
 	for (size_t i = 0; i < count; i++) {
 		record_id_hex(hex, revs[i].id);
 		if (strncmp(hex, prefix, plen) == 0 &&
-		    kb_served(n, revs[i].id)) {
+		    store_head_is_served(n->store, &revs[i])) {
 			memcpy(id, revs[i].id, RECORD_ID_LEN);
 			found++;
 		}
@@ -609,12 +517,13 @@ kb_handle_history(struct node *n, const struct ctl_request *req,
 		return rc;
 	if (tombstone_is_deleted(n->store, "kb", key))
 		return fail(eb, AMIE_ENOTFOUND, "article %s was deleted", key);
-	if ((rc = kb_heads(n, key, heads, &nheads, eb)) != 0 ||
+	if ((rc = store_object_heads_served(n->store, "kb", key, heads,
+	    STORE_HEADS_MAX, &nheads, eb)) != 0 ||
 	    (rc = kb_revisions(n, key, &revs, &count, eb)) != 0)
 		return rc;
 	/* Only the served revisions: a hidden one is never shown. */
 	for (size_t i = 0; i < count; i++)
-		if (kb_served(n, revs[i].id))
+		if (store_head_is_served(n->store, &revs[i]))
 			revs[nserved++] = revs[i];
 	mpw_map(w, 2);
 	mpw_cstr(w, "id");

@@ -138,6 +138,11 @@ int itemset_verify_txn(struct store *st, MDB_txn *txn, struct errbuf *eb);
  * the levels do not all count the items and sum alike (MDB codes). */
 int itemset_upgrade(struct store *st, MDB_txn *txn);
 
+/* store_object_heads_served() inside txn, for the object key ok of oklen
+ * bytes (LMDB codes; MDB_NOTFOUND when none is served). */
+int store_heads_served_txn(struct store *st, MDB_txn *txn, const uint8_t *ok,
+    size_t oklen, struct store_head *heads, size_t cap, size_t *count);
+
 /*
  * member.c, inside the ingest transaction.  member_check() is ingest step
  * 5 for every kind but the charter: the author is a current member at

@@ -1054,93 +1054,17 @@ search_prepared_add(struct search_pending *p,
 
 /* ---- articles ---- */
 
-static int
-search_id_cmp(const void *a, const void *b)
-{
-	return memcmp(a, b, RECORD_ID_LEN);
-}
-
-/*
- * The display winner of article ok (an object key of oklen bytes) among
- * its served revisions: the heads are the served revisions that no served
- * revision refs, as daemon/kb.c's kb_heads() has them, and the winner the
- * first of the latest.  0 and *out, or MDB_NOTFOUND when none is served.
- */
-static int
-search_served_winner(struct store *st, MDB_txn *txn, const uint8_t *ok,
-    size_t oklen, struct store_head *out)
-{
-	struct store_head *revs = NULL;
-	uint8_t (*refd)[RECORD_ID_LEN] = NULL;
-	size_t nrevs = 0, caprevs = 0, nrefd = 0, caprefd = 0;
-	MDB_val k = { oklen, (void *)ok }, v;
-	MDB_cursor *c;
-	int mrc, have = 0;
-
-	if ((mrc = mdb_cursor_open(txn, st->revs, &c)) != 0)
-		return mrc;
-	for (mrc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY); mrc == 0;
-	     mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP)) {
-		MDB_val ik = v, rk, rv;
-		struct record_header h;
-		struct record r;
-
-		if (v.mv_size != STORE_TSID_LEN ||
-		    mdb_get(txn, st->items, &ik, &rv) != 0)
-			continue;	/* hidden: not served */
-		rk.mv_size = RECORD_ID_LEN;
-		rk.mv_data = (uint8_t *)v.mv_data + 8;
-		if (mdb_get(txn, st->records, &rk, &rv) != 0 ||
-		    record_decode(&r, rv.mv_data, rv.mv_size, NULL) != 0 ||
-		    record_header_decode(&h, r.header, r.header_len,
-		    NULL) != 0)
-			continue;
-		if (nrevs == caprevs) {
-			caprevs = caprevs ? 2 * caprevs : 16;
-			revs = xrealloc(revs, caprevs * sizeof(*revs));
-		}
-		revs[nrevs].ts = store_get_be64(v.mv_data);
-		memcpy(revs[nrevs++].id, rk.mv_data, RECORD_ID_LEN);
-		for (uint32_t i = 0; i < h.refs_count; i++) {
-			if (nrefd == caprefd) {
-				caprefd = caprefd ? 2 * caprefd : 16;
-				refd = xrealloc(refd, caprefd * RECORD_ID_LEN);
-			}
-			memcpy(refd[nrefd++], h.refs[i], RECORD_ID_LEN);
-		}
-	}
-	mdb_cursor_close(c);
-	if (mrc == MDB_NOTFOUND) {
-		mrc = 0;
-		if (nrefd > 1)
-			qsort(refd, nrefd, RECORD_ID_LEN, search_id_cmp);
-		/* In (ts, id) order: the first of the latest ts wins. */
-		for (size_t i = 0; i < nrevs; i++)
-			if ((nrefd == 0 || bsearch(revs[i].id, refd, nrefd,
-			    RECORD_ID_LEN, search_id_cmp) == NULL) &&
-			    (!have || revs[i].ts > out->ts)) {
-				*out = revs[i];
-				have = 1;
-			}
-		if (!have)
-			mrc = MDB_NOTFOUND;
-	}
-	free(revs);
-	free(refd);
-	return mrc;
-}
-
 /* The served display winner of article key: 0 and *out, or
  * MDB_NOTFOUND when it is deleted or has no served revision. */
 static int
 search_winner(struct store *st, MDB_txn *txn, const char *key,
     struct store_head *out)
 {
-	uint8_t ok[STORE_OBJKEY_MAX], tsid[STORE_TSID_LEN];
-	size_t klen = strlen(key);
+	struct store_head heads[STORE_HEADS_MAX];
+	uint8_t ok[STORE_OBJKEY_MAX];
+	size_t klen = strlen(key), n;
 	MDB_val k, v;
-	MDB_cursor *c;
-	int mrc, have = 0;
+	int mrc;
 
 	assert(klen <= RECORD_KEY_MAX);
 	memcpy(ok, "kb", 3);
@@ -1149,34 +1073,13 @@ search_winner(struct store *st, MDB_txn *txn, const char *key,
 	k.mv_data = ok;
 	if ((mrc = mdb_get(txn, st->deleted, &k, &v)) != MDB_NOTFOUND)
 		return mrc == 0 ? MDB_NOTFOUND : mrc;
-	if ((mrc = mdb_cursor_open(txn, st->heads, &c)) != 0)
+	/* Among the served revisions, as kb show has it: a removed
+	 * member's hidden head shows the article as it was before. */
+	if ((mrc = store_heads_served_txn(st, txn, ok, 3 + klen, heads,
+	    STORE_HEADS_MAX, &n)) != 0)
 		return mrc;
-	mrc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
-	while (mrc == 0) {
-		/* Sorted by ts then id: the first of the latest ts wins. */
-		if (v.mv_size == STORE_TSID_LEN && (!have ||
-		    store_get_be64(v.mv_data) > out->ts)) {
-			out->ts = store_get_be64(v.mv_data);
-			memcpy(out->id, (uint8_t *)v.mv_data + 8,
-			    RECORD_ID_LEN);
-			have = 1;
-		}
-		mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP);
-	}
-	mdb_cursor_close(c);
-	if (mrc != MDB_NOTFOUND)
-		return mrc;
-	if (!have)
-		return MDB_NOTFOUND;
-	/* A removed member's records are hidden, not served: the winner is
-	 * then the one among the served revisions, as kb show has it. */
-	store_be64(tsid, out->ts);
-	memcpy(tsid + 8, out->id, RECORD_ID_LEN);
-	k.mv_size = sizeof(tsid);
-	k.mv_data = tsid;
-	if ((mrc = mdb_get(txn, st->items, &k, &v)) != MDB_NOTFOUND)
-		return mrc;
-	return search_served_winner(st, txn, ok, 3 + klen, out);
+	*out = heads[store_head_winner(heads, n)];
+	return 0;
 }
 
 /* Decode the stored revision id into h and a (pointing into the map):

@@ -1686,6 +1686,147 @@ store_object_dups(struct store *st, MDB_dbi dbi, const char *kind,
 	return 0;
 }
 
+/* Whether the revision (ts, id) is served: in the item set. */
+static int
+store_head_served(MDB_txn *txn, const struct store *st,
+    const struct store_head *h)
+{
+	uint8_t tsid[STORE_TSID_LEN];
+	MDB_val k = { sizeof(tsid), tsid }, v;
+
+	store_be64(tsid, h->ts);
+	memcpy(tsid + 8, h->id, RECORD_ID_LEN);
+	return mdb_get(txn, st->items, &k, &v) == 0;
+}
+
+static int
+store_id_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, RECORD_ID_LEN);
+}
+
+/*
+ * The heads of object ok among its served revisions, the latest cap in
+ * heads (in order) and their number in *count: when every listed head is
+ * served, those; else the served revisions no served revision refs (a
+ * hidden head shows the revisions it replaced again).  LMDB codes;
+ * MDB_NOTFOUND when none is served.
+ */
+int
+store_heads_served_txn(struct store *st, MDB_txn *txn, const uint8_t *ok,
+    size_t oklen, struct store_head *heads, size_t cap, size_t *count)
+{
+	struct store_head *revs = NULL;
+	uint8_t (*refd)[RECORD_ID_LEN] = NULL;
+	size_t nrevs = 0, caprevs = 0, nrefd = 0, caprefd = 0, n = 0;
+	MDB_val k = { oklen, (void *)ok }, v;
+	MDB_cursor *c;
+	int mrc, all = 1;
+
+	if ((mrc = mdb_cursor_open(txn, st->heads, &c)) != 0)
+		return mrc;
+	if ((mrc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY)) == 0)
+		mrc = store_read_heads(c, &k, heads, cap, count);
+	mdb_cursor_close(c);
+	if (mrc != 0)
+		return mrc;
+	if (*count > cap)
+		*count = cap;
+	for (size_t i = 0; i < *count && all; i++)
+		all = store_head_served(txn, st, &heads[i]);
+	if (all)
+		return *count > 0 ? 0 : MDB_NOTFOUND;
+	/* A head is hidden: the heads among the served revisions. */
+	if ((mrc = mdb_cursor_open(txn, st->revs, &c)) != 0)
+		return mrc;
+	for (mrc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY); mrc == 0;
+	     mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP)) {
+		struct store_head h;
+		struct record_header hd;
+		struct record r;
+		MDB_val rk = { RECORD_ID_LEN, NULL }, rv;
+
+		if (v.mv_size != STORE_TSID_LEN)
+			continue;
+		h.ts = store_get_be64(v.mv_data);
+		memcpy(h.id, (uint8_t *)v.mv_data + 8, RECORD_ID_LEN);
+		rk.mv_data = h.id;
+		if (!store_head_served(txn, st, &h) ||
+		    mdb_get(txn, st->records, &rk, &rv) != 0 ||
+		    record_decode(&r, rv.mv_data, rv.mv_size, NULL) != 0 ||
+		    record_header_decode(&hd, r.header, r.header_len,
+		    NULL) != 0)
+			continue;
+		if (nrevs == caprevs) {
+			caprevs = caprevs ? 2 * caprevs : 16;
+			revs = xrealloc(revs, caprevs * sizeof(*revs));
+		}
+		revs[nrevs++] = h;
+		for (uint32_t i = 0; i < hd.refs_count; i++) {
+			if (nrefd == caprefd) {
+				caprefd = caprefd ? 2 * caprefd : 16;
+				refd = xrealloc(refd, caprefd * RECORD_ID_LEN);
+			}
+			memcpy(refd[nrefd++], hd.refs[i], RECORD_ID_LEN);
+		}
+	}
+	mdb_cursor_close(c);
+	if (mrc == MDB_NOTFOUND) {
+		mrc = 0;
+		if (nrefd > 1)
+			qsort(refd, nrefd, RECORD_ID_LEN, store_id_cmp);
+		/* The heads, packed in place: revs are in (ts, id) order. */
+		for (size_t i = 0; i < nrevs; i++)
+			if (nrefd == 0 || bsearch(revs[i].id, refd, nrefd,
+			    RECORD_ID_LEN, store_id_cmp) == NULL)
+				revs[n++] = revs[i];
+		/* The latest cap of them. */
+		*count = n < cap ? n : cap;
+		if (*count == 0)
+			mrc = MDB_NOTFOUND;
+		else
+			memcpy(heads, revs + (n - *count),
+			    *count * sizeof(*heads));
+	}
+	free(revs);
+	free(refd);
+	return mrc;
+}
+
+int
+store_head_is_served(struct store *st, const struct store_head *h)
+{
+	MDB_txn *txn;
+	int served;
+
+	if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) != 0)
+		return 0;
+	served = store_head_served(txn, st, h);
+	mdb_txn_abort(txn);
+	return served;
+}
+
+int
+store_object_heads_served(struct store *st, const char *kind,
+    const char *key, struct store_head *heads, size_t cap, size_t *count,
+    struct errbuf *eb)
+{
+	uint8_t ok[STORE_OBJKEY_MAX];
+	size_t oklen = store_objkey(ok, kind, key);
+	MDB_txn *txn;
+	int mrc;
+
+	if ((mrc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return store_fail(eb, mrc, "object");
+	mrc = store_heads_served_txn(st, txn, ok, oklen, heads, cap, count);
+	mdb_txn_abort(txn);
+	if (mrc == MDB_NOTFOUND)
+		return fail(eb, AMIE_ENOTFOUND, "no %s with id %s", kind, key);
+	if (mrc != 0)
+		return store_fail(eb, mrc, "object");
+	return 0;
+}
+
 int
 store_object_revisions(struct store *st, const char *kind, const char *key,
     struct store_head *revs, size_t cap, size_t *count, struct errbuf *eb)

@@ -261,6 +261,22 @@ int store_object_revisions_all(struct store *st, const char *kind,
 /* Index of the display winner among count heads ordered as above. */
 size_t store_head_winner(const struct store_head *heads, size_t count);
 
+/* Whether the revision h (of store_object_revisions()) is served: a
+ * removed member's revisions dated from its removal are hidden, and never
+ * shown.  0 too when the store cannot be read. */
+int store_head_is_served(struct store *st, const struct store_head *h);
+
+/*
+ * store_object_heads() among the served revisions only: when a head is
+ * hidden (a removed member's revision dated from its removal), the heads
+ * are the served revisions that no served revision refs, so the object
+ * shows as it was before the hidden one.  AMIE_ENOTFOUND when none is
+ * served.
+ */
+int store_object_heads_served(struct store *st, const char *kind,
+    const char *key, struct store_head *heads, size_t cap, size_t *count,
+    struct errbuf *eb);
+
 /*
  * Call fn for each object of kind, in key order, with its heads (as
  * store_object_heads() gives them).  fn returns 0 to go on, anything else
