@@ -24,6 +24,9 @@ store_task_thread(void *p)
 {
 	struct store_task *t = p;
 
+	/* Named, for top and gdb (and the tests, which hold the prctl()
+	 * this makes to see the daemon go on meanwhile). */
+	pthread_setname_np(pthread_self(), "amied-task");
 	errbuf_clear(&t->eb);
 	t->rc = t->run(t->st, t->arg, &t->eb);
 	atomic_store(&t->done, 1);
