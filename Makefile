@@ -16,7 +16,7 @@ BENCH_SCALE ?= 100000
 DEBS = libzmq3-dev libsodium-dev libmsgpack-dev liblmdb-dev libjansson-dev \
        libutf8proc-dev libstemmer-dev libinih-dev libsystemd-dev \
        libqrencode-dev gettext locales python3 pkg-config scdoc clang \
-       systemd man-db iproute2 strace
+       systemd man-db iproute2 strace faketime
 
 MSGPACK_PC := $(shell pkg-config --exists msgpack-c 2>/dev/null && echo msgpack-c || echo msgpack)
 

@@ -27,6 +27,7 @@
 #include "cli/i18n.h"
 #include "cli/request.h"
 #include "proto/keyfile.h"
+#include "proto/record.h"
 
 #define CMD_DOCTOR_CONNECT_MS 2000
 #define CMD_DOCTOR_EXIT_PROBLEMS 1		  /* amie(1): problems found */
@@ -347,6 +348,11 @@ cmd_doctor_store(struct cmd_doctor *d, const struct cli_reply *r)
 
 static struct cmd_doctor *cmd_doctor_cur;
 
+static const char *const cmd_doctor_clock_fix =
+    N_("timedatectl status: if the clock is not synchronized, "
+    "timedatectl set-ntp true; if it is, it was ahead before and the "
+    "dates catch up by themselves");
+
 /* One member whose records are dated ahead of our clock. */
 static void
 cmd_doctor_clock_row(const struct mpmap *m)
@@ -361,11 +367,20 @@ cmd_doctor_clock_row(const struct mpmap *m)
 	(void)mpmap_uint(m, "ahead_ms", &ahead, NULL);
 	(void)mpmap_bool(m, "self", &self, NULL);
 	d->clock_problems++;
-	if (self)
-		cmd_doctor_add(d, "clock", "problem",
-		    _("timedatectl set-ntp true, then timedatectl status"),
+	/* The clock went back: writes go on, dated after the last record
+	 * (node_write()), which peers take once it is within
+	 * RECORD_FUTURE_MAX_MS of their clocks. */
+	if (self && ahead > RECORD_FUTURE_MAX_MS)
+		cmd_doctor_add(d, "clock", "problem", _(cmd_doctor_clock_fix),
 		    _("this machine's clock is %llu s behind the last record "
-		      "this node wrote"),
+		      "this node wrote: new records are dated after it, and "
+		      "a peer takes them only when they are at most 10 "
+		      "minutes ahead of its clock"),
+		    (unsigned long long)(ahead / 1000));
+	else if (self)
+		cmd_doctor_add(d, "clock", "problem", _(cmd_doctor_clock_fix),
+		    _("this machine's clock is %llu s behind the last record "
+		      "this node wrote: new records are dated after it"),
 		    (unsigned long long)(ahead / 1000));
 	else
 		cmd_doctor_add(d, "clock", "problem",

@@ -70,7 +70,8 @@ cmd_status_main(int argc, char **argv)
 	struct cli c = { .prog = "amie status" };
 	char id[NODEID_LEN + 1], name[256], region[256], fed[256], net[80];
 	char size[32];
-	const char *label[6];
+	const char *label[7];
+	uint64_t behind_ms;
 	size_t width = 0;
 	struct cli_reply r;
 	struct errbuf eb;
@@ -109,7 +110,8 @@ cmd_status_main(int argc, char **argv)
 	label[3] = _("members");
 	label[4] = _("peers");
 	label[5] = _("records");
-	for (size_t i = 0; i < 6; i++)
+	label[6] = _("clock");
+	for (size_t i = 0; i < 7; i++)
 		if (cli_width(label[i]) > width)
 			width = cli_width(label[i]);
 	cmd_status_label(label[0], width);
@@ -130,6 +132,14 @@ cmd_status_main(int argc, char **argv)
 	cmd_status_label(label[5], width);
 	printf(_("%llu (%s in use)\n"),
 	    (unsigned long long)cli_reply_uint(&r, "records"), size);
+	/* Only when the clock went back: the records still get written. */
+	if ((behind_ms = cli_reply_uint(&r, "clock_behind_ms")) > 0) {
+		cmd_status_label(label[6], width);
+		printf(_("%llu s behind the last record this node wrote (the "
+		    "clock was set back): new records are dated after it; "
+		    "see amie doctor\n"),
+		    (unsigned long long)(behind_ms / 1000));
+	}
 	cli_reply_release(&r);
 	return 0;
 }

@@ -184,6 +184,7 @@ node_open(struct node *n, const char *dir, struct errbuf *eb)
 	    (rc = node_load_charter(n, eb)) != 0 ||
 	    (rc = node_finish_reindex(n, eb)) != 0)
 		goto fail;
+	(void)node_clock_behind_ms(n);
 	return 0;
 
 fail:
@@ -201,6 +202,42 @@ node_close(struct node *n)
 	if (n->lock_fd >= 0)
 		close(n->lock_fd);
 	n->lock_fd = -1;
+}
+
+/*
+ * Say in the log, once each way, when this machine's clock is behind the
+ * last record this node wrote (it was stepped back) and when it has
+ * caught up again.  last is that record's ts, now the clock.
+ */
+static void
+node_clock_note(struct node *n, uint64_t now, uint64_t last)
+{
+	int behind = last > now + NODE_CLOCK_BACK_MS;
+
+	if (behind && !n->clock_behind)
+		log_msg(LOG_WARNING, "clock: this machine's clock is %llu s "
+		    "behind the last record this node wrote (it was set "
+		    "back): new records are dated from that one on, 1 ms "
+		    "apart, until the clock catches up; check it with "
+		    "timedatectl status",
+		    (unsigned long long)((last - now) / 1000));
+	else if (!behind && n->clock_behind && now > last)
+		log_msg(LOG_NOTICE, "clock: this machine's clock has caught "
+		    "up with the records this node wrote");
+	else
+		return;
+	n->clock_behind = behind;
+}
+
+uint64_t
+node_clock_behind_ms(struct node *n)
+{
+	uint64_t now = node_now_ms(), last = 0;
+
+	if (store_last_ts(n->store, n->pk, &last, NULL) != 0)
+		return 0;
+	node_clock_note(n, now, last);
+	return last > now + NODE_CLOCK_BACK_MS ? last - now : 0;
 }
 
 int
@@ -232,6 +269,7 @@ node_write(struct node *n, const char *kind, const char *key,
 	memcpy(h.kind, kind, strlen(kind));
 	memcpy(h.author, n->pk, sizeof(h.author));
 	h.ts = now > last ? now : last + 1;
+	node_clock_note(n, now, last);
 	memcpy(h.key, key, strlen(key));
 	h.refs_count = refs_count;
 	if (refs_count > 0)
@@ -245,7 +283,11 @@ node_write(struct node *n, const char *kind, const char *key,
 	}
 	in.buf = w.buf;
 	in.len = w.len;
-	rc = store_ingest(n->store, &in, 1, now, &out, eb);
+	/* After the clock went back, h.ts (last + 1) is ahead of it: the
+	 * ingest's limit on records from the future is there for the
+	 * clocks of others, and must not refuse this node's own dating. */
+	rc = store_ingest(n->store, &in, 1, h.ts > now ? h.ts : now, &out,
+	    eb);
 	mpw_release(&w);
 	if (rc != 0)
 		return rc;

@@ -13,7 +13,10 @@
  *
  * node_write() is how this node writes a record of its own: it keeps
  * its timestamps strictly increasing and sends the record through the
- * same ingest as records from anywhere else.
+ * same ingest as records from anywhere else.  When the clock was set
+ * back, the timestamps go on from the last record (last + 1), ahead of
+ * the clock: node_write() stores them all the same and says so in the
+ * log, and node_clock_behind_ms() tells amie status and amie doctor.
  */
 #ifndef AMIE_DAEMON_NODE_H
 #define AMIE_DAEMON_NODE_H
@@ -33,6 +36,8 @@
 #define NODE_STORE_DIR		"store"
 #define NODE_CHARTER_FILE	"charter.amie"
 #define NODE_PATH_MAX		4096
+#define NODE_CLOCK_BACK_MS	1000	/* own last record this far ahead:
+					 * the clock went back */
 
 struct net;
 struct control;
@@ -58,6 +63,7 @@ struct node {
 	uint8_t pk[RECORD_KEY_LEN];
 	uint8_t *sk;			/* 64 bytes, sodium_malloc'd */
 	int lock_fd;
+	int clock_behind;		/* logged: the clock went back */
 };
 
 /*
@@ -83,6 +89,13 @@ int node_write(struct node *n, const char *kind, const char *key,
     const uint8_t (*refs)[RECORD_ID_LEN], uint32_t refs_count,
     const uint8_t *body, size_t body_len, uint64_t flags,
     uint8_t id[RECORD_ID_LEN], struct errbuf *eb);
+
+/*
+ * How far (ms) this machine's clock is behind the last record this node
+ * wrote, when that is over NODE_CLOCK_BACK_MS (the clock was set back);
+ * else 0.  Logs the change, as node_write() does.
+ */
+uint64_t node_clock_behind_ms(struct node *n);
 
 /* Milliseconds since 1970 by the system clock. */
 uint64_t node_now_ms(void);

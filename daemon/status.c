@@ -54,7 +54,9 @@ status_handle(struct node *n, const struct ctl_request *req, struct mpw *w,
 	if (s.has_federation)
 		sodium_bin2hex(netid, sizeof(netid), s.network_id, 32);
 	/* Keys in bytewise order: replies are canonical maps. */
-	mpw_map(w, 12);
+	mpw_map(w, 13);
+	mpw_cstr(w, "clock_behind_ms");
+	mpw_uint(w, node_clock_behind_ms(n));
 	mpw_cstr(w, "disk_bytes");
 	mpw_uint(w, s.used_bytes);
 	mpw_cstr(w, "federation");
