@@ -118,7 +118,7 @@ amied_run(struct node *n, struct control *ctl, int sigfd)
 
 	for (;;) {
 		size_t count;
-		uint64_t now = node_now_ms(), wake;
+		uint64_t now = node_mono_ms(), wake;
 
 		/* The guard's period shortens when net_handle() alerts it. */
 		if (now >= last_guard + net_guard_ms(n->net)) {
@@ -136,7 +136,7 @@ amied_run(struct node *n, struct control *ctl, int sigfd)
 		    ZMQ_POLLIN, 0 };
 		items[1] = (zmq_pollitem_t){ NULL, sigfd, ZMQ_POLLIN, 0 };
 		count = 2 + net_poll_items(n->net, items + 2, NET_POLL_MAX);
-		now = node_now_ms();
+		now = node_mono_ms();
 		if (zmq_poll(items, (int)count,
 		    busy || wake <= now ? 0 : (long)(wake - now)) < 0) {
 			if (zmq_errno() == EINTR)

@@ -232,7 +232,7 @@ struct net {
 	uint64_t join_tokens_ms;	/* token bucket: time of a full one */
 	uint64_t stranger_tokens_ms;	/* the same, for keys no member */
 	uint64_t stranger_log_ms;	/* no log of their drops before */
-	uint64_t tick_ms;
+	uint64_t tick_ms;		/* node_mono_ms() of this turn */
 	int has_federation;
 	uint8_t network_id[32];
 	/* The slice on the store's writer thread (store_ingest_start()),
@@ -1205,7 +1205,7 @@ net_client_msg(struct link *l, const struct wire_msg *m)
 		wire_neg_close(&w, cs->id);
 		net_send(l, &w);
 		if (done) {
-			l->last_sync_ms = l->net->tick_ms;
+			l->last_sync_ms = node_now_ms();	/* shown */
 			l->last_rounds = l->rounds;
 			net_waiters_synced(l->net, l->key);
 		} else {
@@ -1800,7 +1800,7 @@ net_dispatch(struct link *l, const struct wire_msg *m)
 	case WIRE_NEG_CLOSE:
 		if (l->ss.active && m->session == l->ss.id) {
 			net_server_end(l);
-			l->last_sync_ms = net->tick_ms;
+			l->last_sync_ms = node_now_ms();	/* shown */
 		}
 		return;
 	case WIRE_NEG_ERR:
@@ -1930,7 +1930,7 @@ net_rate_admit(struct net *net, const uint8_t key[32], size_t len)
 	const uint64_t msg_rate = net->node->conf.peer_messages_per_sec;
 	const uint64_t byte_rate = net->node->conf.peer_bytes_per_sec;
 	const uint64_t msg_cap = msg_rate * 1000, byte_cap = byte_rate * 1000;
-	uint64_t now = node_now_ms(), ms;
+	uint64_t now = node_mono_ms(), ms;
 	char who[NODEID_LEN + 1];
 	int msg_ok, byte_ok;
 
@@ -2046,7 +2046,7 @@ net_router_recv(struct net *net)
 	/* What is left after the slice or the budget waits for the next
 	 * poll, so that a sync never holds the control socket for long and
 	 * no peer starves the others. */
-	while (budget-- > 0 && node_now_ms() < net->recv_until_ms) {
+	while (budget-- > 0 && node_mono_ms() < net->recv_until_ms) {
 		rid_len = zmq_recv(net->router, rid, sizeof(rid),
 		    ZMQ_DONTWAIT);
 		if (rid_len < 0)
@@ -2215,7 +2215,7 @@ net_dealer_recv(struct link *l)
 	int budget = NET_RECV_BUDGET, rate;
 
 	while (!l->dead && l->inbox_count < NET_INBOX_MAX && budget-- > 0 &&
-	    node_now_ms() < l->net->recv_until_ms) {
+	    node_mono_ms() < l->net->recv_until_ms) {
 		zmq_msg_init(&msg);
 		if (zmq_msg_recv(&msg, l->sock, ZMQ_DONTWAIT) < 0) {
 			zmq_msg_close(&msg);
@@ -2507,7 +2507,7 @@ net_mem_guard(struct net *net)
 void
 net_guard(struct net *net)
 {
-	net->tick_ms = node_now_ms();
+	net->tick_ms = node_mono_ms();
 	net_mem_guard(net);
 }
 
@@ -2529,7 +2529,7 @@ net_open(struct net **out, void *zctx, struct node *n, struct control *ctl,
 	net->ctl = ctl;
 	net->slice = NET_INGEST_SLICE_MIN * 4;
 	net->zctx = zctx;
-	net->tick_ms = node_now_ms();
+	net->tick_ms = node_mono_ms();
 	/* Our own key pair, checked when it was made: the conversion of a
 	 * valid public key cannot fail. */
 	if (crypto_sign_ed25519_pk_to_curve25519(net->curve_pk, n->pk) != 0)
@@ -2646,7 +2646,7 @@ net_handle(struct net *net, const zmq_pollitem_t *items, size_t count)
 {
 	const int ingest_fd = store_ingest_fd(net->node->store);
 
-	net->tick_ms = node_now_ms();
+	net->tick_ms = node_mono_ms();
 	net->recv_until_ms = net->tick_ms + NET_RECV_SLICE_MS;
 	for (size_t i = 0; i < count; i++) {
 		const int watched = items[i].socket == NULL &&
@@ -2780,7 +2780,7 @@ net_tick(struct net *net)
 	unsigned outbound = 0;
 	struct mpw w;
 
-	net->tick_ms = node_now_ms();
+	net->tick_ms = node_mono_ms();
 	for (struct link *l = net->links; l != NULL; l = l->next) {
 		if (l->dead)
 			continue;
@@ -2806,7 +2806,7 @@ net_tick(struct net *net)
 		    net->tick_ms - l->last_ping_ms > NET_PING_MS) {
 			l->last_ping_ms = net->tick_ms;
 			mpw_init(&w, 64);
-			wire_ping(&w, WIRE_PING, net->tick_ms);
+			wire_ping(&w, WIRE_PING, node_now_ms());	/* a date */
 			net_send(l, &w);
 			mpw_release(&w);
 		}
@@ -3349,7 +3349,7 @@ net_handle_peers(struct node *n, const struct ctl_request *req,
 
 	(void)req;
 	(void)eb;
-	net->tick_ms = node_now_ms();
+	net->tick_ms = node_mono_ms();
 	for (struct link *l = net->links; l != NULL; l = l->next)
 		if (!l->dead && !l->joining)
 			count++;
@@ -3429,7 +3429,7 @@ net_handle_sync(struct node *n, const struct ctl_request *req,
 				break;
 		if (i == NET_WAITERS_MAX)
 			return fail(eb, AMIE_EAGAIN, "too many syncs waiting");
-		net->waiters[i].deadline_ms = node_now_ms() + timeout_s * 1000;
+		net->waiters[i].deadline_ms = node_mono_ms() + timeout_s * 1000;
 		net->waiters[i].sessions = 0;
 		net->waiters[i].cut_count = 0;
 		net->waiters[i].cut_over = 0;

@@ -28,6 +28,21 @@ node_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+uint64_t
+node_mono_ms(void)
+{
+	static uint64_t base_ms;	/* the clock at the first call, less
+					 * the monotonic time then */
+	struct timespec ts;
+	uint64_t mono_ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	mono_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	if (base_ms == 0)
+		base_ms = node_now_ms() - mono_ms;
+	return base_ms + mono_ms;
+}
+
 int
 node_path(const struct node *n, char *out, size_t cap, const char *name,
     struct errbuf *eb)

@@ -100,4 +100,12 @@ uint64_t node_clock_behind_ms(struct node *n);
 /* Milliseconds since 1970 by the system clock. */
 uint64_t node_now_ms(void);
 
+/*
+ * Milliseconds for timers: the system clock at the first call, then
+ * CLOCK_MONOTONIC's time since, so that setting the system clock neither
+ * stalls nor fires them.  Never a date to sign, store or show.  Main
+ * thread only.
+ */
+uint64_t node_mono_ms(void);
+
 #endif

@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 # A node whose clock is set back an hour after some writes goes on
-# writing: its records are dated after its last one (max(now, last + 1)),
-# its own ingest takes them though they are ahead of its clock, the log,
-# amie status and amie doctor say the clock went back, and a peer whose
-# clock is right takes them.  Then the clock set a day ahead and back:
+# syncing (its timers run on the monotonic clock) and writing: its
+# records are dated after its last one (max(now, last + 1)), its own
+# ingest takes them though they are ahead of its clock, the log, amie
+# status and amie doctor say the clock went back, and a peer whose clock
+# is right takes them.  Then the clock set a day ahead and back:
 # the records of that day stay refused by the peer (more than 10 minutes
 # ahead of its clock), and the node still writes.  amied A runs under
 # libfaketime, its clock read from a file the test rewrites; skipped (77)
@@ -46,8 +47,16 @@ TECH=$("$AMIE" --dir "$T/A" tech add "Camille" --skill linux) || fail "tech add"
 expect_code 0 "$AMIE" --dir "$T/A" status
 grep -q "^clock" "$T/out" && fail "status before: $(cat "$T/out")"
 
-# The clock an hour back: every write goes on, none refused.
+# The clock an hour back: amied's timers go on (its PINGs tell B the
+# new clock, amie sync --wait answers) and every write goes on, none
+# refused.
 echo "-1h" >"$FT"
+expect_code 0 "$AMIE" --dir "$T/A" sync --wait --timeout 5
+b_sees_clock() {
+	"$AMIE" --dir "$T/B" peers >"$T/peers.B" 2>&1 &&
+	    grep -q "clock -3[56][0-9][0-9] s" "$T/peers.B"
+}
+wait_for 20 b_sees_clock || fail "no PING from A: $(cat "$T/peers.B")"
 ART2=$(echo "Texte" | "$AMIE" --dir "$T/A" kb add --title "Apres" - 2>"$T/err") ||
     fail "kb add after the clock went back: $(cat "$T/err")"
 expect_code 0 sh -c "echo 'Texte revu' | '$AMIE' --dir '$T/A' kb edit $ART -"
@@ -83,6 +92,7 @@ echo "+1d" >"$FT"
 add_article A "Demain" >/dev/null || fail "kb add a day ahead"
 echo "+0" >"$FT"
 ART3=$(add_article A "Remis") || fail "kb add after the clock came back"
+expect_code 0 "$AMIE" --dir "$T/A" sync --wait --timeout 5
 expect_code 1 "$AMIE" --dir "$T/A" doctor
 grep -q "PROBLEM  clock .* is 86[34][0-9][0-9] s behind the last record" "$T/out" ||
     fail "doctor, a day: $(cat "$T/out")"
