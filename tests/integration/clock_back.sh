@@ -21,7 +21,8 @@ FT="$T/faketime"
 echo "+0" >"$FT"
 # faked COMMAND...: exec it with the clock of $FT, re-read at each call
 # (in a subshell: "faked amied &" leaves amied's pid in $!).  The
-# monotonic clock stays true: libzmq's timers run on it.
+# monotonic clock stays true, as on a real machine: faked, it would go
+# back with the other and stall the timers of amied and libzmq.
 faked() {
 	LD_PRELOAD=$FT_LIB FAKETIME_TIMESTAMP_FILE=$FT FAKETIME_NO_CACHE=1 \
 	    FAKETIME_DONT_FAKE_MONOTONIC=1 exec "$@"
