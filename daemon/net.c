@@ -2979,6 +2979,10 @@ net_handle_invite(struct node *n, const struct ctl_request *req,
 	if (!net->has_federation)
 		return fail(eb, AMIE_ECONFIG,
 		    "this node has no federation to invite to");
+	/* A member.add it signed would be refused everywhere. */
+	if (!member_is_current(n->store, n->pk))
+		return fail(eb, AMIE_EREFUSED, "this node is no longer a "
+		    "member of its federation: it cannot invite");
 	rc = mpmap_cstr(&req->args, "expires", expires, sizeof(expires), eb);
 	if (rc == AMIE_ENOTFOUND)
 		ttl = NET_INVITE_EXPIRY_MS;
@@ -3076,11 +3080,11 @@ net_handle_join_msg(struct net *net, const uint8_t *rid, size_t rid_len,
 		    "join: the key does not match the connection");
 		return;
 	}
-	invitecode_secret_hash(hash, m->secret);
-	errbuf_clear(&eb);
-	if (invite_use(n->store, hash, node_now_ms(), &eb) != 0) {
-		log_msg(LOG_NOTICE, "net: join refused: %s", eb.msg);
-		net_send_error(&tmp, eb.code, eb.msg);
+	/* What would make the member.add fail is refused before the invite
+	 * is spent: the joiner can then try again with the same code. */
+	if (!member_is_current(n->store, n->pk)) {
+		net_send_error(&tmp, AMIE_EREFUSED, "join: the inviter is no "
+		    "longer a member of its federation");
 		return;
 	}
 	memset(&ma, 0, sizeof(ma));
@@ -3095,6 +3099,21 @@ net_handle_join_msg(struct net *net, const uint8_t *rid, size_t rid_len,
 	net_hex(hex, m->key);
 	mpw_init(&body, RECORD_BODY_MAX);
 	body_member_add_encode(&ma, &body);
+	errbuf_clear(&eb);
+	if (mpw_finish(&body, "member.add", &eb) != 0 ||
+	    body_member_add_decode(&ma, body.buf, body.len, &eb) != 0) {
+		mpw_release(&body);
+		log_msg(LOG_NOTICE, "net: join refused: %s", eb.msg);
+		net_send_error(&tmp, eb.code, eb.msg);
+		return;
+	}
+	invitecode_secret_hash(hash, m->secret);
+	if (invite_use(n->store, hash, node_now_ms(), &eb) != 0) {
+		mpw_release(&body);
+		log_msg(LOG_NOTICE, "net: join refused: %s", eb.msg);
+		net_send_error(&tmp, eb.code, eb.msg);
+		return;
+	}
 	if (node_write(n, "member.add", hex, NULL, 0, body.buf, body.len, 0,
 	    id, &eb) != 0) {
 		mpw_release(&body);
@@ -3214,6 +3233,11 @@ net_handle_join(struct node *n, const struct ctl_request *req,
 	if (net->has_federation)
 		return fail(eb, AMIE_EUSAGE,
 		    "this node already belongs to a federation");
+	/* The inviter signs a member.add with it, which needs one. */
+	if (n->conf.name[0] == '\0')
+		return fail(eb, AMIE_ECONFIG, "join: set [node] name in "
+		    "amied.conf first (amie daemon reload): the members know "
+		    "this node by it");
 	rc = mpmap_cstr(&req->args, "code", code, sizeof(code), eb);
 	if (rc == AMIE_ENOTFOUND)
 		return fail(eb, AMIE_EUSAGE, "join: which invite code?");
