@@ -852,7 +852,7 @@ net_link_new(struct net *net, const uint8_t key[32], int outbound)
 static struct link *
 net_connect(struct net *net, const uint8_t key[32], const char *endpoint)
 {
-	int linger = 0, hwm = NET_HWM, ivl = 5000, timeout = 15000;
+	int linger = 0, hwm = NET_HWM, ivl = 5000, timeout = 15000, ipv6 = 1;
 	int64_t maxmsg = WIRE_MSG_MAX;
 	char mon[64];
 	struct link *l;
@@ -863,6 +863,8 @@ net_connect(struct net *net, const uint8_t key[32], const char *endpoint)
 	l->sock = s;
 	snprintf(l->endpoint, sizeof(l->endpoint), "%s", endpoint);
 	zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
+	/* A member may advertise an IPv6 endpoint (tcp://[::1]:4410). */
+	zmq_setsockopt(s, ZMQ_IPV6, &ipv6, sizeof(ipv6));
 	zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof(hwm));
 	zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof(hwm));
 	zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
@@ -2351,12 +2353,15 @@ static int
 net_router_open(struct net *net, struct errbuf *eb)
 {
 	int linger = 0, sndhwm = NET_HWM, rcvhwm = NET_RCVHWM, server = 1;
-	int enforce = 1, rc;
+	int enforce = 1, ipv6 = 1, rc;
 	int64_t maxmsg = WIRE_MSG_MAX;
 	const char *listen = net->node->conf.listen;
 
 	net->router = zmq_socket(net->zctx, ZMQ_ROUTER);
 	zmq_setsockopt(net->router, ZMQ_LINGER, &linger, sizeof(linger));
+	/* listen may be an IPv6 address (amied.conf(5)); ZeroMQ falls back
+	 * to IPv4 on a machine without IPv6. */
+	zmq_setsockopt(net->router, ZMQ_IPV6, &ipv6, sizeof(ipv6));
 	zmq_setsockopt(net->router, ZMQ_SNDHWM, &sndhwm, sizeof(sndhwm));
 	zmq_setsockopt(net->router, ZMQ_RCVHWM, &rcvhwm, sizeof(rcvhwm));
 	zmq_setsockopt(net->router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
@@ -2996,7 +3001,8 @@ net_handle_invite(struct node *n, const struct ctl_request *req,
 		return rc;
 	if (uses < 1 || uses > INVITE_USES_MAX)
 		return fail(eb, AMIE_EUSAGE, "--uses: 1 to %d", INVITE_USES_MAX);
-	if (strstr(ep, "://0.0.0.0") != NULL || strstr(ep, "://*") != NULL)
+	if (strstr(ep, "://0.0.0.0") != NULL || strstr(ep, "://*") != NULL ||
+	    strstr(ep, "://[::]") != NULL)
 		return fail(eb, AMIE_ECONFIG,
 		    "the node listens on %s: set [node] advertise = "
 		    "tcp://HOST:PORT in amied.conf so that others can reach it",
