@@ -4,6 +4,7 @@
  * arguments into one control request to amied and formats the reply:
  * data on stdout, everything else on stderr, exit codes as in amie(1).
  */
+#include <errno.h>
 #include <locale.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -60,6 +61,24 @@ amie_usage(FILE *f)
 	    f);
 }
 
+/* The exit status of a command that returned rc, once its output is
+ * written: a command whose data never reached stdout (a full disk) has
+ * not done its job, and says so. */
+static int
+amie_flushed(int rc)
+{
+	int e = 0;
+
+	if (fflush(stdout) != 0)
+		e = errno;
+	else if (ferror(stdout))
+		e = EIO;
+	if (e == 0)
+		return rc;
+	fprintf(stderr, "amie: stdout: %s\n", strerror(e));
+	return rc != 0 ? rc : CLI_EXIT_TEMPFAIL;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -95,7 +114,7 @@ main(int argc, char **argv)
 		first += 2;
 	}
 	if (first >= argc)
-		return cmd_status_main(1, status_argv);
+		return amie_flushed(cmd_status_main(1, status_argv));
 	if (strcmp(argv[first], "--help") == 0 ||
 	    strcmp(argv[first], "-h") == 0 || strcmp(argv[first], "help") == 0) {
 		amie_usage(stdout);
@@ -108,7 +127,8 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(amie_commands) / sizeof(amie_commands[0]);
 	    i++)
 		if (strcmp(argv[first], amie_commands[i].name) == 0)
-			return amie_commands[i].fn(argc - first, argv + first);
+			return amie_flushed(amie_commands[i].fn(argc - first,
+			    argv + first));
 	fprintf(stderr, _("amie: unknown command '%s'\n"), argv[first]);
 	amie_usage(stderr);
 	return CLI_EXIT_USAGE;
