@@ -3150,31 +3150,44 @@ net_handle_join_msg(struct net *net, const uint8_t *rid, size_t rid_len,
 	    m->name.s, who, safety);
 }
 
-/* Whether the records of m hold a charter whose network id starts with
- * prefix: the federation the invite code names. */
-static int
-net_join_charter_ok(const struct wire_msg *m,
-    const char prefix[INVITECODE_NET_PREFIX])
+/* What the inviter's answer m holds: whether a charter whose network id
+ * starts with prefix (the federation the invite code names), and how far
+ * past now_ms + RECORD_FUTURE_MAX_MS the member.add for key is dated (0:
+ * within it, or none).  Ingest would refuse such a member.add. */
+static void
+net_join_scan(const struct wire_msg *m,
+    const char prefix[INVITECODE_NET_PREFIX], const uint8_t key[32],
+    uint64_t now_ms, int *charter_ok, uint64_t *ahead_ms)
 {
 	struct record_header h;
 	struct record r;
 	uint8_t id[32];
+	char hex[65];
 	const uint8_t *buf;
 	size_t len;
 	struct mpr it;
 
+	*charter_ok = 0;
+	*ahead_ms = 0;
+	net_hex(hex, key);
 	mpr_init(&it, m->items, m->items_len);
 	for (uint32_t i = 0; i < m->count; i++) {
 		wire_record_next(&it, &buf, &len);
 		if (record_decode(&r, buf, len, NULL) != 0 ||
 		    record_header_decode(&h, r.header, r.header_len,
-		    NULL) != 0 || strcmp(h.kind, "charter") != 0)
+		    NULL) != 0)
+			continue;
+		if (strcmp(h.kind, "member.add") == 0 &&
+		    strcmp(h.key, hex) == 0 &&
+		    h.ts > now_ms + RECORD_FUTURE_MAX_MS &&
+		    h.ts - now_ms > *ahead_ms)
+			*ahead_ms = h.ts - now_ms;
+		if (strcmp(h.kind, "charter") != 0)
 			continue;
 		record_network_id(id, r.header, r.header_len);
 		if (memcmp(id, prefix, INVITECODE_NET_PREFIX) == 0)
-			return 1;
+			*charter_ok = 1;
 	}
-	return 0;
 }
 
 /* Joiner side: the inviter answered our JOIN with the membership. */
@@ -3185,13 +3198,25 @@ net_join_done(struct link *l, const struct wire_msg *m)
 	struct node *n = net->node;
 	struct store_stats s;
 	char safety[7], who[NODEID_LEN + 1];
-	int membership;
+	int membership, charter_ok;
+	uint64_t ahead_ms;
 	struct errbuf eb;
 
-	/* Nothing is stored unless it is the federation of the code: a
-	 * charter of another would stay, and the node could join no
-	 * other. */
-	if (net_join_charter_ok(m, l->join_net_prefix)) {
+	/* Nothing is stored unless it is the federation of the code and
+	 * makes this node a member: a charter stored alone would stay, and
+	 * every later join would be refused. */
+	net_join_scan(m, l->join_net_prefix, n->pk, node_now_ms(),
+	    &charter_ok, &ahead_ms);
+	if (ahead_ms > 0) {
+		fail(&eb, AMIE_EREFUSED, "the inviter's clock is %llu s ahead "
+		    "of this machine's: set both clocks right (NTP), then "
+		    "join with a new invite",
+		    (unsigned long long)(ahead_ms / 1000));
+		control_reply_later(net->ctl, &l->join_ticket, NULL, &eb);
+		net_link_drop(l, "join failed", 0);
+		return;
+	}
+	if (charter_ok) {
 		net_take_message(l, m, &membership);
 		net_members_reload(net);
 	}
