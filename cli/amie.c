@@ -75,7 +75,7 @@ amie_flushed(int rc)
 		e = EIO;
 	if (e == 0)
 		return rc;
-	fprintf(stderr, "amie: stdout: %s\n", strerror(e));
+	fprintf(stderr, _("amie: stdout: %s\n"), strerror(e));
 	return rc != 0 ? rc : CLI_EXIT_TEMPFAIL;
 }
 
