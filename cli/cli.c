@@ -319,6 +319,167 @@ cli_call(const struct cli *c, const struct mpw *req, struct cli_reply *r,
 	return cli_call_ticking(c, req, r, NULL, NULL, 0, eb);
 }
 
+/* Map keys in canonical order: bytewise, the shorter first when one is a
+ * prefix of the other. */
+static int
+cli_key_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+
+	if (c != 0)
+		return c;
+	return alen < blen ? -1 : alen > blen;
+}
+
+/* req with the field "after" = the encoded value cursor, in w. */
+static int
+cli_page_request(const struct mpw *req, const uint8_t *cursor,
+    size_t cursor_len, struct mpw *w, struct errbuf *eb)
+{
+	struct mpmap m;
+	int rc, put = 0;
+
+	if ((rc = mpmap_decode(&m, req->buf, req->len, "request", eb)) != 0)
+		return rc;
+	mpw_init(w, CTL_MSG_MAX);
+	mpw_map(w, m.count + 1);
+	for (uint32_t i = 0; i <= m.count; i++) {
+		if (!put && (i == m.count || cli_key_cmp("after", 5,
+		    m.f[i].key, m.f[i].key_len) < 0)) {
+			mpw_cstr(w, "after");
+			mpw_raw(w, cursor, cursor_len);
+			put = 1;
+		}
+		if (i == m.count)
+			break;
+		mpw_str(w, m.f[i].key, m.f[i].key_len);
+		mpw_raw(w, m.f[i].val, m.f[i].val_len);
+	}
+	if ((rc = mpw_finish(w, "request", eb)) != 0)
+		mpw_release(w);
+	return rc;
+}
+
+/* The first reply's fields, with the n items gathered in items as its
+ * array key, and without "next", into r. */
+static int
+cli_pages_merge(const struct cli_reply *first, const char *key,
+    uint32_t n, const struct mpw *items, struct cli_reply *r,
+    struct errbuf *eb)
+{
+	struct mpw w;
+	uint32_t count = first->m.count;
+	int rc;
+
+	mpw_init(&w, CLI_PAGES_MAX + CTL_MSG_MAX);
+	if (mpmap_get(&first->m, "next") != NULL)
+		count--;
+	mpw_map(&w, count);
+	for (uint32_t i = 0; i < first->m.count; i++) {
+		const struct mpfield *f = &first->m.f[i];
+
+		if (cli_key_cmp(f->key, f->key_len, "next", 4) == 0)
+			continue;
+		mpw_str(&w, f->key, f->key_len);
+		if (cli_key_cmp(f->key, f->key_len, key, strlen(key)) == 0) {
+			mpw_array(&w, n);
+			mpw_raw(&w, items->buf, items->len);
+		} else {
+			mpw_raw(&w, f->val, f->val_len);
+		}
+	}
+	if ((rc = mpw_finish(&w, "list", eb)) != 0) {
+		mpw_release(&w);
+		return rc;
+	}
+	r->buf = mpw_take(&w, &r->len);
+	if ((rc = mpmap_decode(&r->m, r->buf, r->len, "reply", eb)) != 0) {
+		free(r->buf);
+		r->buf = NULL;
+	}
+	return rc;
+}
+
+int
+cli_call_pages(const struct cli *c, const struct mpw *req, const char *key,
+    struct cli_reply *r, struct errbuf *eb)
+{
+	uint8_t cursor[CLI_CURSOR_MAX];
+	size_t cursor_len = 0;
+	struct cli_reply first, page;
+	struct mpw items, again;
+	uint32_t total = 0;
+	int rc;
+
+	first.buf = NULL;
+	mpw_init(&items, CLI_PAGES_MAX);
+	for (;;) {
+		const struct mpfield *next;
+		const uint8_t *start;
+		struct mpr rd;
+		uint32_t n;
+
+		if (first.buf == NULL) {
+			rc = cli_call(c, req, &page, eb);
+		} else if ((rc = cli_page_request(req, cursor, cursor_len,
+		    &again, eb)) == 0) {
+			rc = cli_call(c, &again, &page, eb);
+			mpw_release(&again);
+		}
+		if (rc != 0)
+			break;
+		if ((rc = mpmap_reader(&page.m, key, &rd, eb)) != 0 ||
+		    (rc = mpr_array(&rd, &n, UINT32_MAX, key, eb)) != 0) {
+			if (rc == AMIE_ENOTFOUND)
+				rc = fail(eb, AMIE_EPROTO, "reply: no %s", key);
+			cli_reply_release(&page);
+			break;
+		}
+		start = rd.p;
+		for (uint32_t i = 0; i < n && rc == 0; i++)
+			rc = mpr_skip(&rd, MP_DEPTH_MAX, key, eb);
+		if (rc == 0 && n > UINT32_MAX - total)
+			rc = fail(eb, AMIE_ELIMIT, "%s: too many items", key);
+		if (rc != 0) {
+			cli_reply_release(&page);
+			break;
+		}
+		mpw_raw(&items, start, (size_t)(rd.p - start));
+		total += n;
+		if ((rc = mpw_finish(&items, key, eb)) != 0) {
+			cli_reply_release(&page);
+			break;
+		}
+		next = mpmap_get(&page.m, "next");
+		if (next != NULL && (next->val_len == 0 ||
+		    next->val[0] == 0xc0))	/* nil: the end */
+			next = NULL;
+		if (next != NULL && (n == 0 || next->val_len > CLI_CURSOR_MAX ||
+		    (next->val_len == cursor_len &&
+		    memcmp(next->val, cursor, cursor_len) == 0))) {
+			rc = fail(eb, AMIE_EPROTO, "%s: a page that does not "
+			    "go on", key);
+			cli_reply_release(&page);
+			break;
+		}
+		if (next != NULL) {
+			memcpy(cursor, next->val, next->val_len);
+			cursor_len = next->val_len;
+		}
+		if (first.buf == NULL)
+			first = page;
+		else
+			cli_reply_release(&page);
+		if (next == NULL) {
+			rc = cli_pages_merge(&first, key, total, &items, r, eb);
+			break;
+		}
+	}
+	cli_reply_release(&first);
+	mpw_release(&items);
+	return rc;
+}
+
 void
 cli_reply_release(struct cli_reply *r)
 {

@@ -26,6 +26,8 @@
 #define CLI_EXIT_CONFIG		78
 #define CLI_PATH_MAX		4096
 #define CLI_TIMEOUT_MS		60000	/* a request the daemon never answers */
+#define CLI_PAGES_MAX		(256u << 20)	/* a list gathered from pages */
+#define CLI_CURSOR_MAX		256	/* encoded "next" of one page */
 
 /* Options every command takes: --dir DIR, --json, --help. */
 struct cli {
@@ -98,6 +100,21 @@ int cli_call(const struct cli *c, const struct mpw *req, struct cli_reply *r,
 int cli_call_ticking(const struct cli *c, const struct mpw *req,
     struct cli_reply *r, void (*tick)(void *ctx), void *ctx, int tick_ms,
     struct errbuf *eb);
+
+/*
+ * cli_call() for a command whose list comes in pages (docs/protocol.md,
+ * section 7): sends req, then req with "after" set to the "next" of the
+ * reply before, until a reply has no "next" (or nil).  Fills r with one
+ * reply: the first page's fields, the array field key holding the items
+ * of every page in order, and no "next", so that it reads and prints
+ * (--json) as the whole list in one reply would.  At most CLI_PAGES_MAX
+ * bytes in all.  Returns as cli_call(), or AMIE_EPROTO when a reply
+ * lacks the array, or names a "next" over CLI_CURSOR_MAX bytes or
+ * without bringing an item (a daemon that would loop), and AMIE_ELIMIT
+ * past CLI_PAGES_MAX.  req must not hold "after" already.
+ */
+int cli_call_pages(const struct cli *c, const struct mpw *req,
+    const char *key, struct cli_reply *r, struct errbuf *eb);
 
 void cli_reply_release(struct cli_reply *r);
 
