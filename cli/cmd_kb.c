@@ -186,20 +186,30 @@ cmd_kb_read(const struct cli *c, const char *path, char **out, size_t *len)
 	return 0;
 }
 
-/* Send req and handle the failure; 0 with r filled, or an exit code. */
+/* Send req and handle the failure; 0 with r filled, or an exit code.
+ * With pages, the reply's list of that name comes in pages and r holds
+ * them all (cli_call_pages()). */
 static int
-cmd_kb_call(const struct cli *c, struct mpw *req, struct cli_reply *r)
+cmd_kb_call_pages(const struct cli *c, struct mpw *req, const char *pages,
+    struct cli_reply *r)
 {
 	struct errbuf eb;
 	int rc;
 
 	errbuf_clear(&eb);
 	if ((rc = mpw_finish(req, "request", &eb)) == 0)
-		rc = cli_call(c, req, r, &eb);
+		rc = pages != NULL ? cli_call_pages(c, req, pages, r, &eb) :
+		    cli_call(c, req, r, &eb);
 	mpw_release(req);
 	if (rc != 0)
 		return cli_fail(c, &eb);
 	return 0;
+}
+
+static int
+cmd_kb_call(const struct cli *c, struct mpw *req, struct cli_reply *r)
+{
+	return cmd_kb_call_pages(c, req, NULL, r);
 }
 
 /*
@@ -655,10 +665,11 @@ cmd_kb_list(int argc, char **argv)
 	return rc;
 }
 
-/* Send a request with cmd and id only; 0 with r filled or an exit code. */
+/* Send a request with cmd and id only; 0 with r filled or an exit code.
+ * pages as for cmd_kb_call_pages(). */
 static int
-cmd_kb_simple(const struct cli *c, const char *cmd, const char *id,
-    struct cli_reply *r)
+cmd_kb_simple_pages(const struct cli *c, const char *cmd, const char *id,
+    const char *pages, struct cli_reply *r)
 {
 	struct mpw req;
 
@@ -670,7 +681,14 @@ cmd_kb_simple(const struct cli *c, const char *cmd, const char *id,
 		mpw_cstr(&req, "id");
 		mpw_cstr(&req, id);
 	}
-	return cmd_kb_call(c, &req, r);
+	return cmd_kb_call_pages(c, &req, pages, r);
+}
+
+static int
+cmd_kb_simple(const struct cli *c, const char *cmd, const char *id,
+    struct cli_reply *r)
+{
+	return cmd_kb_simple_pages(c, cmd, id, NULL, r);
 }
 
 /* The maps of the reply's array field key, one by one. */
@@ -919,8 +937,8 @@ cmd_kb_history(int argc, char **argv)
 	if (argc - a.positional != 1)
 		return cli_error(&c, CLI_EXIT_USAGE, "%s",
 		    _("which article? amie kb history ID"));
-	if ((rc = cmd_kb_simple(&c, "kb.history", argv[a.positional],
-	    &r)) != 0)
+	if ((rc = cmd_kb_simple_pages(&c, "kb.history", argv[a.positional],
+	    "revisions", &r)) != 0)
 		return rc;
 	if (c.json)
 		rc = cli_print_json(&r);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
+#include <assert.h>
 #include <stddef.h>
 #include <string.h>
 #include <strings.h>
@@ -504,16 +505,93 @@ kb_handle_rm(struct node *n, const struct ctl_request *req, struct mpw *w,
 	return 0;
 }
 
+/* The (ts, id) of h as a cursor: ts big endian, then the id. */
+static void
+kb_cursor_put(uint8_t out[KB_CURSOR_LEN], const struct store_head *h)
+{
+	for (int i = 0; i < 8; i++)
+		out[i] = (uint8_t)(h->ts >> (56 - 8 * i));
+	memcpy(out + 8, h->id, RECORD_ID_LEN);
+}
+
+/* Whether h comes after the cursor c in (ts, id) order. */
+static int
+kb_cursor_before(const uint8_t c[KB_CURSOR_LEN], const struct store_head *h)
+{
+	uint8_t k[KB_CURSOR_LEN];
+
+	kb_cursor_put(k, h);
+	return memcmp(c, k, KB_CURSOR_LEN) < 0;
+}
+
+/* The request's optional cursor "after" of command what, in *after (NULL
+ * when absent). */
+static int
+kb_cursor_arg(const struct ctl_request *req, const char *what,
+    const uint8_t **after, struct errbuf *eb)
+{
+	uint32_t len;
+	int rc = mpmap_bin(&req->args, "after", after, &len, KB_CURSOR_LEN,
+	    eb);
+
+	if (rc == AMIE_ENOTFOUND) {
+		*after = NULL;
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	if (len != KB_CURSOR_LEN)
+		return fail(eb, AMIE_EPROTO, "%s: after: %u bytes, not %d",
+		    what, len, KB_CURSOR_LEN);
+	return 0;
+}
+
+/* One revision of kb.history into w; head tells whether it is one. */
+static void
+kb_history_item(struct node *n, const struct store_head *rev, int head,
+    struct mpw *w)
+{
+	char hex[2 * RECORD_ID_LEN + 1];
+	struct errbuf eb;
+	struct kb_rev r;
+
+	if (kb_rev_load(n, rev->id, &r, &eb) != 0)
+		memset(&r, 0, sizeof(r));
+	mpw_map(w, 6);
+	kb_write_author(w, &r.h);
+	mpw_cstr(w, "head");
+	mpw_bool(w, head);
+	mpw_cstr(w, "refs");
+	mpw_array(w, r.h.refs_count);
+	for (uint32_t j = 0; j < r.h.refs_count; j++) {
+		record_id_hex(hex, r.h.refs[j]);
+		mpw_cstr(w, hex);
+	}
+	record_id_hex(hex, rev->id);
+	mpw_cstr(w, "revision");
+	mpw_cstr(w, hex);
+	kb_write_str(w, "title", &r.a.title);
+	mpw_cstr(w, "updated");
+	mpw_uint(w, rev->ts);
+	free(r.buf);
+}
+
 int
 kb_handle_history(struct node *n, const struct ctl_request *req,
     struct mpw *w, struct errbuf *eb)
 {
-	char key[RECORD_KEY_MAX + 1], hex[2 * RECORD_ID_LEN + 1];
-	struct store_head *revs, heads[STORE_HEADS_MAX];
+	char key[RECORD_KEY_MAX + 1];
+	struct store_head *revs, heads[STORE_HEADS_MAX], last;
+	uint8_t next[KB_CURSOR_LEN];
+	const uint8_t *after;
 	size_t count, nheads, nserved = 0;
-	int rc;
+	uint32_t shown = 0;
+	struct mpw items;
+	int rc, more = 0;
 
-	if ((rc = kb_find(n, req, key, eb)) != 0)
+	memset(&last, 0, sizeof(last));
+	if ((rc = kb_cursor_arg(req, "kb history", &after, eb)) != 0 ||
+	    (rc = kb_find(n, req, key, eb)) != 0)
 		return rc;
 	if (tombstone_is_deleted(n->store, "kb", key))
 		return fail(eb, AMIE_ENOTFOUND, "article %s was deleted", key);
@@ -525,38 +603,43 @@ kb_handle_history(struct node *n, const struct ctl_request *req,
 	for (size_t i = 0; i < count; i++)
 		if (store_head_is_served(n->store, &revs[i]))
 			revs[nserved++] = revs[i];
-	mpw_map(w, 2);
-	mpw_cstr(w, "id");
-	mpw_cstr(w, key);
-	mpw_cstr(w, "revisions");
-	mpw_array(w, (uint32_t)nserved);
+	/* As many as the page holds, measured as written: past it, the
+	 * reply's next says where the following page starts. */
+	mpw_init(&items, CTL_PAGE_MAX);
 	for (size_t i = 0; i < nserved; i++) {
-		struct kb_rev r;
+		size_t mark = items.len;
 		int head = 0;
 
+		if (after != NULL && !kb_cursor_before(after, &revs[i]))
+			continue;
 		for (size_t j = 0; j < nheads; j++)
-			head |= memcmp(heads[j].id, revs[i].id, 32) == 0;
-		if (kb_rev_load(n, revs[i].id, &r, eb) != 0)
-			memset(&r, 0, sizeof(r));
-		mpw_map(w, 6);
-		kb_write_author(w, &r.h);
-		mpw_cstr(w, "head");
-		mpw_bool(w, head);
-		mpw_cstr(w, "refs");
-		mpw_array(w, r.h.refs_count);
-		for (uint32_t j = 0; j < r.h.refs_count; j++) {
-			record_id_hex(hex, r.h.refs[j]);
-			mpw_cstr(w, hex);
+			head |= memcmp(heads[j].id, revs[i].id,
+			    RECORD_ID_LEN) == 0;
+		kb_history_item(n, &revs[i], head, &items);
+		if (items.overflow) {
+			items.len = mark;
+			items.overflow = 0;
+			more = 1;
+			break;
 		}
-		record_id_hex(hex, revs[i].id);
-		mpw_cstr(w, "revision");
-		mpw_cstr(w, hex);
-		kb_write_str(w, "title", &r.a.title);
-		mpw_cstr(w, "updated");
-		mpw_uint(w, revs[i].ts);
-		free(r.buf);
+		last = revs[i];
+		shown++;
 	}
 	free(revs);
+	/* One revision is far smaller than a page. */
+	assert(shown > 0 || !more);
+	mpw_map(w, 2 + more);
+	mpw_cstr(w, "id");
+	mpw_cstr(w, key);
+	if (more) {
+		kb_cursor_put(next, &last);
+		mpw_cstr(w, "next");
+		mpw_bin(w, next, sizeof(next));
+	}
+	mpw_cstr(w, "revisions");
+	mpw_array(w, shown);
+	mpw_raw(w, items.buf, items.len);
+	mpw_release(&items);
 	return 0;
 }
 

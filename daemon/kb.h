@@ -12,6 +12,7 @@
 
 #define KB_ID_BYTES 16		/* random bytes of a new article id */
 #define KB_REINDEX_STEP 256	/* articles of one kb.reindex step */
+#define KB_CURSOR_LEN 40	/* a kb.history cursor: ts (8), record id */
 
 /*
  * Request: title, and optional body (Markdown), lang (default "fr"),
@@ -51,8 +52,13 @@ int kb_handle_list(struct node *n, const struct ctl_request *req,
 int kb_handle_rm(struct node *n, const struct ctl_request *req,
     struct mpw *reply, struct errbuf *eb);
 
-/* kb.history: id.  Reply: id, revisions (author, head, refs, revision,
- * title, updated), oldest first. */
+/*
+ * kb.history: id, optional after (a cursor: the next of the page
+ * before).  Reply: id, revisions (author, head, refs, revision, title,
+ * updated), oldest first, as many as CTL_PAGE_MAX bytes hold, and next
+ * (KB_CURSOR_LEN bytes: the ts, big endian, and id of the last revision
+ * given) when more follow.  AMIE_EPROTO for a cursor of another length.
+ */
 int kb_handle_history(struct node *n, const struct ctl_request *req,
     struct mpw *reply, struct errbuf *eb);
 

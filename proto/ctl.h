@@ -8,7 +8,10 @@
  * arguments.  A reply is one map too: on success the command's fields,
  * whose English names are also the keys of `--json` output; on failure
  * {"code": AMIE_E*, "error": message}.  Both directions are bounded by
- * CTL_MSG_MAX and decoded with the bounded reader.
+ * CTL_MSG_MAX and decoded with the bounded reader.  A list that may
+ * not fit comes in pages: the request's "after" is the reply's "next" of
+ * the page before, absent for the first, and the last page has no
+ * "next".
  */
 #ifndef AMIE_PROTO_CTL_H
 #define AMIE_PROTO_CTL_H
@@ -21,6 +24,9 @@
 
 #define CTL_MSG_MAX	(1024 * 1024)	/* one request or reply */
 #define CTL_CMD_MAX	32
+/* The items of one page of a list reply: the reply's other fields (an
+ * id, a cursor) fit in the rest of CTL_MSG_MAX. */
+#define CTL_PAGE_MAX	(CTL_MSG_MAX - 4096)
 
 struct ctl_request {
 	char cmd[CTL_CMD_MAX + 1];

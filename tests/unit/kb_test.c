@@ -321,8 +321,193 @@ TEST(search_an_article_whose_latest_edit_is_hidden)
 	fx_close(&f);
 }
 
+#define LONG_KEY "fedcba9876543210fedcba9876543210"
+#define LONG_REVISIONS 5000
+#define LONG_BATCH 500
+
+/*
+ * LONG_REVISIONS revisions of article LONG_KEY by the founder, each
+ * replacing the one before, one ms apart from t0, ingested in batches.
+ */
+static void
+put_long_history(struct fixture *f, uint64_t t0)
+{
+	struct store_in in[LONG_BATCH];
+	struct store_out *o;
+	uint8_t prev[32];
+	struct errbuf eb;
+	struct body_kb a;
+	struct mpw body;
+	char title[32];
+
+	o = xcalloc(LONG_BATCH, sizeof(*o));
+	for (int b = 0; b < LONG_REVISIONS / LONG_BATCH; b++) {
+		for (int i = 0; i < LONG_BATCH; i++) {
+			int k = b * LONG_BATCH + i;
+			struct record_header h;
+			struct mpw out;
+
+			snprintf(title, sizeof(title), "revision %d", k);
+			memset(&a, 0, sizeof(a));
+			a.title.s = title;
+			a.title.len = (uint32_t)strlen(title);
+			a.lang.s = "fr";
+			a.lang.len = 2;
+			mpw_init(&body, RECORD_BODY_MAX);
+			body_kb_encode(&a, &body);
+			memset(&h, 0, sizeof(h));
+			memcpy(h.kind, "kb", 2);
+			memcpy(h.key, LONG_KEY, strlen(LONG_KEY));
+			memcpy(h.author, f->founder.pk, 32);
+			h.ts = t0 + (uint64_t)k;
+			if (k > 0) {
+				memcpy(h.refs[0], prev, 32);
+				h.refs_count = 1;
+			}
+			mpw_init(&out, RECORD_ENCODED_MAX);
+			if (record_sign(&h, body.buf, body.len, f->founder.sk,
+			    f->net, &out, prev, NULL) != 0)
+				abort();
+			mpw_release(&body);
+			in[i].buf = mpw_take(&out, &in[i].len);
+		}
+		if (store_ingest(f->n.store, in, LONG_BATCH, node_now_ms(), o,
+		    &eb) != 0)
+			abort();
+		for (int i = 0; i < LONG_BATCH; i++) {
+			if (!o[i].stored) {
+				fprintf(stderr, "  not stored: %s\n",
+				    o[i].reason);
+				abort();
+			}
+			free((void *)in[i].buf);
+		}
+	}
+	free(o);
+}
+
+/*
+ * Run handler fn with {"after": after (after_len bytes, none when NULL),
+ * "cmd": cmd, "id": id}, as the control socket would: the reply must fit
+ * in CTL_MSG_MAX.  The reply in *reply (free it) and *len.
+ */
+static int
+call_after(struct fixture *f, control_fn fn, const char *cmd,
+    const char *id, const uint8_t *after, size_t after_len,
+    uint8_t **reply, size_t *len, struct errbuf *eb)
+{
+	struct ctl_request req;
+	struct mpw r, w;
+	int rc;
+
+	mpw_init(&r, CTL_MSG_MAX);
+	mpw_map(&r, 2 + (after != NULL));
+	if (after != NULL) {
+		mpw_cstr(&r, "after");
+		mpw_bin(&r, after, after_len);
+	}
+	mpw_cstr(&r, "cmd");
+	mpw_cstr(&r, cmd);
+	mpw_cstr(&r, "id");
+	mpw_cstr(&r, id);
+	errbuf_clear(eb);
+	if (ctl_request_decode(&req, r.buf, r.len, eb) != 0)
+		abort();
+	mpw_init(&w, CTL_MSG_MAX);
+	if ((rc = fn(&f->n, &req, &w, eb)) == 0)
+		rc = mpw_finish(&w, "reply", eb);
+	*reply = mpw_take(&w, len);
+	mpw_release(&r);
+	return rc;
+}
+
+/*
+ * An article of 5000 revisions: its history took more than 1 MiB and
+ * failed as a whole.  Page by page, each under the limit, every revision
+ * comes once, oldest first, and the last page says no more.
+ */
+TEST(history_of_5000_revisions_comes_in_pages)
+{
+	uint64_t t0 = node_now_ms() - 3600000, want = t0;
+	uint8_t cursor[KB_CURSOR_LEN], *reply;
+	int pages = 0, next = 1;
+	struct fixture f;
+	struct errbuf eb;
+	uint32_t total = 0;
+	size_t len;
+
+	fx_open(&f);
+	put_long_history(&f, t0);
+	while (next && pages < 100) {
+		const uint8_t *b;
+		struct mpmap m;
+		struct mpr rd;
+		uint32_t n, blen;
+
+		REQUIRE(call_after(&f, kb_handle_history, "kb.history",
+		    LONG_KEY, pages > 0 ? cursor : NULL, sizeof(cursor),
+		    &reply, &len, &eb) == 0);
+		pages++;
+		CHECK(len <= CTL_MSG_MAX);
+		REQUIRE(mpmap_decode(&m, reply, len, "reply", &eb) == 0);
+		REQUIRE(mpmap_reader(&m, "revisions", &rd, &eb) == 0);
+		REQUIRE(mpr_array(&rd, &n, UINT32_MAX, "revisions", &eb) == 0);
+		CHECK(n > 0);
+		for (uint32_t i = 0; i < n; i++) {
+			const uint8_t *start = rd.p;
+			struct mpmap item;
+			uint64_t ts = 0;
+
+			REQUIRE(mpr_skip(&rd, MP_DEPTH_MAX, "rev", &eb) == 0);
+			REQUIRE(mpmap_decode(&item, start,
+			    (size_t)(rd.p - start), "rev", &eb) == 0);
+			CHECK(mpmap_uint(&item, "updated", &ts, &eb) == 0);
+			CHECK_EQ_INT(ts, want);
+			want++;
+		}
+		total += n;
+		next = mpmap_bin(&m, "next", &b, &blen, KB_CURSOR_LEN,
+		    &eb) == 0;
+		if (next) {
+			REQUIRE(blen == KB_CURSOR_LEN);
+			memcpy(cursor, b, KB_CURSOR_LEN);
+		}
+		free(reply);
+	}
+	CHECK_EQ_INT(total, LONG_REVISIONS);
+	CHECK(pages >= 2);
+	CHECK(!next);
+	fx_close(&f);
+}
+
+/* A cursor of another length or type is refused, and says which. */
+TEST(history_refuses_a_bad_cursor)
+{
+	uint8_t bad[KB_CURSOR_LEN + 1], *reply;
+	struct fixture f;
+	struct errbuf eb;
+	size_t len;
+
+	memset(bad, 0, sizeof(bad));
+	fx_open(&f);
+	CHECK_EQ_INT(call_after(&f, kb_handle_history, "kb.history", "0123",
+	    bad, KB_CURSOR_LEN - 1, &reply, &len, &eb), AMIE_EPROTO);
+	CHECK_STR(eb.msg, "kb history: after: 39 bytes, not 40");
+	free(reply);
+	CHECK_EQ_INT(call_after(&f, kb_handle_history, "kb.history", "0123",
+	    bad, sizeof(bad), &reply, &len, &eb), AMIE_ELIMIT);
+	free(reply);
+	/* A cursor before every revision: all of them. */
+	CHECK_EQ_INT(call_after(&f, kb_handle_history, "kb.history", "0123",
+	    bad, KB_CURSOR_LEN, &reply, &len, &eb), 0);
+	free(reply);
+	fx_close(&f);
+}
+
 TESTS(T(show_an_article_whose_latest_edit_is_hidden),
     T(edit_an_article_whose_latest_edit_is_hidden),
     T(list_an_article_whose_latest_edit_is_hidden),
     T(history_and_diff_do_not_show_a_hidden_revision),
-    T(search_an_article_whose_latest_edit_is_hidden))
+    T(search_an_article_whose_latest_edit_is_hidden),
+    T(history_of_5000_revisions_comes_in_pages),
+    T(history_refuses_a_bad_cursor))
