@@ -104,20 +104,29 @@ cmd_fed_parse(struct cli *c, struct cmd_fed_args *a, int argc, char **argv,
 }
 
 /* Send the finished request and report a failure; 0 with r filled, or
- * an exit code. */
+ * an exit code.  With pages, the reply's list of that name comes in pages
+ * and r holds them all (cli_call_pages()). */
 static int
-cmd_fed_call(const struct cli *c, struct mpw *req, struct cli_reply *r)
+cmd_fed_call_pages(const struct cli *c, struct mpw *req, const char *pages,
+    struct cli_reply *r)
 {
 	struct errbuf eb;
 	int rc;
 
 	errbuf_clear(&eb);
 	if ((rc = mpw_finish(req, "request", &eb)) == 0)
-		rc = cli_call(c, req, r, &eb);
+		rc = pages != NULL ? cli_call_pages(c, req, pages, r, &eb) :
+		    cli_call(c, req, r, &eb);
 	mpw_release(req);
 	if (rc != 0)
 		return cli_fail(c, &eb);
 	return 0;
+}
+
+static int
+cmd_fed_call(const struct cli *c, struct mpw *req, struct cli_reply *r)
+{
+	return cmd_fed_call_pages(c, req, NULL, r);
 }
 
 #define CMD_FED_INVITE_USAGE N_( \
@@ -493,7 +502,7 @@ cmd_fed_members_main(int argc, char **argv)
 	mpw_map(&req, 1);
 	mpw_cstr(&req, "cmd");
 	mpw_cstr(&req, "members");
-	if ((rc = cmd_fed_call(&c, &req, &r)) != 0)
+	if ((rc = cmd_fed_call_pages(&c, &req, "members", &r)) != 0)
 		return rc;
 	if (c.json)
 		rc = cli_print_json(&r);

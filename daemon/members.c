@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
+#include <assert.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -26,7 +27,11 @@ struct members_list {
 	struct node *node;
 	struct mpw items;
 	uint32_t count;
+	int more;
+	uint8_t last[RECORD_KEY_LEN];	/* the key of the last one listed */
 };
+
+#define MEMBERS_PAGE_FULL (-1)	/* from members_list_one: stop there */
 
 static int
 members_list_one(void *ctx, const struct member_info *m)
@@ -35,6 +40,7 @@ members_list_one(void *ctx, const struct member_info *m)
 	struct mpw *w = &l->items;
 	char id[NODEID_LEN + 1], safety[7];
 	int self = memcmp(m->key, l->node->pk, 32) == 0;
+	size_t mark = w->len;
 
 	nodeid_format(id, m->key);
 	invitecode_safety(safety, l->node->pk, m->key);
@@ -59,6 +65,14 @@ members_list_one(void *ctx, const struct member_info *m)
 	mpw_uint(w, m->signers);
 	mpw_cstr(w, "state");
 	mpw_cstr(w, members_state_name(m->state));
+	if (w->overflow) {
+		/* Past the page: the next one starts here. */
+		w->len = mark;
+		w->overflow = 0;
+		l->more = 1;
+		return MEMBERS_PAGE_FULL;
+	}
+	memcpy(l->last, m->key, RECORD_KEY_LEN);
 	l->count++;
 	return 0;
 }
@@ -68,18 +82,36 @@ members_handle_list(struct node *n, const struct ctl_request *req,
     struct mpw *w, struct errbuf *eb)
 {
 	struct members_list l;
+	const uint8_t *after;
+	uint32_t alen;
 	int rc;
 
-	(void)req;
+	rc = mpmap_bin(&req->args, "after", &after, &alen, RECORD_KEY_LEN,
+	    eb);
+	if (rc == AMIE_ENOTFOUND)
+		after = NULL;
+	else if (rc != 0)
+		return rc;
+	else if (alen != RECORD_KEY_LEN)
+		return fail(eb, AMIE_EPROTO, "members: after: %u bytes, not "
+		    "%d", alen, RECORD_KEY_LEN);
 	memset(&l, 0, sizeof(l));
 	l.node = n;
-	mpw_init(&l.items, CTL_MSG_MAX);
-	rc = member_list(n->store, members_list_one, &l, eb);
-	if (rc == 0 && (rc = mpw_finish(&l.items, "members", eb)) == 0) {
-		mpw_map(w, 1);
+	mpw_init(&l.items, CTL_PAGE_MAX);
+	rc = member_list_after(n->store, after, members_list_one, &l, eb);
+	if (rc == MEMBERS_PAGE_FULL)
+		rc = 0;
+	/* One member is far smaller than a page. */
+	assert(l.count > 0 || !l.more);
+	if (rc == 0) {
+		mpw_map(w, 1 + l.more);
 		mpw_cstr(w, "members");
 		mpw_array(w, l.count);
 		mpw_raw(w, l.items.buf, l.items.len);
+		if (l.more) {
+			mpw_cstr(w, "next");
+			mpw_bin(w, l.last, sizeof(l.last));
+		}
 	}
 	mpw_release(&l.items);
 	return rc;

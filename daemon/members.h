@@ -6,10 +6,14 @@
 #include "daemon/control.h"
 
 /*
+ * Request: optional after (a cursor: the next of the page before).
  * Reply: members, an array of maps with id (node id), name, region,
  * endpoint, state ("current", "pending", "removed"), founder (bool),
  * signers, reason (of a removal), self (bool), safety_code (the 6 digits
- * to compare by phone with this node).
+ * to compare by phone with this node), in public key order, as many as
+ * CTL_PAGE_MAX bytes hold; and next (the public key of the last one
+ * given, 32 bytes) when more follow.  AMIE_EPROTO for a cursor of
+ * another length.
  */
 int members_handle_list(struct node *n, const struct ctl_request *req,
     struct mpw *reply, struct errbuf *eb);

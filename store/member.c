@@ -1046,6 +1046,13 @@ member_get(struct store *st, const uint8_t key[RECORD_KEY_LEN],
 int
 member_list(struct store *st, member_fn fn, void *ctx, struct errbuf *eb)
 {
+	return member_list_after(st, NULL, fn, ctx, eb);
+}
+
+int
+member_list_after(struct store *st, const uint8_t *after, member_fn fn,
+    void *ctx, struct errbuf *eb)
+{
 	struct member_rec r;
 	MDB_cursor *cur;
 	MDB_txn *txn;
@@ -1058,7 +1065,17 @@ member_list(struct store *st, member_fn fn, void *ctx, struct errbuf *eb)
 		mdb_txn_abort(txn);
 		return store_fail(eb, mrc, "members");
 	}
-	mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	if (after == NULL) {
+		mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	} else {
+		k.mv_data = (void *)after;
+		k.mv_size = RECORD_KEY_LEN;
+		mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		if (mrc == 0 && k.mv_size == RECORD_KEY_LEN &&
+		    memcmp(k.mv_data, after, RECORD_KEY_LEN) == 0)
+			mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+		listed = 1;	/* not the first page */
+	}
 	while (mrc == 0 && rc == 0) {
 		if (k.mv_size != RECORD_KEY_LEN ||
 		    member_unpack(&r, k.mv_data, v.mv_data, v.mv_size) != 0) {

@@ -65,6 +65,11 @@ int member_get(struct store *st, const uint8_t key[RECORD_KEY_LEN],
 typedef int (*member_fn)(void *ctx, const struct member_info *m);
 int member_list(struct store *st, member_fn fn, void *ctx, struct errbuf *eb);
 
+/* member_list() from the first key after after (RECORD_KEY_LEN bytes,
+ * whether a member's or not) on; NULL: from the first. */
+int member_list_after(struct store *st, const uint8_t *after, member_fn fn,
+    void *ctx, struct errbuf *eb);
+
 /* Current members. */
 uint64_t member_count(struct store *st);
 
