@@ -16,6 +16,14 @@
  *                              newest:K (all but the K newest) or
  *                              spread:M (all but every M-th); or offered:
  *                              all, and the node offers them to its peers
+ *   ctltool revisions DIR N    sign N revisions of the article
+ *                              "longhistory", each replacing the one
+ *                              before, with DIR's key and ingest them
+ *   ctltool members DIR N      sign member.add records for N new keys
+ *                              with the longest name and region and no
+ *                              endpoint, by DIR's node (the founder) and
+ *                              members it admits (each signer has a
+ *                              quota), and ingest them
  *   ctltool badinvite CODE     the same invite code with another secret
  *                              (its checksum right), for tests
  *   ctltool verifyrate KEYDIR N
@@ -452,6 +460,178 @@ ctltool_bulk(const char *keydir, size_t n, const char *set)
 	return 0;
 }
 
+/* Ingest the count records encoded in items quietly; 0 or 1 (said). */
+static int
+ctltool_ingest(const struct mpw *items, size_t count)
+{
+	struct errbuf eb;
+	struct mpw req;
+	uint8_t *rep;
+	size_t rlen;
+	int rc = 0;
+
+	mpw_init(&req, CTL_MSG_MAX + 4096);
+	mpw_map(&req, 3);
+	mpw_cstr(&req, "cmd");
+	mpw_cstr(&req, "ingest");
+	mpw_cstr(&req, "quiet");
+	mpw_bool(&req, 1);
+	mpw_cstr(&req, "records");
+	mpw_array(&req, (uint32_t)count);
+	mpw_raw(&req, items->buf, items->len);
+	if (ctltool_call(req.buf, req.len, &rep, &rlen) != 0)
+		ctltool_die("no answer");
+	errbuf_clear(&eb);
+	if (ctl_reply_status(rep, rlen, &eb) != 0) {
+		fprintf(stderr, "ctltool: %s\n", eb.msg);
+		rc = 1;
+	} else if (memmem(rep, rlen, "refused\x00", 8) == NULL) {
+		fprintf(stderr, "ctltool: some records were refused\n");
+		rc = 1;
+	}
+	free(rep);
+	mpw_release(&req);
+	return rc;
+}
+
+/* Sign one record of kind about key by (pk, sk) at ts, refs ref (or
+ * none), with body, into items. */
+static void
+ctltool_sign(struct mpw *items, const char *kind, const char *key,
+    uint64_t ts, const uint8_t *ref, const struct mpw *body,
+    const uint8_t pk[32], const uint8_t sk[64], const uint8_t net[32],
+    uint8_t id[RECORD_ID_LEN])
+{
+	struct record_header h;
+	struct mpw rec;
+
+	memset(&h, 0, sizeof(h));
+	memcpy(h.kind, kind, strlen(kind));
+	memcpy(h.key, key, strlen(key));
+	memcpy(h.author, pk, 32);
+	h.ts = ts;
+	if (ref != NULL) {
+		memcpy(h.refs[0], ref, RECORD_ID_LEN);
+		h.refs_count = 1;
+	}
+	mpw_init(&rec, RECORD_ENCODED_MAX);
+	if (record_sign(&h, body->buf, body->len, sk, net, &rec, id,
+	    NULL) != 0)
+		ctltool_die("cannot sign");
+	mpw_bin(items, rec.buf, rec.len);
+	mpw_release(&rec);
+}
+
+#define CTLTOOL_REVISIONS_BATCH 1000
+
+static int
+ctltool_revisions(size_t n)
+{
+	uint8_t pk[32], sk[64], net[32], prev[RECORD_ID_LEN];
+	uint64_t t0 = (uint64_t)time(NULL) * 1000 - 86400000;
+	size_t inbatch = 0;
+	struct mpw items, body;
+	struct body_kb a;
+	char title[64];
+	int rc = 0;
+
+	ctltool_keys(ctltool_dir, pk, sk, net);
+	mpw_init(&items, CTL_MSG_MAX);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		snprintf(title, sizeof(title), "revision %zu", i);
+		memset(&a, 0, sizeof(a));
+		a.title.s = title;
+		a.title.len = (uint32_t)strlen(title);
+		a.lang.s = "fr";
+		a.lang.len = 2;
+		mpw_init(&body, RECORD_BODY_MAX);
+		body_kb_encode(&a, &body);
+		ctltool_sign(&items, "kb", "longhistory", t0 + i,
+		    i > 0 ? prev : NULL, &body, pk, sk, net, prev);
+		mpw_release(&body);
+		if (++inbatch == CTLTOOL_REVISIONS_BATCH || i == n - 1) {
+			rc = ctltool_ingest(&items, inbatch);
+			mpw_reset(&items);
+			inbatch = 0;
+		}
+	}
+	mpw_release(&items);
+	sodium_memzero(sk, sizeof(sk));
+	return rc;
+}
+
+#define CTLTOOL_ADDS_EACH 1000	/* under MEMBER_SIGNER_QUOTA */
+
+/* The member.add of key (32 bytes) by (pk, sk), at ts, into items. */
+static void
+ctltool_member_add(struct mpw *items, const uint8_t key[32], uint64_t ts,
+    const uint8_t pk[32], const uint8_t sk[64], const uint8_t net[32])
+{
+	char name[BODY_NAME_MAX + 1], hex[65];
+	struct body_member_add ma;
+	uint8_t id[RECORD_ID_LEN];
+	struct mpw body;
+
+	memset(name, 'n', BODY_NAME_MAX);
+	name[BODY_NAME_MAX] = '\0';
+	memset(&ma, 0, sizeof(ma));
+	ma.name.s = name;
+	ma.name.len = BODY_NAME_MAX;
+	ma.region.s = name;
+	ma.region.len = BODY_NAME_MAX;
+	/* No endpoint: the node has no one to connect to. */
+	ma.endpoint.s = "";
+	memcpy(ma.invited_by, pk, 32);
+	mpw_init(&body, RECORD_BODY_MAX);
+	body_member_add_encode(&ma, &body);
+	record_id_hex(hex, key);
+	ctltool_sign(items, "member.add", hex, ts, NULL, &body, pk, sk, net,
+	    id);
+	mpw_release(&body);
+}
+
+static int
+ctltool_members(size_t n)
+{
+	size_t signers = (n + CTLTOOL_ADDS_EACH - 1) / CTLTOOL_ADDS_EACH;
+	uint8_t (*pk)[32] = xcalloc(signers + 1, 32);
+	uint8_t (*sk)[64] = xcalloc(signers + 1, 64);
+	uint64_t ts = (uint64_t)time(NULL) * 1000 - 86400000;
+	uint8_t net[32], key[32];
+	size_t done = 0, count = 0;
+	struct mpw items;
+	int rc = 0;
+
+	/* Signer 0 is the node; it admits signers 1.. first, who then
+	 * admit CTLTOOL_ADDS_EACH new keys each, as it does. */
+	ctltool_keys(ctltool_dir, pk[0], sk[0], net);
+	mpw_init(&items, CTL_MSG_MAX);
+	for (size_t s = 1; s < signers; s++) {
+		crypto_sign_keypair(pk[s], sk[s]);
+		ctltool_member_add(&items, pk[s], ts++, pk[0], sk[0], net);
+		count++;
+	}
+	for (size_t s = 0; s < signers && rc == 0; s++) {
+		for (size_t i = s == 0 ? signers - 1 : 0;
+		    i < CTLTOOL_ADDS_EACH && done + signers - 1 < n; i++) {
+			randombytes_buf(key, sizeof(key));
+			ctltool_member_add(&items, key, ts++, pk[s], sk[s],
+			    net);
+			count++;
+			done++;
+		}
+		if (count > 0)
+			rc = ctltool_ingest(&items, count);
+		mpw_reset(&items);
+		count = 0;
+	}
+	mpw_release(&items);
+	sodium_memzero(sk, (signers + 1) * 64);
+	free(sk);
+	free(pk);
+	return rc;
+}
+
 static int
 ctltool_verifyrate(const char *keydir, size_t n)
 {
@@ -545,6 +725,10 @@ main(int argc, char **argv)
 		printf("%s\n", code);
 		return 0;
 	}
+	if (strcmp(argv[1], "revisions") == 0 && argc == 4)
+		return ctltool_revisions(strtoul(argv[3], NULL, 10));
+	if (strcmp(argv[1], "members") == 0 && argc == 4)
+		return ctltool_members(strtoul(argv[3], NULL, 10));
 	if (strcmp(argv[1], "verifyrate") == 0)
 		return ctltool_verifyrate(argv[2], strtoul(argv[3], NULL, 10));
 	if (argc != 4)
