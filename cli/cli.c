@@ -431,25 +431,25 @@ cli_call_pages(const struct cli *c, const struct mpw *req, const char *key,
 		if ((rc = mpmap_reader(&page.m, key, &rd, eb)) != 0 ||
 		    (rc = mpr_array(&rd, &n, UINT32_MAX, key, eb)) != 0) {
 			if (rc == AMIE_ENOTFOUND)
-				rc = fail(eb, AMIE_EPROTO, "reply: no %s", key);
+				rc = cli_local(eb, fail(eb, AMIE_EPROTO,
+				    _("the daemon's reply lacks the list '%s'"),
+				    key));
 			cli_reply_release(&page);
 			break;
 		}
 		start = rd.p;
 		for (uint32_t i = 0; i < n && rc == 0; i++)
 			rc = mpr_skip(&rd, MP_DEPTH_MAX, key, eb);
-		if (rc == 0 && n > UINT32_MAX - total)
-			rc = fail(eb, AMIE_ELIMIT, "%s: too many items", key);
+		if (rc == 0 && (n > UINT32_MAX - total ||
+		    (size_t)(rd.p - start) > CLI_PAGES_MAX - items.len))
+			rc = cli_local(eb, fail(eb, AMIE_ELIMIT, _("the list "
+			    "'%s' is over %u MiB"), key, CLI_PAGES_MAX >> 20));
 		if (rc != 0) {
 			cli_reply_release(&page);
 			break;
 		}
 		mpw_raw(&items, start, (size_t)(rd.p - start));
 		total += n;
-		if ((rc = mpw_finish(&items, key, eb)) != 0) {
-			cli_reply_release(&page);
-			break;
-		}
 		next = mpmap_get(&page.m, "next");
 		if (next != NULL && (next->val_len == 0 ||
 		    next->val[0] == 0xc0))	/* nil: the end */
@@ -457,8 +457,9 @@ cli_call_pages(const struct cli *c, const struct mpw *req, const char *key,
 		if (next != NULL && (n == 0 || next->val_len > CLI_CURSOR_MAX ||
 		    (next->val_len == cursor_len &&
 		    memcmp(next->val, cursor, cursor_len) == 0))) {
-			rc = fail(eb, AMIE_EPROTO, "%s: a page that does not "
-			    "go on", key);
+			rc = cli_local(eb, fail(eb, AMIE_EPROTO, _("the "
+			    "daemon's list '%s' does not go on from one page "
+			    "to the next"), key));
 			cli_reply_release(&page);
 			break;
 		}
