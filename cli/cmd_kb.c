@@ -612,7 +612,7 @@ cmd_kb_list(int argc, char **argv)
 		mpw_cstr(&req, "tag");
 		mpw_cstr(&req, a.tags[0]);
 	}
-	if ((rc = cmd_kb_call(&c, &req, &r)) != 0)
+	if ((rc = cmd_kb_call_pages(&c, &req, "articles", &r)) != 0)
 		return rc;
 	if (mpmap_reader(&r.m, "articles", &rd, NULL) != 0 ||
 	    mpr_array(&rd, &n, UINT32_MAX, "articles", NULL) != 0) {
@@ -668,7 +668,7 @@ cmd_kb_list(int argc, char **argv)
 /* Send a request with cmd and id only; 0 with r filled or an exit code.
  * pages as for cmd_kb_call_pages(). */
 static int
-cmd_kb_simple_pages(const struct cli *c, const char *cmd, const char *id,
+cmd_kb_simple(const struct cli *c, const char *cmd, const char *id,
     const char *pages, struct cli_reply *r)
 {
 	struct mpw req;
@@ -682,13 +682,6 @@ cmd_kb_simple_pages(const struct cli *c, const char *cmd, const char *id,
 		mpw_cstr(&req, id);
 	}
 	return cmd_kb_call_pages(c, &req, pages, r);
-}
-
-static int
-cmd_kb_simple(const struct cli *c, const char *cmd, const char *id,
-    struct cli_reply *r)
-{
-	return cmd_kb_simple_pages(c, cmd, id, NULL, r);
 }
 
 /* The maps of the reply's array field key, one by one. */
@@ -937,7 +930,7 @@ cmd_kb_history(int argc, char **argv)
 	if (argc - a.positional != 1)
 		return cli_error(&c, CLI_EXIT_USAGE, "%s",
 		    _("which article? amie kb history ID"));
-	if ((rc = cmd_kb_simple_pages(&c, "kb.history", argv[a.positional],
+	if ((rc = cmd_kb_simple(&c, "kb.history", argv[a.positional],
 	    "revisions", &r)) != 0)
 		return rc;
 	if (c.json)
@@ -1052,7 +1045,8 @@ cmd_kb_conflicts(int argc, char **argv)
 	if (argc != a.positional)
 		return cli_error(&c, CLI_EXIT_USAGE, _("unexpected '%s'"),
 		    argv[a.positional]);
-	if ((rc = cmd_kb_simple(&c, "kb.conflicts", NULL, &r)) != 0)
+	if ((rc = cmd_kb_simple(&c, "kb.conflicts", NULL, "conflicts",
+	    &r)) != 0)
 		return rc;
 	if (c.json)
 		rc = cli_print_json(&r);

@@ -297,14 +297,58 @@ kb_handle_show(struct node *n, const struct ctl_request *req, struct mpw *w,
 	return 0;
 }
 
+#define KB_PAGE_FULL (-1)	/* from a store_objects() callback: stop */
+
 struct kb_list {
 	struct node *node;
 	char tag[BODY_TAG_MAX + 1];
 	char category[BODY_CATEGORY_MAX + 1];
 	struct mpw items;
 	uint32_t count;
+	int more;
+	char last[RECORD_KEY_MAX + 1];	/* the last article listed */
 	struct errbuf *eb;
 };
+
+/* The request's optional "after": an article id, the next of the page
+ * before; "" when absent. */
+static int
+kb_after_key(const struct ctl_request *req, char after[RECORD_KEY_MAX + 1],
+    struct errbuf *eb)
+{
+	int rc = mpmap_cstr(&req->args, "after", after, RECORD_KEY_MAX + 1,
+	    eb);
+
+	if (rc == AMIE_ENOTFOUND) {
+		after[0] = '\0';
+		return 0;
+	}
+	return rc;
+}
+
+/* Close the item written from mark on in w: kept, or, past the page,
+ * taken back.  Returns 0 or KB_PAGE_FULL. */
+static int
+kb_page_item(struct mpw *w, size_t mark, int *more)
+{
+	if (!w->overflow)
+		return 0;
+	w->len = mark;
+	w->overflow = 0;
+	*more = 1;
+	return KB_PAGE_FULL;
+}
+
+/* The end of a paged reply: next (the last article listed) when more
+ * follow. */
+static void
+kb_page_next(struct mpw *w, int more, const char *last)
+{
+	if (more) {
+		mpw_cstr(w, "next");
+		mpw_cstr(w, last);
+	}
+}
 
 static int
 kb_list_one(void *ctx, const char *key, const struct store_head *heads,
@@ -324,6 +368,8 @@ kb_list_one(void *ctx, const char *key, const struct store_head *heads,
 	if (l->category[0] != '\0' && !kb_label_is(&v.a.category, l->category))
 		match = 0;
 	if (match) {
+		size_t mark = w->len;
+
 		mpw_map(w, 8);
 		kb_write_author(w, &v.h);
 		kb_write_str(w, "category", &v.a.category);
@@ -336,6 +382,11 @@ kb_list_one(void *ctx, const char *key, const struct store_head *heads,
 		kb_write_str(w, "title", &v.a.title);
 		mpw_cstr(w, "updated");
 		mpw_uint(w, v.h.ts);
+		if (kb_page_item(w, mark, &l->more) != 0) {
+			free(v.buf);
+			return KB_PAGE_FULL;
+		}
+		memcpy(l->last, key, strlen(key) + 1);
 		l->count++;
 	}
 	free(v.buf);
@@ -346,12 +397,15 @@ int
 kb_handle_list(struct node *n, const struct ctl_request *req, struct mpw *w,
     struct errbuf *eb)
 {
+	char after[RECORD_KEY_MAX + 1];
 	struct kb_list l;
 	int rc;
 
 	memset(&l, 0, sizeof(l));
 	l.node = n;
 	l.eb = eb;
+	if ((rc = kb_after_key(req, after, eb)) != 0)
+		return rc;
 	rc = mpmap_cstr(&req->args, "tag", l.tag, sizeof(l.tag), eb);
 	if (rc != 0 && rc != AMIE_ENOTFOUND)
 		return rc;
@@ -359,13 +413,19 @@ kb_handle_list(struct node *n, const struct ctl_request *req, struct mpw *w,
 	    sizeof(l.category), eb);
 	if (rc != 0 && rc != AMIE_ENOTFOUND)
 		return rc;
-	mpw_init(&l.items, CTL_MSG_MAX);
-	rc = store_objects(n->store, "kb", kb_list_one, &l, eb);
-	if (rc == 0 && (rc = mpw_finish(&l.items, "kb list", eb)) == 0) {
-		mpw_map(w, 1);
+	mpw_init(&l.items, CTL_PAGE_MAX);
+	rc = store_objects_after(n->store, "kb", after[0] ? after : NULL,
+	    kb_list_one, &l, eb);
+	if (rc == KB_PAGE_FULL)
+		rc = 0;
+	/* One article is far smaller than a page. */
+	assert(l.count > 0 || !l.more);
+	if (rc == 0) {
+		mpw_map(w, 1 + l.more);
 		mpw_cstr(w, "articles");
 		mpw_array(w, l.count);
 		mpw_raw(w, l.items.buf, l.items.len);
+		kb_page_next(w, l.more, l.last);
 	}
 	mpw_release(&l.items);
 	return rc;
@@ -706,6 +766,8 @@ struct kb_conflicts {
 	struct node *node;
 	struct mpw items;
 	uint32_t count;
+	int more;
+	char last[RECORD_KEY_MAX + 1];	/* the last article listed */
 };
 
 static int
@@ -717,6 +779,7 @@ kb_conflicts_one(void *ctx, const char *key, const struct store_head *heads,
 	char hex[2 * RECORD_ID_LEN + 1];
 	struct kb_view v;
 	struct errbuf eb;
+	size_t mark;
 
 	(void)heads;
 	if (count < 2 || kb_view_load(c->node, key, &v, &eb) != 0)
@@ -725,6 +788,7 @@ kb_conflicts_one(void *ctx, const char *key, const struct store_head *heads,
 		free(v.buf);
 		return 0;
 	}
+	mark = w->len;
 	mpw_map(w, 4);
 	mpw_cstr(w, "heads");
 	mpw_array(w, (uint32_t)v.heads_count);
@@ -738,8 +802,11 @@ kb_conflicts_one(void *ctx, const char *key, const struct store_head *heads,
 	record_id_hex(hex, v.heads[v.winner].id);
 	mpw_cstr(w, "winner");
 	mpw_cstr(w, hex);
-	c->count++;
 	free(v.buf);
+	if (kb_page_item(w, mark, &c->more) != 0)
+		return KB_PAGE_FULL;
+	memcpy(c->last, key, strlen(key) + 1);
+	c->count++;
 	return 0;
 }
 
@@ -747,19 +814,27 @@ int
 kb_handle_conflicts(struct node *n, const struct ctl_request *req,
     struct mpw *w, struct errbuf *eb)
 {
+	char after[RECORD_KEY_MAX + 1];
 	struct kb_conflicts c;
 	int rc;
 
-	(void)req;
+	if ((rc = kb_after_key(req, after, eb)) != 0)
+		return rc;
 	memset(&c, 0, sizeof(c));
 	c.node = n;
-	mpw_init(&c.items, CTL_MSG_MAX);
-	rc = store_objects(n->store, "kb", kb_conflicts_one, &c, eb);
-	if (rc == 0 && (rc = mpw_finish(&c.items, "conflicts", eb)) == 0) {
-		mpw_map(w, 1);
+	mpw_init(&c.items, CTL_PAGE_MAX);
+	rc = store_objects_after(n->store, "kb", after[0] ? after : NULL,
+	    kb_conflicts_one, &c, eb);
+	if (rc == KB_PAGE_FULL)
+		rc = 0;
+	/* One article's heads are far smaller than a page. */
+	assert(c.count > 0 || !c.more);
+	if (rc == 0) {
+		mpw_map(w, 1 + c.more);
 		mpw_cstr(w, "conflicts");
 		mpw_array(w, c.count);
 		mpw_raw(w, c.items.buf, c.items.len);
+		kb_page_next(w, c.more, c.last);
 	}
 	mpw_release(&c.items);
 	return rc;

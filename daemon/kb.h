@@ -40,9 +40,11 @@ int kb_handle_show(struct node *n, const struct ctl_request *req,
     struct mpw *reply, struct errbuf *eb);
 
 /*
- * Request: optional tag and category filters.  Reply: articles, an array
- * of maps with author, category, conflicts (count), id, lang, tags,
- * title, updated, in article id order.
+ * Request: optional tag and category filters, optional after (an article
+ * id: the next of the page before).  Reply: articles, an array of maps
+ * with author, category, conflicts (count), id, lang, tags, title,
+ * updated, in article id order, as many as CTL_PAGE_MAX bytes hold; and
+ * next (the id of the last one given) when more follow.
  */
 int kb_handle_list(struct node *n, const struct ctl_request *req,
     struct mpw *reply, struct errbuf *eb);
@@ -68,7 +70,8 @@ int kb_handle_history(struct node *n, const struct ctl_request *req,
 int kb_handle_diff(struct node *n, const struct ctl_request *req,
     struct mpw *reply, struct errbuf *eb);
 
-/* kb.conflicts.  Reply: conflicts (heads, id, title, winner). */
+/* kb.conflicts, optional after (as kb.list).  Reply: conflicts (heads,
+ * id, title, winner), in pages as kb.list, and next. */
 int kb_handle_conflicts(struct node *n, const struct ctl_request *req,
     struct mpw *reply, struct errbuf *eb);
 

@@ -1873,10 +1873,18 @@ int
 store_objects(struct store *st, const char *kind, store_object_fn fn,
     void *ctx, struct errbuf *eb)
 {
+	return store_objects_after(st, kind, NULL, fn, ctx, eb);
+}
+
+int
+store_objects_after(struct store *st, const char *kind, const char *after,
+    store_object_fn fn, void *ctx, struct errbuf *eb)
+{
 	struct store_head heads[STORE_HEADS_MAX];
-	uint8_t ok[STORE_OBJKEY_MAX];
+	uint8_t ok[STORE_OBJKEY_MAX], start[STORE_OBJKEY_MAX];
 	char key[RECORD_KEY_MAX + 1];
 	size_t kl = strlen(kind), oklen = store_objkey(ok, kind, ""), n;
+	size_t slen = store_objkey(start, kind, after != NULL ? after : "");
 	MDB_cursor *c;
 	MDB_txn *txn;
 	MDB_val k, v;
@@ -1888,9 +1896,13 @@ store_objects(struct store *st, const char *kind, store_object_fn fn,
 		mdb_txn_abort(txn);
 		return store_fail(eb, mrc, "objects");
 	}
-	k.mv_size = oklen;
-	k.mv_data = ok;
+	k.mv_size = slen;
+	k.mv_data = start;
 	mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	/* After the cursor: the object it names is the caller's already. */
+	if (mrc == 0 && after != NULL && k.mv_size == slen &&
+	    memcmp(k.mv_data, start, slen) == 0)
+		mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT_NODUP);
 	while (mrc == 0 && rc == 0 && k.mv_size >= oklen &&
 	    memcmp(k.mv_data, ok, oklen) == 0) {
 		size_t l = k.mv_size - kl - 1;

@@ -287,4 +287,9 @@ typedef int (*store_object_fn)(void *ctx, const char *key,
 int store_objects(struct store *st, const char *kind, store_object_fn fn,
     void *ctx, struct errbuf *eb);
 
+/* store_objects() from the first key after after (whether an object's
+ * or not) on; NULL: from the first. */
+int store_objects_after(struct store *st, const char *kind,
+    const char *after, store_object_fn fn, void *ctx, struct errbuf *eb);
+
 #endif

@@ -504,10 +504,161 @@ TEST(history_refuses_a_bad_cursor)
 	fx_close(&f);
 }
 
+#define MANY_ARTICLES 2000
+#define MANY_BATCH 500
+
+/*
+ * MANY_ARTICLES articles with titles of 500 bytes, each with two heads
+ * (two first revisions, a conflict), ingested in batches.
+ */
+static void
+put_many_conflicts(struct fixture *f, uint64_t t0)
+{
+	struct store_in in[MANY_BATCH];
+	struct store_out *o;
+	char title[501], key[33];
+	struct errbuf eb;
+	struct body_kb a;
+	struct mpw body;
+	uint8_t id[32];
+
+	o = xcalloc(MANY_BATCH, sizeof(*o));
+	memset(title, 't', 500);
+	title[500] = '\0';
+	for (int b = 0; b < 2 * MANY_ARTICLES / MANY_BATCH; b++) {
+		for (int i = 0; i < MANY_BATCH; i++) {
+			int k = b * MANY_BATCH + i;
+			struct record_header h;
+			struct mpw out;
+
+			memset(&a, 0, sizeof(a));
+			a.title.s = title;
+			a.title.len = 500;
+			a.lang.s = "fr";
+			a.lang.len = 2;
+			mpw_init(&body, RECORD_BODY_MAX);
+			body_kb_encode(&a, &body);
+			memset(&h, 0, sizeof(h));
+			memcpy(h.kind, "kb", 2);
+			snprintf(key, sizeof(key), "%032d", k / 2);
+			memcpy(h.key, key, 32);
+			memcpy(h.author, f->founder.pk, 32);
+			h.ts = t0 + (uint64_t)k;
+			mpw_init(&out, RECORD_ENCODED_MAX);
+			if (record_sign(&h, body.buf, body.len, f->founder.sk,
+			    f->net, &out, id, NULL) != 0)
+				abort();
+			mpw_release(&body);
+			in[i].buf = mpw_take(&out, &in[i].len);
+		}
+		if (store_ingest(f->n.store, in, MANY_BATCH, node_now_ms(), o,
+		    &eb) != 0)
+			abort();
+		for (int i = 0; i < MANY_BATCH; i++) {
+			if (!o[i].stored) {
+				fprintf(stderr, "  not stored: %s\n",
+				    o[i].reason);
+				abort();
+			}
+			free((void *)in[i].buf);
+		}
+	}
+	free(o);
+}
+
+/*
+ * Ask fn (cmd) for every page of its list field key, as the command line
+ * does: {"after": the next of the page before, "cmd": cmd}.  Each reply
+ * must fit in CTL_MSG_MAX, bring an item and go on in article id order.
+ * The items in *total, the pages returned.
+ */
+static int
+all_pages(struct fixture *f, control_fn fn, const char *cmd, const char *key,
+    uint32_t *total)
+{
+	char cursor[RECORD_KEY_MAX + 1] = "", prev[RECORD_KEY_MAX + 1] = "";
+	int pages = 0, next = 1;
+
+	*total = 0;
+	while (next && pages < 100) {
+		struct ctl_request req;
+		struct errbuf eb;
+		struct mpmap m;
+		struct mpw r, w;
+		struct mpr rd;
+		uint32_t n;
+
+		mpw_init(&r, CTL_MSG_MAX);
+		mpw_map(&r, 1 + (pages > 0));
+		if (pages > 0) {
+			mpw_cstr(&r, "after");
+			mpw_cstr(&r, cursor);
+		}
+		mpw_cstr(&r, "cmd");
+		mpw_cstr(&r, cmd);
+		if (ctl_request_decode(&req, r.buf, r.len, &eb) != 0)
+			abort();
+		mpw_init(&w, CTL_MSG_MAX);
+		CHECK_EQ_INT(fn(&f->n, &req, &w, &eb), 0);
+		CHECK_EQ_INT(mpw_finish(&w, "reply", &eb), 0);
+		pages++;
+		if (mpmap_decode(&m, w.buf, w.len, "reply", &eb) != 0 ||
+		    mpmap_reader(&m, key, &rd, &eb) != 0 ||
+		    mpr_array(&rd, &n, UINT32_MAX, key, &eb) != 0) {
+			test_failed_ = 1;
+			fprintf(stderr, "  %s: %s\n", cmd, eb.msg);
+			n = 0;
+		}
+		for (uint32_t i = 0; i < n; i++) {
+			const uint8_t *start = rd.p;
+			char id[RECORD_KEY_MAX + 1];
+			struct mpmap item;
+
+			if (mpr_skip(&rd, MP_DEPTH_MAX, key, &eb) != 0 ||
+			    mpmap_decode(&item, start, (size_t)(rd.p - start),
+			    key, &eb) != 0 ||
+			    mpmap_cstr(&item, "id", id, sizeof(id), &eb) != 0)
+				abort();
+			CHECK(strcmp(prev, id) < 0);
+			memcpy(prev, id, sizeof(id));
+		}
+		*total += n;
+		next = mpmap_cstr(&m, "next", cursor, sizeof(cursor),
+		    &eb) == 0;
+		CHECK(!next || (n > 0 && strcmp(cursor, prev) == 0));
+		mpw_release(&w);
+		mpw_release(&r);
+	}
+	CHECK(!next);
+	return pages;
+}
+
+/*
+ * 2000 articles of long titles, each in conflict: kb list and kb
+ * conflicts took more than 1 MiB and failed as a whole.  Page by page,
+ * every article comes once.
+ */
+TEST(list_and_conflicts_of_2000_articles_come_in_pages)
+{
+	struct fixture f;
+	uint32_t total;
+
+	fx_open(&f);
+	put_many_conflicts(&f, node_now_ms() - 3600000);
+	CHECK(all_pages(&f, kb_handle_list, "kb.list", "articles",
+	    &total) >= 2);
+	CHECK_EQ_INT(total, MANY_ARTICLES + 1);	/* and KEY */
+	CHECK(all_pages(&f, kb_handle_conflicts, "kb.conflicts", "conflicts",
+	    &total) >= 2);
+	CHECK_EQ_INT(total, MANY_ARTICLES);
+	fx_close(&f);
+}
+
 TESTS(T(show_an_article_whose_latest_edit_is_hidden),
     T(edit_an_article_whose_latest_edit_is_hidden),
     T(list_an_article_whose_latest_edit_is_hidden),
     T(history_and_diff_do_not_show_a_hidden_revision),
     T(search_an_article_whose_latest_edit_is_hidden),
     T(history_of_5000_revisions_comes_in_pages),
-    T(history_refuses_a_bad_cursor))
+    T(history_refuses_a_bad_cursor),
+    T(list_and_conflicts_of_2000_articles_come_in_pages))
