@@ -360,23 +360,23 @@ cli_page_request(const struct mpw *req, const uint8_t *cursor,
 	return rc;
 }
 
-/* The first reply's fields, with the n items gathered in items as its
+/* The fields of reply last, with the n items gathered in items as its
  * array key, and without "next", into r. */
 static int
-cli_pages_merge(const struct cli_reply *first, const char *key,
+cli_pages_merge(const struct cli_reply *last, const char *key,
     uint32_t n, const struct mpw *items, struct cli_reply *r,
     struct errbuf *eb)
 {
 	struct mpw w;
-	uint32_t count = first->m.count;
+	uint32_t count = last->m.count;
 	int rc;
 
 	mpw_init(&w, CLI_PAGES_MAX + CTL_MSG_MAX);
-	if (mpmap_get(&first->m, "next") != NULL)
+	if (mpmap_get(&last->m, "next") != NULL)
 		count--;
 	mpw_map(&w, count);
-	for (uint32_t i = 0; i < first->m.count; i++) {
-		const struct mpfield *f = &first->m.f[i];
+	for (uint32_t i = 0; i < last->m.count; i++) {
+		const struct mpfield *f = &last->m.f[i];
 
 		if (cli_key_cmp(f->key, f->key_len, "next", 4) == 0)
 			continue;
@@ -406,12 +406,12 @@ cli_call_pages(const struct cli *c, const struct mpw *req, const char *key,
 {
 	uint8_t cursor[CLI_CURSOR_MAX];
 	size_t cursor_len = 0;
-	struct cli_reply first, page;
+	struct cli_reply last, page;
 	struct mpw items, again;
-	uint32_t total = 0;
+	uint32_t total = 0, pages = 0;
 	int rc;
 
-	first.buf = NULL;
+	last.buf = NULL;
 	mpw_init(&items, CLI_PAGES_MAX);
 	for (;;) {
 		const struct mpfield *next;
@@ -419,7 +419,7 @@ cli_call_pages(const struct cli *c, const struct mpw *req, const char *key,
 		struct mpr rd;
 		uint32_t n;
 
-		if (first.buf == NULL) {
+		if (pages++ == 0) {
 			rc = cli_call(c, req, &page, eb);
 		} else if ((rc = cli_page_request(req, cursor, cursor_len,
 		    &again, eb)) == 0) {
@@ -467,16 +467,16 @@ cli_call_pages(const struct cli *c, const struct mpw *req, const char *key,
 			memcpy(cursor, next->val, next->val_len);
 			cursor_len = next->val_len;
 		}
-		if (first.buf == NULL)
-			first = page;
-		else
-			cli_reply_release(&page);
+		/* The last page's fields stand for the list: a count of
+		 * what the page left out (more) is 0 there. */
+		cli_reply_release(&last);
+		last = page;
 		if (next == NULL) {
-			rc = cli_pages_merge(&first, key, total, &items, r, eb);
+			rc = cli_pages_merge(&last, key, total, &items, r, eb);
 			break;
 		}
 	}
-	cli_reply_release(&first);
+	cli_reply_release(&last);
 	mpw_release(&items);
 	return rc;
 }

@@ -105,9 +105,10 @@ int cli_call_ticking(const struct cli *c, const struct mpw *req,
  * cli_call() for a command whose list comes in pages (docs/protocol.md,
  * section 7): sends req, then req with "after" set to the "next" of the
  * reply before, until a reply has no "next" (or nil).  Fills r with one
- * reply: the first page's fields, the array field key holding the items
- * of every page in order, and no "next", so that it reads and prints
- * (--json) as the whole list in one reply would.  At most CLI_PAGES_MAX
+ * reply: the last page's fields (where a count of items left out, as
+ * more, is 0), the array field key holding the items of every page in
+ * order, and no "next", so that it reads and prints (--json) as the
+ * whole list in one reply would.  At most CLI_PAGES_MAX
  * bytes in all.  Returns as cli_call(), or AMIE_EPROTO when a reply
  * lacks the array, or names a "next" over CLI_CURSOR_MAX bytes or
  * without bringing an item (a daemon that would loop), and AMIE_ELIMIT

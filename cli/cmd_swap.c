@@ -278,7 +278,7 @@ cmd_swap_list(int argc, char **argv)
 	request_init(&r, "swap.list");
 	if (a.open)
 		request_bool(&r, "open", 1);
-	if ((rc = request_send(&c, &r, &reply, 0)) != 0)
+	if ((rc = request_send_pages(&c, &r, "requests", &reply, 0)) != 0)
 		return rc;
 	if (c.json) {
 		rc = cli_print_json(&reply);

@@ -244,7 +244,7 @@ cmd_tech_list(int argc, char **argv)
 		request_str(&r, "skill", a.skills.w[0]);
 	if (a.regions.count > 0)
 		request_str(&r, "region", a.regions.w[0]);
-	if ((rc = request_send(&c, &r, &reply, 0)) != 0)
+	if ((rc = request_send_pages(&c, &r, "techs", &reply, 0)) != 0)
 		return rc;
 	if (c.json) {
 		rc = cli_print_json(&reply);

@@ -64,6 +64,13 @@ int
 request_send(const struct cli *c, struct request *r, struct cli_reply *reply,
     int notfound_is_bad)
 {
+	return request_send_pages(c, r, NULL, reply, notfound_is_bad);
+}
+
+int
+request_send_pages(const struct cli *c, struct request *r, const char *pages,
+    struct cli_reply *reply, int notfound_is_bad)
+{
 	struct errbuf eb;
 	struct mpw w;
 	int rc;
@@ -94,7 +101,8 @@ request_send(const struct cli *c, struct request *r, struct cli_reply *reply,
 	}
 	errbuf_clear(&eb);
 	if ((rc = mpw_finish(&w, "request", &eb)) == 0)
-		rc = cli_call(c, &w, reply, &eb);
+		rc = pages != NULL ? cli_call_pages(c, &w, pages, reply, &eb) :
+		    cli_call(c, &w, reply, &eb);
 	mpw_release(&w);
 	if (rc == 0)
 		return 0;

@@ -48,6 +48,11 @@ void request_strs(struct request *r, const char *key,
 int request_send(const struct cli *c, struct request *r,
     struct cli_reply *reply, int notfound_is_bad);
 
+/* request_send() for a command whose list of that name (pages) comes in
+ * pages: reply holds them all (cli_call_pages()). */
+int request_send_pages(const struct cli *c, struct request *r,
+    const char *pages, struct cli_reply *reply, int notfound_is_bad);
+
 /*
  * Call fn for each map of the array field key of the reply (maps that
  * do not decode are skipped; fn NULL only counts); *count gets the

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -550,6 +551,7 @@ int
 swap_handle_list(struct node *n, const struct ctl_request *req,
     struct mpw *w, struct errbuf *eb)
 {
+	char after[RECORD_KEY_MAX + 1] = "", last[RECORD_KEY_MAX + 1] = "";
 	struct swap_keys k;
 	struct mpw items;
 	uint32_t shown = 0, more = 0;
@@ -558,15 +560,19 @@ swap_handle_list(struct node *n, const struct ctl_request *req,
 	rc = mpmap_bool(&req->args, "open", &open, eb);
 	if (rc != 0 && rc != AMIE_ENOTFOUND)
 		return rc;
+	rc = mpmap_cstr(&req->args, "after", after, sizeof(after), eb);
+	if (rc != 0 && rc != AMIE_ENOTFOUND)
+		return rc;
 	memset(&k, 0, sizeof(k));
-	if ((rc = store_objects(n->store, "swap.request", swap_keys_one, &k,
-	    eb)) != 0) {
+	if ((rc = store_objects_after(n->store, "swap.request",
+	    after[0] ? after : NULL, swap_keys_one, &k, eb)) != 0) {
 		free(k.keys);
 		return rc;
 	}
-	/* Room for the reply's other keys: past it, requests are counted
-	 * in more rather than listed. */
-	mpw_init(&items, CTL_MSG_MAX - 64);
+	/* The page's room: past it, requests are counted in more, and
+	 * next names the last one listed, after which the next page
+	 * starts. */
+	mpw_init(&items, CTL_PAGE_MAX);
 	for (size_t i = 0; i < k.count; i++) {
 		struct workbody_swap_request s;
 		struct swap_state st;
@@ -617,13 +623,20 @@ swap_handle_list(struct node *n, const struct ctl_request *req,
 			more++;
 			continue;
 		}
+		memcpy(last, k.keys[i], strlen(k.keys[i]) + 1);
 		shown++;
 	}
 	free(k.keys);
+	/* One request is far smaller than a page. */
+	assert(shown > 0 || more == 0);
 	if ((rc = mpw_finish(&items, "swap list", eb)) == 0) {
-		mpw_map(w, 2);
+		mpw_map(w, 2 + (more > 0));
 		mpw_cstr(w, "more");
 		mpw_uint(w, more);
+		if (more > 0) {
+			mpw_cstr(w, "next");
+			mpw_cstr(w, last);
+		}
 		mpw_cstr(w, "requests");
 		mpw_array(w, shown);
 		mpw_raw(w, items.buf, items.len);

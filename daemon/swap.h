@@ -43,10 +43,12 @@ int swap_handle_done(struct node *n, const struct ctl_request *req,
 
 /*
  * swap.list: optional open (bool: only requests with no accepted
- * offer).  Reply: requests: accepted (offer id or ""), amie, from,
- * given_minutes, id, minutes, note, offers (amie, id, minutes, note,
- * tech), region, skills, state (open, accepted, done), to; more: the
- * requests left out because the reply would pass CTL_MSG_MAX.
+ * offer), optional after (a request id: the next of the page before).
+ * Reply: requests: accepted (offer id or ""), amie, from, given_minutes,
+ * id, minutes, note, offers (amie, id, minutes, note, tech), region,
+ * skills, state (open, accepted, done), to, by id, as many as
+ * CTL_PAGE_MAX bytes hold; more: the requests after this page; next (the
+ * id of the last one given) when more follow.
  */
 int swap_handle_list(struct node *n, const struct ctl_request *req,
     struct mpw *reply, struct errbuf *eb);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -252,6 +253,7 @@ struct tech_list {
 	char region[WORKBODY_WORD_MAX + 1];
 	struct mpw items;
 	uint32_t count, more;
+	char last[RECORD_KEY_MAX + 1];	/* the last one listed */
 	struct errbuf *eb;
 };
 
@@ -290,6 +292,7 @@ tech_list_one(void *ctx, const char *key, const struct store_head *heads,
 			l->items.overflow = 0;
 			l->more++;
 		} else {
+			memcpy(l->last, key, strlen(key) + 1);
 			l->count++;
 		}
 	}
@@ -301,24 +304,38 @@ int
 tech_handle_list(struct node *n, const struct ctl_request *req, struct mpw *w,
     struct errbuf *eb)
 {
+	char after[RECORD_KEY_MAX + 1] = "";
 	struct tech_list l;
 	int rc;
 
 	memset(&l, 0, sizeof(l));
 	l.node = n;
 	l.eb = eb;
+	rc = mpmap_cstr(&req->args, "after", after, sizeof(after), eb);
+	if (rc != 0 && rc != AMIE_ENOTFOUND)
+		return rc;
 	rc = mpmap_cstr(&req->args, "skill", l.skill, sizeof(l.skill), eb);
 	if (rc != 0 && rc != AMIE_ENOTFOUND)
 		return rc;
 	rc = mpmap_cstr(&req->args, "region", l.region, sizeof(l.region), eb);
 	if (rc != 0 && rc != AMIE_ENOTFOUND)
 		return rc;
-	mpw_init(&l.items, CTL_MSG_MAX - 64);
-	rc = store_objects(n->store, "tech", tech_list_one, &l, eb);
+	/* The page's room: past it, technicians are counted in more, and
+	 * next names the last one listed, after which the next page
+	 * starts. */
+	mpw_init(&l.items, CTL_PAGE_MAX);
+	rc = store_objects_after(n->store, "tech", after[0] ? after : NULL,
+	    tech_list_one, &l, eb);
+	/* One technician is far smaller than a page. */
+	assert(l.count > 0 || l.more == 0);
 	if (rc == 0 && (rc = mpw_finish(&l.items, "tech list", eb)) == 0) {
-		mpw_map(w, 2);
+		mpw_map(w, 2 + (l.more > 0));
 		mpw_cstr(w, "more");
 		mpw_uint(w, l.more);
+		if (l.more > 0) {
+			mpw_cstr(w, "next");
+			mpw_cstr(w, l.last);
+		}
 		mpw_cstr(w, "techs");
 		mpw_array(w, l.count);
 		mpw_raw(w, l.items.buf, l.items.len);

@@ -25,10 +25,12 @@ int tech_handle_edit(struct node *n, const struct ctl_request *req,
     struct mpw *reply, struct errbuf *eb);
 
 /*
- * tech.list: optional skill and region filters (ASCII case ignored).
- * Reply: techs, maps of amie (the node id of its Amie), availability,
- * id, langs, mine (bool), name, regions, skills, updated; by id.  more:
- * those left out because the reply would pass CTL_MSG_MAX.
+ * tech.list: optional skill and region filters (ASCII case ignored),
+ * optional after (a technician id: the next of the page before).  Reply:
+ * techs, maps of amie (the node id of its Amie), availability, id,
+ * langs, mine (bool), name, regions, skills, updated; by id, as many as
+ * CTL_PAGE_MAX bytes hold.  more: those after this page; next (the id of
+ * the last one given) when more follow.
  */
 int tech_handle_list(struct node *n, const struct ctl_request *req,
     struct mpw *reply, struct errbuf *eb);
