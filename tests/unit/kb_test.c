@@ -4,6 +4,8 @@
  * by a member removed since, from before that edit: the edit is hidden
  * (docs/protocol.md, sections 5 and 12), so the article shows, edits and
  * lists as it was before it, and no command shows the hidden revision.
+ * And lists longer than one reply holds (kb.history, kb.list,
+ * kb.conflicts) come in pages (docs/protocol.md, section 7, Pages).
  */
 #include <stdlib.h>
 #include <string.h>
