@@ -1033,6 +1033,99 @@ TEST(membership_is_independent_of_arrival_order)
 	fx_close(&f);
 }
 
+/*
+ * Ingest recs[0..n) in the order given, one record per batch, passing over
+ * the refused ones again (as a peer retries) until nothing changes.
+ */
+static void
+ingest_all(struct fixture *f, struct rec *const *recs, size_t n)
+{
+	int progress;
+	int *stored = xcalloc(n, sizeof(*stored));
+
+	do {
+		progress = 0;
+		for (size_t i = 0; i < n; i++)
+			if (!stored[i] && put(f, recs[i]).stored)
+				stored[i] = progress = 1;
+	} while (progress);
+	free(stored);
+}
+
+/*
+ * docs/storage.md's former known gap: with quorums of 1, F adds Y and Z;
+ * Y adds X at 200; X removes Z at 250; F removes Y as compromised from
+ * 150, which voids X.  A node that stored X's removal before F's and one
+ * that got F's first must end with the same membership and item set: Z
+ * current, X not a member, X's records not served.
+ */
+TEST(a_removal_by_a_member_voided_later_is_taken_back)
+{
+	struct fixture f1, f2;
+	struct who y, z, x;
+	struct rec add_y, add_z, add_x, rm_z, kz, kx, rm_y;
+	char m1[8192], m2[8192], i1[8192], i2[8192];
+	struct errbuf eb;
+
+	fx_open(&f1, 1, 1, 1);
+	fx_open_dir(&f2);
+	memcpy(&f2.founder, &f1.founder, sizeof(f1.founder));
+	memcpy(f2.net, f1.net, sizeof(f1.net));
+	f2.charter.buf = NULL;
+	REQUIRE(put(&f2, &f1.charter).stored);
+	who_new(&y);
+	who_new(&z);
+	who_new(&x);
+	add_y = sign_add(&f1, &f1.founder, &y, TS0 + 10, "Y");
+	add_z = sign_add(&f1, &f1.founder, &z, TS0 + 20, "Z");
+	add_x = sign_add(&f1, &y, &x, TS0 + 200, "X by Y");
+	rm_z = sign_remove(&f1, &x, &z, TS0 + 250, "retired", TS0 + 250);
+	kz = sign_kb(&f1, &z, "z-art", TS0 + 260);
+	kx = sign_kb(&f1, &x, "x-art", TS0 + 240);
+	rm_y = sign_remove(&f1, &f1.founder, &y, TS0 + 300, "compromised",
+	    TS0 + 150);
+	{
+		/* Node 1: in ts order, X's removal before F's. */
+		struct rec *o1[] = { &add_y, &add_z, &add_x, &kx, &rm_z, &kz,
+		    &rm_y };
+		/* Node 2: F's removal first. */
+		struct rec *o2[] = { &add_y, &add_z, &rm_y, &kz, &add_x, &kx,
+		    &rm_z };
+
+		ingest_all(&f1, o1, 7);
+		ingest_all(&f2, o2, 7);
+	}
+	m1[0] = m2[0] = '\0';
+	CHECK_EQ_INT(member_list(f1.st, dump_member, m1, &eb), 0);
+	CHECK_EQ_INT(member_list(f2.st, dump_member, m2, &eb), 0);
+	dump_items(&f1, i1, sizeof(i1));
+	dump_items(&f2, i2, sizeof(i2));
+	if (strcmp(m1, m2) != 0)
+		fprintf(stderr, "  node 1 members:\n%s  node 2 members:\n%s",
+		    m1, m2);
+	CHECK_STR(m1, m2);
+	CHECK_STR(i1, i2);
+	CHECK_EQ_INT(state_of(&f1, &z), MEMBER_CURRENT);
+	CHECK_EQ_INT(state_of(&f2, &z), MEMBER_CURRENT);
+	CHECK_EQ_INT(state_of(&f1, &y), MEMBER_REMOVED);
+	CHECK_EQ_INT(member_is_current(f1.st, x.pk), 0);
+	CHECK(in_items(&f1, &kz));
+	CHECK(!in_items(&f1, &rm_z));
+	CHECK(!in_items(&f1, &kx));
+	CHECK(!in_items(&f1, &add_x));
+	CHECK(items_verified(&f1));
+	CHECK(items_verified(&f2));
+	rec_free(&add_y);
+	rec_free(&add_z);
+	rec_free(&add_x);
+	rec_free(&rm_z);
+	rec_free(&kz);
+	rec_free(&kx);
+	rec_free(&rm_y);
+	fx_close(&f2);
+	fx_close(&f1);
+}
+
 struct collected {
 	size_t n;
 	uint64_t ts[32];
@@ -1184,6 +1277,7 @@ TESTS(T(the_founder_is_a_member_from_the_charter),
     T(admissions_by_a_compromised_key_are_void),
     T(node_info_updates_name_and_endpoints),
     T(membership_is_independent_of_arrival_order),
+    T(a_removal_by_a_member_voided_later_is_taken_back),
     T(member_records_gives_the_membership_records_in_ts_order),
     T(membership_survives_reopening),
     T(a_signer_runs_out_of_adds_and_is_still_removed))
