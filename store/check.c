@@ -235,14 +235,16 @@ check_served(struct check *ck, const struct record_header *h)
 {
 	char hex[2 * RECORD_KEY_LEN + 1];
 	uint64_t until = 0;
+	int admitted = 0;
 
-	if (member_served_until(ck->st, ck->txn, h->author, &until) != 0)
-		until = 0;
+	if (member_served_until(ck->st, ck->txn, h->author, &until,
+	    &admitted) != 0)
+		until = admitted = 0;
 	if (h->ts < until)
 		return 1;
-	/* A member's removal of itself stays served. */
+	/* An admitted member's removal of itself stays served. */
 	record_id_hex(hex, h->author);
-	return strcmp(h->kind, "member.remove") == 0 &&
+	return admitted && strcmp(h->kind, "member.remove") == 0 &&
 	    strcmp(h->key, hex) == 0;
 }
 

@@ -232,12 +232,21 @@ MDB_txn *check_txn(struct check *ck);
 
 /*
  * member.c: the first ts from which author's records are not served
- * (0 when none is, UINT64_MAX while it is a member) in *until; 0 or an
- * LMDB code.  member_verify() checks signers against the membership
- * records and members against a recomputation, reporting to ck.
+ * (0 when none is, UINT64_MAX while it is a member) in *until, and in
+ * *admitted whether it is admitted (its own member.remove is served then,
+ * whatever its ts); 0 or an LMDB code.  member_verify() checks signers
+ * against the membership records and members against a recomputation,
+ * reporting to ck.
  */
+/*
+ * member.c, at store_open(): recompute membership (and move the windows
+ * of served records) when the store was computed by an earlier rule
+ * (meta "member_rule"), then record the rule.  *recomputed says whether
+ * it did.  LMDB codes.
+ */
+int member_upgrade(struct store *st, MDB_txn *txn, int *recomputed);
 int member_served_until(struct store *st, MDB_txn *txn,
-    const uint8_t author[RECORD_KEY_LEN], uint64_t *until);
+    const uint8_t author[RECORD_KEY_LEN], uint64_t *until, int *admitted);
 void member_verify(struct store *st, MDB_txn *txn, struct check *ck);
 
 /*

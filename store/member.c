@@ -33,29 +33,35 @@
  *            523  endpoints: MEMBER_ENDPOINTS_MAX times BODY_ENDPOINT_MAX
  *                 + 1 bytes, NUL padded
  *
- * The rules.  A record by S at ts is valid when S is the founder or
- * admitted, and S is not removed with removed_from <= ts (a member's own
- * member.remove stays valid whatever its ts, so that a removal always
- * travels).  A key is admitted when admit_quorum distinct signers of valid
- * member.add records about it exist: the least fixpoint, grown from the
- * founder, so two pending keys cannot admit each other.  A key is removed
- * when it signed a valid member.remove about itself or remove_quorum
- * distinct signers of valid member.remove records about it exist; it is
- * removed from the smallest effective_from among those records (a tie
- * names "compromised").  Removals only ever grow while computing (a key
- * once removed stays removed, its removed_from only gets earlier), so the
- * computation ends, and it reads only the stored set.  There is no lower
- * bound: a member's records older than its admission are accepted, since
- * a new member's clock may lag its inviter's.
+ * The rules (docs/protocol.md section 12).  The member.add and
+ * member.remove records are judged one at a time in a fixed order: ts,
+ * then target key, then the rest of the signers value.  A record by S
+ * waits until S is the founder or admitted (so there is no lower time
+ * bound: a member's records older than its admission count, since a new
+ * member's clock may lag its inviter's), then counts unless S is removed
+ * with removed_from <= ts (S's own member.remove always counts).  A key
+ * is admitted once admit_quorum distinct signers of counted member.add
+ * records about it exist, and removed once it removed itself or
+ * remove_quorum distinct signers of counted member.remove records about
+ * it exist, from the smallest effective_from counted (a tie names
+ * "compromised").  A removal that reaches back over a record of its key
+ * that already counted (a compromise) is a cut: the judging starts over
+ * with it applied from the start, which undoes what that record made;
+ * member_calc_run() says how cuts that undo themselves or are undone end,
+ * and why the passes end.  Everything depends on the stored set only.
+ * A key no counted record names (other than the founder) has no state.
  *
  * A record by a key is in the item set exactly while the key's window
  * holds it: [0, removed_from) for an admitted key, [0, forever) for a
- * current one, empty otherwise; member_check() refuses records outside
- * the window, and each recomputation that moves a window adds or takes
- * out the records that crossed it (walking `byauthor`).
+ * current one, empty otherwise (an admitted key's own member.remove is
+ * always in it); member_check() refuses records outside the window, and
+ * a member.add or member.remove that would not count once stored, and
+ * each recomputation that moves a window adds or takes out the records
+ * that crossed it (walking `byauthor`).  So a record that counts is
+ * served, and a stored one that does not is hidden.
  *
  * The description (name, region, contact, endpoints) comes from the
- * latest node.info (ts, then lowest id), else from the earliest
+ * latest node.info (ts, then lowest id), else from the earliest served
  * member.add (ts, then lowest id); invited_by from that member.add.
  */
 #include <assert.h>
@@ -116,6 +122,9 @@ struct member_rec {
 /* One signers value, with the index of its target in the key table. */
 struct member_sig {
 	size_t target;
+	size_t signer_key;	/* its signer's key, or MEMBER_NONE */
+	size_t group;		/* the same (target, type, signer) share one */
+	size_t next;		/* next deferred record of the same signer */
 	uint8_t type;
 	uint64_t ts;
 	uint8_t signer[RECORD_KEY_LEN];
@@ -123,21 +132,55 @@ struct member_sig {
 	uint8_t reason;
 };
 
-/* A key during recomputation; its signatures are sigs[first, first+n). */
+#define MEMBER_NONE	SIZE_MAX
+
+/*
+ * A key during recomputation: the state a pass builds (admitted, removed,
+ * removed_from, reason, signers) and its scratch.
+ */
 struct member_key {
 	uint8_t key[RECORD_KEY_LEN];
-	size_t first, n;
-	int founder, admitted, removed;
-	uint64_t removed_from;
+	int founder, named, admitted, removed;
+	uint64_t admitted_ts, removed_from;
 	uint8_t reason;
+	uint32_t signers;		/* distinct signers of adds */
+	uint32_t removers;		/* distinct signers of removes */
+	int self_removed, established;
+	uint64_t cand_from, est_from;	/* smallest effective_from counted */
+	uint8_t cand_reason, est_reason;
+	int has_signed;			/* it signed a counted record ... */
+	uint64_t max_signed;		/* ... of at most this ts */
+	size_t defer_head, defer_tail;	/* its records waiting for it */
+};
+
+/* A removal taken back to effective_from (see member_calc_run()). */
+enum member_cut_state {
+	MEMBER_CUT_ON = 0,	/* applied from the start of each pass */
+	MEMBER_CUT_OFF,		/* not made again: set aside */
+	MEMBER_CUT_LATE		/* undid its own removal: from after it */
+};
+
+#define MEMBER_CUT_RETURNS	2	/* times a cut set aside comes back */
+
+struct member_cut {
+	size_t key;
+	uint64_t from;
+	uint8_t reason;
+	enum member_cut_state state;
+	unsigned offs;			/* times set aside */
 };
 
 struct member_calc {
 	struct member_key *keys;
 	size_t nkeys;
-	struct member_sig *sigs;
+	struct member_sig *sigs;	/* in (ts, target, value) order */
 	size_t nsigs;
-	uint8_t (*seen)[RECORD_KEY_LEN];	/* scratch, nsigs entries */
+	uint8_t *group_seen;		/* per pass, one per group */
+	size_t ngroups;
+	size_t *queue;			/* nsigs + 1 */
+	struct member_cut *cuts;
+	size_t ncuts, cuts_cap;
+	uint64_t passes;
 	uint8_t founder[RECORD_KEY_LEN];
 	uint64_t charter_ts, admit_quorum, remove_quorum;
 };
@@ -384,188 +427,416 @@ member_calc_free(struct member_calc *c)
 {
 	free(c->keys);
 	free(c->sigs);
-	free(c->seen);
+	free(c->group_seen);
+	free(c->queue);
+	free(c->cuts);
 }
 
-/* Read every signers value into c (keys in key order).  LMDB codes. */
-static int
-member_calc_load(struct store *st, MDB_txn *txn, struct member_calc *c)
+/* The index of key in the key table, inserted (in key order) if absent;
+ * *cap is the table's room. */
+static size_t
+member_calc_key(struct member_calc *c, size_t *cap,
+    const uint8_t key[RECORD_KEY_LEN])
 {
-	size_t kcap = 16, scap = 16, pos;
+	size_t pos;
+
+	for (pos = 0; pos < c->nkeys; pos++)
+		if (memcmp(c->keys[pos].key, key, RECORD_KEY_LEN) >= 0)
+			break;
+	if (pos < c->nkeys && memcmp(c->keys[pos].key, key,
+	    RECORD_KEY_LEN) == 0)
+		return pos;
+	if (c->nkeys == *cap) {
+		*cap = *cap ? 2 * *cap : 16;
+		c->keys = xrealloc(c->keys, *cap * sizeof(c->keys[0]));
+	}
+	memmove(&c->keys[pos + 1], &c->keys[pos],
+	    (c->nkeys - pos) * sizeof(c->keys[0]));
+	memset(&c->keys[pos], 0, sizeof(c->keys[0]));
+	memcpy(c->keys[pos].key, key, RECORD_KEY_LEN);
+	c->nkeys++;
+	for (size_t i = 0; i < c->nsigs; i++)
+		if (c->sigs[i].target >= pos)
+			c->sigs[i].target++;
+	return pos;
+}
+
+/* Append a signature about target to c (keys in key order). */
+static void
+member_calc_sig(struct member_calc *c, size_t *kcap, size_t *scap,
+    const uint8_t target[RECORD_KEY_LEN], const uint8_t v[MEMBER_SIG_LEN])
+{
+	struct member_sig *s;
+	size_t t;
+
+	if (c->nkeys > 0 && memcmp(c->keys[c->nkeys - 1].key, target,
+	    RECORD_KEY_LEN) == 0)
+		t = c->nkeys - 1;
+	else
+		t = member_calc_key(c, kcap, target);
+	if (c->nsigs == *scap) {
+		*scap = *scap ? 2 * *scap : 16;
+		c->sigs = xrealloc(c->sigs, *scap * sizeof(c->sigs[0]));
+	}
+	s = &c->sigs[c->nsigs++];
+	memset(s, 0, sizeof(*s));
+	s->target = t;
+	s->type = v[0];
+	s->ts = store_get_be64(v + 1);
+	memcpy(s->signer, v + 9, RECORD_KEY_LEN);
+	s->effective_from = store_get_be64(v + 41);
+	s->reason = v[49];
+}
+
+/*
+ * Read every signers value into c, and extra (about extra_target) if not
+ * NULL: the set as it would be with one more record.  LMDB codes.
+ */
+static int
+member_calc_load(struct store *st, MDB_txn *txn, struct member_calc *c,
+    const uint8_t *extra_target, const uint8_t *extra)
+{
+	size_t kcap = 0, scap = 0, f;
 	MDB_cursor *cur;
 	MDB_val k, v;
 	int mrc;
 
-	c->keys = xmalloc(kcap * sizeof(c->keys[0]));
-	c->sigs = xmalloc(scap * sizeof(c->sigs[0]));
 	if ((mrc = mdb_cursor_open(txn, st->signers, &cur)) != 0)
 		return mrc;
 	mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
 	while (mrc == 0) {
-		const uint8_t *p = v.mv_data;
-		struct member_sig *s;
-
 		if (k.mv_size != RECORD_KEY_LEN ||
 		    v.mv_size != MEMBER_SIG_LEN) {
 			mrc = MDB_CORRUPTED;
 			break;
 		}
-		if (c->nkeys == 0 || memcmp(c->keys[c->nkeys - 1].key,
-		    k.mv_data, RECORD_KEY_LEN) != 0) {
-			if (c->nkeys == kcap) {
-				kcap *= 2;
-				c->keys = xrealloc(c->keys,
-				    kcap * sizeof(c->keys[0]));
-			}
-			memset(&c->keys[c->nkeys], 0, sizeof(c->keys[0]));
-			memcpy(c->keys[c->nkeys].key, k.mv_data,
-			    RECORD_KEY_LEN);
-			c->keys[c->nkeys].first = c->nsigs;
-			c->nkeys++;
-		}
-		if (c->nsigs == scap) {
-			scap *= 2;
-			c->sigs = xrealloc(c->sigs, scap * sizeof(c->sigs[0]));
-		}
-		s = &c->sigs[c->nsigs++];
-		s->target = c->nkeys - 1;
-		s->type = p[0];
-		s->ts = store_get_be64(p + 1);
-		memcpy(s->signer, p + 9, RECORD_KEY_LEN);
-		s->effective_from = store_get_be64(p + 41);
-		s->reason = p[49];
-		c->keys[c->nkeys - 1].n++;
+		member_calc_sig(c, &kcap, &scap, k.mv_data, v.mv_data);
 		mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
 	}
 	mdb_cursor_close(cur);
 	if (mrc != MDB_NOTFOUND)
 		return mrc;
-
+	if (extra != NULL)
+		member_calc_sig(c, &kcap, &scap, extra_target, extra);
 	/* The founder is a key even when no record names it. */
-	for (pos = 0; pos < c->nkeys; pos++)
-		if (memcmp(c->keys[pos].key, c->founder, RECORD_KEY_LEN) >= 0)
-			break;
-	if (pos == c->nkeys ||
-	    memcmp(c->keys[pos].key, c->founder, RECORD_KEY_LEN) != 0) {
-		if (c->nkeys == kcap)
-			c->keys = xrealloc(c->keys,
-			    (kcap + 1) * sizeof(c->keys[0]));
-		memmove(&c->keys[pos + 1], &c->keys[pos],
-		    (c->nkeys - pos) * sizeof(c->keys[0]));
-		memset(&c->keys[pos], 0, sizeof(c->keys[0]));
-		memcpy(c->keys[pos].key, c->founder, RECORD_KEY_LEN);
-		c->keys[pos].first = c->nsigs;
-		c->nkeys++;
-		for (size_t i = 0; i < c->nsigs; i++)
-			if (c->sigs[i].target >= pos)
-				c->sigs[i].target++;
-	}
-	c->keys[pos].founder = 1;
-	c->seen = xmalloc((c->nsigs + 1) * sizeof(c->seen[0]));
+	f = member_calc_key(c, &kcap, c->founder);
+	c->keys[f].founder = 1;
 	return 0;
 }
 
-/* Whether a record by signer at ts counts (self: its own member.remove). */
+/* The order records are judged in: ts, then target key, then the rest
+ * of the signers value (type, signer, effective_from, reason). */
 static int
-member_calc_valid(const struct member_calc *c,
-    const uint8_t signer[RECORD_KEY_LEN], uint64_t ts, int self)
+member_sig_order(const void *a, const void *b)
 {
-	const struct member_key *k = member_find(c, signer);
+	const struct member_sig *x = a, *y = b;
+	int d;
 
-	if (k == NULL || (!k->founder && !k->admitted))
-		return 0;
-	return self || !k->removed || ts < k->removed_from;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	if (x->target != y->target)
+		return x->target < y->target ? -1 : 1;
+	if (x->type != y->type)
+		return x->type < y->type ? -1 : 1;
+	if ((d = memcmp(x->signer, y->signer, RECORD_KEY_LEN)) != 0)
+		return d;
+	if (x->effective_from != y->effective_from)
+		return x->effective_from < y->effective_from ? -1 : 1;
+	return (int)x->reason - (int)y->reason;
+}
+
+/* A signature's (target, type, signer), to number distinct signers. */
+struct member_group {
+	size_t target, sig;
+	uint8_t type;
+	uint8_t signer[RECORD_KEY_LEN];
+};
+
+static int
+member_group_cmp(const void *a, const void *b)
+{
+	const struct member_group *x = a, *y = b;
+
+	if (x->target != y->target)
+		return x->target < y->target ? -1 : 1;
+	if (x->type != y->type)
+		return x->type < y->type ? -1 : 1;
+	return memcmp(x->signer, y->signer, RECORD_KEY_LEN);
+}
+
+/* Sort the signatures and find their signers and groups. */
+static void
+member_calc_prepare(struct member_calc *c)
+{
+	struct member_group *g;
+
+	if (c->nsigs > 1)
+		qsort(c->sigs, c->nsigs, sizeof(c->sigs[0]),
+		    member_sig_order);
+	g = xmalloc((c->nsigs + 1) * sizeof(g[0]));
+	for (size_t i = 0; i < c->nsigs; i++) {
+		struct member_key *k = member_find(c, c->sigs[i].signer);
+
+		c->sigs[i].signer_key = k == NULL ? MEMBER_NONE :
+		    (size_t)(k - c->keys);
+		g[i].target = c->sigs[i].target;
+		g[i].type = c->sigs[i].type;
+		memcpy(g[i].signer, c->sigs[i].signer, RECORD_KEY_LEN);
+		g[i].sig = i;
+	}
+	if (c->nsigs > 1)
+		qsort(g, c->nsigs, sizeof(g[0]), member_group_cmp);
+	c->ngroups = 0;
+	for (size_t i = 0; i < c->nsigs; i++) {
+		if (i > 0 && member_group_cmp(&g[i - 1], &g[i]) != 0)
+			c->ngroups++;
+		c->sigs[g[i].sig].group = c->ngroups;
+	}
+	if (c->nsigs > 0)
+		c->ngroups++;
+	free(g);
+	c->group_seen = xmalloc(c->ngroups + 1);
+	c->queue = xmalloc((c->nsigs + 1) * sizeof(c->queue[0]));
+}
+
+static struct member_cut *
+member_cut_find(struct member_calc *c, size_t key, uint64_t from)
+{
+	for (size_t i = 0; i < c->ncuts; i++)
+		if (c->cuts[i].key == key && c->cuts[i].from == from)
+			return &c->cuts[i];
+	return NULL;
 }
 
 /*
- * Count the distinct signers of valid signatures of type on key k, in ts
- * order; *reached_ts is the ts at which the count reached quorum.
+ * A counted member.remove about t: t is removed once it removed itself or
+ * remove_quorum distinct signers removed it, from the smallest
+ * effective_from counted.  0, or 1 when the removal reaches back over a
+ * record t signed that already counted and has no cut yet, or one set
+ * aside that may come back: *cut is the cut to apply.
  */
-static uint64_t
-member_calc_count(struct member_calc *c, const struct member_key *k,
-    uint8_t type, uint64_t quorum, uint64_t *reached_ts)
-{
-	uint64_t n = 0;
-
-	for (size_t i = k->first; i < k->first + k->n; i++) {
-		const struct member_sig *s = &c->sigs[i];
-		uint64_t j;
-
-		if (s->type != type || !member_calc_valid(c, s->signer, s->ts,
-		    type == MEMBER_REMOVE &&
-		    memcmp(s->signer, k->key, RECORD_KEY_LEN) == 0))
-			continue;
-		for (j = 0; j < n; j++)
-			if (memcmp(c->seen[j], s->signer, RECORD_KEY_LEN) == 0)
-				break;
-		if (j < n)
-			continue;
-		memcpy(c->seen[n++], s->signer, RECORD_KEY_LEN);
-		if (n == quorum && reached_ts != NULL)
-			*reached_ts = s->ts;
-	}
-	return n;
-}
-
-/* Apply the removal rule to k; 1 if it removed k or moved its start. */
 static int
-member_calc_remove(struct member_calc *c, struct member_key *k)
+member_pass_remove(struct member_calc *c, struct member_key *t,
+    const struct member_sig *s, struct member_cut *cut)
 {
-	uint64_t from = UINT64_MAX;
-	uint8_t reason = MEMBER_REASON_NONE;
-	int self = 0;
+	uint64_t from;
 
-	for (size_t i = k->first; i < k->first + k->n; i++) {
-		const struct member_sig *s = &c->sigs[i];
-		int is_self = memcmp(s->signer, k->key, RECORD_KEY_LEN) == 0;
-
-		if (s->type != MEMBER_REMOVE ||
-		    !member_calc_valid(c, s->signer, s->ts, is_self))
-			continue;
-		self |= is_self;
-		if (s->effective_from < from || (s->effective_from == from &&
-		    s->reason > reason)) {
-			from = s->effective_from;
-			reason = s->reason;
-		}
+	if (!t->self_removed && t->removers < c->remove_quorum)
+		return 0;
+	if (t->established && t->est_from == t->cand_from &&
+	    t->est_reason == t->cand_reason)
+		return 0;
+	t->established = 1;
+	t->est_from = from = t->cand_from;
+	t->est_reason = t->cand_reason;
+	if (t->removed && t->removed_from <= from) {
+		/* A cut made it so already (or an earlier removal). */
+		if (t->removed_from == from)
+			t->reason = t->cand_reason;
+		return 0;
 	}
-	if (!self && member_calc_count(c, k, MEMBER_REMOVE, c->remove_quorum,
-	    NULL) < c->remove_quorum)
-		return 0;
-	if (k->removed && (from > k->removed_from ||
-	    (from == k->removed_from && reason <= k->reason)))
-		return 0;
-	k->removed = 1;
-	k->removed_from = from;
-	k->reason = reason;
-	return 1;
+	if (t->has_signed && t->max_signed >= from) {
+		struct member_cut *old = member_cut_find(c,
+		    (size_t)(t - c->keys), from);
+
+		if (old == NULL || (old->state == MEMBER_CUT_OFF &&
+		    old->offs < MEMBER_CUT_RETURNS)) {
+			cut->key = (size_t)(t - c->keys);
+			cut->from = from;
+			cut->reason = t->cand_reason;
+			cut->state = MEMBER_CUT_ON;
+			cut->offs = old == NULL ? 0 : old->offs;
+			return 1;
+		}
+		/* A cut that undid its own removal (or came back too often):
+		 * from after this record, which voids nothing that counted
+		 * before it. */
+		old->state = MEMBER_CUT_LATE;
+		from = s->ts + 1;
+		if (t->removed && t->removed_from <= from)
+			return 0;
+	}
+	t->removed = 1;
+	t->removed_from = from;
+	t->reason = t->cand_reason;
+	return 0;
 }
 
-/* Membership from the signatures alone (see the top of this file). */
+/*
+ * Judge signature i and those it lets through (records of a key that
+ * waited for its admission).  0, or 1 with a new cut in *cut.
+ */
+static int
+member_pass_judge(struct member_calc *c, size_t i, struct member_cut *cut)
+{
+	size_t head = 0, tail = 0;
+
+	c->queue[tail++] = i;
+	while (head < tail) {
+		size_t j = c->queue[head++];
+		struct member_sig *s = &c->sigs[j];
+		struct member_key *sk, *t = &c->keys[s->target];
+		int self, first;
+
+		if (s->signer_key == MEMBER_NONE)
+			continue;	/* never admitted */
+		sk = &c->keys[s->signer_key];
+		if (!sk->founder && !sk->admitted) {
+			/* Judged when (if) its signer is admitted. */
+			s->next = MEMBER_NONE;
+			if (sk->defer_head == MEMBER_NONE)
+				sk->defer_head = j;
+			else
+				c->sigs[sk->defer_tail].next = j;
+			sk->defer_tail = j;
+			continue;
+		}
+		self = s->type == MEMBER_REMOVE && s->signer_key == s->target;
+		if (!self && sk->removed && s->ts >= sk->removed_from)
+			continue;
+		/* It counts. */
+		t->named = 1;
+		if (!self) {
+			if (!sk->has_signed || s->ts > sk->max_signed)
+				sk->max_signed = s->ts;
+			sk->has_signed = 1;
+		}
+		first = !c->group_seen[s->group];
+		c->group_seen[s->group] = 1;
+		if (s->type == MEMBER_ADD) {
+			if (first)
+				t->signers++;
+			if (t->founder || t->admitted ||
+			    t->signers < c->admit_quorum)
+				continue;
+			t->admitted = 1;
+			t->admitted_ts = s->ts;
+			for (size_t d = t->defer_head; d != MEMBER_NONE;
+			    d = c->sigs[d].next)
+				c->queue[tail++] = d;
+			t->defer_head = t->defer_tail = MEMBER_NONE;
+			continue;
+		}
+		if (s->type != MEMBER_REMOVE)
+			continue;
+		if (first)
+			t->removers++;
+		t->self_removed |= self;
+		if (s->effective_from < t->cand_from ||
+		    (s->effective_from == t->cand_from &&
+		    s->reason > t->cand_reason)) {
+			t->cand_from = s->effective_from;
+			t->cand_reason = s->reason;
+		}
+		if (member_pass_remove(c, t, s, cut))
+			return 1;
+	}
+	return 0;
+}
+
+/* One pass over the records in order, the cuts not dropped applied from
+ * the start.  0, or 1 when it stopped on a new cut (*cut). */
+static int
+member_pass(struct member_calc *c, struct member_cut *cut)
+{
+	for (size_t i = 0; i < c->nkeys; i++) {
+		struct member_key *k = &c->keys[i];
+		uint8_t key[RECORD_KEY_LEN];
+		int founder = k->founder;
+
+		memcpy(key, k->key, RECORD_KEY_LEN);
+		memset(k, 0, sizeof(*k));
+		memcpy(k->key, key, RECORD_KEY_LEN);
+		k->founder = founder;
+		k->named = founder;
+		k->cand_from = UINT64_MAX;
+		k->defer_head = k->defer_tail = MEMBER_NONE;
+	}
+	for (size_t i = 0; i < c->ncuts; i++) {
+		struct member_key *k = &c->keys[c->cuts[i].key];
+
+		if (c->cuts[i].state != MEMBER_CUT_ON ||
+		    (k->removed && k->removed_from <= c->cuts[i].from))
+			continue;
+		k->removed = 1;
+		k->removed_from = c->cuts[i].from;
+		k->reason = c->cuts[i].reason;
+	}
+	memset(c->group_seen, 0, c->ngroups + 1);
+	c->passes++;
+	for (size_t i = 0; i < c->nsigs; i++)
+		if (member_pass_judge(c, i, cut))
+			return 1;
+	return 0;
+}
+
+/* Whether cut i is on and the last pass did not make it again. */
+static int
+member_cut_unmade(const struct member_calc *c, size_t i)
+{
+	const struct member_key *k = &c->keys[c->cuts[i].key];
+
+	return c->cuts[i].state == MEMBER_CUT_ON &&
+	    !(k->established && k->est_from <= c->cuts[i].from);
+}
+
+/*
+ * Membership from the signatures alone (docs/protocol.md section 12).
+ * Passes over the records in order until one ends with every cut it
+ * applied made again by the records that count in it.  A pass stops on a
+ * removal that reaches back over a record its key signed that counted:
+ * a cut, which the next passes apply from the start, so that what that
+ * record made is undone.  When the pass right after a cut was added does
+ * not make it again, the cut undid its own removal: it becomes late, and
+ * when made again it takes effect from just after the record that made
+ * it.  Other cuts not made again (a later cut voided their signers) are
+ * set aside, and come back if made again, at most MEMBER_CUT_RETURNS
+ * times (then they are late).  Each pass adds a cut, brings one back or
+ * changes the state of one, and a cut goes through a bounded number of
+ * states, so the passes are at most about 2 * (MEMBER_CUT_RETURNS + 1)
+ * times the distinct (key, effective_from) pairs of the removals.
+ */
 static void
 member_calc_run(struct member_calc *c)
 {
-	int changed;
+	size_t last = MEMBER_NONE;
 
-	do {
-		for (size_t i = 0; i < c->nkeys; i++)
-			c->keys[i].admitted = 0;
-		do {
-			changed = 0;
-			for (size_t i = 0; i < c->nkeys; i++) {
-				struct member_key *k = &c->keys[i];
+	member_calc_prepare(c);
+	for (;;) {
+		struct member_cut cut, *old;
+		int unmade = 0;
 
-				if (k->founder || k->admitted ||
-				    member_calc_count(c, k, MEMBER_ADD,
-				    c->admit_quorum, NULL) < c->admit_quorum)
-					continue;
-				k->admitted = 1;
-				changed = 1;
+		if (member_pass(c, &cut)) {
+			old = member_cut_find(c, cut.key, cut.from);
+			if (old == NULL) {
+				if (c->ncuts == c->cuts_cap) {
+					c->cuts_cap = c->cuts_cap ?
+					    2 * c->cuts_cap : 8;
+					c->cuts = xrealloc(c->cuts,
+					    c->cuts_cap * sizeof(c->cuts[0]));
+				}
+				old = &c->cuts[c->ncuts++];
 			}
-		} while (changed);
-		for (size_t i = 0; i < c->nkeys; i++)
-			changed |= member_calc_remove(c, &c->keys[i]);
-	} while (changed);
+			*old = cut;
+			last = (size_t)(old - c->cuts);
+			continue;
+		}
+		for (size_t i = 0; i < c->ncuts; i++)
+			unmade |= member_cut_unmade(c, i);
+		if (!unmade)
+			break;
+		if (last != MEMBER_NONE && member_cut_unmade(c, last)) {
+			c->cuts[last].state = MEMBER_CUT_LATE;
+		} else {
+			for (size_t i = 0; i < c->ncuts; i++) {
+				if (!member_cut_unmade(c, i))
+					continue;
+				c->cuts[i].state = MEMBER_CUT_OFF;
+				c->cuts[i].offs++;
+			}
+		}
+		last = MEMBER_NONE;
+	}
 }
 
 /* 1 when the stored record at id is author's member.remove of itself. */
@@ -606,15 +877,15 @@ member_reindex(struct store *st, MDB_txn *txn, const uint8_t *id)
 }
 
 /*
- * The window of key's served records moved from old_until to new_until:
- * add to or take out of the item set its records in between.
+ * Records by key with ts in [lo, hi) may have crossed its window, now
+ * [0, new_until) (and its own member.remove, while admitted): add to or
+ * take out of the item set those that did.
  */
 static int
 member_reconcile(struct store *st, MDB_txn *txn,
-    const uint8_t key[RECORD_KEY_LEN], uint64_t old_until, uint64_t new_until)
+    const uint8_t key[RECORD_KEY_LEN], uint64_t lo, uint64_t hi,
+    uint64_t new_until, int admitted)
 {
-	uint64_t lo = old_until < new_until ? old_until : new_until;
-	uint64_t hi = old_until < new_until ? new_until : old_until;
 	uint8_t start[STORE_TSID_LEN];
 	MDB_val k = { RECORD_KEY_LEN, (void *)key }, v;
 	MDB_cursor *cur;
@@ -635,10 +906,10 @@ member_reconcile(struct store *st, MDB_txn *txn,
 
 		memcpy(tsid, v.mv_data, STORE_TSID_LEN);
 		ts = store_get_be64(tsid);
-		if (ts >= hi)
+		if (ts >= hi && hi != UINT64_MAX)
 			break;
-		want = ts < new_until ||
-		    member_is_self_remove(st, txn, key, tsid + 8);
+		want = ts < new_until || (admitted &&
+		    member_is_self_remove(st, txn, key, tsid + 8));
 		mrc2 = mdb_get(txn, st->items, &ik, &iv);
 		if (mrc2 != 0 && mrc2 != MDB_NOTFOUND)
 			break;
@@ -662,29 +933,29 @@ member_reconcile(struct store *st, MDB_txn *txn,
 	return mrc == MDB_NOTFOUND ? 0 : mrc;
 }
 
-/* The membership state computed for key k (no description). */
-static void
+/* The membership state computed for key k (no description); 0 when no
+ * record that counts names k and it is not the founder: k has no state. */
+static int
 member_calc_rec(struct member_calc *c, const struct member_key *k,
     struct member_rec *r)
 {
-	uint64_t reached = 0;
-	uint32_t signers;
-
-	signers = (uint32_t)member_calc_count(c, k, MEMBER_ADD,
-	    c->admit_quorum, &reached);
 	memset(r, 0, sizeof(*r));
+	if (!k->named)
+		return 0;
 	r->flags = (k->founder ? MEMBER_F_FOUNDER : 0) |
 	    (k->founder || k->admitted ? MEMBER_F_ADMITTED : 0);
 	r->m.state = k->removed ? MEMBER_REMOVED :
 	    (r->flags & MEMBER_F_ADMITTED) ? MEMBER_CURRENT : MEMBER_PENDING;
-	r->m.signers = signers;
+	r->m.signers = k->signers;
 	r->m.admitted_ts = k->founder ? c->charter_ts :
-	    k->admitted ? reached : 0;
+	    k->admitted ? k->admitted_ts : 0;
 	r->m.removed_from = k->removed ? k->removed_from : 0;
 	r->reason = k->removed ? k->reason : MEMBER_REASON_NONE;
+	return 1;
 }
 
-/* Write the state computed for key k, moving its window if it changed. */
+/* Write the state computed for key k (or delete the one of a key no
+ * record that counts names), moving its window if it changed. */
 static int
 member_calc_save(struct store *st, MDB_txn *txn, struct member_calc *c,
     const struct member_key *k)
@@ -692,10 +963,10 @@ member_calc_save(struct store *st, MDB_txn *txn, struct member_calc *c,
 	MDB_val key = { RECORD_KEY_LEN, (void *)k->key }, v;
 	uint8_t packed[MEMBER_STATE_LEN];
 	struct member_rec r, old;
-	uint64_t old_until, new_until;
-	int mrc, found;
+	uint64_t old_until, new_until, lo, hi;
+	int mrc, found, named, old_admitted, new_admitted;
 
-	member_calc_rec(c, k, &r);
+	named = member_calc_rec(c, k, &r);
 
 	/* Most keys did not change: compare the packed state without
 	 * unpacking the description. */
@@ -703,7 +974,9 @@ member_calc_save(struct store *st, MDB_txn *txn, struct member_calc *c,
 	if (mrc != 0 && mrc != MDB_NOTFOUND)
 		return mrc;
 	found = mrc == 0;
-	if (found && v.mv_size == MEMBER_VAL_LEN) {
+	if (!found && !named)
+		return 0;
+	if (found && named && v.mv_size == MEMBER_VAL_LEN) {
 		const uint8_t *ov = v.mv_data;
 
 		r.flags |= ov[1] & (MEMBER_F_ADD | MEMBER_F_INFO);
@@ -719,21 +992,151 @@ member_calc_save(struct store *st, MDB_txn *txn, struct member_calc *c,
 	} else if (mrc != 0) {
 		return mrc;
 	}
-	/* Keep the description; take the membership state computed. */
 	old_until = mrc == MDB_NOTFOUND ? 0 :
 	    member_until(old.flags, old.m.state, old.m.removed_from);
-	old.flags = r.flags | (old.flags & (MEMBER_F_ADD | MEMBER_F_INFO));
-	old.m.founder = k->founder;
-	old.m.state = r.m.state;
-	old.m.signers = r.m.signers;
-	old.m.admitted_ts = r.m.admitted_ts;
-	old.m.removed_from = r.m.removed_from;
-	old.reason = r.reason;
-	new_until = member_until(old.flags, old.m.state, old.m.removed_from);
-	if ((mrc = member_save(st, txn, &old)) != 0)
+	old_admitted = mrc == 0 && (old.flags & MEMBER_F_ADMITTED);
+	if (!named) {
+		new_until = 0;
+		new_admitted = 0;
+		if ((mrc = mdb_del(txn, st->members, &key, NULL)) != 0)
+			return mrc;
+	} else {
+		/* Keep the description; take the membership state. */
+		old.flags = r.flags |
+		    (old.flags & (MEMBER_F_ADD | MEMBER_F_INFO));
+		old.m.founder = k->founder;
+		old.m.state = r.m.state;
+		old.m.signers = r.m.signers;
+		old.m.admitted_ts = r.m.admitted_ts;
+		old.m.removed_from = r.m.removed_from;
+		old.reason = r.reason;
+		new_until = member_until(old.flags, old.m.state,
+		    old.m.removed_from);
+		new_admitted = (old.flags & MEMBER_F_ADMITTED) != 0;
+		if ((mrc = member_save(st, txn, &old)) != 0)
+			return mrc;
+	}
+	if (old_admitted != new_admitted) {
+		/* Its own member.remove goes with its admission. */
+		lo = 0;
+		hi = UINT64_MAX;
+	} else if (old_until != new_until) {
+		lo = old_until < new_until ? old_until : new_until;
+		hi = old_until < new_until ? new_until : old_until;
+	} else {
+		return 0;
+	}
+	return member_reconcile(st, txn, k->key, lo, hi, new_until,
+	    new_admitted);
+}
+
+/*
+ * Take invited_by, and the description if no node.info gave one, from
+ * the earliest served member.add about key (ts, then lowest id), which is
+ * the earliest that counts.  LMDB codes.
+ */
+static int
+member_describe_add(struct store *st, MDB_txn *txn,
+    const uint8_t key[RECORD_KEY_LEN])
+{
+	uint8_t ok[sizeof("member.add") + 2 * RECORD_KEY_LEN];
+	uint8_t tsid[STORE_TSID_LEN];
+	struct body_member_add a;
+	struct record_header h;
+	struct member_rec r;
+	struct record rec;
+	MDB_cursor *cur;
+	MDB_val k = { sizeof(ok), ok }, v;
+	int mrc, found = 0;
+
+	if ((mrc = member_load(st, txn, key, &r)) != 0)
+		return mrc == MDB_NOTFOUND ? 0 : mrc;
+	memcpy(ok, "member.add", sizeof("member.add"));
+	{
+		char hex[2 * RECORD_KEY_LEN + 1];
+
+		record_id_hex(hex, key);
+		memcpy(ok + sizeof("member.add"), hex, 2 * RECORD_KEY_LEN);
+	}
+	if ((mrc = mdb_cursor_open(txn, st->revs, &cur)) != 0)
 		return mrc;
-	if (old_until != new_until)
-		return member_reconcile(st, txn, k->key, old_until, new_until);
+	for (mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY); mrc == 0;
+	    mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) {
+		MDB_val ik, iv;
+
+		if (v.mv_size != STORE_TSID_LEN)
+			continue;
+		ik = v;
+		if ((mrc = mdb_get(txn, st->items, &ik, &iv)) == 0) {
+			memcpy(tsid, v.mv_data, STORE_TSID_LEN);
+			found = 1;
+			break;
+		}
+		if (mrc != MDB_NOTFOUND)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (mrc != 0 && mrc != MDB_NOTFOUND)
+		return mrc;
+	if (!found) {
+		if (!(r.flags & MEMBER_F_ADD))
+			return 0;
+		r.flags &= ~MEMBER_F_ADD;
+		r.add_ts = 0;
+		memset(r.add_id, 0, sizeof(r.add_id));
+		memset(r.m.invited_by, 0, sizeof(r.m.invited_by));
+		if (!(r.flags & MEMBER_F_INFO)) {
+			memset(r.m.name, 0, sizeof(r.m.name));
+			memset(r.m.region, 0, sizeof(r.m.region));
+			memset(r.m.contact, 0, sizeof(r.m.contact));
+			memset(r.m.endpoints, 0, sizeof(r.m.endpoints));
+			r.m.endpoints_count = 0;
+		}
+		return member_save(st, txn, &r);
+	}
+	if ((r.flags & MEMBER_F_ADD) && r.add_ts == store_get_be64(tsid) &&
+	    memcmp(r.add_id, tsid + 8, RECORD_ID_LEN) == 0)
+		return 0;
+	k.mv_size = RECORD_ID_LEN;
+	k.mv_data = tsid + 8;
+	if ((mrc = mdb_get(txn, st->records, &k, &v)) != 0)
+		return mrc;
+	if (record_decode(&rec, v.mv_data, v.mv_size, NULL) != 0 ||
+	    record_header_decode(&h, rec.header, rec.header_len, NULL) != 0 ||
+	    rec.body == NULL ||
+	    body_member_add_decode(&a, rec.body, rec.body_len, NULL) != 0)
+		return MDB_CORRUPTED;
+	r.flags |= MEMBER_F_ADD;
+	r.add_ts = h.ts;
+	memcpy(r.add_id, tsid + 8, RECORD_ID_LEN);
+	memcpy(r.m.invited_by, a.invited_by, RECORD_KEY_LEN);
+	if (!(r.flags & MEMBER_F_INFO)) {
+		member_copy_str(r.m.name, sizeof(r.m.name), &a.name);
+		member_copy_str(r.m.region, sizeof(r.m.region), &a.region);
+		member_copy_str(r.m.contact, sizeof(r.m.contact), &a.contact);
+		memset(r.m.endpoints, 0, sizeof(r.m.endpoints));
+		r.m.endpoints_count = a.endpoint.len > 0;
+		member_copy_str(r.m.endpoints[0], sizeof(r.m.endpoints[0]),
+		    &a.endpoint);
+	}
+	return member_save(st, txn, &r);
+}
+
+/* The charter's founder and quorums into a fresh c.  LMDB codes,
+ * MDB_NOTFOUND without a charter. */
+static int
+member_calc_init(struct store *st, MDB_txn *txn, const struct record *r,
+    const struct record_header *h, struct member_calc *c)
+{
+	struct body_charter ch;
+	int mrc;
+
+	memset(c, 0, sizeof(*c));
+	if ((mrc = member_charter(st, txn, r, h, &ch, &c->charter_ts)) != 0)
+		return mrc;
+	memcpy(c->founder, ch.founder, RECORD_KEY_LEN);
+	c->admit_quorum = ch.admit_quorum;
+	c->remove_quorum = ch.remove_quorum;
 	return 0;
 }
 
@@ -743,19 +1146,17 @@ member_recompute(struct store *st, MDB_txn *txn, const struct record *r,
     const struct record_header *h)
 {
 	struct member_calc c;
-	struct body_charter ch;
 	int mrc;
 
-	memset(&c, 0, sizeof(c));
-	if ((mrc = member_charter(st, txn, r, h, &ch, &c.charter_ts)) != 0)
+	if ((mrc = member_calc_init(st, txn, r, h, &c)) != 0)
 		return mrc == MDB_NOTFOUND ? 0 : mrc;
-	memcpy(c.founder, ch.founder, RECORD_KEY_LEN);
-	c.admit_quorum = ch.admit_quorum;
-	c.remove_quorum = ch.remove_quorum;
-	if ((mrc = member_calc_load(st, txn, &c)) == 0) {
+	if ((mrc = member_calc_load(st, txn, &c, NULL, NULL)) == 0) {
 		member_calc_run(&c);
 		for (size_t i = 0; i < c.nkeys && mrc == 0; i++)
 			mrc = member_calc_save(st, txn, &c, &c.keys[i]);
+		/* After every window moved: which adds are served. */
+		for (size_t i = 0; i < c.nkeys && mrc == 0; i++)
+			mrc = member_describe_add(st, txn, c.keys[i].key);
 	}
 	member_calc_free(&c);
 	return mrc;
@@ -767,37 +1168,6 @@ member_before(uint64_t ts, const uint8_t *id, uint64_t ts2,
     const uint8_t *id2)
 {
 	return ts < ts2 || (ts == ts2 && memcmp(id, id2, RECORD_ID_LEN) < 0);
-}
-
-/* Take invited_by, and the description if no node.info gave one, from
- * the earliest member.add about target. */
-static int
-member_describe_add(struct store *st, MDB_txn *txn,
-    const uint8_t target[RECORD_KEY_LEN], const struct body_member_add *a,
-    uint64_t ts, const uint8_t id[RECORD_ID_LEN])
-{
-	struct member_rec r;
-	int mrc;
-
-	if ((mrc = member_load(st, txn, target, &r)) != 0)
-		return mrc;
-	if ((r.flags & MEMBER_F_ADD) &&
-	    !member_before(ts, id, r.add_ts, r.add_id))
-		return 0;
-	r.flags |= MEMBER_F_ADD;
-	r.add_ts = ts;
-	memcpy(r.add_id, id, RECORD_ID_LEN);
-	memcpy(r.m.invited_by, a->invited_by, RECORD_KEY_LEN);
-	if (!(r.flags & MEMBER_F_INFO)) {
-		member_copy_str(r.m.name, sizeof(r.m.name), &a->name);
-		member_copy_str(r.m.region, sizeof(r.m.region), &a->region);
-		member_copy_str(r.m.contact, sizeof(r.m.contact), &a->contact);
-		memset(r.m.endpoints, 0, sizeof(r.m.endpoints));
-		r.m.endpoints_count = a->endpoint.len > 0;
-		member_copy_str(r.m.endpoints[0], sizeof(r.m.endpoints[0]),
-		    &a->endpoint);
-	}
-	return member_save(st, txn, &r);
 }
 
 /* Take the description from the latest node.info of its author. */
@@ -855,6 +1225,39 @@ member_sig_counts(MDB_txn *txn, MDB_dbi signers, uint8_t type,
 	return mrc == MDB_NOTFOUND ? 0 : mrc;
 }
 
+/*
+ * Whether the member.add or member.remove of header h about target
+ * (signers value v) would count once stored: membership recomputed with
+ * it, its author admitted and h->ts inside its window (or its own
+ * removal).  *a gets the author's state then.  LMDB codes.
+ */
+static int
+member_trial(struct store *st, MDB_txn *txn, const struct record_header *h,
+    const uint8_t target[RECORD_KEY_LEN], const uint8_t v[MEMBER_SIG_LEN],
+    int *counts, struct member_key *a)
+{
+	struct member_calc c;
+	struct member_key *k;
+	int mrc, self;
+
+	*counts = 0;
+	memset(a, 0, sizeof(*a));
+	if ((mrc = member_calc_init(st, txn, NULL, h, &c)) != 0)
+		return mrc == MDB_NOTFOUND ? 0 : mrc;
+	self = v[0] == MEMBER_REMOVE &&
+	    memcmp(target, h->author, RECORD_KEY_LEN) == 0;
+	if ((mrc = member_calc_load(st, txn, &c, target, v)) == 0) {
+		member_calc_run(&c);
+		if ((k = member_find(&c, h->author)) != NULL) {
+			*a = *k;
+			*counts = (k->founder || k->admitted) && (self ||
+			    !k->removed || h->ts < k->removed_from);
+		}
+	}
+	member_calc_free(&c);
+	return mrc;
+}
+
 /* The rules of member.add, member.remove and node.info themselves. */
 static int
 member_check_kind(struct store *st, MDB_txn *txn, const struct record *r,
@@ -864,9 +1267,11 @@ member_check_kind(struct store *st, MDB_txn *txn, const struct record *r,
 	struct body_member_remove mr;
 	struct body_member_add ma;
 	struct body_node_info ni;
+	uint8_t v[MEMBER_SIG_LEN];
 	struct member_rec t;
+	struct member_key a;
 	size_t all, mine;
-	int mrc, is_add;
+	int mrc, is_add, counts;
 
 	if (h->flags & RECORD_FLAG_ENCRYPTED)
 		return fail(eb, AMIE_EREFUSED,
@@ -905,17 +1310,34 @@ member_check_kind(struct store *st, MDB_txn *txn, const struct record *r,
 	if (is_add) {
 		if (body_member_add_decode(&ma, r->body, r->body_len, eb) != 0)
 			return fail_prefix(eb, "member.add");
-		return 0;
+		member_sig_pack(v, MEMBER_ADD, h->ts, h->author, 0,
+		    MEMBER_REASON_NONE);
+	} else {
+		if (body_member_remove_decode(&mr, r->body, r->body_len,
+		    eb) != 0)
+			return fail_prefix(eb, "member.remove");
+		mrc = member_load(st, txn, target, &t);
+		if (mrc == MDB_NOTFOUND)
+			return fail(eb, AMIE_EREFUSED,
+			    "member.remove: %.16s... is not a member", h->key);
+		if (mrc != 0)
+			return store_fail(eb, mrc, "membership");
+		member_sig_pack(v, MEMBER_REMOVE, h->ts, h->author,
+		    mr.effective_from, member_reason_code(&mr.reason));
 	}
-	if (body_member_remove_decode(&mr, r->body, r->body_len, eb) != 0)
-		return fail_prefix(eb, "member.remove");
-	mrc = member_load(st, txn, target, &t);
-	if (mrc == MDB_NOTFOUND)
-		return fail(eb, AMIE_EREFUSED,
-		    "member.remove: %.16s... is not a member", h->key);
-	if (mrc != 0)
+	/* Whether it counts depends on the records before it, and may on
+	 * itself (a removal reaching back over what admitted its author):
+	 * it is kept only if, stored, it counts. */
+	if ((mrc = member_trial(st, txn, h, target, v, &counts, &a)) != 0)
 		return store_fail(eb, mrc, "membership");
-	return 0;
+	if (counts)
+		return 0;
+	if (!a.founder && !a.admitted)
+		return fail(eb, AMIE_EREFUSED,
+		    "author: not a member of this federation");
+	return fail(eb, AMIE_EREFUSED,
+	    "author: removed from the federation (%s) since %llu",
+	    member_reasons[a.reason], (unsigned long long)a.removed_from);
 }
 
 int
@@ -1000,11 +1422,7 @@ member_apply(struct store *st, MDB_txn *txn, const struct record *r,
 	    MDB_NODUPDATA);
 	if (mrc != 0 && mrc != MDB_KEYEXIST)
 		return mrc;
-	if ((mrc = member_recompute(st, txn, r, h)) != 0)
-		return mrc;
-	if (is_add)
-		return member_describe_add(st, txn, target, &ma, h->ts, id);
-	return 0;
+	return member_recompute(st, txn, r, h);
 }
 
 int
@@ -1210,15 +1628,17 @@ member_records(struct store *st, member_record_fn fn, void *ctx,
 
 int
 member_served_until(struct store *st, MDB_txn *txn,
-    const uint8_t author[RECORD_KEY_LEN], uint64_t *until)
+    const uint8_t author[RECORD_KEY_LEN], uint64_t *until, int *admitted)
 {
 	struct member_rec r;
 	int mrc;
 
 	*until = 0;
+	*admitted = 0;
 	if ((mrc = member_load(st, txn, author, &r)) != 0)
 		return mrc == MDB_NOTFOUND ? 0 : mrc;
 	*until = member_until(r.flags, r.m.state, r.m.removed_from);
+	*admitted = (r.flags & MEMBER_F_ADMITTED) != 0;
 	return 0;
 }
 
@@ -1315,20 +1735,15 @@ member_verify(struct store *st, MDB_txn *txn, struct check *ck)
 {
 	struct record_header none;
 	struct member_calc c;
-	struct body_charter ch;
 	MDB_cursor *cur;
 	MDB_val k, v;
 	int mrc;
 
 	member_verify_signers(st, txn, ck);
-	memset(&c, 0, sizeof(c));
 	memset(&none, 0, sizeof(none));	/* kind "": read the stored one */
-	if (member_charter(st, txn, NULL, &none, &ch, &c.charter_ts) != 0)
+	if (member_calc_init(st, txn, NULL, &none, &c) != 0)
 		return;
-	memcpy(c.founder, ch.founder, RECORD_KEY_LEN);
-	c.admit_quorum = ch.admit_quorum;
-	c.remove_quorum = ch.remove_quorum;
-	if ((mrc = member_calc_load(st, txn, &c)) != 0) {
+	if ((mrc = member_calc_load(st, txn, &c, NULL, NULL)) != 0) {
 		check_problem(ck, "signers", "cannot be read: %s",
 		    mdb_strerror(mrc));
 		member_calc_free(&c);
@@ -1342,7 +1757,8 @@ member_verify(struct store *st, MDB_txn *txn, struct check *ck)
 
 		k.mv_size = RECORD_KEY_LEN;
 		k.mv_data = c.keys[i].key;
-		member_calc_rec(&c, &c.keys[i], &r);
+		if (!member_calc_rec(&c, &c.keys[i], &r))
+			continue;	/* none: the loop below */
 		if (mdb_get(txn, st->members, &k, &v) != 0 ||
 		    v.mv_size != MEMBER_VAL_LEN) {
 			check_problem(ck, "members", "key %02x%02x%02x%02x... "
@@ -1369,10 +1785,37 @@ member_verify(struct store *st, MDB_txn *txn, struct check *ck)
 		for (mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
 		     mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
 			if (k.mv_size != RECORD_KEY_LEN ||
-			    member_find(&c, k.mv_data) == NULL)
+			    member_find(&c, k.mv_data) == NULL ||
+			    !member_find(&c, k.mv_data)->named)
 				check_problem(ck, "members", "an entry for a "
-				    "key no membership record names");
+				    "key no membership record that counts "
+				    "names");
 		mdb_cursor_close(cur);
 	}
 	member_calc_free(&c);
+}
+
+/*
+ * The rule membership is computed by (docs/protocol.md section 12); a
+ * store whose meta "member_rule" is another was computed by an earlier
+ * one and is recomputed at open.
+ */
+#define MEMBER_RULE	2
+
+int
+member_upgrade(struct store *st, MDB_txn *txn, int *recomputed)
+{
+	struct record_header none;
+	uint8_t rule = 0, want = MEMBER_RULE;
+	int mrc;
+
+	*recomputed = 0;
+	if (store_meta_get(st, txn, "member_rule", &rule, 1) == 0 &&
+	    rule == MEMBER_RULE)
+		return 0;
+	memset(&none, 0, sizeof(none));	/* kind "": read the stored one */
+	if ((mrc = member_recompute(st, txn, NULL, &none)) != 0)
+		return mrc;
+	*recomputed = 1;
+	return store_put(txn, st->meta, "member_rule", 11, &want, 1, 0);
 }

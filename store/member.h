@@ -4,16 +4,18 @@
  * every node that holds the same records agrees on it.
  *
  * - The charter's founder is a member from the charter on.
- * - A key becomes a member once admit_quorum distinct current members
- *   have signed a member.add for it (record key: the member's public key
- *   in lowercase hex; body: name, region, endpoint, contact, invited_by).
+ * - A key becomes a member once admit_quorum distinct members have
+ *   signed a member.add for it (record key: the member's public key in
+ *   lowercase hex; body: name, region, endpoint, contact, invited_by).
  * - A member.remove (body: reason "retired" or "compromised",
- *   effective_from in ms) counts once remove_quorum distinct current
- *   members signed one, or at once when the member removes itself.  From
- *   then on, records by that key with ts >= effective_from are refused,
- *   and those already stored are taken out of the item set (so they are
- *   no longer served, and every node's set converges without them) and
- *   out of queries.
+ *   effective_from in ms) counts once remove_quorum distinct members
+ *   signed one, or at once when the member removes itself.  From then on,
+ *   records by that key with ts >= effective_from are refused, and those
+ *   already stored are taken out of the item set (so they are no longer
+ *   served, and every node's set converges without them) and out of
+ *   queries.  A removal reaching back before its own ts voids what the
+ *   removed key signed from effective_from on, and what that made
+ *   (members it admitted, their records), whatever order they came in.
  * - node.info (key "", body: name, region, endpoints, contact) is written
  *   by a member about itself; the latest one (by ts) describes it.
  */

@@ -193,6 +193,31 @@ store_open(struct store **out, const char *path,
 		goto fail_env;
 	st->text = text_new();
 	st->wtext = text_new();
+	/* Membership computed by an earlier rule: recomputed (this moves
+	 * windows, so items, chunks and the search index too). */
+	if ((mrc = mdb_txn_begin(st->env, NULL, 0, &txn)) == 0) {
+		int recomputed;
+
+		mrc = member_upgrade(st, txn, &recomputed);
+		if (mrc == 0)
+			mrc = itemset_flush(st, txn);
+		if (mrc == 0)
+			mrc = search_flush(st, txn);
+		if (mrc == 0) {
+			mrc = store_commit(st, txn, 1);
+		} else {
+			itemset_discard(st);
+			search_discard(st);
+			mdb_txn_abort(txn);
+		}
+	}
+	if (mrc != 0) {
+		text_free(&st->text);
+		text_free(&st->wtext);
+		search_cache_free(st);
+		itemset_cache_free(st);
+		goto fail_env;
+	}
 	{
 		long cores = sysconf(_SC_NPROCESSORS_ONLN);
 
