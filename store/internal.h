@@ -68,6 +68,9 @@ struct store {
 	/* itemset.c: runs of the ingest transaction's ladder not yet
 	 * written, or NULL before the first itemset_batch(). */
 	struct itemset_cache *ladder;
+	/* member.c: membership computed by member_check() with the record
+	 * it checked, for member_apply() of that record; or NULL. */
+	struct member_calc *member_trial;
 	unsigned verify_threads;	/* for ingest, 1 to STORE_THREADS_MAX */
 	struct store_pool *pool;	/* store.c: verifying workers, or NULL */
 	struct store_job *job;		/* store.c: the writer thread, or NULL */
@@ -245,6 +248,9 @@ MDB_txn *check_txn(struct check *ck);
  * it did.  LMDB codes.
  */
 int member_upgrade(struct store *st, MDB_txn *txn, int *recomputed);
+/* member.c: free what member_check() kept for member_apply(), at
+ * store_close(). */
+void member_trial_free(struct store *st);
 int member_served_until(struct store *st, MDB_txn *txn,
     const uint8_t author[RECORD_KEY_LEN], uint64_t *until, int *admitted);
 void member_verify(struct store *st, MDB_txn *txn, struct check *ck);

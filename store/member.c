@@ -151,6 +151,7 @@ struct member_key {
 	int has_signed;			/* it signed a counted record ... */
 	uint64_t max_signed;		/* ... of at most this ts */
 	size_t defer_head, defer_tail;	/* its records waiting for it */
+	int describe;			/* its member.add stamp may move */
 };
 
 /* A removal taken back to effective_from (see member_calc_run()). */
@@ -181,8 +182,11 @@ struct member_calc {
 	struct member_cut *cuts;
 	size_t ncuts, cuts_cap;
 	uint64_t passes;
+	int has_founder_key;		/* while loading */
 	uint8_t founder[RECORD_KEY_LEN];
 	uint64_t charter_ts, admit_quorum, remove_quorum;
+	/* For st->member_trial: the signers value added, about target. */
+	uint8_t trial_target[RECORD_KEY_LEN], trial_sig[MEMBER_SIG_LEN];
 };
 
 /* Parse 64 lowercase hex digits; 0 or -1. */
@@ -438,11 +442,20 @@ static size_t
 member_calc_key(struct member_calc *c, size_t *cap,
     const uint8_t key[RECORD_KEY_LEN])
 {
-	size_t pos;
+	size_t pos = 0, hi = c->nkeys;
 
-	for (pos = 0; pos < c->nkeys; pos++)
-		if (memcmp(c->keys[pos].key, key, RECORD_KEY_LEN) >= 0)
-			break;
+	/* The first key not below key (most often: none, at the end). */
+	if (c->nkeys > 0 && memcmp(c->keys[c->nkeys - 1].key, key,
+	    RECORD_KEY_LEN) < 0)
+		pos = c->nkeys;
+	while (pos < hi) {
+		size_t mid = pos + (hi - pos) / 2;
+
+		if (memcmp(c->keys[mid].key, key, RECORD_KEY_LEN) < 0)
+			pos = mid + 1;
+		else
+			hi = mid;
+	}
 	if (pos < c->nkeys && memcmp(c->keys[pos].key, key,
 	    RECORD_KEY_LEN) == 0)
 		return pos;
@@ -450,14 +463,16 @@ member_calc_key(struct member_calc *c, size_t *cap,
 		*cap = *cap ? 2 * *cap : 16;
 		c->keys = xrealloc(c->keys, *cap * sizeof(c->keys[0]));
 	}
-	memmove(&c->keys[pos + 1], &c->keys[pos],
-	    (c->nkeys - pos) * sizeof(c->keys[0]));
+	if (pos < c->nkeys) {
+		memmove(&c->keys[pos + 1], &c->keys[pos],
+		    (c->nkeys - pos) * sizeof(c->keys[0]));
+		for (size_t i = 0; i < c->nsigs; i++)
+			if (c->sigs[i].target >= pos)
+				c->sigs[i].target++;
+	}
 	memset(&c->keys[pos], 0, sizeof(c->keys[0]));
 	memcpy(c->keys[pos].key, key, RECORD_KEY_LEN);
 	c->nkeys++;
-	for (size_t i = 0; i < c->nsigs; i++)
-		if (c->sigs[i].target >= pos)
-			c->sigs[i].target++;
 	return pos;
 }
 
@@ -474,6 +489,14 @@ member_calc_sig(struct member_calc *c, size_t *kcap, size_t *scap,
 		t = c->nkeys - 1;
 	else
 		t = member_calc_key(c, kcap, target);
+	/* Read in key order: the founder goes in as its place is passed,
+	 * so that no target needs renumbering. */
+	if (!c->has_founder_key && memcmp(c->founder, target,
+	    RECORD_KEY_LEN) <= 0) {
+		c->keys[member_calc_key(c, kcap, c->founder)].founder = 1;
+		c->has_founder_key = 1;
+		t = (size_t)(member_find(c, target) - c->keys);
+	}
 	if (c->nsigs == *scap) {
 		*scap = *scap ? 2 * *scap : 16;
 		c->sigs = xrealloc(c->sigs, *scap * sizeof(c->sigs[0]));
@@ -521,6 +544,7 @@ member_calc_load(struct store *st, MDB_txn *txn, struct member_calc *c,
 	/* The founder is a key even when no record names it. */
 	f = member_calc_key(c, &kcap, c->founder);
 	c->keys[f].founder = 1;
+	c->has_founder_key = 1;
 	return 0;
 }
 
@@ -857,21 +881,32 @@ member_is_self_remove(struct store *st, MDB_txn *txn,
 	    memcmp(target, author, RECORD_KEY_LEN) == 0;
 }
 
-/* Index the article of record id again if it is a kb revision (its
- * window just moved).  LMDB codes. */
+/* Record id was just shown or hidden (its window moved): index its
+ * article again if it is a kb revision; if it is a member.add, its target's
+ * description may come from another one.  LMDB codes. */
 static int
-member_reindex(struct store *st, MDB_txn *txn, const uint8_t *id)
+member_reindex(struct store *st, MDB_txn *txn, struct member_calc *c,
+    const uint8_t *id)
 {
 	MDB_val k = { RECORD_ID_LEN, (void *)id }, v;
+	uint8_t target[RECORD_KEY_LEN];
 	struct record_header h;
+	struct member_key *t;
 	struct record r;
 	int mrc;
 
 	if ((mrc = mdb_get(txn, st->records, &k, &v)) != 0)
 		return mrc == MDB_NOTFOUND ? 0 : mrc;
 	if (record_decode(&r, v.mv_data, v.mv_size, NULL) != 0 ||
-	    record_header_decode(&h, r.header, r.header_len, NULL) != 0 ||
-	    strcmp(h.kind, "kb") != 0)
+	    record_header_decode(&h, r.header, r.header_len, NULL) != 0)
+		return 0;
+	if (strcmp(h.kind, "member.add") == 0) {
+		if (member_unhex(target, h.key) == 0 &&
+		    (t = member_find(c, target)) != NULL)
+			t->describe = 1;
+		return 0;
+	}
+	if (strcmp(h.kind, "kb") != 0)
 		return 0;
 	return search_article_changed(st, txn, h.key);
 }
@@ -882,7 +917,7 @@ member_reindex(struct store *st, MDB_txn *txn, const uint8_t *id)
  * take out of the item set those that did.
  */
 static int
-member_reconcile(struct store *st, MDB_txn *txn,
+member_reconcile(struct store *st, MDB_txn *txn, struct member_calc *c,
     const uint8_t key[RECORD_KEY_LEN], uint64_t lo, uint64_t hi,
     uint64_t new_until, int admitted)
 {
@@ -922,7 +957,7 @@ member_reconcile(struct store *st, MDB_txn *txn,
 		/* An article revision shown or hidden may change what its
 		 * article shows, and so what search finds. */
 		if (mrc2 == 0 && want != have)
-			mrc2 = member_reindex(st, txn, tsid + 8);
+			mrc2 = member_reindex(st, txn, c, tsid + 8);
 		if (mrc2 != 0)
 			break;
 		mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
@@ -958,7 +993,7 @@ member_calc_rec(struct member_calc *c, const struct member_key *k,
  * record that counts names), moving its window if it changed. */
 static int
 member_calc_save(struct store *st, MDB_txn *txn, struct member_calc *c,
-    const struct member_key *k)
+    struct member_key *k)
 {
 	MDB_val key = { RECORD_KEY_LEN, (void *)k->key }, v;
 	uint8_t packed[MEMBER_STATE_LEN];
@@ -1015,6 +1050,8 @@ member_calc_save(struct store *st, MDB_txn *txn, struct member_calc *c,
 		new_admitted = (old.flags & MEMBER_F_ADMITTED) != 0;
 		if ((mrc = member_save(st, txn, &old)) != 0)
 			return mrc;
+		if (!found)
+			k->describe = 1;
 	}
 	if (old_admitted != new_admitted) {
 		/* Its own member.remove goes with its admission. */
@@ -1026,7 +1063,7 @@ member_calc_save(struct store *st, MDB_txn *txn, struct member_calc *c,
 	} else {
 		return 0;
 	}
-	return member_reconcile(st, txn, k->key, lo, hi, new_until,
+	return member_reconcile(st, txn, c, k->key, lo, hi, new_until,
 	    new_admitted);
 }
 
@@ -1140,6 +1177,23 @@ member_calc_init(struct store *st, MDB_txn *txn, const struct record *r,
 	return 0;
 }
 
+/* Write the membership computed in c: states, windows, then the
+ * member.add stamps of the keys marked (or of all).  LMDB codes. */
+static int
+member_calc_store(struct store *st, MDB_txn *txn, struct member_calc *c,
+    int describe_all)
+{
+	int mrc = 0;
+
+	for (size_t i = 0; i < c->nkeys && mrc == 0; i++)
+		mrc = member_calc_save(st, txn, c, &c->keys[i]);
+	/* After every window moved: which adds are served. */
+	for (size_t i = 0; i < c->nkeys && mrc == 0; i++)
+		if (describe_all || c->keys[i].describe)
+			mrc = member_describe_add(st, txn, c->keys[i].key);
+	return mrc;
+}
+
 /* Recompute every key's membership from the signers database. */
 static int
 member_recompute(struct store *st, MDB_txn *txn, const struct record *r,
@@ -1152,11 +1206,7 @@ member_recompute(struct store *st, MDB_txn *txn, const struct record *r,
 		return mrc == MDB_NOTFOUND ? 0 : mrc;
 	if ((mrc = member_calc_load(st, txn, &c, NULL, NULL)) == 0) {
 		member_calc_run(&c);
-		for (size_t i = 0; i < c.nkeys && mrc == 0; i++)
-			mrc = member_calc_save(st, txn, &c, &c.keys[i]);
-		/* After every window moved: which adds are served. */
-		for (size_t i = 0; i < c.nkeys && mrc == 0; i++)
-			mrc = member_describe_add(st, txn, c.keys[i].key);
+		mrc = member_calc_store(st, txn, &c, 1);
 	}
 	member_calc_free(&c);
 	return mrc;
@@ -1236,26 +1286,49 @@ member_trial(struct store *st, MDB_txn *txn, const struct record_header *h,
     const uint8_t target[RECORD_KEY_LEN], const uint8_t v[MEMBER_SIG_LEN],
     int *counts, struct member_key *a)
 {
-	struct member_calc c;
+	struct member_calc *c;
 	struct member_key *k;
 	int mrc, self;
 
 	*counts = 0;
 	memset(a, 0, sizeof(*a));
-	if ((mrc = member_calc_init(st, txn, NULL, h, &c)) != 0)
+	member_trial_free(st);
+	c = xmalloc(sizeof(*c));
+	if ((mrc = member_calc_init(st, txn, NULL, h, c)) != 0) {
+		free(c);
 		return mrc == MDB_NOTFOUND ? 0 : mrc;
+	}
 	self = v[0] == MEMBER_REMOVE &&
 	    memcmp(target, h->author, RECORD_KEY_LEN) == 0;
-	if ((mrc = member_calc_load(st, txn, &c, target, v)) == 0) {
-		member_calc_run(&c);
-		if ((k = member_find(&c, h->author)) != NULL) {
+	if ((mrc = member_calc_load(st, txn, c, target, v)) == 0) {
+		member_calc_run(c);
+		if ((k = member_find(c, h->author)) != NULL) {
 			*a = *k;
 			*counts = (k->founder || k->admitted) && (self ||
 			    !k->removed || h->ts < k->removed_from);
 		}
 	}
-	member_calc_free(&c);
+	if (mrc == 0 && *counts) {
+		/* The same set member_apply() computes, if this record is
+		 * stored next: kept for it. */
+		memcpy(c->trial_target, target, RECORD_KEY_LEN);
+		memcpy(c->trial_sig, v, MEMBER_SIG_LEN);
+		st->member_trial = c;
+		return 0;
+	}
+	member_calc_free(c);
+	free(c);
 	return mrc;
+}
+
+void
+member_trial_free(struct store *st)
+{
+	if (st->member_trial == NULL)
+		return;
+	member_calc_free(st->member_trial);
+	free(st->member_trial);
+	st->member_trial = NULL;
 }
 
 /* The rules of member.add, member.remove and node.info themselves. */
@@ -1376,6 +1449,7 @@ member_apply(struct store *st, MDB_txn *txn, const struct record *r,
 	struct body_member_remove mr;
 	struct body_member_add ma;
 	struct body_node_info ni;
+	struct member_calc *c;
 	MDB_val k, d;
 	int mrc, is_add;
 
@@ -1418,6 +1492,21 @@ member_apply(struct store *st, MDB_txn *txn, const struct record *r,
 	    MDB_NODUPDATA);
 	if (mrc != 0 && mrc != MDB_KEYEXIST)
 		return mrc;
+	/* member_check() of this very record computed membership with it:
+	 * the signers database now holds that set. */
+	if ((c = st->member_trial) != NULL &&
+	    memcmp(c->trial_target, target, RECORD_KEY_LEN) == 0 &&
+	    memcmp(c->trial_sig, v, MEMBER_SIG_LEN) == 0) {
+		struct member_key *t = member_find(c, target);
+
+		if (t != NULL && is_add)
+			t->describe = 1;
+		st->member_trial = NULL;
+		mrc = member_calc_store(st, txn, c, 0);
+		member_calc_free(c);
+		free(c);
+		return mrc;
+	}
 	return member_recompute(st, txn, r, h);
 }
 

@@ -245,6 +245,7 @@ store_close(struct store **st)
 	search_discard(*st);
 	search_cache_free(*st);
 	itemset_cache_free(*st);
+	member_trial_free(*st);
 	if ((*st)->unsynced)
 		(void)mdb_env_sync((*st)->env, 1);
 	mdb_env_close((*st)->env);
