@@ -493,7 +493,9 @@ member_calc_sig(struct member_calc *c, size_t *kcap, size_t *scap,
 	 * so that no target needs renumbering. */
 	if (!c->has_founder_key && memcmp(c->founder, target,
 	    RECORD_KEY_LEN) <= 0) {
-		c->keys[member_calc_key(c, kcap, c->founder)].founder = 1;
+		size_t f = member_calc_key(c, kcap, c->founder);
+
+		c->keys[f].founder = 1;
 		c->has_founder_key = 1;
 		t = (size_t)(member_find(c, target) - c->keys);
 	}

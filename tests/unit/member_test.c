@@ -1190,6 +1190,7 @@ TEST(a_removal_that_would_void_its_signer_takes_effect_after_it)
 	fx_open_dir(&f2);
 	memcpy(&f2.founder, &f1.founder, sizeof(f1.founder));
 	memcpy(f2.net, f1.net, sizeof(f1.net));
+	f2.charter.buf = NULL;
 	REQUIRE(put(&f2, &f1.charter).stored);
 	who_new(&y);
 	who_new(&w);
