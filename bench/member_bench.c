@@ -115,7 +115,7 @@ bench_remove(const struct bench_who *by, const struct bench_who *to,
 static void
 bench_row(const char *figure, double value, const char *unit)
 {
-	printf("%s\t%.3f\t%s\t-\t-\t-\tinfo\n", figure, value, unit);
+	printf("%s\t%.3f\t%s\t-\t-\t(printed)\t-\n", figure, value, unit);
 }
 
 /* A fresh store in dir; the charter stored. */
