@@ -23,9 +23,11 @@ echo "+0" >"$FT"
 # (in a subshell: "faked amied &" leaves amied's pid in $!).  The
 # monotonic clock stays true, as on a real machine: faked, it would go
 # back with the other and stall the timers of amied and libzmq.
+# An ASan build's runtime must come first in the preload list.
 faked() {
-	LD_PRELOAD=$FT_LIB FAKETIME_TIMESTAMP_FILE=$FT FAKETIME_NO_CACHE=1 \
-	    FAKETIME_DONT_FAKE_MONOTONIC=1 exec "$@"
+	asan=$(ldd "$1" 2>/dev/null | awk '/libasan/ { print $3 }')
+	LD_PRELOAD="${asan:+$asan }$FT_LIB" FAKETIME_TIMESTAMP_FILE=$FT \
+	    FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1 exec "$@"
 }
 echo "-1h" >"$FT"
 s=$(faked date +%s)
