@@ -403,6 +403,15 @@ text_cache_put(struct text *t, size_t set, const char *s, size_t len,
 	c->lang = (uint8_t)(lang + 1);
 }
 
+static int
+text_is_digits(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
 /* The word [start, end) of the original text. */
 static int
 text_word(struct text *t, const char *s, size_t start, size_t end,
@@ -418,6 +427,19 @@ text_word(struct text *t, const char *s, size_t start, size_t end,
 	memset(&w, 0, sizeof(w));
 	w.start = start;
 	w.end = end;
+	/* A number is its own only term: there is no case or accent to
+	 * fold, and neither stemmer changes digits.  It stays out of the
+	 * cache: most numbers (ids, dates, versions) come once, and would
+	 * push out the words that come again. */
+	if (ascii && text_is_digits(s + start, len)) {
+		len = text_cut(s + start, len, TEXT_TERM_MAX);
+		memcpy(t->terms[0], s + start, len);
+		w.term[0] = t->terms[0];
+		w.term_len[0] = (uint8_t)len;
+		w.count = 1;
+		w.position = t->position++;
+		return fn(ctx, &w);
+	}
 	if (len <= TEXT_CACHE_SRC_MAX) {
 		set = text_cache_set(t, s + start, len, lang);
 		if (text_cache_get(t, set, s + start, len, lang, &w)) {

@@ -210,6 +210,33 @@ TEST(bad_utf8_separates_words_and_long_words_are_cut)
 	text_free(&t);
 }
 
+TEST(numbers_are_their_own_term_in_every_language)
+{
+	char buf[200];
+	struct words w;
+	struct text *t = text_new();
+
+	for (int lang = TEXT_LANG_ANY; lang <= TEXT_LANG_EN; lang++) {
+		words_of(t, "v2 2024 007 article-00000123 1er", lang, &w);
+		REQUIRE(w.count == 6);
+		CHECK_EQ_INT(w.nterms[1], 1);
+		CHECK_STR(w.term[1][0], "2024");
+		CHECK_STR(w.term[2][0], "007");
+		CHECK_STR(w.term[4][0], "00000123");
+		CHECK_EQ_INT(w.start[4], 20);
+		CHECK_EQ_INT(w.end[4], 28);
+	}
+	/* A long number is cut as any long word is. */
+	memset(buf, '7', sizeof(buf) - 1);
+	buf[sizeof(buf) - 1] = '\0';
+	words_of(t, buf, TEXT_LANG_FR, &w);
+	REQUIRE(w.count == 1);
+	CHECK_EQ_INT(strlen(w.term[0][0]), TEXT_TERM_MAX);
+	CHECK(matches(t, "2024", TEXT_LANG_FR, "2024"));
+	CHECK(!matches(t, "2024", TEXT_LANG_FR, "202"));
+	text_free(&t);
+}
+
 static int
 stop_at_second(void *ctx, const struct text_word *w)
 {
@@ -255,5 +282,6 @@ TESTS(T(accents_and_case_give_a_shared_term),
     T(french_plurals),
     T(query_words_get_terms_of_both_languages),
     T(bad_utf8_separates_words_and_long_words_are_cut),
+    T(numbers_are_their_own_term_in_every_language),
     T(the_callback_can_stop_the_walk),
     T(languages_and_labels))
