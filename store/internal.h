@@ -29,6 +29,7 @@
 
 struct itemset_cache;
 struct search_pending;
+struct search_worker;
 struct search_cache;
 struct store_job;
 struct store_pool;
@@ -55,10 +56,10 @@ struct store {
 	unsigned snapshots;	/* itemset snapshots open: no remapping */
 	atomic_int unsynced;	/* a relayed commit's meta page is not flushed */
 	/* search.c's pipelines, kept warm: one for queries and checks,
-	 * one for write transactions (which may run on the writer thread
-	 * of store_ingest_start() meanwhile). */
+	 * one (with its scratch) for write transactions, which may run on
+	 * the writer thread of store_ingest_start() meanwhile. */
 	struct text *text;
-	struct text *wtext;
+	struct search_worker *wsearch;
 	/* search.c: postings of the write transaction not yet written;
 	 * NULL when none (always so between transactions). */
 	struct search_pending *search_pending;

@@ -1281,17 +1281,13 @@ int
 search_article_prepared(struct store *st, MDB_txn *txn, const char *key,
     const struct search_prepared *sp)
 {
-	struct search_acc acc;
+	struct search_worker *w = st->wsearch;
 	struct search_stats_v s;
-	struct text *t;
 	int mrc;
 
 	if ((mrc = search_pending_stats(st, txn, &s)) != 0)
 		return mrc;
-	memset(&acc, 0, sizeof(acc));
-	t = st->wtext;
-	mrc = search_update(st, txn, t, &acc, key, sp, &s);
-	search_acc_release(&acc);
+	mrc = search_update(st, txn, w->text, &w->acc, key, sp, &s);
 	if (mrc == 0) {
 		/* Anew: search_update() may have flushed the pending. */
 		struct search_pending *p = search_pending_of(st);
@@ -1322,7 +1318,7 @@ search_reindex_txn(struct store *st, MDB_txn *txn, void *articles)
 		return mrc;
 	memset(&s, 0, sizeof(s));
 	memset(&acc, 0, sizeof(acc));
-	t = st->wtext;
+	t = st->wsearch->text;
 	k.mv_size = 3;
 	k.mv_data = "kb";
 	mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
@@ -1529,8 +1525,8 @@ search_reindex_step_txn(struct store *st, MDB_txn *txn, uint64_t count,
 		if (search_article_key(&k, key) == 0) {
 			/* An article written since the start is indexed
 			 * already: search_update() leaves it. */
-			if ((mrc = search_update(st, txn, st->wtext, &acc, key,
-			    NULL, &s)) != 0)
+			if ((mrc = search_update(st, txn, st->wsearch->text,
+			    &acc, key, NULL, &s)) != 0)
 				break;
 			m->last_len = strlen(key);
 			memcpy(m->last, key, m->last_len + 1);

@@ -192,7 +192,7 @@ store_open(struct store **out, const char *path,
 	if ((mrc = store_commit(st, txn, 1)) != 0)
 		goto fail_env;
 	st->text = text_new();
-	st->wtext = text_new();
+	st->wsearch = search_worker_new();
 	/* Membership computed by an earlier rule: recomputed (this moves
 	 * windows, so items, chunks and the search index too). */
 	if ((mrc = mdb_txn_begin(st->env, NULL, 0, &txn)) == 0) {
@@ -213,7 +213,7 @@ store_open(struct store **out, const char *path,
 	}
 	if (mrc != 0) {
 		text_free(&st->text);
-		text_free(&st->wtext);
+		search_worker_free(&st->wsearch);
 		search_cache_free(st);
 		itemset_cache_free(st);
 		goto fail_env;
@@ -241,7 +241,7 @@ store_close(struct store **st)
 	store_job_free(&(*st)->job);
 	store_pool_free(&(*st)->pool);
 	text_free(&(*st)->text);
-	text_free(&(*st)->wtext);
+	search_worker_free(&(*st)->wsearch);
 	search_discard(*st);
 	search_cache_free(*st);
 	itemset_cache_free(*st);
@@ -892,6 +892,8 @@ store_ingest_one(struct store *st, MDB_txn *txn, struct store_writer *w,
 	uint8_t network_id[32];
 	const uint8_t *buf = in->buf;
 	size_t len = in->len;
+	const struct search_prepared *terms;
+	struct search_prepared *own = NULL;
 	struct record_header h;
 	struct mpw purged;
 	struct record r;
@@ -948,9 +950,14 @@ store_ingest_one(struct store *st, MDB_txn *txn, struct store_writer *w,
 	    (o->code = record_verify(&r, &h, o->id, network_id, now_ms,
 	    &e)) != 0)
 		goto refused;
-	/* A worker that prepared the search terms decoded the body. */
+	/* The search terms of a kb revision, as a worker works them out
+	 * (unless one looked at the record already): whoever prepared them
+	 * decoded the body. */
+	terms = pre != NULL ? pre->terms : NULL;
+	if (pre == NULL || pre->state != STORE_PRE_OK)
+		terms = own = search_prepare(st->wsearch, &r, &h, o->id);
 	if ((o->code = store_rules_check(st, txn, &r, &h, is_charter,
-	    pre != NULL && pre->terms != NULL, &e)) != 0)
+	    terms != NULL, &e)) != 0)
 		goto refused;
 
 	/* A revision of a deleted article is kept without its body. */
@@ -966,11 +973,13 @@ store_ingest_one(struct store *st, MDB_txn *txn, struct store_writer *w,
 	mrc = store_insert(st, txn, w, buf, len, &h, o->id);
 	if (buf != in->buf)
 		mpw_release(&purged);
+	if (mrc == 0 &&
+	    (mrc = member_apply(st, txn, &r, &h, o->id)) == 0 &&
+	    strcmp(h.kind, "kb") == 0)
+		mrc = search_article_prepared(st, txn, h.key, buf == in->buf ?
+		    terms : NULL);
+	search_prepared_free(&own);
 	if (mrc != 0 ||
-	    (mrc = member_apply(st, txn, &r, &h, o->id)) != 0 ||
-	    (strcmp(h.kind, "kb") == 0 &&
-	    (mrc = search_article_prepared(st, txn, h.key, pre != NULL &&
-	    buf == in->buf ? pre->terms : NULL)) != 0) ||
 	    (strcmp(h.kind, "tombstone") == 0 &&
 	    (mrc = tombstone_apply(st, txn, &h, o->id)) != 0))
 		return mrc;
@@ -994,6 +1003,7 @@ store_ingest_one(struct store *st, MDB_txn *txn, struct store_writer *w,
 	return 0;
 
 refused:
+	search_prepared_free(&own);
 	memcpy(o->reason, e.msg, sizeof(o->reason));
 	return 0;
 }
