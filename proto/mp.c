@@ -103,7 +103,17 @@ mp_utf8_check(const uint8_t *s, size_t len)
 		unsigned n;
 
 		if (c < 0x80) {
-			i++;
+			uint64_t w;
+
+			/* Most text is ASCII: eight bytes at a time. */
+			while (len - i >= 8) {
+				memcpy(&w, s + i, 8);
+				if (w & 0x8080808080808080ull)
+					break;
+				i += 8;
+			}
+			if (i < len && s[i] < 0x80)
+				i++;
 			continue;
 		}
 		if (c >= 0xc2 && c <= 0xdf) {

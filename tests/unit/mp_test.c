@@ -556,6 +556,38 @@ TEST(rejects_invalid_utf8)
 	}
 }
 
+/* ASCII runs are checked eight bytes at a time: a bad or a good
+ * sequence after such a run, at every offset, is still seen. */
+TEST(utf8_after_ascii_runs_at_every_offset)
+{
+	static const char *const seq[] = { "ff", "80", "c3", "e282",
+	    "eda080", "c3a9", "e282ac", "f09f9982" };
+	static const int ok[] = { 0, 0, 0, 0, 0, 1, 1, 1 };
+	uint8_t b[48], q[4];
+
+	for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+		long n = test_unhex(q, sizeof(q), seq[i]);
+
+		REQUIRE(n > 0);
+		for (size_t at = 0; at + (size_t)n + 3 <= sizeof(b); at++) {
+			/* ASCII, the sequence at at, three ASCII bytes. */
+			memset(b, 'a', sizeof(b));
+			memcpy(b + at, q, (size_t)n);
+			if ((mp_utf8_check(b, at + (size_t)n + 3) == 0) !=
+			    ok[i] || (mp_utf8_check(b, at + (size_t)n) ==
+			    0) != ok[i]) {
+				test_failed_ = 1;
+				fprintf(stderr, "  %s at %zu: wrong verdict\n",
+				    seq[i], at);
+			}
+		}
+	}
+	memset(b, 'a', sizeof(b));
+	CHECK_EQ_INT(mp_utf8_check(b, sizeof(b)), 0);
+	b[sizeof(b) - 1] = 0x80;
+	CHECK_EQ_INT(mp_utf8_check(b, sizeof(b)), -1);
+}
+
 TEST(rejects_invalid_utf8_in_map_keys)
 {
 	CHECK_EQ_INT(check_hex("81a2c08001"), AMIE_EPROTO);
@@ -1297,6 +1329,7 @@ TESTS(T(writes_and_reads_uint_at_every_width_boundary),
     T(rejects_non_string_map_keys),
     T(accepts_valid_utf8_at_the_edges),
     T(rejects_invalid_utf8),
+    T(utf8_after_ascii_runs_at_every_offset),
     T(rejects_invalid_utf8_in_map_keys),
     T(accepts_bin_that_is_not_utf8),
     T(rejects_trailing_bytes),
