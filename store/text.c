@@ -357,11 +357,13 @@ text_cache_get(struct text *t, size_t set, const char *s, size_t len,
 		    c->src_len != len || memcmp(c->src, s, len) != 0)
 			continue;
 		/* Most recently used first. */
-		tmp = *c;
-		memmove(&t->cache[set + 1], &t->cache[set],
-		    (i - set) * sizeof(*c));
-		t->cache[set] = tmp;
-		c = &t->cache[set];
+		if (i != set) {
+			tmp = *c;
+			memmove(&t->cache[set + 1], &t->cache[set],
+			    (i - set) * sizeof(*c));
+			t->cache[set] = tmp;
+			c = &t->cache[set];
+		}
 		w->count = c->count;
 		for (unsigned j = 0; j < c->count; j++) {
 			w->term[j] = c->terms + off;
