@@ -123,6 +123,18 @@ struct search_acc_term {
 	char term[SEARCH_TERMKEY_MAX + 1];	/* + the NUL of record_id_hex() */
 };
 
+/* The filter term of the last author, language or category seen, which
+ * most articles of a node share: hex and NFKC are worked out once. */
+#define SEARCH_MEMO_SRC_MAX	64	/* bytes of a value remembered */
+
+struct search_acc_memo {
+	int used;
+	uint8_t src_len;
+	uint8_t len;			/* of term; 0: no term */
+	char src[SEARCH_MEMO_SRC_MAX];
+	char term[SEARCH_TERMKEY_MAX + 1];
+};
+
 struct search_acc {
 	struct search_acc_term *v;
 	size_t count, cap;
@@ -130,6 +142,7 @@ struct search_acc {
 	size_t nslots;
 	uint32_t words;			/* of the field being read */
 	int in_title;
+	struct search_acc_memo memo[3];	/* 'a', 'l', 'c' */
 };
 
 /* ---- small encodings ---- */
@@ -442,18 +455,35 @@ search_acc_filter(struct search_acc *a, struct text *t, char what,
     const char *s, size_t len)
 {
 	char term[SEARCH_TERMKEY_MAX + 1];	/* + the NUL of record_id_hex() */
+	struct search_acc_memo *m = NULL;
 	size_t n;
 
 	term[0] = '\1';
 	term[1] = what;
-	if (what == 'a') {
-		record_id_hex(term + 2, (const uint8_t *)s);
-		n = 2 * RECORD_KEY_LEN;
-	} else if ((n = text_label(t, s, len, term + 2)) == 0 ||
-	    memchr(term + 2, '\0', n) != NULL) {
-		return;		/* NUL separates terms from numbers */
+	if (what == 'a' || what == 'l' || what == 'c')
+		m = &a->memo[what == 'a' ? 0 : what == 'l' ? 1 : 2];
+	if (m != NULL && m->used && m->src_len == len &&
+	    memcmp(m->src, s, len) == 0) {
+		n = m->len;
+		memcpy(term + 2, m->term, n);
+	} else {
+		if (what == 'a') {
+			record_id_hex(term + 2, (const uint8_t *)s);
+			n = 2 * RECORD_KEY_LEN;
+		} else if ((n = text_label(t, s, len, term + 2)) > 0 &&
+		    memchr(term + 2, '\0', n) != NULL) {
+			n = 0;	/* NUL separates terms from numbers */
+		}
+		if (m != NULL && len <= sizeof(m->src)) {
+			m->used = 1;
+			m->src_len = (uint8_t)len;
+			memcpy(m->src, s, len);
+			m->len = (uint8_t)n;
+			memcpy(m->term, term + 2, n);
+		}
 	}
-	search_acc_add(a, term, n + 2, 0, 0);
+	if (n > 0)
+		search_acc_add(a, term, n + 2, 0, 0);
 }
 
 static int
