@@ -540,8 +540,9 @@ enum store_pre_state {
 struct store_pre {
 	enum store_pre_state state;
 	int code;
+	uint8_t id[RECORD_ID_LEN];	/* of the record, once looked at */
 	uint8_t network_id[32];
-	char reason[ERRBUF_LEN];
+	char reason[ERRBUF_LEN];	/* when STORE_PRE_BAD */
 	struct search_prepared *terms;	/* of a kb revision, or NULL */
 };
 
@@ -620,10 +621,12 @@ store_verify_chunk(struct store *st, struct search_worker *sw,
 			    r.header_len);
 		else
 			memcpy(p->network_id, net, 32);
+		memcpy(p->id, id, RECORD_ID_LEN);
 		p->code = record_verify(&r, &h, id, p->network_id, now_ms, &e);
 		p->state = p->code == 0 ? STORE_PRE_OK : STORE_PRE_BAD;
-		memcpy(p->reason, e.msg, sizeof(p->reason));
-		if (p->code == 0)
+		if (p->code != 0)
+			memcpy(p->reason, e.msg, sizeof(p->reason));
+		else
 			p->terms = search_prepare(sw, &r, &h, id);
 	}
 	if (txn != NULL)
@@ -903,9 +906,17 @@ store_ingest_one(struct store *st, MDB_txn *txn, struct store_writer *w,
 
 	errbuf_clear(&e);
 	memset(o, 0, sizeof(*o));
-	if ((o->code = record_decode(&r, in->buf, in->len, &e)) != 0 ||
-	    (o->code = record_check(&r, &h, o->id, &e)) != 0)
+	if ((o->code = record_decode(&r, in->buf, in->len, &e)) != 0)
 		goto refused;
+	/* A worker that looked at the record hashed its header already. */
+	if (pre != NULL && pre->state != STORE_PRE_NONE) {
+		if ((o->code = record_header_decode(&h, r.header, r.header_len,
+		    &e)) != 0)
+			goto refused;
+		memcpy(o->id, pre->id, RECORD_ID_LEN);
+	} else if ((o->code = record_check(&r, &h, o->id, &e)) != 0) {
+		goto refused;
+	}
 	o->ts = h.ts;
 	memcpy(o->kind, h.kind, sizeof(o->kind));
 	memcpy(o->key, h.key, sizeof(o->key));
