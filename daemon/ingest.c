@@ -41,15 +41,14 @@ ingest_handle(struct node *n, const struct ctl_request *req, struct mpw *w,
 			    out[i].reason);
 		} else if (out[i].stored) {
 			stored++;
-			/* Quiet (amie import): not pushed, but a membership
-			 * change takes effect at once all the same. */
-			if (n->net != NULL)
-				net_record_stored(n->net, out[i].kind,
-				    out[i].id, quiet);
 		} else {
 			known++;
 		}
 	}
+	/* Quiet (amie import): not pushed, but a membership change takes
+	 * effect at once all the same. */
+	if (n->net != NULL)
+		net_records_stored(n->net, out, count, quiet);
 	mpw_map(w, 4);
 	mpw_cstr(w, "known");
 	mpw_uint(w, known);

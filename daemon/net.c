@@ -2893,6 +2893,13 @@ net_tick(struct net *net)
 	net_waiters_check(net);
 }
 
+/* Whether a record of kind changes who the members are. */
+static int
+net_kind_membership(const char *kind)
+{
+	return strncmp(kind, "member.", 7) == 0 || strcmp(kind, "charter") == 0;
+}
+
 void
 net_record_stored(struct net *net, const char *kind,
     const uint8_t id[RECORD_ID_LEN], int quiet)
@@ -2900,7 +2907,27 @@ net_record_stored(struct net *net, const char *kind,
 	for (struct link *l = net->links; l != NULL && !quiet; l = l->next)
 		if (l->ready && !l->dead && !l->joining)
 			net_offer(l, (const uint8_t (*)[32])id, 1);
-	if (strncmp(kind, "member.", 7) == 0 || strcmp(kind, "charter") == 0)
+	if (net_kind_membership(kind))
+		net_members_reload(net);
+}
+
+void
+net_records_stored(struct net *net, const struct store_out *out,
+    size_t count, int quiet)
+{
+	int membership = 0;
+
+	for (size_t i = 0; i < count; i++) {
+		if (out[i].code != 0 || !out[i].stored)
+			continue;
+		for (struct link *l = net->links; l != NULL && !quiet;
+		     l = l->next)
+			if (l->ready && !l->dead && !l->joining)
+				net_offer(l, (const uint8_t (*)[32])out[i].id,
+				    1);
+		membership |= net_kind_membership(out[i].kind);
+	}
+	if (membership)
 		net_members_reload(net);
 }
 

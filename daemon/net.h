@@ -168,6 +168,15 @@ void net_record_stored(struct net *net, const char *kind,
     const uint8_t id[RECORD_ID_LEN], int quiet);
 
 /*
+ * The same for the count results of one ingest request: each record
+ * stored is offered unless quiet, and the members are taken in once for
+ * the lot (a batch of a thousand member.add records would otherwise
+ * reload every member's key a thousand times).
+ */
+void net_records_stored(struct net *net, const struct store_out *out,
+    size_t count, int quiet);
+
+/*
  * Publish a new node.info record of this node if its name, region,
  * contact or advertised endpoint differ from the configuration (after a
  * reload); logs why it could not.  Returns 0 (also when there is nothing
