@@ -46,7 +46,7 @@ static const struct option cmd_fed_opts[] = {
 struct cmd_fed_args {
 	const char *expires, *reason;
 	unsigned long uses, timeout_s;
-	int wait, qr;
+	int wait, qr, timeout_set;
 	int positional;
 };
 
@@ -90,8 +90,10 @@ cmd_fed_parse(struct cli *c, struct cmd_fed_args *a, int argc, char **argv,
 				    optarg);
 			if (ch == CMD_FED_USES)
 				a->uses = v;
-			else
+			else {
 				a->timeout_s = v;
+				a->timeout_set = 1;
+			}
 			break;
 		}
 		case 'h':
@@ -99,6 +101,10 @@ cmd_fed_parse(struct cli *c, struct cmd_fed_args *a, int argc, char **argv,
 			return 0;
 		}
 	}
+	/* --timeout bounds a wait: alone it would do nothing. */
+	if (a->timeout_set && !a->wait)
+		return cli_error(c, CLI_EXIT_USAGE,
+		    _("--timeout goes with --wait"));
 	a->positional = optind;
 	return cli_dir(c) == 0 ? -1 : CLI_EXIT_USAGE;
 }

@@ -84,6 +84,13 @@ while IFS= read -r cmd; do
 done <"$T/commands"
 expect_code 64 "$AMIE" --dir "$T/A" status --bogus
 grep -q "usage" "$T/err" || fail "a bad option prints no usage on stderr"
+# --timeout bounds a wait: without --wait it is refused, not ignored.
+expect_code 64 "$AMIE" --dir "$T/A" sync --timeout 5
+grep -q "amie sync: --timeout goes with --wait" "$T/err" ||
+    fail "sync --timeout alone: $(cat "$T/err")"
+expect_code 64 "$AMIE" --dir "$T/A" join AAAA --timeout 5
+grep -q "amie join: --timeout goes with --wait" "$T/err" ||
+    fail "join --timeout alone: $(cat "$T/err")"
 
 # amie alone: the short status.
 expect_code 0 env AMIE_DIR="$T/A" "$AMIE"
