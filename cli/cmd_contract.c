@@ -380,7 +380,7 @@ cmd_contract_list(int argc, char **argv)
 			    "'%s', expected days such as 30d"), a.expiring);
 		request_uint(&r, "expiring_days", d);
 	}
-	if ((rc = request_send(&c, &r, &reply, 0)) != 0)
+	if ((rc = request_send_pages(&c, &r, "contracts", &reply, 0)) != 0)
 		return rc;
 	held = cli_reply_uint(&reply, "held_encrypted");
 	if (c.json) {
@@ -436,7 +436,8 @@ cmd_contract_show(int argc, char **argv)
 		    "contract show ID"));
 	request_init(&r, "contract.show");
 	request_str(&r, "id", argv[a.positional]);
-	if ((rc = request_send(&c, &r, &reply, 0)) != 0)
+	if ((rc = request_send_pages(&c, &r, "interventions", &reply,
+	    0)) != 0)
 		return rc;
 	if (c.json) {
 		rc = cli_print_json(&reply);
@@ -528,7 +529,7 @@ cmd_contract_usage(int argc, char **argv)
 		request_str(&r, "id", argv[a.positional]);
 	if (a.month != NULL)
 		request_str(&r, "month", a.month);
-	if ((rc = request_send(&c, &r, &reply, 0)) != 0)
+	if ((rc = request_send_pages(&c, &r, "usage", &reply, 0)) != 0)
 		return rc;
 	cli_reply_str(&reply, "month", month, sizeof(month));
 	u.csv = a.csv;

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -416,15 +417,21 @@ contract_put_fields(struct mpw *w, const char *key,
 		mpw_cstr(w, "interventions");	/* the caller's value next */
 }
 
-/* What follows "interventions" in the sorted keys. */
+/* What follows "interventions" in the sorted keys; next (show only,
+ * CONTRACT_CURSOR_LEN bytes) when not NULL. */
 static void
-contract_put_rest(struct mpw *w, const struct contract_view *v, int show)
+contract_put_rest(struct mpw *w, const struct contract_view *v, int show,
+    const uint8_t *next)
 {
 	char hex[2 * RECORD_ID_LEN + 1];
 	const struct workbody_contract *c = &v->c;
 
 	contract_put_str(w, "member", &c->member);
 	contract_put_uint(w, "minutes_per_month", c->minutes_per_month);
+	if (next != NULL) {
+		mpw_cstr(w, "next");
+		mpw_bin(w, next, CONTRACT_CURSOR_LEN);
+	}
 	contract_put_uint(w, "notice_months", c->notice_months);
 	contract_put_str(w, "renewal", &c->renewal);
 	if (show) {
@@ -455,9 +462,43 @@ struct contract_list {
 	int32_t today;
 	struct mpw items;
 	uint32_t count;
+	int more;
+	char last[RECORD_KEY_MAX + 1];	/* the last contract listed */
 	uint64_t held;		/* records of other Amies, unreadable */
+	const char *kind;	/* of the objects contract_count_foreign sees */
 	struct errbuf *eb;
 };
+
+#define CONTRACT_PAGE_FULL (-1)	/* from a store_objects() callback: stop */
+
+/* The request's optional "after": a contract id, the next of the page
+ * before; "" when absent. */
+static int
+contract_after_key(const struct ctl_request *req,
+    char after[RECORD_KEY_MAX + 1], struct errbuf *eb)
+{
+	int rc = mpmap_cstr(&req->args, "after", after, RECORD_KEY_MAX + 1,
+	    eb);
+
+	if (rc == AMIE_ENOTFOUND) {
+		after[0] = '\0';
+		return 0;
+	}
+	return rc;
+}
+
+/* Close the item written from mark on in w: kept, or, past the page,
+ * taken back.  Returns 0 or CONTRACT_PAGE_FULL. */
+static int
+contract_page_item(struct mpw *w, size_t mark, int *more)
+{
+	if (!w->overflow)
+		return 0;
+	w->len = mark;
+	w->overflow = 0;
+	*more = 1;
+	return CONTRACT_PAGE_FULL;
+}
 
 /* Does (kind, key) belong to another Amie?  Then count its records. */
 static int
@@ -491,10 +532,11 @@ contract_list_one(void *ctx, const char *key, const struct store_head *heads,
 {
 	struct contract_list *l = ctx;
 	struct contract_view v;
+	uint64_t held = 0;	/* counted over every contract apart */
 	int match;
 
 	if (contract_foreign(l->node, "contract", key,
-	    &heads[store_head_winner(heads, count)], &l->held))
+	    &heads[store_head_winner(heads, count)], &held))
 		return 0;
 	if (contract_view_load(l->node, key, &v, l->eb) != 0)
 		return 0;	/* skip what cannot be shown */
@@ -504,8 +546,15 @@ contract_list_one(void *ctx, const char *key, const struct store_head *heads,
 		    v.c.end_day >= l->today &&
 		    v.c.end_day <= l->today + (int32_t)l->expiring_days;
 	if (match) {
+		size_t mark = l->items.len;
+
 		contract_put_fields(&l->items, key, &v, 0, 0);
-		contract_put_rest(&l->items, &v, 0);
+		contract_put_rest(&l->items, &v, 0, NULL);
+		if (contract_page_item(&l->items, mark, &l->more) != 0) {
+			contract_rec_release(&v.r);
+			return CONTRACT_PAGE_FULL;
+		}
+		memcpy(l->last, key, strlen(key) + 1);
 		l->count++;
 	}
 	contract_rec_release(&v.r);
@@ -518,7 +567,7 @@ contract_count_foreign(void *ctx, const char *key,
 {
 	struct contract_list *l = ctx;
 
-	(void)contract_foreign(l->node, "intervention", key,
+	(void)contract_foreign(l->node, l->kind, key,
 	    &heads[store_head_winner(heads, count)], &l->held);
 	return 0;
 }
@@ -527,6 +576,7 @@ int
 contract_handle_list(struct node *n, const struct ctl_request *req,
     struct mpw *w, struct errbuf *eb)
 {
+	char after[RECORD_KEY_MAX + 1];
 	struct contract_list l;
 	int rc;
 
@@ -534,6 +584,8 @@ contract_handle_list(struct node *n, const struct ctl_request *req,
 	l.node = n;
 	l.eb = eb;
 	l.today = contract_today();
+	if ((rc = contract_after_key(req, after, eb)) != 0)
+		return rc;
 	rc = mpmap_bool(&req->args, "active", &l.active, eb);
 	if (rc != 0 && rc != AMIE_ENOTFOUND)
 		return rc;
@@ -542,17 +594,32 @@ contract_handle_list(struct node *n, const struct ctl_request *req,
 		return rc;
 	if (l.expiring_days > 36500)
 		return fail(eb, AMIE_EPROTO, "expiring: at most 36500 days");
-	mpw_init(&l.items, CTL_MSG_MAX);
-	rc = store_objects(n->store, "contract", contract_list_one, &l, eb);
+	mpw_init(&l.items, CTL_PAGE_MAX);
+	rc = store_objects_after(n->store, "contract", after[0] ? after : NULL,
+	    contract_list_one, &l, eb);
+	if (rc == CONTRACT_PAGE_FULL)
+		rc = 0;
+	/* One contract is far smaller than a page. */
+	assert(l.count > 0 || !l.more);
+	/* What other Amies hold here is counted whole on every page. */
+	l.kind = "contract";
+	if (rc == 0)
+		rc = store_objects(n->store, "contract",
+		    contract_count_foreign, &l, eb);
+	l.kind = "intervention";
 	if (rc == 0)
 		rc = store_objects(n->store, "intervention",
 		    contract_count_foreign, &l, eb);
-	if (rc == 0 && (rc = mpw_finish(&l.items, "contract list", eb)) == 0) {
-		mpw_map(w, 2);
+	if (rc == 0) {
+		mpw_map(w, 2 + l.more);
 		mpw_cstr(w, "contracts");
 		mpw_array(w, l.count);
 		mpw_raw(w, l.items.buf, l.items.len);
 		contract_put_uint(w, "held_encrypted", l.held);
+		if (l.more) {
+			mpw_cstr(w, "next");
+			mpw_cstr(w, l.last);
+		}
 	}
 	mpw_release(&l.items);
 	return rc;
@@ -562,6 +629,7 @@ contract_handle_list(struct node *n, const struct ctl_request *req,
 struct contract_iv {
 	struct contract_rec r;
 	struct workbody_intervention iv;
+	uint8_t key[CONTRACT_CURSOR_LEN];	/* (day, ts, id): the order */
 };
 
 static void
@@ -577,9 +645,22 @@ contract_iv_cmp(const void *a, const void *b)
 {
 	const struct contract_iv *x = a, *y = b;
 
-	if (x->iv.day != y->iv.day)
-		return x->iv.day < y->iv.day ? -1 : 1;
-	return x->r.h.ts < y->r.h.ts ? -1 : x->r.h.ts > y->r.h.ts;
+	return memcmp(x->key, y->key, CONTRACT_CURSOR_LEN);
+}
+
+/* The sort key of iv, as contract.show's cursor: its day (offset by
+ * 2^31, so that the order holds before 1970), its ts, both big endian,
+ * and its record id. */
+static void
+contract_iv_key(struct contract_iv *iv)
+{
+	uint32_t day = (uint32_t)iv->iv.day + 0x80000000u;
+
+	for (int i = 0; i < 4; i++)
+		iv->key[i] = (uint8_t)(day >> (24 - 8 * i));
+	for (int i = 0; i < 8; i++)
+		iv->key[4 + i] = (uint8_t)(iv->r.h.ts >> (56 - 8 * i));
+	record_id(iv->key + 12, iv->r.rec.header, iv->r.rec.header_len);
 }
 
 /* Load every intervention of contract key that this node can read,
@@ -612,6 +693,7 @@ contract_ivs_load(struct node *n, const char *key, struct contract_iv **out,
 			contract_rec_release(&ivs[got].r);
 			continue;
 		}
+		contract_iv_key(&ivs[got]);
 		got++;
 	}
 	free(revs);
@@ -621,43 +703,87 @@ contract_ivs_load(struct node *n, const char *key, struct contract_iv **out,
 	return 0;
 }
 
+/* One intervention of contract.show into w. */
+static void
+contract_show_iv(struct mpw *w, const struct contract_iv *x)
+{
+	const struct workbody_intervention *iv = &x->iv;
+	char hex[2 * RECORD_ID_LEN + 1];
+
+	record_id_hex(hex, x->key + 12);
+	mpw_map(w, 6);
+	contract_put_str(w, "date", &iv->date);
+	mpw_cstr(w, "id");
+	mpw_cstr(w, hex);
+	mpw_cstr(w, "kb");
+	mpw_array(w, iv->kb_count);
+	for (uint32_t k = 0; k < iv->kb_count; k++)
+		mpw_str(w, iv->kb[k].s, iv->kb[k].len);
+	contract_put_uint(w, "minutes", iv->minutes);
+	contract_put_str(w, "summary", &iv->summary);
+	contract_put_str(w, "tech", &iv->tech);
+}
+
 int
 contract_handle_show(struct node *n, const struct ctl_request *req,
     struct mpw *w, struct errbuf *eb)
 {
-	char key[RECORD_KEY_MAX + 1], hex[2 * RECORD_ID_LEN + 1];
+	char key[RECORD_KEY_MAX + 1];
+	uint8_t next[CONTRACT_CURSOR_LEN];
+	const uint8_t *after;
 	struct contract_view v;
 	struct contract_iv *ivs;
-	size_t count;
-	int rc;
+	struct mpw items, rest;
+	uint32_t alen, shown = 0;
+	size_t count, last = 0;
+	int rc, more = 0;
 
+	rc = mpmap_bin(&req->args, "after", &after, &alen,
+	    CONTRACT_CURSOR_LEN, eb);
+	if (rc == AMIE_ENOTFOUND)
+		after = NULL;
+	else if (rc != 0)
+		return rc;
+	else if (alen != CONTRACT_CURSOR_LEN)
+		return fail(eb, AMIE_EPROTO, "contract show: after: %u bytes, "
+		    "not %d", alen, CONTRACT_CURSOR_LEN);
 	if ((rc = contract_find(n, req, key, &v, eb)) != 0)
 		return rc;
 	if ((rc = contract_ivs_load(n, key, &ivs, &count, eb)) != 0) {
 		contract_rec_release(&v.r);
 		return rc;
 	}
-	contract_put_fields(w, key, &v, 2, 1);
-	mpw_array(w, (uint32_t)count);
+	/* The contract's own fields (two texts of up to 4 KiB) come on
+	 * every page: the interventions have the rest of CTL_PAGE_MAX,
+	 * measured as written, and past it next says where the following
+	 * page starts. */
+	memset(next, 0, sizeof(next));
+	mpw_init(&rest, CTL_MSG_MAX);
+	contract_put_fields(&rest, key, &v, 3, 1);
+	contract_put_rest(&rest, &v, 1, next);
+	mpw_init(&items, CTL_PAGE_MAX - rest.len);
+	mpw_release(&rest);
 	for (size_t i = 0; i < count; i++) {
-		const struct workbody_intervention *iv = &ivs[i].iv;
-		uint8_t id[RECORD_ID_LEN];
+		size_t mark = items.len;
 
-		record_id(id, ivs[i].r.rec.header, ivs[i].r.rec.header_len);
-		record_id_hex(hex, id);
-		mpw_map(w, 6);
-		contract_put_str(w, "date", &iv->date);
-		mpw_cstr(w, "id");
-		mpw_cstr(w, hex);
-		mpw_cstr(w, "kb");
-		mpw_array(w, iv->kb_count);
-		for (uint32_t k = 0; k < iv->kb_count; k++)
-			mpw_str(w, iv->kb[k].s, iv->kb[k].len);
-		contract_put_uint(w, "minutes", iv->minutes);
-		contract_put_str(w, "summary", &iv->summary);
-		contract_put_str(w, "tech", &iv->tech);
+		if (after != NULL &&
+		    memcmp(ivs[i].key, after, CONTRACT_CURSOR_LEN) <= 0)
+			continue;
+		contract_show_iv(&items, &ivs[i]);
+		if (contract_page_item(&items, mark, &more) != 0)
+			break;
+		last = i;
+		shown++;
 	}
-	contract_put_rest(w, &v, 1);
+	/* One intervention (some 6 KiB) is far smaller than a page. */
+	assert(shown > 0 || !more);
+	if (more)
+		memcpy(next, ivs[last].key, CONTRACT_CURSOR_LEN);
+	contract_put_fields(w, key, &v, 2 + more, 1);
+	mpw_array(w, shown);
+	mpw_raw(w, items.buf, items.len);
+	contract_put_rest(w, &v, 1, more ? next : NULL);
+	mpw_release(&items);
 	contract_ivs_free(ivs, count);
 	contract_rec_release(&v.r);
 	return 0;
@@ -838,6 +964,8 @@ struct contract_usage_ctx {
 	const char *only;	/* one contract key, or NULL */
 	struct mpw items;
 	uint32_t count;
+	int more;
+	char last[RECORD_KEY_MAX + 1];	/* the last contract listed */
 	int rc;
 	struct errbuf *eb;
 };
@@ -851,7 +979,7 @@ contract_usage_one(void *ctx, const char *key, const struct store_head *heads,
 	struct contract_iv *ivs;
 	struct contract_usage u;
 	struct mpw *w = &x->items;
-	size_t n;
+	size_t n, mark = w->len;
 	uint64_t held = 0;
 
 	if (x->only != NULL && strcmp(key, x->only) != 0)
@@ -884,9 +1012,12 @@ contract_usage_one(void *ctx, const char *key, const struct store_head *heads,
 	contract_put_uint(w, "total_committed_minutes", u.total_committed);
 	contract_put_uint(w, "total_used_minutes", u.total_used);
 	contract_put_uint(w, "used_minutes", u.used);
-	x->count++;
 	contract_ivs_free(ivs, n);
 	contract_rec_release(&v.r);
+	if (contract_page_item(w, mark, &x->more) != 0)
+		return CONTRACT_PAGE_FULL;
+	memcpy(x->last, key, strlen(key) + 1);
+	x->count++;
 	return 0;
 }
 
@@ -895,6 +1026,7 @@ contract_handle_usage(struct node *n, const struct ctl_request *req,
     struct mpw *w, struct errbuf *eb)
 {
 	char key[RECORD_KEY_MAX + 1], month[DATE_MONTH_LEN + 1];
+	char after[RECORD_KEY_MAX + 1];
 	struct contract_usage_ctx x;
 	struct contract_view v;
 	struct body_str m;
@@ -904,6 +1036,8 @@ contract_handle_usage(struct node *n, const struct ctl_request *req,
 	x.node = n;
 	x.eb = eb;
 	x.month = date_month_of(contract_today());
+	if ((rc = contract_after_key(req, after, eb)) != 0)
+		return rc;
 	rc = mpmap_str(&req->args, "month", &m.s, &m.len, 64, eb);
 	if (rc == 0)
 		rc = date_month_parse(&x.month, m.s, m.len, "month", eb);
@@ -915,13 +1049,22 @@ contract_handle_usage(struct node *n, const struct ctl_request *req,
 		contract_rec_release(&v.r);
 		x.only = key;
 	}
-	mpw_init(&x.items, CTL_MSG_MAX);
-	rc = store_objects(n->store, "contract", contract_usage_one, &x, eb);
-	if (rc == 0 && (rc = mpw_finish(&x.items, "usage", eb)) == 0) {
+	mpw_init(&x.items, CTL_PAGE_MAX);
+	rc = store_objects_after(n->store, "contract", after[0] ? after : NULL,
+	    contract_usage_one, &x, eb);
+	if (rc == CONTRACT_PAGE_FULL)
+		rc = 0;
+	/* One contract's figures are far smaller than a page. */
+	assert(x.count > 0 || !x.more);
+	if (rc == 0) {
 		date_month_format(month, x.month);
-		mpw_map(w, 2);
+		mpw_map(w, 2 + x.more);
 		mpw_cstr(w, "month");
 		mpw_cstr(w, month);
+		if (x.more) {
+			mpw_cstr(w, "next");
+			mpw_cstr(w, x.last);
+		}
 		mpw_cstr(w, "usage");
 		mpw_array(w, x.count);
 		mpw_raw(w, x.items.buf, x.items.len);

@@ -18,6 +18,7 @@
 
 #define CONTRACT_ID_BYTES 16	/* random bytes of a new contract id */
 #define CONTRACT_MONTHS_MAX 1200	/* --months */
+#define CONTRACT_CURSOR_LEN (4 + 8 + 32)	/* contract.show's next */
 
 /*
  * contract.add: member, minutes_per_month, start, and optional end or
@@ -38,17 +39,27 @@ int contract_handle_end(struct node *n, const struct ctl_request *req,
     struct mpw *reply, struct errbuf *eb);
 
 /*
- * contract.list: optional active (bool) and expiring_days.  Reply:
- * contracts (contact, end, fee_cents_per_month, id, member,
- * minutes_per_month, notice_months, renewal, start, status, updated) and
- * held_encrypted (records of other Amies' contracts and interventions
- * stored here, unreadable).
+ * contract.list: optional active (bool) and expiring_days, optional after
+ * (a contract id: the next of the page before).  Reply: contracts
+ * (contact, end, fee_cents_per_month, id, member, minutes_per_month,
+ * notice_months, renewal, start, status, updated) in contract id order,
+ * as many as CTL_PAGE_MAX bytes hold; held_encrypted (records of other
+ * Amies' contracts and interventions stored here, unreadable, counted
+ * whole on every page); next (the id of the last one given) when more
+ * follow.
  */
 int contract_handle_list(struct node *n, const struct ctl_request *req,
     struct mpw *reply, struct errbuf *eb);
 
-/* contract.show: id.  Reply: the fields of a list item, revision, and
- * interventions (date, id, kb, minutes, summary, tech) by date. */
+/*
+ * contract.show: id, optional after (CONTRACT_CURSOR_LEN bytes: the next
+ * of the page before).  Reply: the fields of a list item, revision, and
+ * interventions (date, id, kb, minutes, summary, tech) by date, then ts,
+ * then id, as many as the rest of CTL_PAGE_MAX holds; next (the day
+ * offset by 2^31 and the ts, both big endian, and the record id of the
+ * last one given) when more follow.  AMIE_EPROTO for a cursor of another
+ * length.
+ */
 int contract_handle_show(struct node *n, const struct ctl_request *req,
     struct mpw *reply, struct errbuf *eb);
 
@@ -61,11 +72,13 @@ int contract_handle_log(struct node *n, const struct ctl_request *req,
     struct mpw *reply, struct errbuf *eb);
 
 /*
- * contract.usage: optional id and month (YYYY-MM, default this month).
- * Reply: month, usage: one map per contract running that month (or the
- * one named): id, member, minutes_per_month, committed_minutes,
- * used_minutes, balance_minutes, months, total_committed_minutes,
- * total_used_minutes, total_balance_minutes.
+ * contract.usage: optional id and month (YYYY-MM, default this month),
+ * optional after (as contract.list).  Reply: month, usage: one map per
+ * contract running that month (or the one named), in contract id order
+ * and in pages as contract.list: id, member, minutes_per_month,
+ * committed_minutes, used_minutes, balance_minutes, months,
+ * total_committed_minutes, total_used_minutes, total_balance_minutes;
+ * next (the id of the last one given) when more follow.
  */
 int contract_handle_usage(struct node *n, const struct ctl_request *req,
     struct mpw *reply, struct errbuf *eb);
