@@ -336,7 +336,7 @@ cmd_swap_ledger(int argc, char **argv)
 	if (argc != a.positional)
 		return cli_error(&c, CLI_EXIT_USAGE, _("no operand expected"));
 	request_init(&r, "swap.ledger");
-	if ((rc = request_send(&c, &r, &reply, 0)) != 0)
+	if ((rc = request_send_pages(&c, &r, "pairs", &reply, 0)) != 0)
 		return rc;
 	if (c.json) {
 		rc = cli_print_json(&reply);

@@ -666,11 +666,23 @@ swap_handle_ledger(struct node *n, const struct ctl_request *req,
     struct mpw *w, struct errbuf *eb)
 {
 	struct swap_pair *pairs = NULL;
-	size_t count = 0, cap = 0;
+	size_t count = 0, cap = 0, last = 0;
+	const uint8_t *after;
+	uint8_t next[SWAP_LEDGER_CURSOR_LEN];
 	struct swap_keys k;
-	int rc;
+	struct mpw items;
+	uint32_t alen, shown = 0;
+	int rc, more = 0;
 
-	(void)req;
+	rc = mpmap_bin(&req->args, "after", &after, &alen,
+	    SWAP_LEDGER_CURSOR_LEN, eb);
+	if (rc == AMIE_ENOTFOUND)
+		after = NULL;
+	else if (rc != 0)
+		return rc;
+	else if (alen != SWAP_LEDGER_CURSOR_LEN)
+		return fail(eb, AMIE_EPROTO, "swap ledger: after: %u bytes, not "
+		    "%d", alen, SWAP_LEDGER_CURSOR_LEN);
 	memset(&k, 0, sizeof(k));
 	if ((rc = store_objects(n->store, "swap.request", swap_keys_one, &k,
 	    eb)) != 0) {
@@ -719,28 +731,59 @@ swap_handle_ledger(struct node *n, const struct ctl_request *req,
 	}
 	free(k.keys);
 	qsort(pairs, count, sizeof(*pairs), swap_pair_cmp);
-	mpw_map(w, 1);
-	mpw_cstr(w, "pairs");
-	mpw_array(w, (uint32_t)count);
+	/* Every pair is summed on every page; the page holds as many as
+	 * CTL_PAGE_MAX, measured as written, from the first after the
+	 * cursor (the keys a then b of the last pair given) on. */
+	mpw_init(&items, CTL_PAGE_MAX);
 	for (size_t p = 0; p < count; p++) {
+		struct mpw *iw = &items;
+		size_t mark = items.len;
 		int64_t bal = (int64_t)pairs[p].a_lent -
 		    (int64_t)pairs[p].b_lent;
 
-		mpw_map(w, 6);
-		swap_put_node(w, "amie", pairs[p].a);
-		mpw_cstr(w, "balance_minutes");
+		if (after != NULL && (memcmp(pairs[p].a, after,
+		    RECORD_KEY_LEN) < 0 || (memcmp(pairs[p].a, after,
+		    RECORD_KEY_LEN) == 0 && memcmp(pairs[p].b,
+		    after + RECORD_KEY_LEN, RECORD_KEY_LEN) <= 0)))
+			continue;
+		mpw_map(iw, 6);
+		swap_put_node(iw, "amie", pairs[p].a);
+		mpw_cstr(iw, "balance_minutes");
 		if (bal >= 0)
-			mpw_uint(w, (uint64_t)bal);
+			mpw_uint(iw, (uint64_t)bal);
 		else
-			mpw_int(w, bal);
-		mpw_cstr(w, "borrowed_minutes");
-		mpw_uint(w, pairs[p].b_lent);
-		mpw_cstr(w, "lent_minutes");
-		mpw_uint(w, pairs[p].a_lent);
-		swap_put_node(w, "other", pairs[p].b);
-		mpw_cstr(w, "swaps");
-		mpw_uint(w, pairs[p].swaps);
+			mpw_int(iw, bal);
+		mpw_cstr(iw, "borrowed_minutes");
+		mpw_uint(iw, pairs[p].b_lent);
+		mpw_cstr(iw, "lent_minutes");
+		mpw_uint(iw, pairs[p].a_lent);
+		swap_put_node(iw, "other", pairs[p].b);
+		mpw_cstr(iw, "swaps");
+		mpw_uint(iw, pairs[p].swaps);
+		if (items.overflow) {
+			items.len = mark;
+			items.overflow = 0;
+			more = 1;
+			break;
+		}
+		last = p;
+		shown++;
+	}
+	/* One pair is far smaller than a page. */
+	assert(shown > 0 || !more);
+	if (more) {
+		memcpy(next, pairs[last].a, RECORD_KEY_LEN);
+		memcpy(next + RECORD_KEY_LEN, pairs[last].b, RECORD_KEY_LEN);
 	}
 	free(pairs);
+	mpw_map(w, 1 + more);
+	if (more) {
+		mpw_cstr(w, "next");
+		mpw_bin(w, next, sizeof(next));
+	}
+	mpw_cstr(w, "pairs");
+	mpw_array(w, shown);
+	mpw_raw(w, items.buf, items.len);
+	mpw_release(&items);
 	return 0;
 }

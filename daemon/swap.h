@@ -18,6 +18,8 @@
 
 #include "daemon/control.h"
 
+#define SWAP_LEDGER_CURSOR_LEN 64	/* swap.ledger's next: two keys */
+
 #define SWAP_ID_BYTES 8		/* random bytes of a new request id */
 #define SWAP_OFFERS_SHOWN 32	/* offers listed per request */
 
@@ -54,10 +56,14 @@ int swap_handle_list(struct node *n, const struct ctl_request *req,
     struct mpw *reply, struct errbuf *eb);
 
 /*
- * swap.ledger.  Reply: pairs, one per pair of Amies that swapped, by
- * keys: amie, other (node ids, amie's key sorting first), lent_minutes
- * (amie to other), borrowed_minutes (other to amie), balance_minutes
- * (lent - borrowed: what other owes amie), swaps.
+ * swap.ledger: optional after (SWAP_LEDGER_CURSOR_LEN bytes: the next of
+ * the page before).  Reply: pairs, one per pair of Amies that swapped,
+ * by keys: amie, other (node ids, amie's key sorting first),
+ * lent_minutes (amie to other), borrowed_minutes (other to amie),
+ * balance_minutes (lent - borrowed: what other owes amie), swaps; as
+ * many as CTL_PAGE_MAX bytes hold; next (the public keys of amie and
+ * other of the last pair given) when more follow.  AMIE_EPROTO for a
+ * cursor of another length.
  */
 int swap_handle_ledger(struct node *n, const struct ctl_request *req,
     struct mpw *reply, struct errbuf *eb);
