@@ -730,7 +730,8 @@ swap_handle_ledger(struct node *n, const struct ctl_request *req,
 		swap_rec_release(&rq);
 	}
 	free(k.keys);
-	qsort(pairs, count, sizeof(*pairs), swap_pair_cmp);
+	if (count > 0)	/* pairs is NULL without any */
+		qsort(pairs, count, sizeof(*pairs), swap_pair_cmp);
 	/* Every pair is summed on every page; the page holds as many as
 	 * CTL_PAGE_MAX, measured as written, from the first after the
 	 * cursor (the keys a then b of the last pair given) on. */
