@@ -469,37 +469,6 @@ struct contract_list {
 	struct errbuf *eb;
 };
 
-#define CONTRACT_PAGE_FULL (-1)	/* from a store_objects() callback: stop */
-
-/* The request's optional "after": a contract id, the next of the page
- * before; "" when absent. */
-static int
-contract_after_key(const struct ctl_request *req,
-    char after[RECORD_KEY_MAX + 1], struct errbuf *eb)
-{
-	int rc = mpmap_cstr(&req->args, "after", after, RECORD_KEY_MAX + 1,
-	    eb);
-
-	if (rc == AMIE_ENOTFOUND) {
-		after[0] = '\0';
-		return 0;
-	}
-	return rc;
-}
-
-/* Close the item written from mark on in w: kept, or, past the page,
- * taken back.  Returns 0 or CONTRACT_PAGE_FULL. */
-static int
-contract_page_item(struct mpw *w, size_t mark, int *more)
-{
-	if (!w->overflow)
-		return 0;
-	w->len = mark;
-	w->overflow = 0;
-	*more = 1;
-	return CONTRACT_PAGE_FULL;
-}
-
 /* Does (kind, key) belong to another Amie?  Then count its records. */
 static int
 contract_foreign(struct node *n, const char *kind, const char *key,
@@ -550,9 +519,9 @@ contract_list_one(void *ctx, const char *key, const struct store_head *heads,
 
 		contract_put_fields(&l->items, key, &v, 0, 0);
 		contract_put_rest(&l->items, &v, 0, NULL);
-		if (contract_page_item(&l->items, mark, &l->more) != 0) {
+		if (control_page_item(&l->items, mark, &l->more) != 0) {
 			contract_rec_release(&v.r);
-			return CONTRACT_PAGE_FULL;
+			return CONTROL_PAGE_FULL;
 		}
 		memcpy(l->last, key, strlen(key) + 1);
 		l->count++;
@@ -584,7 +553,7 @@ contract_handle_list(struct node *n, const struct ctl_request *req,
 	l.node = n;
 	l.eb = eb;
 	l.today = contract_today();
-	if ((rc = contract_after_key(req, after, eb)) != 0)
+	if ((rc = control_page_after_key(req, after, eb)) != 0)
 		return rc;
 	rc = mpmap_bool(&req->args, "active", &l.active, eb);
 	if (rc != 0 && rc != AMIE_ENOTFOUND)
@@ -597,7 +566,7 @@ contract_handle_list(struct node *n, const struct ctl_request *req,
 	mpw_init(&l.items, CTL_PAGE_MAX);
 	rc = store_objects_after(n->store, "contract", after[0] ? after : NULL,
 	    contract_list_one, &l, eb);
-	if (rc == CONTRACT_PAGE_FULL)
+	if (rc == CONTROL_PAGE_FULL)
 		rc = 0;
 	/* One contract is far smaller than a page. */
 	assert(l.count > 0 || !l.more);
@@ -770,7 +739,7 @@ contract_handle_show(struct node *n, const struct ctl_request *req,
 		    memcmp(ivs[i].key, after, CONTRACT_CURSOR_LEN) <= 0)
 			continue;
 		contract_show_iv(&items, &ivs[i]);
-		if (contract_page_item(&items, mark, &more) != 0)
+		if (control_page_item(&items, mark, &more) != 0)
 			break;
 		last = i;
 		shown++;
@@ -1014,8 +983,8 @@ contract_usage_one(void *ctx, const char *key, const struct store_head *heads,
 	contract_put_uint(w, "used_minutes", u.used);
 	contract_ivs_free(ivs, n);
 	contract_rec_release(&v.r);
-	if (contract_page_item(w, mark, &x->more) != 0)
-		return CONTRACT_PAGE_FULL;
+	if (control_page_item(w, mark, &x->more) != 0)
+		return CONTROL_PAGE_FULL;
 	memcpy(x->last, key, strlen(key) + 1);
 	x->count++;
 	return 0;
@@ -1036,7 +1005,7 @@ contract_handle_usage(struct node *n, const struct ctl_request *req,
 	x.node = n;
 	x.eb = eb;
 	x.month = date_month_of(contract_today());
-	if ((rc = contract_after_key(req, after, eb)) != 0)
+	if ((rc = control_page_after_key(req, after, eb)) != 0)
 		return rc;
 	rc = mpmap_str(&req->args, "month", &m.s, &m.len, 64, eb);
 	if (rc == 0)
@@ -1052,7 +1021,7 @@ contract_handle_usage(struct node *n, const struct ctl_request *req,
 	mpw_init(&x.items, CTL_PAGE_MAX);
 	rc = store_objects_after(n->store, "contract", after[0] ? after : NULL,
 	    contract_usage_one, &x, eb);
-	if (rc == CONTRACT_PAGE_FULL)
+	if (rc == CONTROL_PAGE_FULL)
 		rc = 0;
 	/* One contract's figures are far smaller than a page. */
 	assert(x.count > 0 || !x.more);

@@ -269,3 +269,28 @@ control_serve(struct control *c)
 out:
 	mpw_release(&w);
 }
+
+int
+control_page_after_key(const struct ctl_request *req,
+    char after[RECORD_KEY_MAX + 1], struct errbuf *eb)
+{
+	int rc = mpmap_cstr(&req->args, "after", after, RECORD_KEY_MAX + 1,
+	    eb);
+
+	if (rc == AMIE_ENOTFOUND) {
+		after[0] = '\0';
+		return 0;
+	}
+	return rc;
+}
+
+int
+control_page_item(struct mpw *w, size_t mark, int *more)
+{
+	if (!w->overflow)
+		return 0;
+	w->len = mark;
+	w->overflow = 0;
+	*more = 1;
+	return CONTROL_PAGE_FULL;
+}

@@ -60,4 +60,20 @@ struct control_ticket *control_defer(struct control *c);
 void control_reply_later(struct control *c, struct control_ticket **t,
     const struct mpw *reply, const struct errbuf *eb);
 
+/*
+ * Pages (docs/protocol.md, Pages): a list written into an mpw opened
+ * with CTL_PAGE_MAX stops at the first item that does not fit, and the
+ * reply says where the next page starts ("next").
+ */
+#define CONTROL_PAGE_FULL (-2)	/* from a listing callback: stop there */
+
+/* The request's optional "after" when it is an object key: the next of
+ * the page before, "" when absent. */
+int control_page_after_key(const struct ctl_request *req,
+    char after[RECORD_KEY_MAX + 1], struct errbuf *eb);
+
+/* Close the item written from mark on in w: 0 when it fit; past the
+ * page, take it back, set *more and return CONTROL_PAGE_FULL. */
+int control_page_item(struct mpw *w, size_t mark, int *more);
+
 #endif

@@ -297,8 +297,6 @@ kb_handle_show(struct node *n, const struct ctl_request *req, struct mpw *w,
 	return 0;
 }
 
-#define KB_PAGE_FULL (-1)	/* from a store_objects() callback: stop */
-
 struct kb_list {
 	struct node *node;
 	char tag[BODY_TAG_MAX + 1];
@@ -309,35 +307,6 @@ struct kb_list {
 	char last[RECORD_KEY_MAX + 1];	/* the last article listed */
 	struct errbuf *eb;
 };
-
-/* The request's optional "after": an article id, the next of the page
- * before; "" when absent. */
-static int
-kb_after_key(const struct ctl_request *req, char after[RECORD_KEY_MAX + 1],
-    struct errbuf *eb)
-{
-	int rc = mpmap_cstr(&req->args, "after", after, RECORD_KEY_MAX + 1,
-	    eb);
-
-	if (rc == AMIE_ENOTFOUND) {
-		after[0] = '\0';
-		return 0;
-	}
-	return rc;
-}
-
-/* Close the item written from mark on in w: kept, or, past the page,
- * taken back.  Returns 0 or KB_PAGE_FULL. */
-static int
-kb_page_item(struct mpw *w, size_t mark, int *more)
-{
-	if (!w->overflow)
-		return 0;
-	w->len = mark;
-	w->overflow = 0;
-	*more = 1;
-	return KB_PAGE_FULL;
-}
 
 /* The end of a paged reply: next (the last article listed) when more
  * follow. */
@@ -382,9 +351,9 @@ kb_list_one(void *ctx, const char *key, const struct store_head *heads,
 		kb_write_str(w, "title", &v.a.title);
 		mpw_cstr(w, "updated");
 		mpw_uint(w, v.h.ts);
-		if (kb_page_item(w, mark, &l->more) != 0) {
+		if (control_page_item(w, mark, &l->more) != 0) {
 			free(v.buf);
-			return KB_PAGE_FULL;
+			return CONTROL_PAGE_FULL;
 		}
 		memcpy(l->last, key, strlen(key) + 1);
 		l->count++;
@@ -404,7 +373,7 @@ kb_handle_list(struct node *n, const struct ctl_request *req, struct mpw *w,
 	memset(&l, 0, sizeof(l));
 	l.node = n;
 	l.eb = eb;
-	if ((rc = kb_after_key(req, after, eb)) != 0)
+	if ((rc = control_page_after_key(req, after, eb)) != 0)
 		return rc;
 	rc = mpmap_cstr(&req->args, "tag", l.tag, sizeof(l.tag), eb);
 	if (rc != 0 && rc != AMIE_ENOTFOUND)
@@ -416,7 +385,7 @@ kb_handle_list(struct node *n, const struct ctl_request *req, struct mpw *w,
 	mpw_init(&l.items, CTL_PAGE_MAX);
 	rc = store_objects_after(n->store, "kb", after[0] ? after : NULL,
 	    kb_list_one, &l, eb);
-	if (rc == KB_PAGE_FULL)
+	if (rc == CONTROL_PAGE_FULL)
 		rc = 0;
 	/* One article is far smaller than a page. */
 	assert(l.count > 0 || !l.more);
@@ -803,8 +772,8 @@ kb_conflicts_one(void *ctx, const char *key, const struct store_head *heads,
 	mpw_cstr(w, "winner");
 	mpw_cstr(w, hex);
 	free(v.buf);
-	if (kb_page_item(w, mark, &c->more) != 0)
-		return KB_PAGE_FULL;
+	if (control_page_item(w, mark, &c->more) != 0)
+		return CONTROL_PAGE_FULL;
 	memcpy(c->last, key, strlen(key) + 1);
 	c->count++;
 	return 0;
@@ -818,14 +787,14 @@ kb_handle_conflicts(struct node *n, const struct ctl_request *req,
 	struct kb_conflicts c;
 	int rc;
 
-	if ((rc = kb_after_key(req, after, eb)) != 0)
+	if ((rc = control_page_after_key(req, after, eb)) != 0)
 		return rc;
 	memset(&c, 0, sizeof(c));
 	c.node = n;
 	mpw_init(&c.items, CTL_PAGE_MAX);
 	rc = store_objects_after(n->store, "kb", after[0] ? after : NULL,
 	    kb_conflicts_one, &c, eb);
-	if (rc == KB_PAGE_FULL)
+	if (rc == CONTROL_PAGE_FULL)
 		rc = 0;
 	/* One article's heads are far smaller than a page. */
 	assert(c.count > 0 || !c.more);

@@ -31,7 +31,6 @@ struct members_list {
 	uint8_t last[RECORD_KEY_LEN];	/* the key of the last one listed */
 };
 
-#define MEMBERS_PAGE_FULL (-1)	/* from members_list_one: stop there */
 
 static int
 members_list_one(void *ctx, const struct member_info *m)
@@ -65,13 +64,8 @@ members_list_one(void *ctx, const struct member_info *m)
 	mpw_uint(w, m->signers);
 	mpw_cstr(w, "state");
 	mpw_cstr(w, members_state_name(m->state));
-	if (w->overflow) {
-		/* Past the page: the next one starts here. */
-		w->len = mark;
-		w->overflow = 0;
-		l->more = 1;
-		return MEMBERS_PAGE_FULL;
-	}
+	if (control_page_item(w, mark, &l->more) != 0)
+		return CONTROL_PAGE_FULL;	/* the next page starts here */
 	memcpy(l->last, m->key, RECORD_KEY_LEN);
 	l->count++;
 	return 0;
@@ -99,7 +93,7 @@ members_handle_list(struct node *n, const struct ctl_request *req,
 	l.node = n;
 	mpw_init(&l.items, CTL_PAGE_MAX);
 	rc = member_list_after(n->store, after, members_list_one, &l, eb);
-	if (rc == MEMBERS_PAGE_FULL)
+	if (rc == CONTROL_PAGE_FULL)
 		rc = 0;
 	/* One member is far smaller than a page. */
 	assert(l.count > 0 || !l.more);
