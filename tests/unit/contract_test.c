@@ -19,6 +19,7 @@
 #include "proto/workbody.h"
 #include "proto/xmalloc.h"
 #include "store/store.h"
+#include "tests/unit/ctlcall.h"
 #include "tests/unit/test.h"
 
 #define CONTRACTS 300		/* 4 KiB contacts: some 1.3 MiB listed */
@@ -32,57 +33,6 @@ struct fixture {
 	char first[RECORD_KEY_MAX + 1];	/* the first contract added */
 };
 
-/* An argument of a request: a string, or, when raw is set, len bytes
- * of msgpack as they are. */
-struct arg {
-	const char *key;
-	const char *s;
-	const uint8_t *raw;
-	size_t len;
-};
-
-/*
- * Run handler fn with {"cmd": cmd} and the count args (keys in bytewise
- * order with "cmd"), as the control socket would: the reply must fit in
- * CTL_MSG_MAX.  The reply in *reply (free it) and *len; the code
- * returned.
- */
-static int
-call(struct fixture *f, control_fn fn, const char *cmd,
-    const struct arg *args, size_t count, uint8_t **reply, size_t *len,
-    struct errbuf *eb)
-{
-	struct ctl_request req;
-	struct mpw r, w;
-	int rc, put = 0;
-
-	mpw_init(&r, CTL_MSG_MAX);
-	mpw_map(&r, (uint32_t)count + 1);
-	for (size_t i = 0; i <= count; i++) {
-		if (!put && (i == count || strcmp(args[i].key, "cmd") > 0)) {
-			mpw_cstr(&r, "cmd");
-			mpw_cstr(&r, cmd);
-			put = 1;
-		}
-		if (i == count)
-			break;
-		mpw_cstr(&r, args[i].key);
-		if (args[i].raw != NULL)
-			mpw_raw(&r, args[i].raw, args[i].len);
-		else
-			mpw_cstr(&r, args[i].s);
-	}
-	errbuf_clear(eb);
-	if (ctl_request_decode(&req, r.buf, r.len, eb) != 0)
-		abort();
-	mpw_init(&w, CTL_MSG_MAX);
-	if ((rc = fn(&f->n, &req, &w, eb)) == 0)
-		rc = mpw_finish(&w, "reply", eb);
-	*reply = mpw_take(&w, len);
-	mpw_release(&r);
-	return rc;
-}
-
 /* contract.add with a contact of contact_len bytes and the longest
  * member name; its id in out when not NULL. */
 static void
@@ -93,7 +43,7 @@ add_contract(struct fixture *f, size_t contact_len, char *out)
 	uint8_t *reply;
 	size_t len;
 	struct mpmap m;
-	const struct arg a[] = {
+	const struct ctl_arg a[] = {
 		{ "contact", contact, NULL, 0 },
 		{ "member", member, NULL, 0 },
 		{ "minutes_per_month", NULL, (const uint8_t *)"\xcd\x17\x70",
@@ -105,8 +55,8 @@ add_contract(struct fixture *f, size_t contact_len, char *out)
 	contact[contact_len] = '\0';
 	memset(member, 'm', BODY_NAME_MAX);
 	member[BODY_NAME_MAX] = '\0';
-	if (call(f, contract_handle_add, "contract.add", a, 4, &reply, &len,
-	    &eb) != 0) {
+	if (ctl_call(&f->n, contract_handle_add, "contract.add", a, 4, &reply,
+	    &len, &eb) != 0) {
 		fprintf(stderr, "  contract.add: %s\n", eb.msg);
 		abort();
 	}
@@ -125,7 +75,7 @@ log_iv(struct fixture *f, const char *id, int month, int day)
 	struct errbuf eb;
 	uint8_t *reply;
 	size_t len;
-	const struct arg a[] = {
+	const struct ctl_arg a[] = {
 		{ "date", date, NULL, 0 },
 		{ "id", id, NULL, 0 },
 		{ "minutes", NULL, (const uint8_t *)"\x3c", 1 },
@@ -135,8 +85,8 @@ log_iv(struct fixture *f, const char *id, int month, int day)
 	snprintf(date, sizeof(date), "2026-%02d-%02d", month, day);
 	memset(summary, 's', WORKBODY_TEXT_MAX);
 	summary[WORKBODY_TEXT_MAX] = '\0';
-	if (call(f, contract_handle_log, "contract.log", a, 4, &reply, &len,
-	    &eb) != 0) {
+	if (ctl_call(&f->n, contract_handle_log, "contract.log", a, 4, &reply,
+	    &len, &eb) != 0) {
 		fprintf(stderr, "  contract.log: %s\n", eb.msg);
 		abort();
 	}
@@ -156,9 +106,7 @@ fx_open(struct fixture *f)
 	uint8_t id[32];
 
 	memset(f, 0, sizeof(*f));
-	snprintf(f->dir, sizeof(f->dir), "/tmp/amie-contract-test.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		abort();
+	test_tmpdir(f->dir, sizeof(f->dir), "contract-test");
 	crypto_sign_keypair(f->n.pk, f->sk);
 	memcpy(f->n.dir, f->dir, sizeof(f->dir));
 	f->n.sk = f->sk;
@@ -192,12 +140,8 @@ fx_open(struct fixture *f)
 static void
 fx_close(struct fixture *f)
 {
-	char cmd[128];
-
 	store_close(&f->n.store);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", f->dir);
+	test_rmdir(f->dir);
 }
 
 #define IDS_MAX 4096
@@ -225,7 +169,7 @@ id_cmp(const void *a, const void *b)
  */
 static void
 page_all(struct fixture *f, control_fn fn, const char *cmd,
-    const struct arg *extra, const char *key, const char *field,
+    const struct ctl_arg *extra, const char *key, const char *field,
     struct pages *p)
 {
 	char prev[RECORD_KEY_MAX + 1] = "", prev_date[16] = "";
@@ -237,7 +181,7 @@ page_all(struct fixture *f, control_fn fn, const char *cmd,
 	p->ordered = p->fields = 1;
 	p->ids = xcalloc(IDS_MAX, sizeof(*p->ids));
 	while (next && p->pages < 100) {
-		struct arg a[2];
+		struct ctl_arg a[2];
 		const struct mpfield *nf;
 		struct errbuf eb;
 		struct mpmap m;
@@ -255,7 +199,7 @@ page_all(struct fixture *f, control_fn fn, const char *cmd,
 		}
 		if (extra != NULL)
 			a[na++] = *extra;
-		rc = call(f, fn, cmd, a, na, &reply, &len, &eb);
+		rc = ctl_call(&f->n, fn, cmd, a, na, &reply, &len, &eb);
 		if (rc != 0)
 			fprintf(stderr, "  %s: %s\n", cmd, eb.msg);
 		REQUIRE(rc == 0);
@@ -339,7 +283,7 @@ TEST(contract_list_past_one_reply_comes_in_pages)
  */
 TEST(contract_usage_past_one_reply_comes_in_pages)
 {
-	const struct arg month = { "month", "2026-06", NULL, 0 };
+	const struct ctl_arg month = { "month", "2026-06", NULL, 0 };
 	struct fixture f;
 	struct pages p;
 
@@ -363,8 +307,8 @@ TEST(contract_usage_past_one_reply_comes_in_pages)
  */
 TEST(contract_show_past_one_reply_comes_in_pages)
 {
-	const struct arg id = { "id", NULL, NULL, 0 };
-	struct arg a = id;
+	const struct ctl_arg id = { "id", NULL, NULL, 0 };
+	struct ctl_arg a = id;
 	struct fixture f;
 	struct pages p;
 
@@ -394,7 +338,7 @@ TEST(contract_pages_refuse_a_bad_cursor)
 	struct errbuf eb;
 	struct mpmap m;
 	size_t len;
-	struct arg a[2] = {
+	struct ctl_arg a[2] = {
 		{ "after", NULL, bad, 0 },
 		{ "id", NULL, NULL, 0 },
 	};
@@ -407,19 +351,19 @@ TEST(contract_pages_refuse_a_bad_cursor)
 	memset(bad + 2, 0xff, sizeof(bad) - 2);
 	bad[1] = CONTRACT_CURSOR_LEN - 1;
 	a[0].len = 2 + CONTRACT_CURSOR_LEN - 1;
-	CHECK_EQ_INT(call(&f, contract_handle_show, "contract.show", a, 2,
+	CHECK_EQ_INT(ctl_call(&f.n, contract_handle_show, "contract.show", a, 2,
 	    &reply, &len, &eb), AMIE_EPROTO);
 	CHECK_STR(eb.msg, "contract show: after: 43 bytes, not 44");
 	free(reply);
 	bad[1] = CONTRACT_CURSOR_LEN + 1;
 	a[0].len = 2 + CONTRACT_CURSOR_LEN + 1;
-	CHECK_EQ_INT(call(&f, contract_handle_show, "contract.show", a, 2,
+	CHECK_EQ_INT(ctl_call(&f.n, contract_handle_show, "contract.show", a, 2,
 	    &reply, &len, &eb), AMIE_ELIMIT);
 	free(reply);
 	bad[1] = CONTRACT_CURSOR_LEN;
 	a[0].len = 2 + CONTRACT_CURSOR_LEN;
-	REQUIRE(call(&f, contract_handle_show, "contract.show", a, 2, &reply,
-	    &len, &eb) == 0);
+	REQUIRE(ctl_call(&f.n, contract_handle_show, "contract.show", a, 2,
+	    &reply, &len, &eb) == 0);
 	REQUIRE(mpmap_decode(&m, reply, len, "reply", &eb) == 0);
 	CHECK(mpmap_get(&m, "next") == NULL);
 	CHECK(memmem(reply, len, "interventions\x90", 14) != NULL);
@@ -429,12 +373,12 @@ TEST(contract_pages_refuse_a_bad_cursor)
 	longid[sizeof(longid) - 1] = '\0';
 	a[0].raw = NULL;
 	a[0].s = longid;
-	CHECK_EQ_INT(call(&f, contract_handle_list, "contract.list", a, 1,
+	CHECK_EQ_INT(ctl_call(&f.n, contract_handle_list, "contract.list", a, 1,
 	    &reply, &len, &eb), AMIE_ELIMIT);
 	free(reply);
 	longid[RECORD_KEY_MAX] = '\0';
-	REQUIRE(call(&f, contract_handle_list, "contract.list", a, 1, &reply,
-	    &len, &eb) == 0);
+	REQUIRE(ctl_call(&f.n, contract_handle_list, "contract.list", a, 1,
+	    &reply, &len, &eb) == 0);
 	REQUIRE(mpmap_decode(&m, reply, len, "reply", &eb) == 0);
 	CHECK(mpmap_get(&m, "next") == NULL);
 	CHECK(memmem(reply, len, "contracts\x90", 10) != NULL);

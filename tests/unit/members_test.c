@@ -16,6 +16,7 @@
 #include "proto/nodeid.h"
 #include "proto/xmalloc.h"
 #include "store/store.h"
+#include "tests/unit/ctlcall.h"
 #include "tests/unit/test.h"
 
 #define SIGNERS 3		/* the founder and two members it admits */
@@ -120,9 +121,7 @@ fx_open(struct fixture *f, int adds)
 	struct mpw body;
 
 	memset(f, 0, sizeof(*f));
-	snprintf(f->dir, sizeof(f->dir), "/tmp/amie-members-test.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		abort();
+	test_tmpdir(f->dir, sizeof(f->dir), "members-test");
 	for (int i = 0; i < SIGNERS; i++)
 		crypto_sign_keypair(f->signers[i].pk, f->signers[i].sk);
 	memcpy(f->n.dir, f->dir, sizeof(f->dir));
@@ -164,44 +163,17 @@ fx_open(struct fixture *f, int adds)
 static void
 fx_close(struct fixture *f)
 {
-	char cmd[128];
-
 	store_close(&f->n.store);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", f->dir);
+	test_rmdir(f->dir);
 }
 
-/*
- * Run the members handler with {"after": after (after_len bytes, none
- * when NULL), "cmd": "members"}, as the control socket would: the reply
- * must fit in CTL_MSG_MAX.  The reply in *reply (free it) and *len.
- */
+/* The members handler on f's node with "after" (none when NULL). */
 static int
 call(struct fixture *f, const uint8_t *after, size_t after_len,
     uint8_t **reply, size_t *len, struct errbuf *eb)
 {
-	struct ctl_request req;
-	struct mpw r, w;
-	int rc;
-
-	mpw_init(&r, CTL_MSG_MAX);
-	mpw_map(&r, 1 + (after != NULL));
-	if (after != NULL) {
-		mpw_cstr(&r, "after");
-		mpw_bin(&r, after, after_len);
-	}
-	mpw_cstr(&r, "cmd");
-	mpw_cstr(&r, "members");
-	errbuf_clear(eb);
-	if (ctl_request_decode(&req, r.buf, r.len, eb) != 0)
-		abort();
-	mpw_init(&w, CTL_MSG_MAX);
-	if ((rc = members_handle_list(&f->n, &req, &w, eb)) == 0)
-		rc = mpw_finish(&w, "reply", eb);
-	*reply = mpw_take(&w, len);
-	mpw_release(&r);
-	return rc;
+	return ctl_call_after(&f->n, members_handle_list, "members", after,
+	    after_len, reply, len, eb);
 }
 
 /*

@@ -18,6 +18,7 @@
 #include "proto/workbody.h"
 #include "proto/xmalloc.h"
 #include "store/store.h"
+#include "tests/unit/ctlcall.h"
 #include "tests/unit/test.h"
 
 #define AMIES 110		/* the founder and 109 members */
@@ -108,9 +109,7 @@ fx_open(struct fixture *f)
 
 	memset(f, 0, sizeof(*f));
 	f->ts = node_now_ms() - 3600000;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/amie-swap-test.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		abort();
+	test_tmpdir(f->dir, sizeof(f->dir), "swap-test");
 	f->amies = xcalloc(AMIES, sizeof(*f->amies));
 	for (int i = 0; i < AMIES; i++)
 		crypto_sign_keypair(f->amies[i].pk, f->amies[i].sk);
@@ -210,45 +209,18 @@ fx_open(struct fixture *f)
 static void
 fx_close(struct fixture *f)
 {
-	char cmd[128];
-
 	store_close(&f->n.store);
 	free(f->amies);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", f->dir);
+	test_rmdir(f->dir);
 }
 
-/*
- * Run swap.ledger with after (after_len bytes; none when NULL), as the
- * control socket would: the reply must fit in CTL_MSG_MAX.  The reply in
- * *reply (free it) and *len.
- */
+/* The swap.ledger handler on f's node with "after" (none when NULL). */
 static int
 call(struct fixture *f, const uint8_t *after, size_t after_len,
     uint8_t **reply, size_t *len, struct errbuf *eb)
 {
-	struct ctl_request req;
-	struct mpw r, w;
-	int rc;
-
-	mpw_init(&r, CTL_MSG_MAX);
-	mpw_map(&r, 1 + (after != NULL));
-	if (after != NULL) {
-		mpw_cstr(&r, "after");
-		mpw_bin(&r, after, after_len);
-	}
-	mpw_cstr(&r, "cmd");
-	mpw_cstr(&r, "swap.ledger");
-	errbuf_clear(eb);
-	if (ctl_request_decode(&req, r.buf, r.len, eb) != 0)
-		abort();
-	mpw_init(&w, CTL_MSG_MAX);
-	if ((rc = swap_handle_ledger(&f->n, &req, &w, eb)) == 0)
-		rc = mpw_finish(&w, "reply", eb);
-	*reply = mpw_take(&w, len);
-	mpw_release(&r);
-	return rc;
+	return ctl_call_after(&f->n, swap_handle_ledger, "swap.ledger", after,
+	    after_len, reply, len, eb);
 }
 
 /*
@@ -343,8 +315,7 @@ TEST(swap_ledger_refuses_a_bad_cursor)
 	size_t len;
 
 	memset(&f, 0, sizeof(f));
-	snprintf(f.dir, sizeof(f.dir), "/tmp/amie-swap-test.XXXXXX");
-	REQUIRE(mkdtemp(f.dir) != NULL);
+	test_tmpdir(f.dir, sizeof(f.dir), "swap-test");
 	crypto_sign_keypair(f.n.pk, bad);
 	f.n.lock_fd = -1;
 	REQUIRE(store_open(&f.n.store, f.dir, f.n.pk, &eb) == 0);
