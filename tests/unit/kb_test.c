@@ -18,6 +18,7 @@
 #include "proto/ctl.h"
 #include "proto/xmalloc.h"
 #include "store/store.h"
+#include "tests/unit/ctlcall.h"
 #include "tests/unit/test.h"
 
 #define KEY "0123456789abcdef0123456789abcdef"
@@ -115,9 +116,7 @@ fx_open(struct fixture *f)
 	uint8_t id[32];
 
 	memset(f, 0, sizeof(*f));
-	snprintf(f->dir, sizeof(f->dir), "/tmp/amie-kb-test.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		abort();
+	test_tmpdir(f->dir, sizeof(f->dir), "kb-test");
 	crypto_sign_keypair(f->founder.pk, f->founder.sk);
 	crypto_sign_keypair(f->y.pk, f->y.sk);
 	record_id_hex(f->y.hex, f->y.pk);
@@ -166,12 +165,8 @@ fx_open(struct fixture *f)
 static void
 fx_close(struct fixture *f)
 {
-	char cmd[128];
-
 	store_close(&f->n.store);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", f->dir);
+	test_rmdir(f->dir);
 }
 
 /*
@@ -398,28 +393,21 @@ call_after(struct fixture *f, control_fn fn, const char *cmd,
     const char *id, const uint8_t *after, size_t after_len,
     uint8_t **reply, size_t *len, struct errbuf *eb)
 {
-	struct ctl_request req;
-	struct mpw r, w;
+	struct ctl_arg args[2] = {
+		{ "after", NULL, NULL, 0 },
+		{ "id", id, NULL, 0 },
+	};
+	struct mpw bin;
 	int rc;
 
-	mpw_init(&r, CTL_MSG_MAX);
-	mpw_map(&r, 2 + (after != NULL));
-	if (after != NULL) {
-		mpw_cstr(&r, "after");
-		mpw_bin(&r, after, after_len);
-	}
-	mpw_cstr(&r, "cmd");
-	mpw_cstr(&r, cmd);
-	mpw_cstr(&r, "id");
-	mpw_cstr(&r, id);
-	errbuf_clear(eb);
-	if (ctl_request_decode(&req, r.buf, r.len, eb) != 0)
-		abort();
-	mpw_init(&w, CTL_MSG_MAX);
-	if ((rc = fn(&f->n, &req, &w, eb)) == 0)
-		rc = mpw_finish(&w, "reply", eb);
-	*reply = mpw_take(&w, len);
-	mpw_release(&r);
+	mpw_init(&bin, CTL_MSG_MAX);
+	if (after != NULL)
+		mpw_bin(&bin, after, after_len);
+	args[0].raw = bin.buf;
+	args[0].len = bin.len;
+	rc = ctl_call(&f->n, fn, cmd, after != NULL ? args : args + 1,
+	    after != NULL ? 2 : 1, reply, len, eb);
+	mpw_release(&bin);
 	return rc;
 }
 
